@@ -1,0 +1,162 @@
+// The core dispatcher: the pub/sub model of design §1, single-threaded and free of I/O.
+// One Core is one shard: it owns its state and is driven by one thread (the runtime's core
+// thread, or a test). Everything it needs from the world comes through CoreEnvironment, so unit
+// tests drive it with a fake clock and fake transports, auth, broker and handlers.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "frame.hpp"
+#include "manifest/manifest.hpp"
+#include "notify/notify.h"
+
+namespace notify::core {
+
+struct ConnectionRef {
+    std::uint32_t transport = 0;  // index of the transport instance
+    std::uint64_t conn = 0;       // the transport's connection id
+    friend bool operator==(const ConnectionRef&, const ConnectionRef&) = default;
+};
+
+enum class ClientState { active, inactive, invalid };
+
+struct CoreConfig {
+    std::string app_id = "notify";
+    std::string server_version = "0.1.0";
+    host::ClientSettings clients;
+    host::LimitSettings limits;
+    host::NamespaceSpec default_namespace;
+    std::vector<host::NamespaceSpec> namespaces;
+};
+
+// A connect to authenticate (the runtime runs the auth plugin chain).
+struct AuthRequest {
+    std::string token;
+    std::string client_id;  // requested (reconnect)
+    std::string user_id;    // requested
+    std::string remote_address;
+    std::uint32_t transport = 0;
+};
+
+struct AuthOutcome {
+    enum class Kind { allow, deny, pending } kind = Kind::deny;
+    std::string client_id;  // allow: may be empty (the core makes one)
+    std::string user_id;    // allow: may be empty
+    std::string reason;     // deny
+};
+
+struct PublishOutcome {
+    enum class Kind { done, failed, pending } kind = Kind::failed;
+    std::uint64_t offset = 0;
+    std::string epoch;
+    std::string error;  // failed
+};
+
+// What the core asks of the world. The runtime implements it over the plugins; tests fake it.
+// Every method is called on the core's thread and must not block.
+class CoreEnvironment {
+public:
+    virtual ~CoreEnvironment() = default;
+
+    virtual std::int64_t now_ms() = 0;
+    virtual std::string make_client_id() = 0;  // a fresh random id
+    virtual std::string make_resume_token() = 0;
+
+    // One call per frame per transport, with the batch of that transport's recipients.
+    virtual void deliver(std::uint32_t transport, const FrameRef& frame,
+                         std::span<const std::uint64_t> conns) = 0;
+    virtual void close(ConnectionRef conn, std::uint16_t code, std::string_view reason) = 0;
+
+    // Auth chain. pending: the answer comes later through Core::complete_auth(request_id, ...).
+    virtual AuthOutcome authenticate(std::uint64_t request_id, const AuthRequest& request) = 0;
+    // Client-side subscribe/publish authorization; pending answers via Core::complete_auth.
+    virtual AuthOutcome authorize_subscribe(std::uint64_t request_id, std::string_view client_id,
+                                            std::string_view user_id, std::string_view topic) = 0;
+    virtual AuthOutcome authorize_publish(std::uint64_t request_id, std::string_view client_id,
+                                          std::string_view user_id, std::string_view topic) = 0;
+
+    // The broker orders and stores a topic message. pending: Core::complete_publish later.
+    virtual PublishOutcome broker_publish(std::uint64_t request_id, std::string_view topic,
+                                          std::string_view payload, std::int64_t time_ms,
+                                          const host::NamespaceSpec& ns) = 0;
+
+    // Events and the changelog, for handler plugins (the runtime filters by event mask).
+    virtual void emit(const notify_event& event) = 0;
+};
+
+// Targets of a publish; a connection receives a publish at most once whatever the overlap.
+struct PublishTargets {
+    std::vector<std::string> topics;
+    std::vector<std::string> clients;
+    std::vector<std::string> users;
+};
+
+struct CoreStats {
+    std::uint64_t connections = 0;
+    std::uint64_t clients_active = 0;
+    std::uint64_t clients_inactive = 0;
+    std::uint64_t clients_invalid = 0;
+    std::uint64_t users = 0;
+    std::uint64_t topics = 0;
+    std::uint64_t publishes = 0;
+    std::uint64_t deliveries = 0;
+    std::uint64_t refusals = 0;  // every error reply to a client command
+};
+
+class Core {
+public:
+    Core(CoreConfig config, CoreEnvironment& env);
+    ~Core();
+    Core(const Core&) = delete;
+    Core& operator=(const Core&) = delete;
+
+    // ---- from transports ----------------------------------------------------------------------
+    // NOTIFY_OK, or NOTIFY_ERR_LIMIT past limits.max_connections.
+    notify_status open_connection(ConnectionRef conn, std::string remote_address,
+                                  notify_encoding encoding);
+    // One client frame: decoded (protocol JSON), applied, answered through env.deliver.
+    void receive(ConnectionRef conn, std::string_view frame);
+    // The connection is gone; its client becomes inactive (a stale close is ignored).
+    void connection_closed(ConnectionRef conn, std::uint16_t code);
+
+    // ---- answers to pending calls ----------------------------------------------------------
+    void complete_auth(std::uint64_t request_id, const AuthOutcome& outcome);
+    void complete_publish(std::uint64_t request_id, const PublishOutcome& outcome);
+
+    // ---- server-side actions (handlers via the host table, later the server API) ----------
+    // time_ms orders changes: one older than the last applied change of the same
+    // (client or user, topic) pair is ignored.
+    void publish(const PublishTargets& targets, std::string payload);
+    void subscribe(notify_target_kind kind, std::string_view id, std::string_view topic,
+                   std::int64_t time_ms);
+    void unsubscribe(notify_target_kind kind, std::string_view id, std::string_view topic,
+                     std::int64_t time_ms);
+    void disconnect(notify_target_kind kind, std::string_view id, std::uint16_t code,
+                    std::string_view reason);
+
+    // The periodic cleaner: inactive clients past clients.ttl become invalid (DISCONNECT event);
+    // invalid ids past clients.invalidation_time are forgotten.
+    void clean();
+
+    // Close every connection with NOTIFY_CLOSE_GOING_AWAY.
+    void shutdown();
+
+    // ---- introspection (tests, metrics) ----------------------------------------------------
+    CoreStats stats() const;
+    std::optional<ClientState> client_state(std::string_view client_id) const;
+    std::vector<std::string> client_topics(std::string_view client_id) const;
+    std::vector<std::string> topic_subscribers(std::string_view topic) const;  // client ids
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace notify::core

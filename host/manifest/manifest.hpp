@@ -1,0 +1,97 @@
+// The notifyd manifest: host-level settings and the plugin instances to create, parsed from TOML.
+// Plugin-specific keys are kept as TOML tables and checked against each plugin's schema later
+// (validate_plugin_settings in plugin_loader.hpp), because only the loaded plugin knows them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace toml {
+inline namespace v3 {
+class table;
+}
+}  // namespace toml
+
+namespace notify::host {
+
+// Thrown for every manifest problem. what() is one line: "FILE:LINE:COLUMN: key 'a.b': reason".
+class ManifestError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct SourcePosition {
+    std::string file;
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+};
+
+enum class PluginKind { transport, auth, broker, handler };
+
+std::string_view to_string(PluginKind kind);
+
+struct PluginInstanceSpec {
+    PluginKind kind = PluginKind::handler;
+    std::string plugin;        // as written: a name ("websocket") or a path ("./x.so")
+    std::string name;          // instance name; defaults to the plugin name (unique per manifest)
+    SourcePosition position;   // of the instance's table
+    std::string key_path;      // e.g. "transport[0]" for messages
+    std::shared_ptr<const toml::table> settings;  // every key but `plugin` and `name`
+};
+
+// Options of the topics "ns:name" (or of topics without a namespace: the default namespace "").
+struct NamespaceSpec {
+    std::string name;
+    std::uint32_t max_clients = 0;            // subscribers per topic; 0 = unlimited
+    std::uint32_t max_users = 0;              // distinct users per topic; 0 = unlimited
+    std::uint64_t history_size = 0;           // messages kept per topic
+    std::chrono::milliseconds history_ttl{0}; // 0 = kept until pushed out by history_size
+    bool allow_client_subscribe = true;       // clients may subscribe themselves
+    bool allow_client_publish = true;         // clients may publish
+};
+
+struct ClientSettings {
+    std::chrono::milliseconds ttl{60'000};               // inactive sessions kept this long
+    std::chrono::milliseconds clean_interval{5'000};     // how often the cleaner runs
+    std::chrono::milliseconds invalidation_time{60'000}; // an invalidated id is refused this long
+};
+
+struct LimitSettings {
+    std::uint32_t max_connections = 100'000;
+    std::uint32_t max_subscriptions_per_client = 1'000;
+    std::uint64_t max_topics = 1'000'000;
+    std::uint32_t max_payload_size = 65'536;  // bytes of one published payload
+};
+
+struct Manifest {
+    std::filesystem::path file;      // absolute path of the manifest
+    std::filesystem::path base_dir;  // its folder: relative paths in the manifest resolve here
+    std::string app_id = "notify";
+    std::string log_level = "info";  // debug | info | warn | error
+    ClientSettings clients;
+    LimitSettings limits;
+    std::vector<std::filesystem::path> plugin_dirs;  // [plugins] dirs, resolved, searched first
+    NamespaceSpec default_namespace;
+    std::vector<NamespaceSpec> namespaces;
+    // In creation order: the broker, auth plugins (chain order), handlers, then transports.
+    std::vector<PluginInstanceSpec> instances;
+
+    const NamespaceSpec& namespace_of(std::string_view topic) const;
+};
+
+// Reads and validates a manifest file. Throws ManifestError.
+Manifest load_manifest(const std::filesystem::path& file);
+
+// Same, from text; `file` is used for messages and to resolve relative paths.
+Manifest parse_manifest(std::string_view text, const std::filesystem::path& file);
+
+// "250ms", "30s", "5m", "1h", "2d" -> milliseconds; nullopt-like -1 when malformed.
+std::int64_t parse_duration_ms(std::string_view text);
+
+}  // namespace notify::host

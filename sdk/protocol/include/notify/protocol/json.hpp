@@ -1,0 +1,133 @@
+// The client protocol v1, JSON encoding (docs/protocol.md). Used by notifyd (decode commands,
+// encode replies and pushes), notify-cli and notify-bench (the other way round).
+// Payloads are opaque bytes held in std::string; in JSON they travel as "data" (a JSON string)
+// when they are valid UTF-8, else as "data_b64" (standard base64 with padding).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace notify::protocol {
+
+inline constexpr std::uint32_t kProtocolVersion = 1;
+inline constexpr std::string_view kJsonSubprotocol = "notify.json.v1";
+inline constexpr std::string_view kBinarySubprotocol = "notify.binary.v1";  // reserved
+
+enum class ErrorCode : std::uint32_t {
+    internal = 100,
+    unauthorized = 101,
+    bad_request = 102,       // not JSON, not an object, a field missing or of the wrong type
+    unknown_command = 103,
+    permission_denied = 104,
+    limit_exceeded = 105,
+    not_connected = 106,     // a command other than connect before connect succeeded
+    already_connected = 107,
+    not_found = 108,
+    too_large = 109,
+    unrecoverable = 110,     // reserved: a position that cannot be recovered
+};
+
+std::string_view error_name(ErrorCode code);
+
+struct Position {
+    std::uint64_t offset = 0;
+    std::string epoch;
+};
+
+struct TopicPosition {
+    std::string topic;
+    std::uint64_t offset = 0;
+    std::string epoch;
+};
+
+// ---- client -> server ---------------------------------------------------------------------
+
+struct ConnectCommand {
+    std::string token;
+    std::string client;  // requested client id (reconnect)
+    std::string resume;  // resume token (reconnect)
+    std::string user;    // requested user id (when the auth plugin allows it)
+};
+struct SubscribeCommand {
+    std::string topic;
+    std::optional<Position> since;  // reserved for recovery
+};
+struct UnsubscribeCommand {
+    std::string topic;
+};
+struct PublishCommand {
+    std::vector<std::string> topics;  // "topic": "x" is accepted as a one-element list
+    std::vector<std::string> clients;
+    std::vector<std::string> users;
+    std::string data;  // bytes
+};
+struct SendCommand {
+    std::string data;  // bytes
+};
+struct PingCommand {};
+
+using CommandBody = std::variant<ConnectCommand, SubscribeCommand, UnsubscribeCommand,
+                                 PublishCommand, SendCommand, PingCommand>;
+
+struct Command {
+    std::uint64_t id = 0;  // > 0; echoed by the reply
+    CommandBody body;
+};
+
+struct DecodeError {
+    std::uint64_t id = 0;  // the command's id when it could be read, else 0
+    ErrorCode code = ErrorCode::bad_request;
+    std::string message;   // names the field and the problem
+};
+
+std::variant<Command, DecodeError> decode_command(std::string_view json);
+std::string encode_command(const Command& command);
+
+// ---- server -> client ---------------------------------------------------------------------
+
+std::string encode_connect_reply(std::uint64_t id, std::string_view client, std::string_view user,
+                                 std::string_view server_version);
+std::string encode_empty_reply(std::uint64_t id);  // {"id":N,"result":{}}
+std::string encode_publish_reply(std::uint64_t id, std::span<const TopicPosition> positions);
+std::string encode_error_reply(std::uint64_t id, ErrorCode code, std::string_view message);
+std::string encode_message_push(std::string_view topic, std::uint64_t offset,
+                                std::string_view epoch, std::string_view payload);
+std::string encode_disconnect_push(std::uint16_t code, std::string_view reason);
+
+struct Reply {
+    std::uint64_t id = 0;
+    std::optional<DecodeError> error;      // code + message when the command failed
+    std::string client;                    // connect
+    std::string user;                      // connect
+    std::vector<TopicPosition> positions;  // publish
+};
+struct MessagePush {
+    std::string topic;
+    std::uint64_t offset = 0;
+    std::string epoch;
+    std::string data;  // bytes
+};
+struct DisconnectPush {
+    std::uint16_t code = 0;
+    std::string reason;
+};
+using ServerFrame = std::variant<Reply, MessagePush, DisconnectPush>;
+
+std::variant<ServerFrame, DecodeError> decode_server_frame(std::string_view json);
+
+// ---- helpers ------------------------------------------------------------------------------
+
+bool is_valid_utf8(std::string_view bytes);
+std::string base64_encode(std::string_view bytes);
+std::optional<std::string> base64_decode(std::string_view text);
+// Appends `"…"` with JSON escaping; `utf8` must be valid UTF-8.
+void append_json_string(std::string& out, std::string_view utf8);
+// Appends "data":"…" or "data_b64":"…" (no braces, no comma) for an opaque payload.
+void append_payload_field(std::string& out, std::string_view payload);
+
+}  // namespace notify::protocol

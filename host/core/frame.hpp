@@ -10,7 +10,7 @@
 #include "notify/notify.h"
 
 struct notify_frame {
-    std::atomic<std::uint32_t> refs{1};
+    mutable std::atomic<std::uint32_t> refs{1};
     std::string json;  // the JSON encoding (always present in ABI 1.0)
 };
 
@@ -39,11 +39,11 @@ public:
     const std::string& json() const { return frame_->json; }
 
     static void retain(const notify_frame* frame) {
-        if (frame) const_cast<notify_frame*>(frame)->refs.fetch_add(1, std::memory_order_relaxed);
+        if (frame) frame->refs.fetch_add(1, std::memory_order_relaxed);
     }
     static void release(const notify_frame* frame) {
         if (frame &&
-            const_cast<notify_frame*>(frame)->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            frame->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             delete frame;
         }
     }

@@ -90,8 +90,9 @@ std::string encode_command(const Command& command);
 
 // ---- server -> client ---------------------------------------------------------------------
 
+// {"id":N,"result":{"client":"…","user":"…","resume":"…","version":"…"}}
 std::string encode_connect_reply(std::uint64_t id, std::string_view client, std::string_view user,
-                                 std::string_view server_version);
+                                 std::string_view resume_token, std::string_view server_version);
 std::string encode_empty_reply(std::uint64_t id);  // {"id":N,"result":{}}
 std::string encode_publish_reply(std::uint64_t id, std::span<const TopicPosition> positions);
 std::string encode_error_reply(std::uint64_t id, ErrorCode code, std::string_view message);
@@ -104,6 +105,7 @@ struct Reply {
     std::optional<DecodeError> error;      // code + message when the command failed
     std::string client;                    // connect
     std::string user;                      // connect
+    std::string resume;                    // connect: the resume token for a later reconnect
     std::vector<TopicPosition> positions;  // publish
 };
 struct MessagePush {

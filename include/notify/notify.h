@@ -63,8 +63,13 @@ extern "C" {
 #endif
 
 /* True when a struct filled by the other side is large enough to contain `field`. */
+#ifdef __cplusplus
+#define NOTIFY_FIELD_END_(type, field) (offsetof(type, field) + sizeof(type::field))
+#else
+#define NOTIFY_FIELD_END_(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+#endif
 #define NOTIFY_HAS_FIELD(ptr, type, field)                                                        \
-    ((ptr) != NULL && (ptr)->size >= offsetof(type, field) + sizeof(((type *)0)->field))
+    ((ptr) != NULL && (ptr)->size >= NOTIFY_FIELD_END_(type, field))
 
 /* =============================================================================================
  * Status codes and errors

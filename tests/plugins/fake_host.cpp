@@ -1,0 +1,157 @@
+#include "fake_host.hpp"
+
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+namespace notify::test {
+namespace {
+
+using ConfigMap = std::map<std::string, ConfigValue>;
+
+FakeHost& host_of(notify_host_ctx* ctx) {
+    return *reinterpret_cast<FakeHost*>(ctx);
+}
+
+const ConfigMap& map_of(const notify_config* cfg) {
+    return *reinterpret_cast<const ConfigMap*>(cfg);
+}
+
+std::string copy(notify_str text) {
+    return text.len == 0 ? std::string{} : std::string{text.data, text.len};
+}
+
+std::vector<std::string> copy_all(const notify_str* texts, std::size_t count) {
+    std::vector<std::string> copies;
+    for (std::size_t i = 0; i < count; ++i) {
+        copies.push_back(copy(texts[i]));
+    }
+    return copies;
+}
+
+// Reads `key` as a T: NOT_FOUND when absent, WRONG_TYPE when it holds another type.
+template <typename T>
+notify_status get(const notify_config* cfg, const char* key, T* out) {
+    const ConfigMap& values = map_of(cfg);
+    const auto found = values.find(key);
+    if (found == values.end()) {
+        return NOTIFY_ERR_NOT_FOUND;
+    }
+    const T* value = std::get_if<T>(&found->second);
+    if (value == nullptr) {
+        return NOTIFY_ERR_WRONG_TYPE;
+    }
+    *out = *value;
+    return NOTIFY_OK;
+}
+
+void fake_log(notify_host_ctx* ctx, notify_log_level, notify_str message) {
+    host_of(ctx).log_lines.push_back(copy(message));
+}
+
+notify_status fake_config_string(const notify_config* cfg, const char* key, notify_str* out) {
+    const ConfigMap& values = map_of(cfg);
+    const auto found = values.find(key);
+    if (found == values.end()) {
+        return NOTIFY_ERR_NOT_FOUND;
+    }
+    const auto* value = std::get_if<std::string>(&found->second);
+    if (value == nullptr) {
+        return NOTIFY_ERR_WRONG_TYPE;
+    }
+    *out = notify_str{value->c_str(), value->size()};
+    return NOTIFY_OK;
+}
+
+notify_status fake_config_int(const notify_config* cfg, const char* key, std::int64_t* out) {
+    return get(cfg, key, out);
+}
+
+notify_status fake_config_bool(const notify_config* cfg, const char* key, bool* out) {
+    return get(cfg, key, out);
+}
+
+notify_status fake_config_double(const notify_config* cfg, const char* key, double* out) {
+    return get(cfg, key, out);
+}
+
+notify_status fake_publish(notify_host_ctx* ctx, const notify_publish_request* request) {
+    HostCall call;
+    call.op = "publish";
+    call.topics = copy_all(request->topics, request->topic_count);
+    call.clients = copy_all(request->clients, request->client_count);
+    call.users = copy_all(request->users, request->user_count);
+    call.payload.assign(reinterpret_cast<const char*>(request->payload.data), request->payload.len);
+    host_of(ctx).calls.push_back(std::move(call));
+    return NOTIFY_OK;
+}
+
+notify_status record_target_call(notify_host_ctx* ctx, const char* op, notify_target_kind kind,
+                                 notify_str id, notify_str topic) {
+    HostCall call;
+    call.op = op;
+    call.kind = kind;
+    call.id = copy(id);
+    call.topics = {copy(topic)};
+    host_of(ctx).calls.push_back(std::move(call));
+    return NOTIFY_OK;
+}
+
+notify_status fake_subscribe(notify_host_ctx* ctx, notify_target_kind kind, notify_str id,
+                             notify_str topic) {
+    return record_target_call(ctx, "subscribe", kind, id, topic);
+}
+
+notify_status fake_unsubscribe(notify_host_ctx* ctx, notify_target_kind kind, notify_str id,
+                               notify_str topic) {
+    return record_target_call(ctx, "unsubscribe", kind, id, topic);
+}
+
+std::int64_t fake_now_ms(notify_host_ctx* ctx) {
+    return host_of(ctx).now_ms;
+}
+
+}  // namespace
+
+HostCall subscribe_call(notify_target_kind kind, std::string id, std::string topic) {
+    HostCall call;
+    call.op = "subscribe";
+    call.kind = kind;
+    call.id = std::move(id);
+    call.topics = {std::move(topic)};
+    return call;
+}
+
+HostCall publish_call(std::string topic, std::string payload) {
+    HostCall call;
+    call.op = "publish";
+    call.topics = {std::move(topic)};
+    call.payload = std::move(payload);
+    return call;
+}
+
+FakeHost::FakeHost() : api_{} {
+    // Members a test does not need stay NULL: a plugin that calls one crashes the test loudly.
+    api_.size = sizeof api_;
+    api_.abi_major = NOTIFY_ABI_MAJOR;
+    api_.abi_minor = NOTIFY_ABI_MINOR;
+    api_.log = fake_log;
+    api_.config_get_string = fake_config_string;
+    api_.config_get_int = fake_config_int;
+    api_.config_get_bool = fake_config_bool;
+    api_.config_get_double = fake_config_double;
+    api_.publish = fake_publish;
+    api_.subscribe = fake_subscribe;
+    api_.unsubscribe = fake_unsubscribe;
+    api_.now_ms = fake_now_ms;
+}
+
+notify_host_ctx* FakeHost::ctx() noexcept {
+    return reinterpret_cast<notify_host_ctx*>(this);
+}
+
+const notify_config* FakeHost::config() const noexcept {
+    return reinterpret_cast<const notify_config*>(&config_values);
+}
+
+}  // namespace notify::test

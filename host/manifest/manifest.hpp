@@ -85,6 +85,9 @@ struct Manifest {
     const NamespaceSpec& namespace_of(std::string_view topic) const;
 };
 
+// True when `plugin` names a file rather than a plugin: it contains '/' or ends in ".so".
+bool is_plugin_path(std::string_view plugin);
+
 // Reads and validates a manifest file. Throws ManifestError.
 Manifest load_manifest(const std::filesystem::path& file);
 

@@ -24,6 +24,9 @@ private:
 };
 
 // Sets the config_* members of the host table to the functions over PluginConfig handles.
+// Beyond notify.h: a NULL cfg, key or out is NOTIFY_ERR_INVALID_ARGUMENT; an index past the end
+// of an array is NOTIFY_ERR_NOT_FOUND; config_get_double accepts an integer; a duration that is a
+// negative integer or an unparseable string is NOTIFY_ERR_WRONG_TYPE.
 void install_config_accessors(notify_host_api& api);
 
 }  // namespace notify::host

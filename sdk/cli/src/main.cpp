@@ -1,0 +1,106 @@
+// notify-cli: subscribe, publish and send from scripts. The arguments, output lines and exit
+// codes are a contract (README.md).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "cli_error.hpp"
+#include "commands.hpp"
+
+namespace {
+
+using notify::cli::CliError;
+using notify::cli::ConnectionOptions;
+using notify::cli::ExitCode;
+
+constexpr double kMaxTimeoutSeconds = 365.0 * 24 * 3600;
+constexpr double kDefaultRequestTimeoutSeconds = 10.0;
+
+void add_connection_options(CLI::App& command, ConnectionOptions& options) {
+    command.add_option("--token", options.token, "Token for the connect command");
+    command.add_option("--timeout", options.timeout_seconds,
+                       "Overall deadline in seconds (fractions allowed); exit 1 when it passes")
+        ->type_name("SECONDS")
+        ->check(CLI::Validator(
+            [](const std::string& text) -> std::string {
+                double seconds = 0;
+                if (!CLI::detail::lexical_cast(text, seconds) || !(seconds > 0) ||
+                    seconds > kMaxTimeoutSeconds) {
+                    return "--timeout must be a number of seconds above 0 and at most one year, "
+                           "not '" + text + "'";
+                }
+                return {};
+            },
+            ""));
+    command.add_flag("--insecure", options.transport.insecure,
+                     "wss: do not verify the server's certificate");
+}
+
+void add_url(CLI::App& command, ConnectionOptions& options) {
+    command.add_option("URL", options.url, "Server URL: ws://HOST:PORT/PATH or wss://…")
+        ->required();
+}
+
+std::string usage_failure(const CLI::App* app, const CLI::Error& error) {
+    return "notify-cli: " + std::string(error.what()) + "\n" + app->help();
+}
+
+int report(const CliError& error) {
+    std::fprintf(stderr, "notify-cli: %s\n", error.what());
+    std::fflush(stderr);
+    return static_cast<int>(error.code());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"notify-cli: subscribe, publish and send to a Notify server", "notify-cli"};
+    app.set_version_flag("--version", std::string("notify-cli ") + NOTIFY_CLI_VERSION);
+    app.require_subcommand(1);
+    app.failure_message(usage_failure);
+
+    notify::cli::SubOptions sub;
+    auto* sub_command = app.add_subcommand(
+        "sub", "Subscribe to TOPICs and print each message as one JSON line on stdout");
+    add_url(*sub_command, sub.connection);
+    sub_command->add_option("TOPIC", sub.topics, "Topics to subscribe to")->required();
+    sub_command->add_option("--count", sub.count, "Exit 0 after this many messages")
+        ->check(CLI::PositiveNumber);
+    add_connection_options(*sub_command, sub.connection);
+
+    notify::cli::PubOptions pub;
+    pub.connection.timeout_seconds = kDefaultRequestTimeoutSeconds;
+    auto* pub_command = app.add_subcommand(
+        "pub", "Publish DATA to TOPIC; exit 0 once the server acknowledged it");
+    add_url(*pub_command, pub.connection);
+    pub_command->add_option("TOPIC", pub.topic, "Topic to publish to")->required();
+    pub_command->add_option("DATA", pub.data, "Payload (sent as given)")->required();
+    add_connection_options(*pub_command, pub.connection);
+
+    notify::cli::SendOptions send;
+    send.connection.timeout_seconds = kDefaultRequestTimeoutSeconds;
+    auto* send_command = app.add_subcommand(
+        "send", "Send DATA to the server's handler plugins; exit 0 once the server replied");
+    add_url(*send_command, send.connection);
+    send_command->add_option("DATA", send.data, "Payload (sent as given)")->required();
+    add_connection_options(*send_command, send.connection);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        const int code = app.exit(error, std::cout, std::cerr);
+        return code == 0 ? 0 : static_cast<int>(ExitCode::failure);
+    }
+
+    try {
+        if (sub_command->parsed()) return notify::cli::run_sub(sub);
+        if (pub_command->parsed()) return notify::cli::run_pub(pub);
+        return notify::cli::run_send(send);
+    } catch (const CliError& error) {
+        return report(error);
+    } catch (const std::exception& error) {
+        return report(CliError(ExitCode::failure, error.what()));
+    }
+}

@@ -1,0 +1,41 @@
+// A transport carries whole protocol frames between notify-cli and a server. Each URL scheme has
+// one small implementation; the subcommands know only this interface.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace notify::cli {
+
+struct Url;
+
+using Clock = std::chrono::steady_clock;
+using Deadline = std::optional<Clock::time_point>;  // no value: wait for ever
+
+struct TransportOptions {
+    bool insecure = false;  // TLS: accept any server certificate
+};
+
+// Every call throws CliError: `timeout` when the deadline passes first, `failure` when the
+// connection fails, the server refuses the handshake or closes the connection. After a throw
+// the transport is unusable.
+class Transport {
+public:
+    virtual ~Transport() = default;
+
+    // Opens the connection and negotiates the protocol's JSON encoding.
+    virtual void connect(Deadline deadline) = 0;
+    virtual void send_text(std::string_view frame, Deadline deadline) = 0;
+    // The next whole frame from the server.
+    virtual std::string receive(Deadline deadline) = 0;
+    // Orderly close, bounded in time; never throws.
+    virtual void close() noexcept = 0;
+};
+
+// Picks the implementation by the URL's scheme; throws CliError(failure) for an unknown scheme.
+std::unique_ptr<Transport> make_transport(const Url& url, const TransportOptions& options);
+
+}  // namespace notify::cli

@@ -1,0 +1,90 @@
+#include <gtest/gtest.h>
+
+#include "child_process.hpp"
+#include "cli_test_support.hpp"
+
+namespace notify::cli::testing {
+namespace {
+
+TEST(NotifyCliArguments, UnsupportedSchemeExitsTwoNamingTheScheme) {
+    const auto outcome = run_to_exit(cli({"sub", "tcp://127.0.0.1:39200", "chat"}), kExitTimeout);
+    EXPECT_EQ(outcome.exit_code, 2);
+    EXPECT_EQ(outcome.err, "notify-cli: unsupported URL scheme 'tcp' (supported: ws, wss)\n");
+    EXPECT_EQ(outcome.out, "");
+}
+
+TEST(NotifyCliArguments, UrlWithoutSchemeExitsTwo) {
+    const auto outcome = run_to_exit(cli({"pub", "127.0.0.1:39200", "chat", "x"}), kExitTimeout);
+    EXPECT_EQ(outcome.exit_code, 2);
+    EXPECT_NE(outcome.err.find("notify-cli: invalid URL '127.0.0.1:39200'"), std::string::npos)
+        << outcome.err;
+}
+
+TEST(NotifyCliArguments, UrlWithBadPortExitsTwo) {
+    const auto outcome = run_to_exit(cli({"send", "ws://127.0.0.1:99999/", "x"}), kExitTimeout);
+    EXPECT_EQ(outcome.exit_code, 2);
+    EXPECT_NE(outcome.err.find("port '99999' is not in 1..65535"), std::string::npos)
+        << outcome.err;
+}
+
+TEST(NotifyCliArguments, SubWithoutTopicExitsTwoWithUsageOnStderr) {
+    const auto outcome = run_to_exit(cli({"sub", "ws://127.0.0.1:39200/"}), kExitTimeout);
+    EXPECT_EQ(outcome.exit_code, 2);
+    EXPECT_NE(outcome.err.find("TOPIC"), std::string::npos) << outcome.err;
+    EXPECT_NE(outcome.err.find("Usage"), std::string::npos) << outcome.err;
+    EXPECT_EQ(outcome.out, "");
+}
+
+TEST(NotifyCliArguments, MissingSubcommandExitsTwo) {
+    const auto outcome = run_to_exit(cli({}), kExitTimeout);
+    EXPECT_EQ(outcome.exit_code, 2);
+    EXPECT_NE(outcome.err.find("Usage"), std::string::npos) << outcome.err;
+}
+
+TEST(NotifyCliArguments, UnknownOptionExitsTwo) {
+    const auto outcome =
+        run_to_exit(cli({"pub", "ws://127.0.0.1:39200/", "chat", "x", "--bogus"}), kExitTimeout);
+    EXPECT_EQ(outcome.exit_code, 2);
+    EXPECT_NE(outcome.err.find("--bogus"), std::string::npos) << outcome.err;
+}
+
+TEST(NotifyCliArguments, ZeroCountExitsTwo) {
+    const auto outcome =
+        run_to_exit(cli({"sub", "ws://127.0.0.1:39200/", "chat", "--count", "0"}), kExitTimeout);
+    EXPECT_EQ(outcome.exit_code, 2);
+    EXPECT_NE(outcome.err.find("--count"), std::string::npos) << outcome.err;
+}
+
+TEST(NotifyCliArguments, NonPositiveOrNonNumericTimeoutExitsTwo) {
+    for (const char* timeout : {"0", "-1", "soon"}) {
+        const auto outcome = run_to_exit(
+            cli({"sub", "ws://127.0.0.1:39200/", "chat", "--timeout", timeout}), kExitTimeout);
+        EXPECT_EQ(outcome.exit_code, 2) << timeout;
+        EXPECT_NE(outcome.err.find("--timeout"), std::string::npos) << outcome.err;
+    }
+}
+
+TEST(NotifyCliArguments, HelpListsSubcommandsOnStdoutAndExitsZero) {
+    const auto outcome = run_to_exit(cli({"--help"}), kExitTimeout);
+    EXPECT_EQ(outcome.exit_code, 0);
+    for (const char* subcommand : {"sub", "pub", "send"}) {
+        EXPECT_NE(outcome.out.find(subcommand), std::string::npos) << outcome.out;
+    }
+}
+
+TEST(NotifyCliArguments, SubcommandHelpDescribesItsOptions) {
+    const auto outcome = run_to_exit(cli({"sub", "--help"}), kExitTimeout);
+    EXPECT_EQ(outcome.exit_code, 0);
+    for (const char* option : {"--count", "--timeout", "--token", "--insecure"}) {
+        EXPECT_NE(outcome.out.find(option), std::string::npos) << outcome.out;
+    }
+}
+
+TEST(NotifyCliArguments, VersionPrintsNameAndVersion) {
+    const auto outcome = run_to_exit(cli({"--version"}), kExitTimeout);
+    EXPECT_EQ(outcome.exit_code, 0);
+    EXPECT_EQ(outcome.out.rfind("notify-cli ", 0), 0u) << outcome.out;
+}
+
+}  // namespace
+}  // namespace notify::cli::testing

@@ -4,6 +4,7 @@
 // when they are valid UTF-8, else as "data_b64" (standard base64 with padding).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -37,12 +38,16 @@ std::string_view error_name(ErrorCode code);
 struct Position {
     std::uint64_t offset = 0;
     std::string epoch;
+
+    bool operator==(const Position&) const = default;
 };
 
 struct TopicPosition {
     std::string topic;
     std::uint64_t offset = 0;
     std::string epoch;
+
+    bool operator==(const TopicPosition&) const = default;
 };
 
 // ---- client -> server ---------------------------------------------------------------------
@@ -52,24 +57,36 @@ struct ConnectCommand {
     std::string client;  // requested client id (reconnect)
     std::string resume;  // resume token (reconnect)
     std::string user;    // requested user id (when the auth plugin allows it)
+
+    bool operator==(const ConnectCommand&) const = default;
 };
 struct SubscribeCommand {
     std::string topic;
     std::optional<Position> since;  // reserved for recovery
+
+    bool operator==(const SubscribeCommand&) const = default;
 };
 struct UnsubscribeCommand {
     std::string topic;
+
+    bool operator==(const UnsubscribeCommand&) const = default;
 };
 struct PublishCommand {
     std::vector<std::string> topics;  // "topic": "x" is accepted as a one-element list
     std::vector<std::string> clients;
     std::vector<std::string> users;
     std::string data;  // bytes
+
+    bool operator==(const PublishCommand&) const = default;
 };
 struct SendCommand {
     std::string data;  // bytes
+
+    bool operator==(const SendCommand&) const = default;
 };
-struct PingCommand {};
+struct PingCommand {
+    bool operator==(const PingCommand&) const = default;
+};
 
 using CommandBody = std::variant<ConnectCommand, SubscribeCommand, UnsubscribeCommand,
                                  PublishCommand, SendCommand, PingCommand>;
@@ -77,12 +94,16 @@ using CommandBody = std::variant<ConnectCommand, SubscribeCommand, UnsubscribeCo
 struct Command {
     std::uint64_t id = 0;  // > 0; echoed by the reply
     CommandBody body;
+
+    bool operator==(const Command&) const = default;
 };
 
 struct DecodeError {
     std::uint64_t id = 0;  // the command's id when it could be read, else 0
     ErrorCode code = ErrorCode::bad_request;
     std::string message;   // names the field and the problem
+
+    bool operator==(const DecodeError&) const = default;
 };
 
 std::variant<Command, DecodeError> decode_command(std::string_view json);
@@ -107,16 +128,23 @@ struct Reply {
     std::string user;                      // connect
     std::string resume;                    // connect: the resume token for a later reconnect
     std::vector<TopicPosition> positions;  // publish
+    std::string version;                   // connect: the server's version
+
+    bool operator==(const Reply&) const = default;
 };
 struct MessagePush {
     std::string topic;
     std::uint64_t offset = 0;
     std::string epoch;
     std::string data;  // bytes
+
+    bool operator==(const MessagePush&) const = default;
 };
 struct DisconnectPush {
     std::uint16_t code = 0;
     std::string reason;
+
+    bool operator==(const DisconnectPush&) const = default;
 };
 using ServerFrame = std::variant<Reply, MessagePush, DisconnectPush>;
 
@@ -125,9 +153,13 @@ std::variant<ServerFrame, DecodeError> decode_server_frame(std::string_view json
 // ---- helpers ------------------------------------------------------------------------------
 
 bool is_valid_utf8(std::string_view bytes);
+inline constexpr std::size_t kMaxTopicSize = 255;  // bytes
+// Non-empty, at most kMaxTopicSize bytes, valid UTF-8, no control characters (C0, DEL, C1).
+bool is_valid_topic(std::string_view topic);
 std::string base64_encode(std::string_view bytes);
 std::optional<std::string> base64_decode(std::string_view text);
-// Appends `"…"` with JSON escaping; `utf8` must be valid UTF-8.
+// Appends `"…"` with JSON escaping; `utf8` should be valid UTF-8 (a byte that does not start a
+// valid sequence is written as U+FFFD, so the output is always valid JSON).
 void append_json_string(std::string& out, std::string_view utf8);
 // Appends "data":"…" or "data_b64":"…" (no braces, no comma) for an opaque payload.
 void append_payload_field(std::string& out, std::string_view payload);

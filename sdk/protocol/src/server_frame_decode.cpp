@@ -1,0 +1,142 @@
+#include "json_reader.hpp"
+
+#include <limits>
+
+namespace notify::protocol {
+
+namespace {
+
+using detail::as_positive_id;
+using detail::as_string;
+using detail::as_uint64;
+using detail::fail;
+using detail::Fields;
+using detail::Json;
+
+// Servers may add members in later minor versions, so this side ignores the ones it does not
+// know (the server side, decode_command, rejects them).
+std::string optional_string(Fields& fields, std::string_view key) {
+    const Json* value = fields.find(key);
+    return value == nullptr ? std::string() : as_string(*value, fields.path_of(key));
+}
+
+std::uint64_t bounded_uint(const Json& value, std::string_view path, std::uint64_t max) {
+    const std::uint64_t number = as_uint64(value, path);
+    if (number > max) {
+        fail(path, "expected at most " + std::to_string(max));
+    }
+    return number;
+}
+
+TopicPosition read_position(const Json& value, std::string path) {
+    Fields fields(value, std::move(path));
+    return TopicPosition{as_string(fields.require("topic"), fields.path_of("topic")),
+                         as_uint64(fields.require("offset"), fields.path_of("offset")),
+                         as_string(fields.require("epoch"), fields.path_of("epoch"))};
+}
+
+Reply read_result(std::uint64_t id, const Json& value) {
+    Fields fields(value, "result");
+    Reply reply;
+    reply.id = id;
+    reply.client = optional_string(fields, "client");
+    reply.user = optional_string(fields, "user");
+    reply.resume = optional_string(fields, "resume");
+    reply.version = optional_string(fields, "version");
+    if (const Json* positions = fields.find("positions")) {
+        const std::string path = fields.path_of("positions");
+        if (!positions->is_array()) {
+            fail(path, "expected an array");
+        }
+        for (std::size_t index = 0; index < positions->size(); ++index) {
+            reply.positions.push_back(
+                read_position((*positions)[index], path + '[' + std::to_string(index) + ']'));
+        }
+    }
+    return reply;
+}
+
+Reply read_error(std::uint64_t id, const Json& value) {
+    Fields fields(value, "error");
+    Reply reply;
+    reply.id = id;
+    const auto code = bounded_uint(fields.require("code"), fields.path_of("code"),
+                                   std::numeric_limits<std::uint32_t>::max());
+    reply.error = DecodeError{id, static_cast<ErrorCode>(code),
+                              as_string(fields.require("message"), fields.path_of("message"))};
+    return reply;
+}
+
+Reply read_reply(Fields& root) {
+    const Json* result = root.find("result");
+    const Json* error = root.find("error");
+    if ((result == nullptr) == (error == nullptr)) {
+        fail("", "expected exactly one of push, result or error");
+    }
+    if (result != nullptr) {
+        return read_result(as_positive_id(root.require("id"), "id"), *result);
+    }
+    // An error for a command whose id could not be read carries id 0.
+    return read_error(as_uint64(root.require("id"), "id"), *error);
+}
+
+MessagePush read_message(const Json& value) {
+    Fields fields(value, "push.message");
+    MessagePush message;
+    message.topic = as_string(fields.require("topic"), fields.path_of("topic"));
+    message.offset = as_uint64(fields.require("offset"), fields.path_of("offset"));
+    message.epoch = as_string(fields.require("epoch"), fields.path_of("epoch"));
+    message.data = detail::read_payload(fields);
+    return message;
+}
+
+DisconnectPush read_disconnect(const Json& value) {
+    Fields fields(value, "push.disconnect");
+    DisconnectPush disconnect;
+    disconnect.code = static_cast<std::uint16_t>(
+        bounded_uint(fields.require("code"), fields.path_of("code"),
+                     std::numeric_limits<std::uint16_t>::max()));
+    disconnect.reason = optional_string(fields, "reason");
+    return disconnect;
+}
+
+ServerFrame read_push(const Json& value) {
+    Fields fields(value, "push");
+    const Json* message = fields.find("message");
+    const Json* disconnect = fields.find("disconnect");
+    if (message != nullptr && disconnect != nullptr) {
+        fail("push", "expected exactly one kind, found \"disconnect\" and \"message\"");
+    }
+    if (message != nullptr) {
+        return read_message(*message);
+    }
+    if (disconnect != nullptr) {
+        return read_disconnect(*disconnect);
+    }
+    // A push kind from a newer server: a distinct code lets clients skip it.
+    if (!value.empty()) {
+        throw detail::Malformed{ErrorCode::unknown_command,
+                                "push: unknown kind \"" + value.begin().key() + "\""};
+    }
+    fail("push", "expected a kind: message or disconnect");
+}
+
+}  // namespace
+
+std::variant<ServerFrame, DecodeError> decode_server_frame(std::string_view json) {
+    try {
+        const Json root = detail::parse_object(json);
+        Fields fields(root, "");
+        if (const Json* push = fields.find("push")) {
+            return read_push(*push);
+        }
+        return read_reply(fields);
+    } catch (detail::Malformed& malformed) {
+        return DecodeError{0, malformed.code, std::move(malformed.message)};
+    } catch (const std::exception& error) {
+        return DecodeError{0, ErrorCode::internal,
+                           std::string("decoding failed: ") + error.what()};
+    }
+}
+
+}  // namespace notify::protocol

@@ -1,0 +1,142 @@
+#include "json_writer.hpp"
+
+#include <notify/protocol/json.hpp>
+
+namespace notify::protocol {
+
+namespace {
+
+using detail::append_uint;
+using detail::kMaxUint64Digits;
+using detail::scan_json_string;
+using detail::write_json_string;
+
+constexpr std::string_view kReplyIdKey = "{\"id\":";
+
+}  // namespace
+
+std::string encode_connect_reply(std::uint64_t id, std::string_view client, std::string_view user,
+                                 std::string_view resume_token, std::string_view server_version) {
+    constexpr std::string_view kClientKey = ",\"result\":{\"client\":";
+    constexpr std::string_view kUserKey = ",\"user\":";
+    constexpr std::string_view kResumeKey = ",\"resume\":";
+    constexpr std::string_view kVersionKey = ",\"version\":";
+    std::string out;
+    out.reserve(kReplyIdKey.size() + kMaxUint64Digits + kClientKey.size() +
+                scan_json_string(client).quoted_size + kUserKey.size() +
+                scan_json_string(user).quoted_size + kResumeKey.size() +
+                scan_json_string(resume_token).quoted_size + kVersionKey.size() +
+                scan_json_string(server_version).quoted_size + 2);
+    out += kReplyIdKey;
+    append_uint(out, id);
+    out += kClientKey;
+    write_json_string(out, client);
+    out += kUserKey;
+    write_json_string(out, user);
+    out += kResumeKey;
+    write_json_string(out, resume_token);
+    out += kVersionKey;
+    write_json_string(out, server_version);
+    out += "}}";
+    return out;
+}
+
+std::string encode_empty_reply(std::uint64_t id) {
+    constexpr std::string_view kEmptyResult = ",\"result\":{}}";
+    std::string out;
+    out.reserve(kReplyIdKey.size() + kMaxUint64Digits + kEmptyResult.size());
+    out += kReplyIdKey;
+    append_uint(out, id);
+    out += kEmptyResult;
+    return out;
+}
+
+std::string encode_publish_reply(std::uint64_t id, std::span<const TopicPosition> positions) {
+    constexpr std::string_view kPositionsKey = ",\"result\":{\"positions\":[";
+    constexpr std::string_view kTopicKey = "{\"topic\":";
+    constexpr std::string_view kOffsetKey = ",\"offset\":";
+    constexpr std::string_view kEpochKey = ",\"epoch\":";
+    std::size_t size = kReplyIdKey.size() + kMaxUint64Digits + kPositionsKey.size() + 3;
+    for (const TopicPosition& position : positions) {
+        size += 2 + kTopicKey.size() + scan_json_string(position.topic).quoted_size +
+                kOffsetKey.size() + kMaxUint64Digits + kEpochKey.size() +
+                scan_json_string(position.epoch).quoted_size;
+    }
+    std::string out;
+    out.reserve(size);
+    out += kReplyIdKey;
+    append_uint(out, id);
+    out += kPositionsKey;
+    for (std::size_t index = 0; index < positions.size(); ++index) {
+        if (index != 0) {
+            out += ',';
+        }
+        out += kTopicKey;
+        write_json_string(out, positions[index].topic);
+        out += kOffsetKey;
+        append_uint(out, positions[index].offset);
+        out += kEpochKey;
+        write_json_string(out, positions[index].epoch);
+        out += '}';
+    }
+    out += "]}}";
+    return out;
+}
+
+std::string encode_error_reply(std::uint64_t id, ErrorCode code, std::string_view message) {
+    constexpr std::string_view kCodeKey = ",\"error\":{\"code\":";
+    constexpr std::string_view kMessageKey = ",\"message\":";
+    std::string out;
+    out.reserve(kReplyIdKey.size() + kMaxUint64Digits + kCodeKey.size() + kMaxUint64Digits +
+                kMessageKey.size() + scan_json_string(message).quoted_size + 2);
+    out += kReplyIdKey;
+    append_uint(out, id);
+    out += kCodeKey;
+    append_uint(out, static_cast<std::uint32_t>(code));
+    out += kMessageKey;
+    write_json_string(out, message);
+    out += "}}";
+    return out;
+}
+
+std::string encode_message_push(std::string_view topic, std::uint64_t offset,
+                                std::string_view epoch, std::string_view payload) {
+    constexpr std::string_view kTopicKey = "{\"push\":{\"message\":{\"topic\":";
+    constexpr std::string_view kOffsetKey = ",\"offset\":";
+    constexpr std::string_view kEpochKey = ",\"epoch\":";
+    constexpr std::string_view kClose = "}}}";
+    const detail::JsonStringScan topic_scan = scan_json_string(topic);
+    const detail::JsonStringScan epoch_scan = scan_json_string(epoch);
+    const detail::JsonStringScan payload_scan = detail::scan_payload(payload);
+    std::string out;
+    out.reserve(kTopicKey.size() + topic_scan.quoted_size + kOffsetKey.size() +
+                kMaxUint64Digits + kEpochKey.size() + epoch_scan.quoted_size + 1 +
+                detail::payload_field_size(payload, payload_scan) + kClose.size());
+    out += kTopicKey;
+    write_json_string(out, topic, topic_scan);
+    out += kOffsetKey;
+    append_uint(out, offset);
+    out += kEpochKey;
+    write_json_string(out, epoch, epoch_scan);
+    out += ',';
+    detail::append_payload_field_scanned(out, payload, payload_scan);
+    out += kClose;
+    return out;
+}
+
+std::string encode_disconnect_push(std::uint16_t code, std::string_view reason) {
+    constexpr std::string_view kCodeKey = "{\"push\":{\"disconnect\":{\"code\":";
+    constexpr std::string_view kReasonKey = ",\"reason\":";
+    constexpr std::string_view kClose = "}}}";
+    std::string out;
+    out.reserve(kCodeKey.size() + kMaxUint64Digits + kReasonKey.size() +
+                scan_json_string(reason).quoted_size + kClose.size());
+    out += kCodeKey;
+    append_uint(out, code);
+    out += kReasonKey;
+    write_json_string(out, reason);
+    out += kClose;
+    return out;
+}
+
+}  // namespace notify::protocol

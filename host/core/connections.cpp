@@ -1,0 +1,81 @@
+#include <type_traits>
+#include <variant>
+
+#include "core/core_state.hpp"
+
+namespace notify::core {
+
+notify_status Core::State::open_connection(ConnectionRef conn, std::string remote_address,
+                                           notify_encoding encoding) {
+    if (shut_down) return NOTIFY_ERR_CLOSED;
+    if (connections.contains(conn)) return NOTIFY_ERR_INVALID_ARGUMENT;
+    if (connections.size() >= config.limits.max_connections) return NOTIFY_ERR_LIMIT;
+    auto connection = std::make_unique<Connection>();
+    connection->ref = conn;
+    connection->remote_address = std::move(remote_address);
+    connection->encoding = encoding;
+    connections.emplace(conn, std::move(connection));
+    return NOTIFY_OK;
+}
+
+void Core::State::receive(ConnectionRef conn, std::string_view frame) {
+    Connection* connection = live_connection(conn);
+    if (connection == nullptr) return;
+    auto decoded = protocol::decode_command(frame);
+    if (auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
+        reply_error(conn, error->id, error->code, error->message);
+        return;
+    }
+    handle_command(*connection, std::get<protocol::Command>(decoded));
+}
+
+void Core::State::handle_command(Connection& connection, protocol::Command& command) {
+    const std::uint64_t id = command.id;
+    if (auto* connect = std::get_if<protocol::ConnectCommand>(&command.body)) {
+        if (connection.client != nullptr || connection.connect_pending) {
+            reply_error(connection.ref, id, protocol::ErrorCode::already_connected,
+                        "connect: this connection is already connected");
+            return;
+        }
+        handle_connect(connection, id, *connect);
+        return;
+    }
+    if (connection.client == nullptr) {
+        reply_error(connection.ref, id, protocol::ErrorCode::not_connected,
+                    "the first command must be connect");
+        return;
+    }
+    std::visit(
+        [&](auto& body) {
+            using Body = std::decay_t<decltype(body)>;
+            if constexpr (std::is_same_v<Body, protocol::SubscribeCommand>) {
+                handle_subscribe(connection, id, body);
+            } else if constexpr (std::is_same_v<Body, protocol::UnsubscribeCommand>) {
+                handle_unsubscribe(connection, id, body);
+            } else if constexpr (std::is_same_v<Body, protocol::PublishCommand>) {
+                handle_publish(connection, id, body);
+            } else if constexpr (std::is_same_v<Body, protocol::SendCommand>) {
+                emit_data(*connection.client, body.data);
+                reply_empty(connection.ref, id);
+            } else if constexpr (std::is_same_v<Body, protocol::PingCommand>) {
+                reply_empty(connection.ref, id);
+            }
+        },
+        command.body);
+}
+
+void Core::State::connection_closed(ConnectionRef conn) {
+    auto found = connections.find(conn);
+    if (found == connections.end()) return;
+    Connection& connection = *found->second;
+    // A connection the core closed itself (replaced, disconnected) no longer holds its client,
+    // so its close is stale and leaves the client alone.
+    if (Client* client = connection.client;
+        client != nullptr && client->connection == &connection) {
+        client->connection = nullptr;
+        inactivate(*client);
+    }
+    connections.erase(found);
+}
+
+}  // namespace notify::core

@@ -1,0 +1,124 @@
+#include "core/core.hpp"
+
+#include <algorithm>
+
+#include "core/core_state.hpp"
+
+namespace notify::core {
+
+Core::State::State(CoreConfig config_in, CoreEnvironment& env_in)
+    : config(std::move(config_in)), env(env_in) {
+    for (const host::NamespaceSpec& space : config.namespaces) {
+        namespaces_by_name.emplace(space.name, &space);
+    }
+}
+
+Core::Core(CoreConfig config, CoreEnvironment& env)
+    : state_(std::make_unique<State>(std::move(config), env)) {}
+
+Core::~Core() = default;
+
+notify_status Core::open_connection(ConnectionRef conn, std::string remote_address,
+                                    notify_encoding encoding) {
+    return state_->open_connection(conn, std::move(remote_address), encoding);
+}
+
+void Core::receive(ConnectionRef conn, std::string_view frame) {
+    state_->receive(conn, frame);
+}
+
+void Core::connection_closed(ConnectionRef conn, std::uint16_t /*code*/) {
+    state_->connection_closed(conn);
+}
+
+void Core::complete_auth(std::uint64_t request_id, const AuthOutcome& outcome) {
+    state_->complete_auth(request_id, outcome);
+}
+
+void Core::complete_publish(std::uint64_t request_id, const PublishOutcome& outcome) {
+    state_->complete_publish(request_id, outcome);
+}
+
+void Core::publish(const PublishTargets& targets, std::string payload) {
+    state_->publish(targets, std::move(payload));
+}
+
+void Core::subscribe(notify_target_kind kind, std::string_view id, std::string_view topic,
+                     std::int64_t time_ms) {
+    state_->subscribe(kind, id, topic, time_ms);
+}
+
+void Core::unsubscribe(notify_target_kind kind, std::string_view id, std::string_view topic,
+                       std::int64_t time_ms) {
+    state_->unsubscribe(kind, id, topic, time_ms);
+}
+
+void Core::disconnect(notify_target_kind kind, std::string_view id, std::uint16_t code,
+                      std::string_view reason) {
+    state_->disconnect(kind, id, code, reason);
+}
+
+void Core::clean() {
+    state_->clean();
+}
+
+void Core::shutdown() {
+    state_->shutdown();
+}
+
+CoreStats Core::stats() const {
+    CoreStats stats;
+    stats.connections = state_->connections.size();
+    for (const auto& [id, client] : state_->clients) {
+        switch (client->state) {
+            case ClientState::active:
+                ++stats.clients_active;
+                break;
+            case ClientState::inactive:
+                ++stats.clients_inactive;
+                break;
+            case ClientState::invalid:
+                ++stats.clients_invalid;
+                break;
+        }
+    }
+    for (const auto& [id, user] : state_->users) {
+        if (!user->clients.empty()) ++stats.users;
+    }
+    stats.topics = state_->topics.size();
+    stats.publishes = state_->publish_count;
+    stats.deliveries = state_->delivery_count;
+    stats.refusals = state_->refusal_count;
+    return stats;
+}
+
+std::optional<ClientState> Core::client_state(std::string_view client_id) const {
+    const Client* client = state_->find_client(client_id);
+    if (client == nullptr) return std::nullopt;
+    return client->state;
+}
+
+std::vector<std::string> Core::client_topics(std::string_view client_id) const {
+    std::vector<std::string> names;
+    if (const Client* client = state_->find_client(client_id)) {
+        for (const ClientSubscription& subscription : client->subscriptions) {
+            names.push_back(subscription.topic->name);
+        }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::vector<std::string> Core::topic_subscribers(std::string_view topic) const {
+    std::vector<std::string> ids;
+    auto found = state_->topics.find(std::string(topic));
+    if (found != state_->topics.end()) {
+        for (const TopicSubscriber& subscriber : found->second->subscribers) {
+            ids.push_back(subscriber.client->id);
+        }
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+}  // namespace notify::core

@@ -1,0 +1,279 @@
+// The core's private state and the operations on it, shared by the core's translation units.
+// Each .cpp of host/core implements one concern of Core::State (see the section comments).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/core.hpp"
+#include "notify/protocol/json.hpp"
+
+namespace notify::core {
+
+struct Client;
+struct Topic;
+struct User;
+
+struct ConnectionRefHash {
+    std::size_t operator()(const ConnectionRef& ref) const noexcept {
+        return std::hash<std::uint64_t>{}(ref.conn ^ (std::uint64_t{ref.transport} << 48U));
+    }
+};
+
+struct Connection {
+    ConnectionRef ref;
+    std::string remote_address;
+    notify_encoding encoding = NOTIFY_ENCODING_JSON;
+    Client* client = nullptr;      // set once connect succeeded
+    bool connect_pending = false;  // a connect waits for the auth chain
+    // Closed by the core (replaced, refused, disconnected, shutdown): its frames are ignored and
+    // its later close is stale.
+    bool closing = false;
+};
+
+// One entry of a client's subscription list; `slot` is its index in the topic's subscribers.
+struct ClientSubscription {
+    Topic* topic = nullptr;
+    std::size_t slot = 0;
+};
+
+// One entry of a topic's subscriber list; `slot` is its index in the client's subscriptions.
+// The two back-indexes make unsubscribing O(1) on both sides.
+struct TopicSubscriber {
+    Client* client = nullptr;
+    std::size_t slot = 0;
+};
+
+struct Client {
+    std::string id;
+    std::string resume_token;
+    User* user = nullptr;
+    ClientState state = ClientState::active;
+    Connection* connection = nullptr;  // the current connection while active
+    std::int64_t state_since_ms = 0;   // when it became inactive or invalid
+    std::vector<ClientSubscription> subscriptions;
+    // Time of the last applied subscribe or unsubscribe per topic (unsubscribes stay as
+    // tombstones) so that an older, late change is ignored.
+    std::unordered_map<std::string, std::int64_t> change_times;
+    std::uint64_t publish_stamp = 0;  // the last publish that reached this client
+};
+
+struct UserSubscription {
+    bool subscribed = false;
+    std::int64_t time_ms = 0;
+};
+
+// A user exists while it has clients or remembers subscriptions for its future clients.
+struct User {
+    std::string id;
+    std::vector<Client*> clients;                                     // active and inactive clients
+    std::unordered_map<std::string, UserSubscription> subscriptions;  // with tombstones
+};
+
+inline std::string_view user_id_of(const Client& client) {
+    return client.user != nullptr ? std::string_view(client.user->id) : std::string_view();
+}
+
+struct Topic {
+    std::string name;
+    const host::NamespaceSpec* space = nullptr;
+    std::vector<TopicSubscriber> subscribers;
+    std::unordered_map<const User*, std::uint32_t> user_subscribers;  // for max_users
+};
+
+enum class ClosePush { none, disconnect };
+
+// Why a subscribe could not be applied; `none` means it was applied (or already in place).
+enum class SubscribeRefusal { none, limit_exceeded, ignored_as_older };
+
+struct PendingConnect {
+    ConnectionRef conn;
+    std::uint64_t command_id = 0;
+    protocol::ConnectCommand command;
+};
+
+struct PendingSubscribe {
+    ConnectionRef conn;
+    std::uint64_t command_id = 0;
+    std::string client_id;
+    std::string topic;
+};
+
+// A publish on its way: authorization (client publishes), then one broker publish per topic,
+// then the fan-out once every topic's position is known.
+struct PublishJob {
+    enum class Phase { authorizing, publishing, finished };
+    std::uint64_t id = 0;
+    Phase phase = Phase::authorizing;
+    bool from_client = false;
+    ConnectionRef origin;  // from_client: where the reply goes
+    std::uint64_t command_id = 0;
+    std::string client_id;  // from_client: the publisher
+    std::string user_id;
+    PublishTargets targets;
+    std::string payload;
+    std::int64_t time_ms = 0;
+    std::size_t authorizations_pending = 0;
+    bool authorizations_issued = false;
+    bool refused = false;
+    std::size_t broker_pending = 0;
+    bool broker_issued = false;
+    std::vector<protocol::TopicPosition> positions;  // per topic, in target order
+    std::vector<bool> position_known;
+    std::string broker_error;  // the first broker failure
+};
+
+struct PendingPublishAuth {
+    std::uint64_t job_id = 0;
+};
+
+struct PendingBrokerPublish {
+    std::uint64_t job_id = 0;
+    std::size_t topic_index = 0;
+};
+
+// "subscribe: namespace 'ns' does not allow clients to subscribe", for error replies.
+std::string namespace_refusal(const host::NamespaceSpec& space, std::string_view action);
+
+struct Core::State {
+    State(CoreConfig config_in, CoreEnvironment& env_in);
+
+    CoreConfig config;
+    CoreEnvironment& env;
+
+    std::unordered_map<ConnectionRef, std::unique_ptr<Connection>, ConnectionRefHash> connections;
+    std::unordered_map<std::string, std::unique_ptr<Client>> clients;
+    std::unordered_map<std::string, std::unique_ptr<User>> users;
+    std::unordered_map<std::string, std::unique_ptr<Topic>> topics;
+    std::unordered_map<std::string_view, const host::NamespaceSpec*> namespaces_by_name;
+
+    std::uint64_t next_request_id = 1;
+    std::unordered_map<std::uint64_t, PendingConnect> pending_connects;
+    std::unordered_map<std::uint64_t, PendingSubscribe> pending_subscribes;
+    std::unordered_map<std::uint64_t, PendingPublishAuth> pending_publish_auths;
+    std::unordered_map<std::uint64_t, PendingBrokerPublish> pending_broker_publishes;
+    std::unordered_map<std::uint64_t, PublishJob> publish_jobs;
+
+    // Fan-out scratch, reused by every publish: recipients per transport index, and which
+    // transports have any in the current frame.
+    std::uint64_t publish_generation = 0;
+    std::vector<std::vector<std::uint64_t>> batches;
+    std::vector<std::uint32_t> batched_transports;
+
+    bool shut_down = false;
+    std::uint64_t publish_count = 0;
+    std::uint64_t delivery_count = 0;
+    std::uint64_t refusal_count = 0;
+
+    // ---- namespaces.cpp -----------------------------------------------------------------------
+    const host::NamespaceSpec& namespace_of(std::string_view topic) const;
+
+    // ---- events.cpp ---------------------------------------------------------------------------
+    void emit_client_event(notify_event_type type, const Client& client);
+    void emit_topic_event(notify_event_type type, const Client& client, std::string_view topic);
+    void emit_change(notify_change_subject subject, std::string_view name, bool up);
+    void emit_publish(std::string_view topic, const protocol::TopicPosition& position,
+                      std::string_view payload, std::string_view client_id,
+                      std::string_view user_id);
+    void emit_data(const Client& client, std::string_view data);
+
+    // ---- replies.cpp --------------------------------------------------------------------------
+    void send_frame(ConnectionRef conn, std::string json);
+    void reply_error(ConnectionRef conn, std::uint64_t command_id, protocol::ErrorCode code,
+                     std::string_view message);
+    void reply_empty(ConnectionRef conn, std::uint64_t command_id);
+    // Optionally sends the disconnect push, asks the transport to close, and detaches the
+    // connection from its client so that its later close is stale.
+    void close_connection(Connection& connection, std::uint16_t code, std::string_view reason,
+                          ClosePush push);
+    Connection* live_connection(ConnectionRef conn);
+
+    // ---- connections.cpp ----------------------------------------------------------------------
+    notify_status open_connection(ConnectionRef conn, std::string remote_address,
+                                  notify_encoding encoding);
+    void receive(ConnectionRef conn, std::string_view frame);
+    void connection_closed(ConnectionRef conn);
+    void handle_command(Connection& connection, protocol::Command& command);
+
+    // ---- connect.cpp --------------------------------------------------------------------------
+    void handle_connect(Connection& connection, std::uint64_t command_id,
+                        protocol::ConnectCommand& command);
+    void finish_connect(ConnectionRef conn, std::uint64_t command_id,
+                        const protocol::ConnectCommand& command, const AuthOutcome& outcome);
+    void refuse_connect(Connection& connection, std::uint64_t command_id, std::string_view reason);
+
+    // ---- clients.cpp --------------------------------------------------------------------------
+    Client* find_client(std::string_view client_id) const;
+    Client& create_client(std::string id, const std::string& user_id);
+    void attach_connection(Client& client, Connection& connection);
+    void inactivate(Client& client);
+    void invalidate(Client& client);
+    void forget(Client& client);
+    void disconnect(notify_target_kind kind, std::string_view id, std::uint16_t code,
+                    std::string_view reason);
+    void clean();
+    void shutdown();
+
+    // ---- users.cpp ----------------------------------------------------------------------------
+    User& user_record(const std::string& user_id);
+    User* find_user(std::string_view user_id) const;
+    void add_client_to_user(Client& client, const std::string& user_id);
+    void remove_client_from_user(Client& client);
+    void release_user_if_unused(User& user);
+    void apply_user_subscriptions(Client& client);
+
+    // ---- subscriptions.cpp --------------------------------------------------------------------
+    bool is_subscribed(const Client& client, std::string_view topic) const;
+    SubscribeRefusal subscribe_client(Client& client, std::string_view topic, std::int64_t time_ms);
+    void unsubscribe_client(Client& client, std::string_view topic, std::int64_t time_ms);
+    void drop_all_subscriptions(Client& client);
+    void subscribe(notify_target_kind kind, std::string_view id, std::string_view topic,
+                   std::int64_t time_ms);
+    void unsubscribe(notify_target_kind kind, std::string_view id, std::string_view topic,
+                     std::int64_t time_ms);
+    void remove_subscription(Client& client, std::size_t index);
+    void record_change(Client& client, std::string_view topic, std::int64_t time_ms);
+    bool is_older_change(const Client& client, std::string_view topic, std::int64_t time_ms) const;
+    // A client's own command always applies: its time is now, or just the last change's time
+    // when a server-side change carried a later clock.
+    std::int64_t client_command_time(const Client& client, std::string_view topic);
+
+    // ---- subscribe_command.cpp ----------------------------------------------------------------
+    void handle_subscribe(Connection& connection, std::uint64_t command_id,
+                          const protocol::SubscribeCommand& command);
+    void handle_unsubscribe(Connection& connection, std::uint64_t command_id,
+                            const protocol::UnsubscribeCommand& command);
+    void finish_subscribe(const PendingSubscribe& pending, const AuthOutcome& outcome);
+    // The limit a client subscribe would pass, or an empty string when none.
+    std::string subscribe_limit_error(const Client& client, std::string_view topic) const;
+
+    // ---- publish.cpp --------------------------------------------------------------------------
+    void handle_publish(Connection& connection, std::uint64_t command_id,
+                        protocol::PublishCommand& command);
+    void publish(const PublishTargets& targets, std::string payload);
+    void start_publish(PublishJob job);
+    // The answers only record; advance_publish moves the job on once a phase is complete, and
+    // the entry points erase a finished job.
+    void answer_publish_authorization(PublishJob& job, const AuthOutcome& outcome);
+    void answer_broker_publish(PublishJob& job, std::size_t topic_index,
+                               const PublishOutcome& outcome);
+    void advance_publish(std::uint64_t job_id);
+    void start_broker_publishes(PublishJob& job);
+    void finish_publish(PublishJob& job);
+    void complete_auth(std::uint64_t request_id, const AuthOutcome& outcome);
+    void complete_publish(std::uint64_t request_id, const PublishOutcome& outcome);
+
+    // ---- fanout.cpp ---------------------------------------------------------------------------
+    void fan_out(const PublishJob& job);
+    // Adds the client's connection to the current frame's batch unless this publish already
+    // reached it.
+    void add_recipient(Client& client);
+    void flush_batches(const FrameRef& frame);
+};
+
+}  // namespace notify::core

@@ -1,0 +1,69 @@
+#include "core/core_state.hpp"
+
+namespace notify::core {
+
+// One frame per topic, shared by every recipient. The named clients and users ride in the
+// first delivered topic's batch (or get a topic-less frame when there is none), and the
+// publish stamp keeps every connection to one delivery whatever the overlap.
+void Core::State::fan_out(const PublishJob& job) {
+    ++publish_generation;
+    const bool has_direct_targets = !job.targets.clients.empty() || !job.targets.users.empty();
+    bool direct_targets_added = false;
+    const auto add_direct_targets = [&] {
+        for (const std::string& client_id : job.targets.clients) {
+            if (Client* client = find_client(client_id)) add_recipient(*client);
+        }
+        for (const std::string& user_id : job.targets.users) {
+            if (User* user = find_user(user_id)) {
+                for (Client* client : user->clients) add_recipient(*client);
+            }
+        }
+        direct_targets_added = true;
+    };
+
+    for (std::size_t index = 0; index < job.targets.topics.size(); ++index) {
+        if (!job.position_known[index]) continue;
+        const protocol::TopicPosition& position = job.positions[index];
+        const FrameRef frame = FrameRef::make(protocol::encode_message_push(
+            position.topic, position.offset, position.epoch, job.payload));
+        if (auto found = topics.find(position.topic); found != topics.end()) {
+            for (const TopicSubscriber& subscriber : found->second->subscribers) {
+                add_recipient(*subscriber.client);
+            }
+        }
+        if (has_direct_targets && !direct_targets_added) add_direct_targets();
+        flush_batches(frame);
+    }
+    if (has_direct_targets && !direct_targets_added) {
+        add_direct_targets();
+        flush_batches(FrameRef::make(protocol::encode_message_push("", 0, "", job.payload)));
+    }
+}
+
+void Core::State::add_recipient(Client& client) {
+    if (client.publish_stamp == publish_generation) return;
+    client.publish_stamp = publish_generation;
+    const Connection* connection = client.connection;
+    if (client.state != ClientState::active || connection == nullptr || connection->closing) {
+        // An inactive client misses this message for now. Buffering it for delivery when the
+        // client resumes (design §1) belongs here.
+        return;
+    }
+    const std::uint32_t transport = connection->ref.transport;
+    if (transport >= batches.size()) batches.resize(std::size_t{transport} + 1);
+    std::vector<std::uint64_t>& batch = batches[transport];
+    if (batch.empty()) batched_transports.push_back(transport);
+    batch.push_back(connection->ref.conn);
+}
+
+void Core::State::flush_batches(const FrameRef& frame) {
+    for (const std::uint32_t transport : batched_transports) {
+        std::vector<std::uint64_t>& batch = batches[transport];
+        env.deliver(transport, frame, batch);
+        delivery_count += batch.size();
+        batch.clear();
+    }
+    batched_transports.clear();
+}
+
+}  // namespace notify::core

@@ -1,0 +1,212 @@
+#include "core/core_state.hpp"
+
+namespace notify::core {
+
+void Core::State::handle_publish(Connection& connection, std::uint64_t command_id,
+                                 protocol::PublishCommand& command) {
+    Client& client = *connection.client;
+    if (command.data.size() > config.limits.max_payload_size) {
+        reply_error(connection.ref, command_id, protocol::ErrorCode::too_large,
+                    "publish: payload of " + std::to_string(command.data.size()) +
+                        " bytes exceeds the limit of " +
+                        std::to_string(config.limits.max_payload_size));
+        return;
+    }
+    if (command.topics.empty() && command.clients.empty() && command.users.empty()) {
+        reply_error(connection.ref, command_id, protocol::ErrorCode::bad_request,
+                    "publish: names no topic, client or user");
+        return;
+    }
+    for (const std::string& topic : command.topics) {
+        if (!protocol::is_valid_topic(topic)) {
+            reply_error(connection.ref, command_id, protocol::ErrorCode::bad_request,
+                        "publish: invalid topic name");
+            return;
+        }
+        const host::NamespaceSpec& space = namespace_of(topic);
+        if (!space.allow_client_publish) {
+            reply_error(connection.ref, command_id, protocol::ErrorCode::permission_denied,
+                        namespace_refusal(space, "publish"));
+            return;
+        }
+    }
+    // Messages straight to clients or users follow the default namespace's rule.
+    if ((!command.clients.empty() || !command.users.empty()) &&
+        !config.default_namespace.allow_client_publish) {
+        reply_error(connection.ref, command_id, protocol::ErrorCode::permission_denied,
+                    namespace_refusal(config.default_namespace, "publish"));
+        return;
+    }
+    PublishJob job;
+    job.from_client = true;
+    job.origin = connection.ref;
+    job.command_id = command_id;
+    job.client_id = client.id;
+    job.user_id = std::string(user_id_of(client));
+    job.targets.topics = std::move(command.topics);
+    job.targets.clients = std::move(command.clients);
+    job.targets.users = std::move(command.users);
+    job.payload = std::move(command.data);
+    start_publish(std::move(job));
+}
+
+void Core::State::publish(const PublishTargets& targets, std::string payload) {
+    if (payload.size() > config.limits.max_payload_size) return;
+    for (const std::string& topic : targets.topics) {
+        if (!protocol::is_valid_topic(topic)) return;
+    }
+    PublishJob job;
+    job.targets = targets;
+    job.payload = std::move(payload);
+    job.authorizations_issued = true;
+    start_publish(std::move(job));
+}
+
+void Core::State::start_publish(PublishJob job) {
+    job.id = next_request_id++;
+    job.time_ms = env.now_ms();
+    job.positions.resize(job.targets.topics.size());
+    job.position_known.assign(job.targets.topics.size(), false);
+    const std::uint64_t job_id = job.id;
+    PublishJob& stored = publish_jobs.emplace(job_id, std::move(job)).first->second;
+
+    if (!stored.authorizations_issued) {
+        // One authorization per topic; a message straight to clients or users is authorized as
+        // a publish to the empty topic.
+        std::vector<std::string_view> subjects(stored.targets.topics.begin(),
+                                               stored.targets.topics.end());
+        if (!stored.targets.clients.empty() || !stored.targets.users.empty()) {
+            subjects.emplace_back();
+        }
+        for (std::string_view subject : subjects) {
+            if (stored.refused) break;
+            ++stored.authorizations_pending;
+            const std::uint64_t request_id = next_request_id++;
+            const AuthOutcome outcome =
+                env.authorize_publish(request_id, stored.client_id, stored.user_id, subject);
+            if (outcome.kind == AuthOutcome::Kind::pending) {
+                pending_publish_auths.emplace(request_id, PendingPublishAuth{job_id});
+            } else {
+                answer_publish_authorization(stored, outcome);
+            }
+        }
+        stored.authorizations_issued = true;
+    }
+    advance_publish(job_id);
+}
+
+void Core::State::answer_publish_authorization(PublishJob& job, const AuthOutcome& outcome) {
+    --job.authorizations_pending;
+    if (outcome.kind == AuthOutcome::Kind::allow || job.refused) return;
+    job.refused = true;
+    if (live_connection(job.origin) != nullptr) {
+        reply_error(job.origin, job.command_id, protocol::ErrorCode::permission_denied,
+                    outcome.reason.empty() ? "publish: denied" : "publish: " + outcome.reason);
+    }
+}
+
+void Core::State::answer_broker_publish(PublishJob& job, std::size_t topic_index,
+                                        const PublishOutcome& outcome) {
+    --job.broker_pending;
+    const std::string& topic = job.targets.topics[topic_index];
+    if (outcome.kind == PublishOutcome::Kind::done) {
+        job.positions[topic_index] = protocol::TopicPosition{topic, outcome.offset, outcome.epoch};
+        job.position_known[topic_index] = true;
+        return;
+    }
+    if (job.broker_error.empty()) {
+        job.broker_error = "publish to '" + topic + "' failed: " +
+                           (outcome.kind == PublishOutcome::Kind::failed
+                                ? outcome.error
+                                : std::string("the broker answered pending to a completion"));
+    }
+}
+
+void Core::State::advance_publish(std::uint64_t job_id) {
+    auto found = publish_jobs.find(job_id);
+    if (found == publish_jobs.end()) return;
+    PublishJob& job = found->second;
+    if (job.phase == PublishJob::Phase::authorizing && job.authorizations_issued &&
+        job.authorizations_pending == 0) {
+        if (job.refused) {
+            job.phase = PublishJob::Phase::finished;
+        } else {
+            start_broker_publishes(job);
+        }
+    }
+    if (job.phase == PublishJob::Phase::publishing && job.broker_issued &&
+        job.broker_pending == 0) {
+        finish_publish(job);
+        job.phase = PublishJob::Phase::finished;
+    }
+    if (job.phase == PublishJob::Phase::finished) publish_jobs.erase(found);
+}
+
+void Core::State::start_broker_publishes(PublishJob& job) {
+    job.phase = PublishJob::Phase::publishing;
+    for (std::size_t index = 0; index < job.targets.topics.size(); ++index) {
+        const std::string& topic = job.targets.topics[index];
+        ++job.broker_pending;
+        const std::uint64_t request_id = next_request_id++;
+        const PublishOutcome outcome =
+            env.broker_publish(request_id, topic, job.payload, job.time_ms, namespace_of(topic));
+        if (outcome.kind == PublishOutcome::Kind::pending) {
+            pending_broker_publishes.emplace(request_id, PendingBrokerPublish{job.id, index});
+        } else {
+            answer_broker_publish(job, index, outcome);
+        }
+    }
+    job.broker_issued = true;
+}
+
+void Core::State::finish_publish(PublishJob& job) {
+    fan_out(job);
+    ++publish_count;
+    for (std::size_t index = 0; index < job.positions.size(); ++index) {
+        if (!job.position_known[index]) continue;
+        emit_publish(job.targets.topics[index], job.positions[index], job.payload, job.client_id,
+                     job.user_id);
+    }
+    if (!job.from_client || live_connection(job.origin) == nullptr) return;
+    if (!job.broker_error.empty()) {
+        reply_error(job.origin, job.command_id, protocol::ErrorCode::internal, job.broker_error);
+        return;
+    }
+    send_frame(job.origin, protocol::encode_publish_reply(job.command_id, job.positions));
+}
+
+void Core::State::complete_auth(std::uint64_t request_id, const AuthOutcome& outcome) {
+    if (auto found = pending_connects.find(request_id); found != pending_connects.end()) {
+        const PendingConnect pending = std::move(found->second);
+        pending_connects.erase(found);
+        finish_connect(pending.conn, pending.command_id, pending.command, outcome);
+        return;
+    }
+    if (auto found = pending_subscribes.find(request_id); found != pending_subscribes.end()) {
+        const PendingSubscribe pending = std::move(found->second);
+        pending_subscribes.erase(found);
+        finish_subscribe(pending, outcome);
+        return;
+    }
+    if (auto found = pending_publish_auths.find(request_id); found != pending_publish_auths.end()) {
+        const std::uint64_t job_id = found->second.job_id;
+        pending_publish_auths.erase(found);
+        if (auto job = publish_jobs.find(job_id); job != publish_jobs.end()) {
+            answer_publish_authorization(job->second, outcome);
+            advance_publish(job_id);
+        }
+    }
+}
+
+void Core::State::complete_publish(std::uint64_t request_id, const PublishOutcome& outcome) {
+    auto found = pending_broker_publishes.find(request_id);
+    if (found == pending_broker_publishes.end()) return;
+    const PendingBrokerPublish pending = found->second;
+    pending_broker_publishes.erase(found);
+    if (auto job = publish_jobs.find(pending.job_id); job != publish_jobs.end()) {
+        answer_broker_publish(job->second, pending.topic_index, outcome);
+        advance_publish(pending.job_id);
+    }
+}
+
+}  // namespace notify::core

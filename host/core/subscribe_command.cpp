@@ -1,0 +1,75 @@
+#include "core/core_state.hpp"
+
+namespace notify::core {
+
+void Core::State::handle_subscribe(Connection& connection, std::uint64_t command_id,
+                                   const protocol::SubscribeCommand& command) {
+    Client& client = *connection.client;
+    if (!protocol::is_valid_topic(command.topic)) {
+        reply_error(connection.ref, command_id, protocol::ErrorCode::bad_request,
+                    "subscribe: invalid topic name");
+        return;
+    }
+    const host::NamespaceSpec& space = namespace_of(command.topic);
+    if (!space.allow_client_subscribe) {
+        reply_error(connection.ref, command_id, protocol::ErrorCode::permission_denied,
+                    namespace_refusal(space, "subscribe"));
+        return;
+    }
+    if (is_subscribed(client, command.topic)) {
+        reply_empty(connection.ref, command_id);
+        return;
+    }
+    if (std::string limit = subscribe_limit_error(client, command.topic); !limit.empty()) {
+        reply_error(connection.ref, command_id, protocol::ErrorCode::limit_exceeded,
+                    "subscribe: " + limit);
+        return;
+    }
+    const std::uint64_t request_id = next_request_id++;
+    PendingSubscribe pending{connection.ref, command_id, client.id, command.topic};
+    const AuthOutcome outcome =
+        env.authorize_subscribe(request_id, client.id, user_id_of(client), command.topic);
+    if (outcome.kind == AuthOutcome::Kind::pending) {
+        pending_subscribes.emplace(request_id, std::move(pending));
+        return;
+    }
+    finish_subscribe(pending, outcome);
+}
+
+void Core::State::finish_subscribe(const PendingSubscribe& pending, const AuthOutcome& outcome) {
+    Connection* connection = live_connection(pending.conn);
+    if (connection == nullptr || connection->client == nullptr ||
+        connection->client->id != pending.client_id) {
+        return;  // the client left while the auth chain was deciding
+    }
+    Client& client = *connection->client;
+    if (outcome.kind != AuthOutcome::Kind::allow) {
+        reply_error(pending.conn, pending.command_id, protocol::ErrorCode::permission_denied,
+                    outcome.reason.empty() ? "subscribe: denied" : "subscribe: " + outcome.reason);
+        return;
+    }
+    // Limits again: the state may have changed while the answer was pending.
+    if (!is_subscribed(client, pending.topic)) {
+        if (std::string limit = subscribe_limit_error(client, pending.topic); !limit.empty()) {
+            reply_error(pending.conn, pending.command_id, protocol::ErrorCode::limit_exceeded,
+                        "subscribe: " + limit);
+            return;
+        }
+    }
+    subscribe_client(client, pending.topic, client_command_time(client, pending.topic));
+    reply_empty(pending.conn, pending.command_id);
+}
+
+void Core::State::handle_unsubscribe(Connection& connection, std::uint64_t command_id,
+                                     const protocol::UnsubscribeCommand& command) {
+    Client& client = *connection.client;
+    if (!protocol::is_valid_topic(command.topic)) {
+        reply_error(connection.ref, command_id, protocol::ErrorCode::bad_request,
+                    "unsubscribe: invalid topic name");
+        return;
+    }
+    unsubscribe_client(client, command.topic, client_command_time(client, command.topic));
+    reply_empty(connection.ref, command_id);
+}
+
+}  // namespace notify::core

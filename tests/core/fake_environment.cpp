@@ -1,0 +1,129 @@
+#include "fake_environment.hpp"
+
+#include <algorithm>
+
+namespace notify::core::testing {
+
+namespace {
+
+std::string copy(notify_str text) {
+    return std::string(text.data, text.len);
+}
+
+}  // namespace
+
+AuthOutcome allow(std::string client_id, std::string user_id) {
+    AuthOutcome outcome;
+    outcome.kind = AuthOutcome::Kind::allow;
+    outcome.client_id = std::move(client_id);
+    outcome.user_id = std::move(user_id);
+    return outcome;
+}
+
+AuthOutcome deny(std::string reason) {
+    AuthOutcome outcome;
+    outcome.kind = AuthOutcome::Kind::deny;
+    outcome.reason = std::move(reason);
+    return outcome;
+}
+
+AuthOutcome pending() {
+    AuthOutcome outcome;
+    outcome.kind = AuthOutcome::Kind::pending;
+    return outcome;
+}
+
+std::string FakeEnvironment::make_client_id() {
+    return "c" + std::to_string(next_client_++);
+}
+
+std::string FakeEnvironment::make_resume_token() {
+    return "token-" + std::to_string(next_token_++);
+}
+
+void FakeEnvironment::deliver(std::uint32_t transport, const FrameRef& frame,
+                              std::span<const std::uint64_t> conns) {
+    deliveries.push_back(
+        RecordedDelivery{transport, frame, frame.json(), {conns.begin(), conns.end()}});
+}
+
+void FakeEnvironment::close(ConnectionRef conn, std::uint16_t code, std::string_view reason) {
+    closes.push_back(RecordedClose{conn, code, std::string(reason)});
+}
+
+AuthOutcome FakeEnvironment::authenticate(std::uint64_t request_id, const AuthRequest& request) {
+    auth_requests.push_back(request);
+    auth_request_ids.push_back(request_id);
+    return on_authenticate ? on_authenticate(request) : allow();
+}
+
+AuthOutcome FakeEnvironment::authorize_subscribe(std::uint64_t request_id, std::string_view,
+                                                 std::string_view, std::string_view topic) {
+    auth_request_ids.push_back(request_id);
+    return on_authorize_subscribe ? on_authorize_subscribe(topic) : allow();
+}
+
+AuthOutcome FakeEnvironment::authorize_publish(std::uint64_t request_id, std::string_view,
+                                               std::string_view, std::string_view topic) {
+    auth_request_ids.push_back(request_id);
+    return on_authorize_publish ? on_authorize_publish(topic) : allow();
+}
+
+PublishOutcome FakeEnvironment::broker_publish(std::uint64_t request_id, std::string_view topic,
+                                               std::string_view payload, std::int64_t time_ms,
+                                               const host::NamespaceSpec& ns) {
+    broker_calls.push_back(
+        BrokerCall{request_id, std::string(topic), std::string(payload), time_ms, ns.name});
+    if (on_broker_publish) return on_broker_publish(topic);
+    PublishOutcome outcome;
+    outcome.kind = PublishOutcome::Kind::done;
+    outcome.offset = ++offsets_[std::string(topic)];
+    outcome.epoch = "epoch-1";
+    return outcome;
+}
+
+void FakeEnvironment::emit(const notify_event& event) {
+    RecordedEvent recorded;
+    recorded.size = event.size;
+    recorded.type = event.type;
+    recorded.time_ms = event.time_ms;
+    recorded.client_id = copy(event.client_id);
+    recorded.user_id = copy(event.user_id);
+    recorded.topic = copy(event.topic);
+    recorded.data.assign(reinterpret_cast<const char*>(event.data.data), event.data.len);
+    recorded.offset = event.offset;
+    recorded.epoch = copy(event.epoch);
+    recorded.change_subject = event.change_subject;
+    recorded.change_up = event.change_up;
+    events.push_back(std::move(recorded));
+}
+
+std::vector<std::string> FakeEnvironment::frames_to(ConnectionRef conn) const {
+    std::vector<std::string> frames;
+    for (const RecordedDelivery& delivery : deliveries) {
+        if (delivery.transport == conn.transport &&
+            std::find(delivery.conns.begin(), delivery.conns.end(), conn.conn) !=
+                delivery.conns.end()) {
+            frames.push_back(delivery.json);
+        }
+    }
+    return frames;
+}
+
+std::vector<RecordedEvent> FakeEnvironment::events_of(notify_event_type type) const {
+    std::vector<RecordedEvent> found;
+    std::copy_if(events.begin(), events.end(), std::back_inserter(found),
+                 [&](const RecordedEvent& event) { return event.type == type; });
+    return found;
+}
+
+void FakeEnvironment::clear_records() {
+    deliveries.clear();
+    closes.clear();
+    events.clear();
+    auth_requests.clear();
+    auth_request_ids.clear();
+    broker_calls.clear();
+}
+
+}  // namespace notify::core::testing

@@ -1,0 +1,100 @@
+// A CoreEnvironment that records what the core asks of the world, with a settable clock and
+// scriptable auth and broker answers.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/core.hpp"
+
+namespace notify::core::testing {
+
+struct RecordedDelivery {
+    std::uint32_t transport = 0;
+    FrameRef frame;  // a reference kept, as a transport queueing it would
+    std::string json;
+    std::vector<std::uint64_t> conns;
+};
+
+struct RecordedClose {
+    ConnectionRef conn;
+    std::uint16_t code = 0;
+    std::string reason;
+};
+
+// A copy of a notify_event whose views were valid only during emit.
+struct RecordedEvent {
+    std::uint32_t size = 0;
+    notify_event_type type = NOTIFY_EVENT_CONNECT;
+    std::int64_t time_ms = 0;
+    std::string client_id;
+    std::string user_id;
+    std::string topic;
+    std::string data;
+    std::uint64_t offset = 0;
+    std::string epoch;
+    notify_change_subject change_subject = NOTIFY_CHANGE_TOPIC;
+    bool change_up = false;
+};
+
+struct BrokerCall {
+    std::uint64_t request_id = 0;
+    std::string topic;
+    std::string payload;
+    std::int64_t time_ms = 0;
+    std::string namespace_name;
+};
+
+class FakeEnvironment : public CoreEnvironment {
+  public:
+    std::int64_t clock_ms = 1'000'000;
+    std::vector<RecordedDelivery> deliveries;
+    std::vector<RecordedClose> closes;
+    std::vector<RecordedEvent> events;
+    std::vector<AuthRequest> auth_requests;
+    std::vector<std::uint64_t> auth_request_ids;  // every authenticate/authorize call, in order
+    std::vector<BrokerCall> broker_calls;
+
+    // Scripted answers; the defaults allow everything and number each topic's stream from 1.
+    std::function<AuthOutcome(const AuthRequest&)> on_authenticate;
+    std::function<AuthOutcome(std::string_view topic)> on_authorize_subscribe;
+    std::function<AuthOutcome(std::string_view topic)> on_authorize_publish;
+    std::function<PublishOutcome(std::string_view topic)> on_broker_publish;
+
+    std::int64_t now_ms() override { return clock_ms; }
+    std::string make_client_id() override;
+    std::string make_resume_token() override;
+    void deliver(std::uint32_t transport, const FrameRef& frame,
+                 std::span<const std::uint64_t> conns) override;
+    void close(ConnectionRef conn, std::uint16_t code, std::string_view reason) override;
+    AuthOutcome authenticate(std::uint64_t request_id, const AuthRequest& request) override;
+    AuthOutcome authorize_subscribe(std::uint64_t request_id, std::string_view client_id,
+                                    std::string_view user_id, std::string_view topic) override;
+    AuthOutcome authorize_publish(std::uint64_t request_id, std::string_view client_id,
+                                  std::string_view user_id, std::string_view topic) override;
+    PublishOutcome broker_publish(std::uint64_t request_id, std::string_view topic,
+                                  std::string_view payload, std::int64_t time_ms,
+                                  const host::NamespaceSpec& ns) override;
+    void emit(const notify_event& event) override;
+
+    // ---- queries ----
+    // Every frame that reached the connection, in order.
+    std::vector<std::string> frames_to(ConnectionRef conn) const;
+    std::vector<RecordedEvent> events_of(notify_event_type type) const;
+    void clear_records();
+
+  private:
+    int next_client_ = 1;
+    int next_token_ = 1;
+    std::map<std::string, std::uint64_t, std::less<>> offsets_;
+};
+
+AuthOutcome allow(std::string client_id = {}, std::string user_id = {});
+AuthOutcome deny(std::string reason);
+AuthOutcome pending();
+
+}  // namespace notify::core::testing

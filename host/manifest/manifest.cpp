@@ -170,6 +170,18 @@ private:
         return node.as_string()->get();
     }
 
+    Delivery as_delivery(const toml::node& node, const std::string& key_path) const {
+        const std::string mode = as_string(node, key_path);
+        if (mode == "at-most-once") {
+            return Delivery::at_most_once;
+        }
+        if (mode == "at-least-once") {
+            return Delivery::at_least_once;
+        }
+        fail_at(node, key_path,
+                "must be one of at-most-once, at-least-once; got " + in_quotes(mode));
+    }
+
     bool as_bool(const toml::node& node, std::string_view key_path) const {
         if (!node.is_boolean()) {
             fail_type(node, key_path, "a boolean");
@@ -419,6 +431,10 @@ private:
                        {"allow_client_publish",
                         [&](toml::node& n, const std::string& p) {
                             ns.allow_client_publish = as_bool(n, p);
+                        }},
+                       {"delivery",
+                        [&](toml::node& n, const std::string& p) {
+                            ns.delivery = as_delivery(n, p);
                         }},
                    });
     }

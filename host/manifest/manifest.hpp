@@ -45,6 +45,13 @@ struct PluginInstanceSpec {
     std::shared_ptr<const toml::table> settings;  // every key but `plugin` and `name`
 };
 
+// How a namespace's publishes are acknowledged. The values equal NOTIFY_DELIVERY_* of notify.h
+// (ABI 1.1), so the core can hand them to the broker with a static_cast.
+enum class Delivery : std::uint32_t {
+    at_most_once = 0,   // acknowledged once ordered; history is a bounded cache
+    at_least_once = 1,  // acknowledged only after the broker stored the message durably
+};
+
 // Options of the topics "ns:name" (or of topics without a namespace: the default namespace "").
 struct NamespaceSpec {
     std::string name;
@@ -54,6 +61,7 @@ struct NamespaceSpec {
     std::chrono::milliseconds history_ttl{0}; // 0 = kept until pushed out by history_size
     bool allow_client_subscribe = true;       // clients may subscribe themselves
     bool allow_client_publish = true;         // clients may publish
+    Delivery delivery = Delivery::at_most_once;  // "at-most-once" | "at-least-once"
 };
 
 struct ClientSettings {

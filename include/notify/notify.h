@@ -50,7 +50,7 @@ extern "C" {
  * ============================================================================================= */
 
 #define NOTIFY_ABI_MAJOR 1
-#define NOTIFY_ABI_MINOR 0
+#define NOTIFY_ABI_MINOR 1
 
 /* The one symbol a plugin exports. Its name carries the ABI major. */
 #define NOTIFY_PLUGIN_ENTRY notify_plugin_entry_v1
@@ -308,8 +308,17 @@ typedef struct notify_auth_vtable {
 
 enum {
     NOTIFY_BROKER_CAP_HISTORY = 1u << 0,   /* keeps history and answers history_read */
-    NOTIFY_BROKER_CAP_DURABLE = 1u << 1,   /* can store at-least-once namespaces durably */
+    /* Can store at-least-once namespaces durably: for a publish whose history options say
+     * NOTIFY_DELIVERY_AT_LEAST_ONCE it answers NOTIFY_PENDING and completes (any thread) only
+     * once the message is stored per its sync policy; offsets and epochs survive a restart. */
+    NOTIFY_BROKER_CAP_DURABLE = 1u << 1,
     NOTIFY_BROKER_CAP_CLUSTER = 1u << 2    /* carries messages between nodes */
+};
+
+/* A namespace's delivery mode (notify_history_options.delivery). */
+enum {
+    NOTIFY_DELIVERY_AT_MOST_ONCE = 0,  /* acknowledged once ordered; history is a cache */
+    NOTIFY_DELIVERY_AT_LEAST_ONCE = 1  /* acknowledged once stored durably (CAP_DURABLE) */
 };
 
 /* History options of the topic's namespace. OWNERSHIP: BORROWED. */
@@ -317,6 +326,9 @@ typedef struct notify_history_options {
     uint32_t size;
     uint64_t history_size;    /* messages kept per topic; 0 = no history */
     uint64_t history_ttl_ms;  /* how long a message is kept; 0 = no limit */
+    /* ABI 1.1: NOTIFY_DELIVERY_*. Check NOTIFY_HAS_FIELD first: a 1.0 host passes a smaller
+     * struct, which means NOTIFY_DELIVERY_AT_MOST_ONCE. */
+    uint32_t delivery;
 } notify_history_options;
 
 /* A message to order and store. OWNERSHIP: BORROWED (copy the payload to keep it). */

@@ -1,27 +1,35 @@
 // The ABI glue of the `local` broker: config, the broker vtable, and translation between the C
-// views of notify.h and StreamStore. No exception leaves this file: each entry point catches
-// (memory exhaustion is the only thing StreamStore can throw) and answers with a status.
+// views of notify.h and the two stores: StreamStore (at-most-once, in memory) and DurableBroker
+// (at-least-once, SQLite). No exception leaves this file: each entry point catches and answers
+// with a status.
 #include <notify/notify.h>
 #include <notify/sdk.h>
 
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "durable_broker.hpp"
 #include "stream_store.hpp"
 
 namespace {
 
 constexpr std::int64_t kDefaultMaxTopicsKept = 1000000;
 constexpr std::size_t kEpochHexChars = 16;
+constexpr std::int64_t kDefaultSyncIntervalMs = 2;
+constexpr std::int64_t kDefaultRetentionMessages = 1000000;
+constexpr std::int64_t kDefaultRetentionAgeMs = 7LL * 24 * 3600 * 1000;
 
 struct LocalBroker {
     const notify_host_api* host;
     notify_host_ctx* ctx;
     notify::local::StreamStore store;
+    // Null without `data_dir`: at-least-once publishes are then refused.
+    std::unique_ptr<notify::local::DurableBroker> durable;
 };
 
 std::string_view view_of(notify_str text) noexcept {
@@ -35,6 +43,12 @@ std::optional<notify::local::HistoryLimits> limits_of(
         return std::nullopt;
     }
     return notify::local::HistoryLimits{options->history_size, options->history_ttl_ms};
+}
+
+bool wants_durability(const notify_history_options* options) noexcept {
+    // A 1.0 host passes the options without `delivery`: at-most-once.
+    return NOTIFY_HAS_FIELD(options, notify_history_options, delivery) &&
+           options->delivery == NOTIFY_DELIVERY_AT_LEAST_ONCE;
 }
 
 std::string make_epoch() {
@@ -52,6 +66,112 @@ void fill_position(notify_stream_position* out, const notify::local::Position& p
     out->epoch = notify_str{position.epoch.data(), position.epoch.size()};
 }
 
+notify_status read_sync_policy(const notify_host_api* host, const notify_config* config,
+                               notify_error* err, notify::local::SyncPolicy* policy) {
+    notify_str text{};
+    const notify_status status = notify_config_string_or(host, config, "sync", "always", err, &text);
+    if (status != NOTIFY_OK) {
+        return status;
+    }
+    const std::string_view name = view_of(text);
+    if (name == "always") {
+        *policy = notify::local::SyncPolicy::always;
+    } else if (name == "batch") {
+        *policy = notify::local::SyncPolicy::batch;
+    } else if (name == "os") {
+        *policy = notify::local::SyncPolicy::os;
+    } else {
+        notify_error_setf(err, "config key 'sync': must be one of always, batch, os; got '%.*s'",
+                          static_cast<int>(text.len), text.data);
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    return NOTIFY_OK;
+}
+
+notify_status read_positive(const notify_host_api* host, const notify_config* config,
+                            const char* key, std::int64_t fallback, bool is_duration,
+                            notify_error* err, std::int64_t* out) {
+    const notify_status status =
+        is_duration ? notify_config_duration_ms_or(host, config, key, fallback, err, out)
+                    : notify_config_int_or(host, config, key, fallback, err, out);
+    if (status != NOTIFY_OK) {
+        return status;
+    }
+    if (*out < 1) {
+        notify_error_setf(err, "config key '%s': must be positive, got %lld", key,
+                          static_cast<long long>(*out));
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    return NOTIFY_OK;
+}
+
+// nullopt options (status OK) when `data_dir` is not set.
+notify_status read_durable_options(const notify_host_api* host, const notify_config* config,
+                                   notify_error* err,
+                                   std::optional<notify::local::WriterOptions>* out) {
+    notify::local::WriterOptions options;
+    notify_status status = read_sync_policy(host, config, err, &options.policy);
+    std::int64_t retention_messages = 0;
+    if (status == NOTIFY_OK) {
+        status = read_positive(host, config, "sync_interval", kDefaultSyncIntervalMs, true, err,
+                               &options.sync_interval_ms);
+    }
+    if (status == NOTIFY_OK) {
+        status = read_positive(host, config, "retention_messages", kDefaultRetentionMessages,
+                               false, err, &retention_messages);
+        options.retention_messages = static_cast<std::uint64_t>(retention_messages);
+    }
+    if (status == NOTIFY_OK) {
+        status = read_positive(host, config, "retention_age", kDefaultRetentionAgeMs, true, err,
+                               &options.retention_age_ms);
+    }
+    if (status != NOTIFY_OK) {
+        return status;
+    }
+    notify_str directory{};
+    const notify_status found = NOTIFY_HOST_HAS(host, config_get_path)
+                                    ? host->config_get_path(config, "data_dir", &directory)
+                                    : NOTIFY_ERR_NOT_FOUND;
+    if (found == NOTIFY_ERR_NOT_FOUND || directory.len == 0) {
+        return NOTIFY_OK;
+    }
+    if (found != NOTIFY_OK) {
+        notify_error_setf(err, "config key 'data_dir': expected a path (status %d)",
+                          static_cast<int>(found));
+        return found;
+    }
+    options.directory.assign(directory.data, directory.len);
+    *out = std::move(options);
+    return NOTIFY_OK;
+}
+
+std::unique_ptr<notify::local::DurableBroker> open_durable(
+    const notify::local::WriterOptions& options, const notify_host_api* host,
+    notify_host_ctx* ctx) {
+    // Runs on the writer thread: the host table is callable from any thread.
+    auto complete = [host, ctx](std::uint64_t request_id,
+                                const notify::local::DurableMessage& message,
+                                const std::string& error) {
+        if (error.empty()) {
+            const notify_stream_position position{sizeof(notify_stream_position), message.offset,
+                                                  notify_str{message.epoch.data(),
+                                                             message.epoch.size()}};
+            host->broker_publish_complete(ctx, request_id, NOTIFY_OK, &position, notify_str{});
+        } else {
+            host->broker_publish_complete(ctx, request_id, NOTIFY_ERR_IO, nullptr,
+                                          notify_str{error.data(), error.size()});
+        }
+    };
+    auto log = [host, ctx](notify_log_level level, const std::string& line) {
+        host->log(ctx, level, notify_str{line.data(), line.size()});
+    };
+    auto now_ms = [host, ctx]() -> std::int64_t {
+        return NOTIFY_HOST_HAS(host, now_ms) ? host->now_ms(ctx) : 0;
+    };
+    return std::make_unique<notify::local::DurableBroker>(options, make_epoch, complete, log,
+                                                          now_ms);
+}
+
 notify_status local_create(const notify_host_api* host, notify_host_ctx* ctx,
                            const notify_config* config, void** instance,
                            notify_error* err) noexcept {
@@ -66,12 +186,25 @@ notify_status local_create(const notify_host_api* host, notify_host_ctx* ctx,
                           static_cast<long long>(max_topics_kept));
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
+    std::optional<notify::local::WriterOptions> durable_options;
+    const notify_status durable_status = read_durable_options(host, config, err, &durable_options);
+    if (durable_status != NOTIFY_OK) {
+        return durable_status;
+    }
     try {
-        *instance = new LocalBroker{
+        auto broker = std::make_unique<LocalBroker>(LocalBroker{
             host, ctx,
-            notify::local::StreamStore{static_cast<std::size_t>(max_topics_kept), make_epoch}};
-    } catch (const std::bad_alloc&) {
-        notify_error_setf(err, "out of memory");
+            notify::local::StreamStore{static_cast<std::size_t>(max_topics_kept), make_epoch},
+            nullptr});
+        if (durable_options) {
+            broker->durable = open_durable(*durable_options, host, ctx);
+        }
+        *instance = broker.release();
+    } catch (const notify::local::StoreError& failure) {
+        notify_error_setf(err, "config key 'data_dir': %s", failure.what());
+        return NOTIFY_ERR_IO;
+    } catch (const std::exception& failure) {
+        notify_error_setf(err, "local broker: %s", failure.what());
         return NOTIFY_ERR_INTERNAL;
     }
     return NOTIFY_OK;
@@ -79,6 +212,67 @@ notify_status local_create(const notify_host_api* host, notify_host_ctx* ctx,
 
 void local_destroy(void* instance) noexcept {
     delete static_cast<LocalBroker*>(instance);
+}
+
+notify_status refuse_without_data_dir(std::string_view topic, notify_error* err) {
+    notify_error_setf(err,
+                      "local broker: topic '%.*s' is in an at-least-once namespace, but config "
+                      "key 'data_dir' is not set: durable messages need a folder for their store",
+                      static_cast<int>(topic.size()), topic.data());
+    return NOTIFY_ERR_UNSUPPORTED;
+}
+
+// Answers NOTIFY_PENDING: the writer thread completes the publish once it is durable.
+notify_status publish_durably(LocalBroker& broker, const notify_broker_publish& publish,
+                              std::string_view payload, notify_stream_position* position,
+                              notify_error* err) noexcept {
+    const std::string_view topic = view_of(publish.topic);
+    if (!broker.durable) {
+        return refuse_without_data_dir(topic, err);
+    }
+    try {
+        const notify::local::DurablePosition assigned =
+            broker.durable->publish(publish.request_id, topic, payload, publish.time_ms);
+        position->size = sizeof *position;
+        position->offset = assigned.offset;
+        position->epoch = notify_str{assigned.epoch.data(), assigned.epoch.size()};
+    } catch (const notify::local::StoreError& failure) {
+        notify_error_setf(err, "local broker: topic '%.*s': %s", static_cast<int>(topic.size()),
+                          topic.data(), failure.what());
+        return NOTIFY_ERR_IO;
+    } catch (const std::exception& failure) {
+        notify_error_setf(err, "local broker: publish failed: %s", failure.what());
+        return NOTIFY_ERR_INTERNAL;
+    }
+    return NOTIFY_PENDING;
+}
+
+notify_status read_durably(LocalBroker& broker, const notify_history_request& request,
+                           notify_history_sink sink, void* sink_ctx,
+                           notify_stream_position* current, notify_error* err) noexcept {
+    const std::string_view topic = view_of(request.topic);
+    if (!broker.durable) {
+        return refuse_without_data_dir(topic, err);
+    }
+    const std::int64_t now_ms =
+        NOTIFY_HOST_HAS(broker.host, now_ms) ? broker.host->now_ms(broker.ctx) : 0;
+    try {
+        const notify::local::DurablePosition position = broker.durable->read(
+            topic, request.since_offset, request.limit, now_ms,
+            [&](std::uint64_t offset, std::int64_t time_ms, std::string_view payload) {
+                return sink(sink_ctx, offset, time_ms,
+                            notify_bytes{reinterpret_cast<const std::uint8_t*>(payload.data()),
+                                         payload.size()});
+            });
+        current->size = sizeof *current;
+        current->offset = position.offset;
+        current->epoch = notify_str{position.epoch.data(), position.epoch.size()};
+    } catch (const std::exception& failure) {
+        notify_error_setf(err, "local broker: history of topic '%.*s': %s",
+                          static_cast<int>(topic.size()), topic.data(), failure.what());
+        return NOTIFY_ERR_IO;
+    }
+    return NOTIFY_OK;
 }
 
 notify_status local_publish(void* instance, const notify_broker_publish* publish,
@@ -90,6 +284,9 @@ notify_status local_publish(void* instance, const notify_broker_publish* publish
     }
     const std::string_view payload{reinterpret_cast<const char*>(publish->payload.data),
                                    publish->payload.len};
+    if (wants_durability(publish->history)) {
+        return publish_durably(*broker, *publish, payload, position, err);
+    }
     try {
         // Without history options there is nothing to keep: the stream only counts offsets.
         const auto appended = broker->store.append(
@@ -114,6 +311,9 @@ notify_status local_history_read(void* instance, const notify_history_request* r
                                  notify_history_sink sink, void* sink_ctx,
                                  notify_stream_position* current, notify_error* err) noexcept {
     auto* broker = static_cast<LocalBroker*>(instance);
+    if (wants_durability(request->history)) {
+        return read_durably(*broker, *request, sink, sink_ctx, current, err);
+    }
     // Age limits are measured on the host's clock, the same clock that stamped each publish.
     std::optional<std::int64_t> now_ms;
     if (NOTIFY_HOST_HAS(broker->host, now_ms)) {
@@ -142,11 +342,25 @@ const notify_config_key kConfigKeys[] = {
      "Topic streams kept in memory (default 1000000, at least 1). Past it, the stream published "
      "to least recently is forgotten; its next publish starts over at offset 1 with a new "
      "epoch."},
+    {"data_dir", NOTIFY_CONFIG_PATH,
+     "Folder of the store of at-least-once namespaces (created when missing; the file is "
+     "local-broker.db). Without it, publishes to at-least-once namespaces are refused."},
+    {"sync", NOTIFY_CONFIG_STRING,
+     "When a durable publish is acknowledged: \"always\" (default) after an fsync of its group "
+     "commit; \"batch\" the same, the group commit waiting up to sync_interval for more "
+     "messages; \"os\" after write() without fsync (survives a process kill, not a power "
+     "loss)."},
+    {"sync_interval", NOTIFY_CONFIG_DURATION,
+     "With sync = \"batch\": how long a group commit waits for more messages (default 2ms)."},
+    {"retention_messages", NOTIFY_CONFIG_INT,
+     "Durable messages kept per topic (default 1000000); older ones are deleted."},
+    {"retention_age", NOTIFY_CONFIG_DURATION,
+     "Durable messages older than this are deleted (default 7d)."},
 };
 
 const notify_broker_vtable kBrokerVtable = {
     sizeof(notify_broker_vtable),
-    NOTIFY_BROKER_CAP_HISTORY,
+    NOTIFY_BROKER_CAP_HISTORY | NOTIFY_BROKER_CAP_DURABLE,
     local_publish,
     local_history_read,
 };
@@ -157,7 +371,8 @@ const notify_plugin_descriptor kDescriptor = {
     NOTIFY_ABI_MINOR,
     "local",
     "0.1.0",
-    "Single-node broker: per-topic offsets, epochs and history kept in memory",
+    "Single-node broker: per-topic offsets, epochs and history in memory, or in a SQLite "
+    "file for at-least-once namespaces",
     NOTIFY_KIND_BROKER,
     kConfigKeys,
     sizeof kConfigKeys / sizeof kConfigKeys[0],

@@ -213,7 +213,30 @@ TEST(Manifest, UnknownKeyInANamespaceIsAnError) {
     EXPECT_EQ(error_of("[namespaces.chat]\nhistory = 5\n" + required_instances),
               at + "2:1: key 'namespaces.chat.history': unknown key (known: max_clients, "
                    "max_users, history_size, history_ttl, allow_client_subscribe, "
-                   "allow_client_publish)");
+                   "allow_client_publish, delivery)");
+}
+
+TEST(Manifest, NamespaceDeliveryDefaultsToAtMostOnceAndAcceptsAtLeastOnce) {
+    const Manifest manifest = parse_manifest(R"(
+[namespaces.orders]
+delivery = "at-least-once"
+
+[namespaces.chat]
+delivery = "at-most-once"
+)" + required_instances,
+                                             manifest_file);
+    EXPECT_EQ(manifest.default_namespace.delivery, Delivery::at_most_once);
+    ASSERT_EQ(manifest.namespaces.size(), 2u);
+    EXPECT_EQ(manifest.namespaces[0].delivery, Delivery::at_least_once);
+    EXPECT_EQ(manifest.namespaces[1].delivery, Delivery::at_most_once);
+}
+
+TEST(Manifest, UnknownDeliveryModeIsAnErrorNamingTheChoices) {
+    EXPECT_EQ(error_of("[namespaces.orders]\ndelivery = \"exactly-once\"\n" + required_instances),
+              at + "2:12: key 'namespaces.orders.delivery': must be one of at-most-once, "
+                   "at-least-once; got \"exactly-once\"");
+    EXPECT_EQ(error_of("[topics]\ndelivery = 1\n" + required_instances),
+              at + "2:12: key 'topics.delivery': expected a string, got an integer");
 }
 
 TEST(Manifest, WrongTypeIsAnError) {

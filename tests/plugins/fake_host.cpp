@@ -46,7 +46,21 @@ notify_status get(const notify_config* cfg, const char* key, T* out) {
 }
 
 void fake_log(notify_host_ctx* ctx, notify_log_level, notify_str message) {
-    host_of(ctx).log_lines.push_back(copy(message));
+    host_of(ctx).record_log(copy(message));
+}
+
+void fake_broker_publish_complete(notify_host_ctx* ctx, std::uint64_t request_id,
+                                  notify_status status, const notify_stream_position* position,
+                                  notify_str error_message) {
+    PublishCompletion completion;
+    completion.request_id = request_id;
+    completion.status = status;
+    if (position != nullptr) {
+        completion.offset = position->offset;
+        completion.epoch = copy(position->epoch);
+    }
+    completion.error = copy(error_message);
+    host_of(ctx).record_completion(std::move(completion));
 }
 
 notify_status fake_config_string(const notify_config* cfg, const char* key, notify_str* out) {
@@ -73,6 +87,44 @@ notify_status fake_config_bool(const notify_config* cfg, const char* key, bool* 
 
 notify_status fake_config_double(const notify_config* cfg, const char* key, double* out) {
     return get(cfg, key, out);
+}
+
+notify_status fake_config_path(const notify_config* cfg, const char* key, notify_str* out) {
+    return fake_config_string(cfg, key, out);
+}
+
+// -1 when `text` is not a number followed by ms, s, m, h or d.
+std::int64_t duration_ms_of(const std::string& text) {
+    const std::size_t digits = text.find_first_not_of("0123456789");
+    if (digits == 0 || digits == std::string::npos) {
+        return -1;
+    }
+    const std::int64_t number = std::stoll(text.substr(0, digits));
+    const std::string unit = text.substr(digits);
+    const std::map<std::string, std::int64_t> scale{
+        {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+    const auto found = scale.find(unit);
+    return found == scale.end() ? -1 : number * found->second;
+}
+
+notify_status fake_config_duration_ms(const notify_config* cfg, const char* key,
+                                      std::int64_t* out) {
+    const ConfigMap& values = map_of(cfg);
+    const auto found = values.find(key);
+    if (found == values.end()) {
+        return NOTIFY_ERR_NOT_FOUND;
+    }
+    if (const auto* seconds = std::get_if<std::int64_t>(&found->second)) {
+        *out = *seconds * 1000;
+        return NOTIFY_OK;
+    }
+    const auto* text = std::get_if<std::string>(&found->second);
+    const std::int64_t parsed = text == nullptr ? -1 : duration_ms_of(*text);
+    if (parsed < 0) {
+        return NOTIFY_ERR_WRONG_TYPE;
+    }
+    *out = parsed;
+    return NOTIFY_OK;
 }
 
 notify_status fake_publish(notify_host_ctx* ctx, const notify_publish_request* request) {
@@ -144,6 +196,32 @@ FakeHost::FakeHost() : api_{} {
     api_.subscribe = fake_subscribe;
     api_.unsubscribe = fake_unsubscribe;
     api_.now_ms = fake_now_ms;
+    api_.config_get_path = fake_config_path;
+    api_.config_get_duration_ms = fake_config_duration_ms;
+    api_.broker_publish_complete = fake_broker_publish_complete;
+}
+
+std::vector<PublishCompletion> FakeHost::completions() const {
+    const std::lock_guard lock{mutex_};
+    return completions_;
+}
+
+bool FakeHost::wait_for_completions(std::size_t count, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock{mutex_};
+    return completed_.wait_for(lock, timeout, [&] { return completions_.size() >= count; });
+}
+
+void FakeHost::record_completion(PublishCompletion completion) {
+    {
+        const std::lock_guard lock{mutex_};
+        completions_.push_back(std::move(completion));
+    }
+    completed_.notify_all();
+}
+
+void FakeHost::record_log(std::string line) {
+    const std::lock_guard lock{mutex_};
+    log_lines.push_back(std::move(line));
 }
 
 notify_host_ctx* FakeHost::ctx() noexcept {

@@ -4,8 +4,11 @@
 
 #include <notify/notify.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <string>
 #include <variant>
 #include <vector>
@@ -27,7 +30,18 @@ struct HostCall {
 HostCall subscribe_call(notify_target_kind kind, std::string id, std::string topic);
 HostCall publish_call(std::string topic, std::string payload);
 
+// A string answers config_get_string and config_get_path (unchanged), and config_get_duration_ms
+// when it reads as "250ms", "30s", "5m", "1h" or "2d"; an integer is a duration in seconds.
 using ConfigValue = std::variant<std::string, std::int64_t, bool, double>;
+
+// One host->broker_publish_complete call, copied.
+struct PublishCompletion {
+    std::uint64_t request_id = 0;
+    notify_status status = NOTIFY_OK;
+    std::uint64_t offset = 0;
+    std::string epoch;
+    std::string error;
+};
 
 class FakeHost {
   public:
@@ -39,13 +53,23 @@ class FakeHost {
     [[nodiscard]] notify_host_ctx* ctx() noexcept;
     [[nodiscard]] const notify_config* config() const noexcept;
 
+    // THREAD: completions arrive from any thread; read them through these two.
+    [[nodiscard]] std::vector<PublishCompletion> completions() const;
+    // True once at least `count` completions arrived, false after `timeout`.
+    bool wait_for_completions(std::size_t count, std::chrono::milliseconds timeout) const;
+    void record_completion(PublishCompletion completion);
+    void record_log(std::string line);
+
     std::map<std::string, ConfigValue> config_values;
     std::vector<HostCall> calls;
-    std::vector<std::string> log_lines;
+    std::vector<std::string> log_lines;  // read only while no plugin thread runs
     std::int64_t now_ms = 0;
 
   private:
     notify_host_api api_;
+    mutable std::mutex mutex_;  // guards completions_ and log_lines
+    mutable std::condition_variable completed_;
+    std::vector<PublishCompletion> completions_;
 };
 
 }  // namespace notify::test

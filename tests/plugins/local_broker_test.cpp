@@ -22,7 +22,8 @@ struct History {
 };
 
 notify_history_options history_options(std::uint64_t size, std::uint64_t ttl_ms) {
-    return notify_history_options{sizeof(notify_history_options), size, ttl_ms};
+    return notify_history_options{sizeof(notify_history_options), size, ttl_ms,
+                                  NOTIFY_DELIVERY_AT_MOST_ONCE};
 }
 
 class LocalBrokerTest : public ::testing::Test {

@@ -1,0 +1,81 @@
+// The writer thread of at-least-once topics: group commit into the DurableStore, then an
+// acknowledgement per message, and periodic retention.
+//
+// THREAD: submit() is called on the host's core thread; everything else of the writer runs on its
+// own thread. The only state they share is the queue below (pending messages, the failure count
+// and the stop flag), guarded by one mutex. Completions are called on the writer thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <notify/notify.h>
+
+#include "durable_store.hpp"
+
+namespace notify::local {
+
+struct WriterOptions {
+    std::string directory;
+    SyncPolicy policy = SyncPolicy::always;
+    std::int64_t sync_interval_ms = 2;
+    std::uint64_t retention_messages = 1'000'000;
+    std::int64_t retention_age_ms = 7LL * 24 * 3600 * 1000;
+};
+
+class DurableWriter {
+  public:
+    // Called once per submitted message, on the writer thread: `error` empty when durable.
+    using Completion = std::function<void(std::uint64_t request_id, const DurableMessage& message,
+                                          const std::string& error)>;
+    using Logger = std::function<void(notify_log_level level, const std::string& line)>;
+    using Clock = std::function<std::int64_t()>;  // milliseconds since the Unix epoch
+
+    // Opens the writer's own connection (throws StoreError) and starts the thread.
+    DurableWriter(const WriterOptions& options, Completion complete, Logger log, Clock now_ms);
+    // Commits what is queued, runs a last retention pass, and joins the thread.
+    ~DurableWriter();
+    DurableWriter(const DurableWriter&) = delete;
+    DurableWriter& operator=(const DurableWriter&) = delete;
+
+    // Queues a message whose offset was assigned against failure count `seen_failures`. Refused
+    // (false) when a commit failed since: the caller's offsets may then be ahead of the store and
+    // must be reloaded from it first.
+    bool submit(std::uint64_t request_id, DurableMessage message, std::uint64_t seen_failures);
+
+    [[nodiscard]] std::uint64_t failures() const;
+    [[nodiscard]] std::string last_error() const;
+
+  private:
+    struct Batch {
+        std::vector<std::uint64_t> request_ids;
+        std::vector<DurableMessage> messages;  // messages[i] answers request_ids[i]
+    };
+
+    void run();
+    void commit(const Batch& batch);
+    void complete_all(const Batch& batch, const std::string& error);
+    void clean(std::int64_t now);
+
+    WriterOptions options_;
+    Completion complete_;
+    Logger log_;
+    Clock now_ms_;
+    DurableStore store_;  // the writer thread's connection
+    std::int64_t next_cleanup_ms_ = 0;
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    Batch queue_;                        // guarded by mutex_
+    std::uint64_t failures_ = 0;         // guarded by mutex_
+    std::string last_error_;             // guarded by mutex_
+    bool stopping_ = false;              // guarded by mutex_
+    std::thread thread_;                 // last: starts once every member above exists
+};
+
+}  // namespace notify::local

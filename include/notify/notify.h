@@ -190,6 +190,7 @@ enum {
     NOTIFY_CLOSE_NORMAL = 1000,
     NOTIFY_CLOSE_GOING_AWAY = 1001,        /* server shutdown */
     NOTIFY_CLOSE_PROTOCOL_ERROR = 1002,
+    NOTIFY_CLOSE_ABNORMAL = 1006,          /* lost without a close: reset, timeout, EOF mid-frame */
     NOTIFY_CLOSE_INVALID_DATA = 1007,
     NOTIFY_CLOSE_POLICY = 1008,
     NOTIFY_CLOSE_TOO_BIG = 1009,

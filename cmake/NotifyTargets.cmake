@@ -21,6 +21,10 @@ function(notify_add_plugin name)
     VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY "${NOTIFY_PLUGIN_OUTPUT_DIR}")
   target_link_libraries(${target} PRIVATE notify::abi notify::sdk_c ${ARG_LIBRARIES})
+  target_link_options(${target} PRIVATE
+    "-Wl,--version-script=${PROJECT_SOURCE_DIR}/cmake/plugin_exports.map")
+  set_property(TARGET ${target} APPEND PROPERTY
+    LINK_DEPENDS "${PROJECT_SOURCE_DIR}/cmake/plugin_exports.map")
   if(NOT NOTIFY_SANITIZE)
     # Sanitizer runtimes resolve their symbols from the executable, so only plain builds can
     # insist that a plugin names every library it uses.

@@ -49,7 +49,12 @@ TEST_F(ServerTest, ServesTheDemoPage) {
     const auto response = raw_exchange(
         port_, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", seconds(5));
     EXPECT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response.substr(0, 200);
-    EXPECT_NE(response.find("/pubsub"), std::string::npos);
+    EXPECT_NE(response.find("<html"), std::string::npos);
+    const auto script = raw_exchange(
+        port_, "GET /app.js HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        seconds(5));
+    EXPECT_EQ(script.rfind("HTTP/1.1 200", 0), 0u) << script.substr(0, 200);
+    EXPECT_NE(script.find("/pubsub"), std::string::npos);
 }
 
 TEST_F(ServerTest, SigtermClosesClientsWithGoingAwayAndExitsZero) {

@@ -16,6 +16,15 @@
 #include <string.h>
 #include <sys/random.h>
 
+/* Casts that C++ plugins built with -Wold-style-cast accept, spelled the C way in C. */
+#ifdef __cplusplus
+#define NOTIFY_SDK_REINTERPRET(type, value) reinterpret_cast<type>(value)
+#define NOTIFY_SDK_CONVERT(type, value) static_cast<type>(value)
+#else
+#define NOTIFY_SDK_REINTERPRET(type, value) ((type)(value))
+#define NOTIFY_SDK_CONVERT(type, value) ((type)(value))
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -41,7 +50,7 @@ static inline bool notify_str_eq_cstr(notify_str view, const char *s) {
 /* The same characters seen as bytes (a text payload). OWNERSHIP: BORROWED from view. */
 static inline notify_bytes notify_bytes_from_str(notify_str view) {
     notify_bytes bytes;
-    bytes.data = (const uint8_t *)(const void *)view.data;
+    bytes.data = NOTIFY_SDK_REINTERPRET(const uint8_t *, view.data);
     bytes.len = view.len;
     return bytes;
 }
@@ -90,7 +99,7 @@ static inline notify_status notify_config_result_(notify_status status, const ch
     if (status == NOTIFY_ERR_WRONG_TYPE) {
         notify_error_setf(err, "config key '%s': expected %s", key, expected);
     } else {
-        notify_error_setf(err, "config key '%s': cannot be read (status %d)", key, (int)status);
+        notify_error_setf(err, "config key '%s': cannot be read (status %d)", key, NOTIFY_SDK_CONVERT(int, status));
     }
     return status;
 }
@@ -176,7 +185,7 @@ static inline notify_status notify_random_hex(char *out, size_t hex_len, notify_
                 out[written] = '\0';
                 return NOTIFY_ERR_IO;
             }
-            got += (size_t)n;
+            got += NOTIFY_SDK_CONVERT(size_t, n);
         }
         for (i = 0; i < want && written < hex_len; ++i) {
             out[written++] = digits[random[i] >> 4];

@@ -17,7 +17,7 @@ namespace notify::protocol {
 
 inline constexpr std::uint32_t kProtocolVersion = 1;
 inline constexpr std::string_view kJsonSubprotocol = "notify.json.v1";
-inline constexpr std::string_view kBinarySubprotocol = "notify.binary.v1";  // reserved
+inline constexpr std::string_view kBinarySubprotocol = "notify.binary.v1";  // binary.hpp
 
 enum class ErrorCode : std::uint32_t {
     internal = 100,

@@ -1,0 +1,131 @@
+#include "bench_options.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <string_view>
+
+namespace notify::bench {
+namespace {
+
+constexpr const char* usage = R"(notify-bench: pub/sub load generator (one publisher, N subscribers on one topic)
+
+  --target NAME        notify | redis | nats | mqtt | ws-broadcast | limit   (required)
+  --port N             server port (required); --host ADDR (default 127.0.0.1)
+  --path P             WebSocket path (default /)
+  --topic T            topic / subject / channel (default bench)
+  --subscribers N      subscriber connections (default 100)
+  --topics T           spread subscribers over T topics <topic>.<i>, publish round-robin (default 1)
+  --stalled-percent P  P% of subscribers stop reading once subscribed (slow consumers; default 0)
+  --payload BYTES      payload size, at least 33 (default 64)
+  --rate R             open loop: R publishes per second (default: closed loop)
+  --window W           closed loop: messages in flight, not yet at every subscriber and, for
+                       targets that answer publishes, not yet answered (default 16)
+  --idle               connect and subscribe only, then sample the server (memory per connection)
+  --warmup S           seconds published but not measured (default 1)
+  --duration S         measured seconds (default 5)
+  --drain S            seconds to wait for the last deliveries (default 5)
+  --settle S           seconds between subscribing and sampling the server (default 0.5)
+  --connect-timeout S  (default 60); --connect-concurrency N handshakes at once (default 256)
+  --per-source N       connections per 127.0.0.x source address (default 20000)
+  --server-pid PID     sample this process's CPU time and memory from /proc
+  --label TEXT         copied to the report
+  --json FILE          also write the report as JSON
+  --quiet              no human table
+)";
+
+template <typename Number>
+bool parse_number(std::string_view text, Number& value) {
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return error == std::errc{} && end == text.data() + text.size();
+}
+
+}  // namespace
+
+std::optional<BenchOptions> parse_options(int argc, char** argv, int& exit_code) {
+    BenchOptions options;
+    bool have_target = false;
+    exit_code = 2;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view flag = argv[i];
+        if (flag == "--help" || flag == "-h") {
+            std::fputs(usage, stdout);
+            exit_code = 0;
+            return std::nullopt;
+        }
+        if (flag == "--idle") {
+            options.idle = true;
+            continue;
+        }
+        if (flag == "--quiet") {
+            options.quiet = true;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            std::fprintf(stderr, "notify-bench: %s needs a value (see --help)\n", argv[i]);
+            return std::nullopt;
+        }
+        const std::string_view value = argv[++i];
+        bool ok = true;
+        if (flag == "--target") {
+            ok = have_target = parse_target(value, options.target);
+        } else if (flag == "--host") {
+            options.host = value;
+        } else if (flag == "--port") {
+            ok = parse_number(value, options.port) && options.port != 0;
+        } else if (flag == "--path") {
+            options.path = value;
+        } else if (flag == "--topic") {
+            options.topic = value;
+            ok = !value.empty() && value.find_first_of(" \"\\\r\n") == std::string_view::npos;
+        } else if (flag == "--label") {
+            options.label = value;
+            ok = value.find_first_of("\"\\\r\n") == std::string_view::npos;
+        } else if (flag == "--subscribers") {
+            ok = parse_number(value, options.subscribers) && options.subscribers > 0;
+        } else if (flag == "--topics") {
+            ok = parse_number(value, options.topics) && options.topics > 0;
+        } else if (flag == "--stalled-percent") {
+            ok = parse_number(value, options.stalled_percent) && options.stalled_percent < 100;
+        } else if (flag == "--payload") {
+            ok = parse_number(value, options.payload_size) && options.payload_size >= 33 &&
+                 options.payload_size <= 1'000'000;
+        } else if (flag == "--rate") {
+            ok = parse_number(value, options.rate) && options.rate > 0;
+        } else if (flag == "--window") {
+            ok = parse_number(value, options.window) && options.window > 0;
+        } else if (flag == "--warmup") {
+            ok = parse_number(value, options.warmup_seconds) && options.warmup_seconds >= 0;
+        } else if (flag == "--duration") {
+            ok = parse_number(value, options.duration_seconds) && options.duration_seconds > 0;
+        } else if (flag == "--drain") {
+            ok = parse_number(value, options.drain_seconds) && options.drain_seconds >= 0;
+        } else if (flag == "--settle") {
+            ok = parse_number(value, options.settle_seconds) && options.settle_seconds >= 0;
+        } else if (flag == "--connect-timeout") {
+            ok = parse_number(value, options.connect_timeout_seconds) && options.connect_timeout_seconds > 0;
+        } else if (flag == "--connect-concurrency") {
+            ok = parse_number(value, options.connect_concurrency) && options.connect_concurrency > 0;
+        } else if (flag == "--per-source") {
+            ok = parse_number(value, options.connections_per_source_address) &&
+                 options.connections_per_source_address > 0;
+        } else if (flag == "--server-pid") {
+            ok = parse_number(value, options.server_pid) && options.server_pid > 0;
+        } else if (flag == "--json") {
+            options.json_path = value;
+        } else {
+            std::fprintf(stderr, "notify-bench: unknown option %s (see --help)\n", argv[i - 1]);
+            return std::nullopt;
+        }
+        if (!ok) {
+            std::fprintf(stderr, "notify-bench: bad value '%s' for %s\n", argv[i], argv[i - 1]);
+            return std::nullopt;
+        }
+    }
+    if (!have_target || options.port == 0) {
+        std::fprintf(stderr, "notify-bench: --target and --port are required (see --help)\n");
+        return std::nullopt;
+    }
+    return options;
+}
+
+}  // namespace notify::bench

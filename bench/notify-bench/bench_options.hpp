@@ -1,0 +1,44 @@
+// Command line of notify-bench.
+#pragma once
+
+#include "session.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+namespace notify::bench {
+
+struct BenchOptions {
+    Target target = Target::limit;
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    std::string path = "/";            // WebSocket targets
+    std::string topic = "bench";
+    std::string label;                 // free text copied to the report
+    std::size_t subscribers = 100;
+    std::size_t topics = 1;            // subscriber i takes topic i % topics; publishes go round-robin
+    unsigned stalled_percent = 0;      // this share of subscribers never reads after subscribing
+    std::size_t payload_size = 64;
+    double rate = 0;                   // publishes per second; 0 = closed loop
+    std::size_t window = 16;           // closed loop: messages not yet at every subscriber or answered
+    bool idle = false;                 // connect and subscribe only (memory per connection)
+    double warmup_seconds = 1;
+    double duration_seconds = 5;
+    double drain_seconds = 5;          // after the last publish, wait this long for stragglers
+    double settle_seconds = 0.5;       // after connecting, before the server is sampled
+    double connect_timeout_seconds = 60;
+    std::size_t connect_concurrency = 256;
+    std::size_t connections_per_source_address = 20'000;
+    pid_t server_pid = 0;
+    std::string json_path;
+    bool quiet = false;
+};
+
+// Parses argv; on --help or an error prints to stdout/stderr and returns nullopt with
+// `exit_code` set.
+std::optional<BenchOptions> parse_options(int argc, char** argv, int& exit_code);
+
+}  // namespace notify::bench

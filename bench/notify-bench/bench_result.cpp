@@ -1,0 +1,173 @@
+#include "bench_result.hpp"
+
+#include <cstdio>
+#include <fstream>
+
+namespace notify::bench {
+namespace {
+
+double to_us(std::uint64_t ns) {
+    return static_cast<double>(ns) / 1000.0;
+}
+
+std::string mode_of(const BenchOptions& options) {
+    if (options.idle) {
+        return "idle";
+    }
+    return options.rate > 0 ? "rate" : "closed";
+}
+
+void write_latency(std::ofstream& out, const char* name, const LatencyHistogram& histogram) {
+    if (histogram.count() == 0) {
+        out << "  \"" << name << "\": {\"count\": 0, \"p50\": null, \"p99\": null, \"p999\": null, "
+            << "\"max\": null, \"mean\": null},\n";
+        return;
+    }
+    out << "  \"" << name << "\": {\"count\": " << histogram.count()
+        << ", \"p50\": " << to_us(histogram.percentile(0.50))
+        << ", \"p99\": " << to_us(histogram.percentile(0.99))
+        << ", \"p999\": " << to_us(histogram.percentile(0.999))
+        << ", \"max\": " << to_us(histogram.max())
+        << ", \"mean\": " << histogram.mean() / 1000.0 << "},\n";
+}
+
+void write_optional(std::ofstream& out, const char* name, std::optional<double> value) {
+    out << "  \"" << name << "\": ";
+    if (value) {
+        out << *value;
+    } else {
+        out << "null";
+    }
+    out << ",\n";
+}
+
+std::string json_string(const std::string& text) {
+    std::string quoted = "\"";
+    for (const char c : text) {
+        if (c == '"' || c == '\\') {
+            quoted.push_back('\\');
+            quoted.push_back(c);
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            quoted.push_back(' ');
+        } else {
+            quoted.push_back(c);
+        }
+    }
+    return quoted + "\"";
+}
+
+std::optional<double> rss_per_connection_bytes(const BenchResult& result) {
+    if (!result.server_before || !result.server_connected || result.subscribers_ready == 0) {
+        return std::nullopt;
+    }
+    return static_cast<double>(result.server_connected->rss_kib - result.server_before->rss_kib) *
+           1024.0 / static_cast<double>(result.subscribers_ready);
+}
+
+}  // namespace
+
+double BenchResult::deliveries_per_second() const {
+    return measured_seconds > 0 ? static_cast<double>(deliveries_measured) / measured_seconds : 0;
+}
+
+std::optional<double> BenchResult::server_cpu_seconds() const {
+    if (!server_window_start || !server_end) {
+        return std::nullopt;
+    }
+    return server_end->cpu_seconds - server_window_start->cpu_seconds;
+}
+
+void print_table(const BenchOptions& options, const BenchResult& result) {
+    std::printf("target %-12s subscribers %zu  payload %zu B  mode %s", std::string(to_string(options.target)).c_str(),
+                result.subscribers_ready, options.payload_size, mode_of(options).c_str());
+    if (options.rate > 0) {
+        std::printf(" %.0f/s", options.rate);
+    } else if (!options.idle) {
+        std::printf(" window %zu", options.window);
+    }
+    if (options.topics > 1) {
+        std::printf("  topics %zu", options.topics);
+    }
+    if (result.stalled > 0) {
+        std::printf("  stalled subscribers %zu (%zu closed by the server)", result.stalled, result.stalled_disconnected);
+    }
+    std::printf("\n  connect        %.3f s (%.0f subscriptions/s)\n", result.connect_seconds,
+                result.connect_seconds > 0 ? static_cast<double>(result.subscribers_ready) / result.connect_seconds : 0);
+    if (!options.idle) {
+        std::printf("  published      %llu\n", static_cast<unsigned long long>(result.published));
+        std::printf("  deliveries/s   %.0f (%llu in %.1f s)\n", result.deliveries_per_second(),
+                    static_cast<unsigned long long>(result.deliveries_measured), result.measured_seconds);
+        std::printf("  lost %llu  duplicated %llu  malformed %llu (of %llu expected)\n",
+                    static_cast<unsigned long long>(result.lost()),
+                    static_cast<unsigned long long>(result.duplicates),
+                    static_cast<unsigned long long>(result.malformed),
+                    static_cast<unsigned long long>(result.expected));
+        const auto& l = result.latency_ns;
+        std::printf("  latency us     p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n", to_us(l.percentile(0.5)),
+                    to_us(l.percentile(0.99)), to_us(l.percentile(0.999)), to_us(l.max()));
+        const auto& last = result.last_delivery_ns;
+        std::printf("  last sub. us   p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n", to_us(last.percentile(0.5)),
+                    to_us(last.percentile(0.99)), to_us(last.percentile(0.999)), to_us(last.max()));
+    }
+    if (const auto cpu = result.server_cpu_seconds(); cpu && !options.idle) {
+        std::printf("  server cpu     %.2f s (%.0f deliveries per cpu-second)\n", *cpu,
+                    *cpu > 0 ? static_cast<double>(result.deliveries_measured) / *cpu : 0);
+    }
+    if (result.server_end) {
+        std::printf("  server rss     %ld KiB (peak %ld KiB)", result.server_end->rss_kib,
+                    result.server_end->peak_rss_kib);
+        if (const auto per = rss_per_connection_bytes(result)) {
+            std::printf(", %.0f B per subscriber connection", *per);
+        }
+        std::printf("\n");
+    }
+    for (const auto& error : result.errors) {
+        std::printf("  error: %s\n", error.c_str());
+    }
+}
+
+bool write_json(const BenchOptions& options, const BenchResult& result, const std::string& path) {
+    std::ofstream out(path);
+    if (!out) {
+        std::fprintf(stderr, "notify-bench: cannot write %s\n", path.c_str());
+        return false;
+    }
+    out << "{\n  \"target\": \"" << to_string(options.target) << "\",\n";
+    out << "  \"label\": " << json_string(options.label) << ",\n";
+    out << "  \"mode\": \"" << mode_of(options) << "\",\n";
+    out << "  \"rate\": " << options.rate << ",\n  \"window\": " << options.window << ",\n";
+    out << "  \"payload_size\": " << options.payload_size << ",\n";
+    out << "  \"subscribers\": " << result.subscribers_ready << ",\n";
+    out << "  \"topics\": " << options.topics << ",\n";
+    out << "  \"stalled\": " << result.stalled << ",\n";
+    out << "  \"stalled_disconnected\": " << result.stalled_disconnected << ",\n";
+    out << "  \"connect_seconds\": " << result.connect_seconds << ",\n";
+    out << "  \"published\": " << result.published << ",\n";
+    out << "  \"deliveries\": " << result.deliveries_measured << ",\n";
+    out << "  \"measured_seconds\": " << result.measured_seconds << ",\n";
+    out << "  \"deliveries_per_second\": " << result.deliveries_per_second() << ",\n";
+    out << "  \"expected\": " << result.expected << ",\n";
+    out << "  \"lost\": " << result.lost() << ",\n";
+    out << "  \"duplicates\": " << result.duplicates << ",\n";
+    out << "  \"malformed\": " << result.malformed << ",\n";
+    write_latency(out, "latency_us", result.latency_ns);
+    write_latency(out, "last_delivery_us", result.last_delivery_ns);
+    const auto cpu = result.server_cpu_seconds();
+    write_optional(out, "server_cpu_seconds", cpu);
+    write_optional(out, "deliveries_per_cpu_second",
+                   cpu && *cpu > 0 ? std::optional<double>(static_cast<double>(result.deliveries_measured) / *cpu)
+                                   : std::nullopt);
+    write_optional(out, "server_rss_kib",
+                   result.server_end ? std::optional<double>(static_cast<double>(result.server_end->rss_kib)) : std::nullopt);
+    write_optional(out, "server_peak_rss_kib",
+                   result.server_end ? std::optional<double>(static_cast<double>(result.server_end->peak_rss_kib)) : std::nullopt);
+    write_optional(out, "rss_per_connection_bytes", rss_per_connection_bytes(result));
+    out << "  \"errors\": [";
+    for (std::size_t i = 0; i < result.errors.size(); ++i) {
+        out << (i ? ", " : "") << json_string(result.errors[i]);
+    }
+    out << "]\n}\n";
+    return static_cast<bool>(out);
+}
+
+}  // namespace notify::bench

@@ -1,0 +1,44 @@
+// What one notify-bench run measured, and how it is printed.
+#pragma once
+
+#include "bench_options.hpp"
+#include "histogram.hpp"
+#include "process_stats.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace notify::bench {
+
+struct BenchResult {
+    std::size_t subscribers_ready = 0;
+    std::size_t stalled = 0;             // subscribers that stopped reading on purpose
+    std::size_t stalled_disconnected = 0;  // of those, closed by the server by the end
+    double connect_seconds = 0;          // first connect to last subscription confirmed
+    std::uint64_t published = 0;         // including warm-up
+    std::uint64_t deliveries_measured = 0;  // received inside the measured window
+    double measured_seconds = 0;
+    std::uint64_t expected = 0;          // sum over messages of reading subscribers on its topic
+    std::uint64_t unique_deliveries = 0;
+    std::uint64_t duplicates = 0;
+    std::uint64_t malformed = 0;         // payloads without a valid stamp
+    LatencyHistogram latency_ns;         // every delivery of a measured message
+    LatencyHistogram last_delivery_ns;   // per measured message: until its last subscriber got it
+    std::optional<ProcessSample> server_before;     // before connecting
+    std::optional<ProcessSample> server_connected;  // after subscribing and settling
+    std::optional<ProcessSample> server_window_start;
+    std::optional<ProcessSample> server_end;
+    std::vector<std::string> errors;
+
+    std::uint64_t lost() const { return expected > unique_deliveries ? expected - unique_deliveries : 0; }
+    double deliveries_per_second() const;
+    std::optional<double> server_cpu_seconds() const;  // inside the measured window
+};
+
+void print_table(const BenchOptions& options, const BenchResult& result);
+// Returns false (with a message on stderr) when the file cannot be written.
+bool write_json(const BenchOptions& options, const BenchResult& result, const std::string& path);
+
+}  // namespace notify::bench

@@ -1,0 +1,554 @@
+#include "load_generator.hpp"
+
+#include "payload.hpp"
+#include "session.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <vector>
+
+namespace notify::bench {
+namespace {
+
+constexpr std::uint64_t ns_per_second = 1'000'000'000;
+constexpr std::size_t read_buffer_size = 256 * 1024;
+constexpr std::size_t max_errors_kept = 5;
+constexpr std::size_t max_error_length = 200;
+// A closed loop stops waiting for a message after this long without any delivery, so one lost
+// message cannot stall it; the message is still counted as lost at the end.
+constexpr std::uint64_t stall_ns = ns_per_second;
+
+std::uint64_t seconds_to_ns(double seconds) {
+    return static_cast<std::uint64_t>(seconds * static_cast<double>(ns_per_second));
+}
+
+struct Connection {
+    int fd = -1;
+    std::unique_ptr<Session> session;
+    std::string input;    // bytes not yet consumed by the session
+    std::string output;
+    std::size_t output_sent = 0;
+    bool connecting = true;
+    bool ready = false;
+    bool closed = false;
+    bool is_publisher = false;
+    bool stalled = false;
+    std::size_t topic_index = 0;
+    bool wants_write = false;
+    std::int64_t last_sequence = -1;
+};
+
+struct MessageTrack {
+    std::uint64_t sent_ns = 0;
+    std::uint64_t slowest_ns = 0;
+    std::uint32_t remaining = 0;
+    bool measured = false;
+    bool abandoned = false;
+};
+
+class LoadGenerator {
+public:
+    explicit LoadGenerator(const BenchOptions& options)
+        : options_(options), read_buffer_(read_buffer_size), readers_per_topic_(options.topics, 0) {
+        for (std::size_t i = 0; i < options.topics; ++i) {
+            topic_names_.push_back(options.topics == 1 ? options.topic : options.topic + "." + std::to_string(i));
+        }
+    }
+
+    ~LoadGenerator() {
+        for (const auto& connection : connections_) {
+            if (connection.fd >= 0) {
+                close(connection.fd);
+            }
+        }
+        if (epoll_fd_ >= 0) {
+            close(epoll_fd_);
+        }
+    }
+
+    LoadGenerator(const LoadGenerator&) = delete;
+    LoadGenerator& operator=(const LoadGenerator&) = delete;
+
+    BenchResult run() {
+        raise_file_limit();
+        epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+        if (epoll_fd_ < 0) {
+            fail(std::string("epoll_create1: ") + std::strerror(errno));
+            return std::move(result_);
+        }
+        if (options_.server_pid > 0) {
+            result_.server_before = sample_process(options_.server_pid);
+            if (!result_.server_before) {
+                fail("cannot read /proc/" + std::to_string(options_.server_pid) + " (--server-pid)");
+                return std::move(result_);
+            }
+        }
+        connections_.reserve(options_.subscribers + 1);
+        if (!connect_subscribers() || !connect_publisher()) {
+            return std::move(result_);
+        }
+        wait_for(seconds_to_ns(options_.settle_seconds));
+        result_.server_connected = sample();
+        if (!options_.idle && result_.errors.empty()) {
+            publish_phase();
+        }
+        result_.server_end = sample();
+        finish_counts();
+        return std::move(result_);
+    }
+
+private:
+    struct EventSink final : SessionEvents {
+        LoadGenerator& generator;
+        Connection& connection;
+        EventSink(LoadGenerator& g, Connection& c) : generator(g), connection(c) {}
+        void ready() override { generator.on_ready(connection); }
+        void delivered(std::string_view payload) override { generator.on_delivery(connection, payload); }
+        void failed(std::string reason) override { generator.on_failure(connection, std::move(reason)); }
+        void publish_acknowledged() override { ++generator.acknowledged_; }
+    };
+
+    static void raise_file_limit() {
+        rlimit limit{};
+        if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+            limit.rlim_cur = limit.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &limit);
+        }
+    }
+
+    std::optional<ProcessSample> sample() const {
+        return options_.server_pid > 0 ? sample_process(options_.server_pid) : std::nullopt;
+    }
+
+    void fail(std::string message) {
+        if (message.size() > max_error_length) {
+            message.resize(max_error_length);
+            message.append("...");
+        }
+        if (result_.errors.size() < max_errors_kept) {
+            result_.errors.push_back(std::move(message));
+        }
+        ++error_count_;
+    }
+
+    std::string describe(const Connection& connection) const {
+        if (connection.is_publisher) {
+            return "publisher";
+        }
+        return "subscriber " + std::to_string(&connection - connections_.data());
+    }
+
+    bool open_connection(bool is_publisher) {
+        const std::size_t index = connections_.size();
+        connections_.emplace_back();
+        Connection& connection = connections_.back();
+        connection.is_publisher = is_publisher;
+        connection.topic_index = index % options_.topics;
+        // Spread evenly: subscriber i stalls when the running share of stalled ones falls behind.
+        connection.stalled = !is_publisher && (index + 1) * options_.stalled_percent / 100 >
+                                                  index * options_.stalled_percent / 100;
+        SessionSpec spec;
+        spec.target = options_.target;
+        spec.role = is_publisher ? SessionRole::publisher : SessionRole::subscriber;
+        spec.topic = topic_names_[connection.topic_index];
+        spec.host = options_.host + ":" + std::to_string(options_.port);
+        spec.path = options_.path;
+        spec.client_id = "notify-bench-" + std::to_string(getpid()) + "-" + std::to_string(index);
+        connection.session = make_session(spec);
+
+        connection.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (connection.fd < 0) {
+            fail(describe(connection) + ": socket: " + std::strerror(errno));
+            return false;
+        }
+        const int one = 1;
+        setsockopt(connection.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+        sockaddr_in server{};
+        server.sin_family = AF_INET;
+        server.sin_port = htons(options_.port);
+        if (inet_pton(AF_INET, options_.host.c_str(), &server.sin_addr) != 1) {
+            fail("--host must be an IPv4 address, got '" + options_.host + "'");
+            return false;
+        }
+        // Past ~28k connections one source address runs out of ephemeral ports. Sources start at
+        // 127.0.0.2 so that no client socket holds a 127.0.0.1 port a server may want to listen on.
+        if ((ntohl(server.sin_addr.s_addr) >> 24) == 127) {
+            setsockopt(connection.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+            sockaddr_in source{};
+            source.sin_family = AF_INET;
+            const auto block = static_cast<std::uint32_t>(index / options_.connections_per_source_address);
+            source.sin_addr.s_addr = htonl((127u << 24) + 2 + (block % 250));
+            if (bind(connection.fd, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0) {
+                fail(describe(connection) + ": bind to a 127.0.0.x source: " + std::strerror(errno));
+                return false;
+            }
+        }
+        if (connect(connection.fd, reinterpret_cast<sockaddr*>(&server), sizeof server) != 0 &&
+            errno != EINPROGRESS) {
+            fail(describe(connection) + ": connect to " + spec.host + ": " + std::strerror(errno));
+            return false;
+        }
+        epoll_event event{};
+        event.events = EPOLLIN | EPOLLOUT;
+        event.data.u64 = index;
+        connection.wants_write = true;
+        epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, connection.fd, &event);
+        return true;
+    }
+
+    bool connect_subscribers() {
+        const std::uint64_t start = monotonic_ns();
+        const std::uint64_t deadline = start + seconds_to_ns(options_.connect_timeout_seconds);
+        while (ready_subscribers_ < options_.subscribers) {
+            while (connections_.size() < options_.subscribers &&
+                   connections_.size() - ready_subscribers_ < options_.connect_concurrency) {
+                if (!open_connection(false)) {
+                    return false;
+                }
+            }
+            poll_once(1'000'000);
+            if (error_count_ > 0) {
+                return false;
+            }
+            if (monotonic_ns() > deadline) {
+                char seconds[32];
+                std::snprintf(seconds, sizeof seconds, "%.1f", options_.connect_timeout_seconds);
+                fail("only " + std::to_string(ready_subscribers_) + " of " +
+                     std::to_string(options_.subscribers) + " subscribers were ready after " + seconds +
+                     " s (--connect-timeout)");
+                return false;
+            }
+        }
+        result_.subscribers_ready = ready_subscribers_;
+        result_.connect_seconds = static_cast<double>(monotonic_ns() - start) / 1e9;
+        return true;
+    }
+
+    bool connect_publisher() {
+        if (!open_connection(true)) {
+            return false;
+        }
+        publisher_index_ = connections_.size() - 1;
+        const std::uint64_t deadline = monotonic_ns() + seconds_to_ns(options_.connect_timeout_seconds);
+        while (!connections_[publisher_index_].ready) {
+            poll_once(1'000'000);
+            if (error_count_ > 0) {
+                return false;
+            }
+            if (monotonic_ns() > deadline) {
+                fail("the publisher was not ready in time");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void wait_for(std::uint64_t duration_ns) {
+        const std::uint64_t end = monotonic_ns() + duration_ns;
+        for (std::uint64_t now = monotonic_ns(); now < end && error_count_ == 0; now = monotonic_ns()) {
+            poll_once(end - now);
+        }
+    }
+
+    void publish_phase() {
+        const std::uint64_t start = monotonic_ns();
+        measure_start_ = start + seconds_to_ns(options_.warmup_seconds);
+        measure_end_ = measure_start_ + seconds_to_ns(options_.duration_seconds);
+        const bool open_loop = options_.rate > 0;
+        const double interval_ns = open_loop ? 1e9 / options_.rate : 0;
+        last_progress_ns_ = start;
+        bool window_started = false;
+        std::uint64_t now = start;
+        while (now < measure_end_ && error_count_ == 0) {
+            if (!window_started && now >= measure_start_) {
+                window_started = true;
+                result_.server_window_start = sample();
+            }
+            std::uint64_t wait_ns = 1'000'000;
+            if (open_loop) {
+                // Stamped with the intended send time, so a late generator shows up as latency
+                // instead of silently thinning the load (coordinated omission).
+                while (true) {
+                    const auto due = start + static_cast<std::uint64_t>(
+                                                 static_cast<double>(result_.published) * interval_ns);
+                    if (due > now) {
+                        wait_ns = due - now;
+                        break;
+                    }
+                    publish(due);
+                }
+            } else {
+                release_stalled(now);
+                const bool acknowledged = connections_[publisher_index_].session->acknowledges_publishes();
+                while (in_flight_ < options_.window &&
+                       (!acknowledged || result_.published - acknowledged_ < options_.window)) {
+                    publish(now);
+                }
+            }
+            flush(connections_[publisher_index_]);
+            poll_once(std::min<std::uint64_t>(wait_ns, measure_end_ - now));
+            now = monotonic_ns();
+        }
+        result_.measured_seconds = options_.duration_seconds;
+        const std::uint64_t drain_end = monotonic_ns() + seconds_to_ns(options_.drain_seconds);
+        for (now = monotonic_ns(); now < drain_end && completed_ < result_.published && error_count_ == 0;
+             now = monotonic_ns()) {
+            poll_once(std::min<std::uint64_t>(drain_end - now, 10'000'000));
+        }
+        if (!window_started) {
+            result_.server_window_start = sample();
+        }
+    }
+
+    void publish(std::uint64_t stamp_ns) {
+        const std::uint64_t sequence = result_.published++;
+        make_payload(payload_, options_.payload_size, PayloadStamp{sequence, stamp_ns});
+        MessageTrack track;
+        track.sent_ns = stamp_ns;
+        const std::size_t topic = sequence % options_.topics;
+        track.remaining = static_cast<std::uint32_t>(readers_per_topic_[topic]);
+        track.measured = stamp_ns >= measure_start_ && stamp_ns < measure_end_;
+        messages_.push_back(track);
+        result_.expected += track.remaining;
+        if (track.remaining > 0) {
+            ++in_flight_;
+        } else {
+            ++completed_;
+        }
+        Connection& publisher = connections_[publisher_index_];
+        publisher.session->publish(publisher.output, topic_names_[topic], payload_);
+    }
+
+    void release_stalled(std::uint64_t now) {
+        if (in_flight_ == 0 || now - last_progress_ns_ < stall_ns) {
+            return;
+        }
+        for (std::size_t i = oldest_pending_; i < messages_.size(); ++i) {
+            if (messages_[i].remaining > 0 && !messages_[i].abandoned) {
+                messages_[i].abandoned = true;
+                --in_flight_;
+            }
+        }
+        last_progress_ns_ = now;
+    }
+
+    void poll_once(std::uint64_t timeout_ns) {
+        epoll_event events[512];
+        const timespec timeout{static_cast<time_t>(timeout_ns / ns_per_second),
+                               static_cast<long>(timeout_ns % ns_per_second)};
+        const int count = epoll_pwait2(epoll_fd_, events, 512, &timeout, nullptr);
+        for (int i = 0; i < count; ++i) {
+            Connection& connection = connections_[events[i].data.u64];
+            if (connection.closed) {
+                continue;
+            }
+            if (connection.connecting && (events[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+                finish_connect(connection);
+            }
+            if (!connection.closed && (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+                read_from(connection);
+            }
+            if (!connection.closed && (events[i].events & EPOLLOUT)) {
+                flush(connection);
+            }
+        }
+    }
+
+    void finish_connect(Connection& connection) {
+        int error = 0;
+        socklen_t size = sizeof error;
+        getsockopt(connection.fd, SOL_SOCKET, SO_ERROR, &error, &size);
+        if (error != 0) {
+            close_with_error(connection, std::string("connect: ") + std::strerror(error));
+            return;
+        }
+        connection.connecting = false;
+        connection.session->begin(connection.output);
+        flush(connection);
+    }
+
+    void read_from(Connection& connection) {
+        const ssize_t got = recv(connection.fd, read_buffer_.data(), read_buffer_.size(), 0);
+        if (got == 0) {
+            close_with_error(connection, "the server closed the connection");
+            return;
+        }
+        if (got < 0) {
+            if (errno != EAGAIN && errno != EINTR) {
+                close_with_error(connection, std::string("recv: ") + std::strerror(errno));
+            }
+            return;
+        }
+        now_ = monotonic_ns();
+        const std::string_view fresh(read_buffer_.data(), static_cast<std::size_t>(got));
+        EventSink sink(*this, connection);
+        const std::size_t before = connection.output.size() - connection.output_sent;
+        if (connection.input.empty()) {
+            const std::size_t used = connection.session->consume(fresh, connection.output, sink);
+            connection.input.assign(fresh.substr(used));
+        } else {
+            connection.input.append(fresh);
+            const std::size_t used = connection.session->consume(connection.input, connection.output, sink);
+            connection.input.erase(0, used);
+        }
+        if (!connection.closed && connection.output.size() - connection.output_sent != before) {
+            flush(connection);
+        }
+    }
+
+    void flush(Connection& connection) {
+        if (connection.connecting || connection.closed) {
+            return;
+        }
+        while (connection.output_sent < connection.output.size()) {
+            const ssize_t sent = send(connection.fd, connection.output.data() + connection.output_sent,
+                                      connection.output.size() - connection.output_sent, MSG_NOSIGNAL);
+            if (sent < 0) {
+                if (errno == EAGAIN) {
+                    break;
+                }
+                if (errno == EINTR) {
+                    continue;
+                }
+                close_with_error(connection, std::string("send: ") + std::strerror(errno));
+                return;
+            }
+            connection.output_sent += static_cast<std::size_t>(sent);
+        }
+        if (connection.output_sent == connection.output.size()) {
+            connection.output.clear();
+            connection.output_sent = 0;
+        }
+        const bool wants_write = !connection.output.empty();
+        if (wants_write != connection.wants_write) {
+            connection.wants_write = wants_write;
+            epoll_event event{};
+            event.events = EPOLLIN | (wants_write ? EPOLLOUT : 0u);
+            event.data.u64 = static_cast<std::uint64_t>(&connection - connections_.data());
+            epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, connection.fd, &event);
+        }
+    }
+
+    void close_with_error(Connection& connection, std::string reason) {
+        fail(describe(connection) + ": " + reason);
+        connection.closed = true;
+        epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, connection.fd, nullptr);
+        close(connection.fd);
+        connection.fd = -1;
+    }
+
+    void on_ready(Connection& connection) {
+        if (connection.ready) {
+            return;
+        }
+        connection.ready = true;
+        if (connection.is_publisher) {
+            return;
+        }
+        ++ready_subscribers_;
+        if (connection.stalled) {
+            ++result_.stalled;
+            // Never read again: the kernel buffers fill, then the server's queue for it does.
+            epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, connection.fd, nullptr);
+        } else {
+            ++readers_per_topic_[connection.topic_index];
+        }
+    }
+
+    void on_failure(Connection& connection, std::string reason) {
+        close_with_error(connection, std::move(reason));
+    }
+
+    void on_delivery(Connection& connection, std::string_view payload) {
+        const auto stamp = read_payload(payload);
+        if (connection.is_publisher || !stamp || stamp->sequence >= messages_.size()) {
+            ++result_.malformed;
+            return;
+        }
+        const auto sequence = static_cast<std::int64_t>(stamp->sequence);
+        if (sequence <= connection.last_sequence) {
+            ++result_.duplicates;
+            return;
+        }
+        connection.last_sequence = sequence;
+        ++result_.unique_deliveries;
+        if (now_ >= measure_start_ && now_ < measure_end_) {
+            ++result_.deliveries_measured;
+        }
+        last_progress_ns_ = now_;
+        MessageTrack& track = messages_[stamp->sequence];
+        const std::uint64_t latency = now_ > track.sent_ns ? now_ - track.sent_ns : 0;
+        if (track.measured) {
+            result_.latency_ns.record(latency);
+        }
+        track.slowest_ns = std::max(track.slowest_ns, latency);
+        if (track.remaining > 0 && --track.remaining == 0) {
+            ++completed_;
+            if (!track.abandoned) {
+                --in_flight_;
+            }
+            if (track.measured) {
+                result_.last_delivery_ns.record(track.slowest_ns);
+            }
+            while (oldest_pending_ < messages_.size() && messages_[oldest_pending_].remaining == 0) {
+                ++oldest_pending_;
+            }
+        }
+    }
+
+    void finish_counts() {
+        result_.subscribers_ready = ready_subscribers_;
+        for (const auto& connection : connections_) {
+            if (connection.stalled && connection.fd >= 0 && closed_by_peer(connection.fd)) {
+                ++result_.stalled_disconnected;
+            }
+        }
+    }
+
+    static bool closed_by_peer(int fd) {
+        tcp_info info{};
+        socklen_t size = sizeof info;
+        return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) == 0 &&
+               (info.tcpi_state == TCP_CLOSE_WAIT || info.tcpi_state == TCP_CLOSE);
+    }
+
+    const BenchOptions& options_;
+    BenchResult result_;
+    int epoll_fd_ = -1;
+    std::vector<Connection> connections_;
+    std::vector<char> read_buffer_;
+    std::vector<MessageTrack> messages_;
+    std::vector<std::string> topic_names_;
+    std::vector<std::size_t> readers_per_topic_;  // ready subscribers that read, per topic
+    std::string payload_;
+    std::size_t publisher_index_ = 0;
+    std::size_t ready_subscribers_ = 0;
+    std::size_t error_count_ = 0;
+    std::size_t in_flight_ = 0;
+    std::size_t oldest_pending_ = 0;
+    std::uint64_t completed_ = 0;
+    std::uint64_t acknowledged_ = 0;  // publishes the server answered (targets that answer)
+    std::uint64_t now_ = 0;
+    std::uint64_t measure_start_ = UINT64_MAX;
+    std::uint64_t measure_end_ = UINT64_MAX;
+    std::uint64_t last_progress_ns_ = 0;
+};
+
+}  // namespace
+
+BenchResult run_benchmark(const BenchOptions& options) {
+    LoadGenerator generator(options);
+    return generator.run();
+}
+
+}  // namespace notify::bench

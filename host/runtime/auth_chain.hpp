@@ -1,0 +1,72 @@
+// The auth plugin chain: each auth instance in manifest order until one allows or denies.
+// DEFER asks the next one; PENDING suspends the chain until that instance's auth_complete.
+// All defer: a connect is denied ("no auth plugin accepted the connection"), while a
+// subscribe/publish authorization is allowed (the namespace options already gate those; an
+// auth plugin without authorize_* hooks has no opinion on them).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/core.hpp"
+#include "notify/notify.h"
+#include "runtime/plugin_instance.hpp"
+
+namespace notify::runtime {
+
+// A copied auth answer, as a plugin returns it or passes it to host->auth_complete.
+struct AuthAnswer {
+    notify_auth_decision decision = NOTIFY_AUTH_DENY;
+    std::string client_id;
+    std::string user_id;
+    std::string reason;
+
+    static AuthAnswer copy(const notify_auth_result& result);
+};
+
+class AuthChain {
+public:
+    enum class Step { authenticate, authorize_subscribe, authorize_publish };
+
+    explicit AuthChain(std::vector<const PluginInstance*> auths);
+
+    core::AuthOutcome authenticate(std::uint64_t request_id, const core::AuthRequest& request,
+                                   std::string_view transport_name);
+    core::AuthOutcome authorize(Step step, std::uint64_t request_id, std::string_view client_id,
+                                std::string_view user_id, std::string_view topic);
+
+    // An auth_complete from auth instance `instance` (creation index). Returns the chain's final
+    // outcome, or nullopt while it waits again or when no such request waits on that instance.
+    std::optional<core::AuthOutcome> resume(std::uint32_t instance, std::uint64_t request_id,
+                                            const AuthAnswer& answer);
+
+    std::size_t pending_count() const { return pending_.size(); }
+
+private:
+    struct Request {
+        Step step = Step::authenticate;
+        std::size_t position = 0;  // the chain member asked last
+        std::string token;
+        std::string client_id;
+        std::string user_id;
+        std::string remote_address;
+        std::string transport;
+        std::string topic;
+    };
+
+    core::AuthOutcome run(std::uint64_t request_id, Request request);
+    notify_status ask(const PluginInstance& auth, std::uint64_t request_id, const Request& request,
+                      notify_auth_result& result, notify_error& err) const;
+    // The outcome of a decided answer, or nullopt for DEFER.
+    std::optional<core::AuthOutcome> decided(Step step, const AuthAnswer& answer) const;
+
+    std::vector<const PluginInstance*> auths_;
+    std::unordered_map<std::uint64_t, Request> pending_;
+};
+
+}  // namespace notify::runtime

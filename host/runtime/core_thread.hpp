@@ -1,0 +1,58 @@
+// The core thread: one boost::asio::io_context run by one thread, the only thread that touches
+// the Core. Every other thread reaches the Core by posting work here, which keeps the order in
+// which one thread posted.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <thread>
+#include <utility>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+namespace notify::runtime {
+
+class CoreThread {
+public:
+    CoreThread();
+    ~CoreThread();
+    CoreThread(const CoreThread&) = delete;
+    CoreThread& operator=(const CoreThread&) = delete;
+
+    // Starts the thread; `tick` then runs on it every `interval` until stop().
+    void start(std::chrono::milliseconds interval, std::function<void()> tick);
+
+    // Queues `work` for the core thread (callable before start: it runs once started). Work
+    // still queued when the thread is gone is destroyed without running.
+    template <typename Work>
+    void post(Work&& work) {
+        boost::asio::post(io_, std::forward<Work>(work));
+    }
+
+    // Runs `work` on the core thread and waits for it; false when it did not finish within
+    // `timeout` (or the thread is not running).
+    bool run_and_wait(std::function<void()> work, std::chrono::milliseconds timeout);
+
+    // Stops the timer, lets queued work finish for up to `timeout`, then ends the thread.
+    void stop(std::chrono::milliseconds timeout);
+
+    bool running() const { return thread_.joinable(); }
+    bool on_core_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
+
+private:
+    void schedule_tick();
+
+    boost::asio::io_context io_{1};
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_guard_;
+    boost::asio::steady_timer timer_;
+    std::chrono::milliseconds interval_{0};
+    std::function<void()> tick_;
+    std::promise<void> finished_;
+    std::thread thread_;
+};
+
+}  // namespace notify::runtime

@@ -1,0 +1,222 @@
+#include "runtime/engine.hpp"
+
+#include <algorithm>
+#include <array>
+#include <mutex>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "manifest/plugin_config.hpp"
+#include "runtime/bounded_call.hpp"
+#include "runtime/host_api.hpp"
+
+namespace notify::runtime {
+namespace {
+
+std::int64_t system_clock_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+core::CoreConfig core_config(const host::Manifest& manifest) {
+    core::CoreConfig config;
+    config.app_id = manifest.app_id;
+    config.server_version = NOTIFY_VERSION;
+    config.clients = manifest.clients;
+    config.limits = manifest.limits;
+    config.default_namespace = manifest.default_namespace;
+    config.namespaces = manifest.namespaces;
+    return config;
+}
+
+// "FILE:LINE:COLUMN: key 'transport[0].plugin': " — where a plugin load error comes from.
+std::string where(const host::Manifest& manifest, const host::PluginInstanceSpec& spec) {
+    const std::string file =
+        spec.position.file.empty() ? manifest.file.string() : spec.position.file;
+    return file + ":" + std::to_string(spec.position.line) + ":" +
+           std::to_string(spec.position.column) + ": key '" + spec.key_path + ".plugin': ";
+}
+
+// A plugin's error text on one line, or the status when it wrote none.
+std::string message_of(notify_error& err, notify_status status) {
+    err.message[NOTIFY_ERROR_MESSAGE_MAX - 1] = '\0';
+    std::string message = err.message;
+    std::replace_if(
+        message.begin(), message.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    if (message.empty()) message = "status " + std::to_string(status);
+    return message;
+}
+
+// A namespace that asks for at-least-once delivery needs a broker that stores durably.
+void check_broker_capabilities(const host::Manifest& manifest, const PluginInstance* broker) {
+    if (broker == nullptr ||
+        (broker->descriptor().broker->capabilities & NOTIFY_BROKER_CAP_DURABLE) != 0) {
+        return;
+    }
+    std::vector<const host::NamespaceSpec*> spaces{&manifest.default_namespace};
+    for (const host::NamespaceSpec& space : manifest.namespaces) spaces.push_back(&space);
+    for (const host::NamespaceSpec* space : spaces) {
+        if (space->delivery != host::Delivery::at_least_once) continue;
+        const std::string key =
+            space->name.empty() ? "topics.delivery" : "namespaces." + space->name + ".delivery";
+        throw host::ManifestError(manifest.file.string() + ": key '" + key +
+                                  "': at-least-once needs a broker with durable storage, and " +
+                                  describe(*broker) + " does not provide it");
+    }
+}
+
+std::size_t kind_slot(host::PluginKind kind) { return static_cast<std::size_t>(kind); }
+
+// An instance whose stop() never returned may still run plugin code that reads its ctx, config
+// and library, so it is kept (reachable, never destroyed) until the process exits.
+void abandon(std::unique_ptr<PluginInstance> instance) {
+    static std::mutex mutex;
+    static auto* abandoned = new std::vector<std::unique_ptr<PluginInstance>>;
+    instance->ctx->services.store(nullptr);
+    const std::lock_guard lock(mutex);
+    abandoned->push_back(std::move(instance));
+}
+
+}  // namespace
+
+Engine::Engine(host::Manifest manifest, host::PluginCatalog& catalog, EngineOptions options)
+    : manifest_(std::move(manifest)), options_(std::move(options)) {
+    if (!options_.clock) options_.clock = system_clock_ms;
+    std::array<std::uint32_t, 4> per_kind{};
+    for (const host::PluginInstanceSpec& spec : manifest_.instances) {
+        auto instance = std::make_unique<PluginInstance>();
+        instance->spec = spec;
+        try {
+            instance->library = catalog.load(spec.plugin, manifest_.base_dir);
+        } catch (const host::PluginLoadError& error) {
+            throw host::PluginLoadError(where(manifest_, spec) + error.what());
+        }
+        host::validate_plugin_settings(spec, *instance->library);
+        instance->config = std::make_unique<host::PluginConfig>(spec, manifest_.base_dir);
+        instance->ctx = std::make_unique<notify_host_ctx>();
+        instance->ctx->instance = static_cast<std::uint32_t>(instances_.size());
+        instance->ctx->kind = spec.kind;
+        instance->ctx->kind_index = per_kind[kind_slot(spec.kind)]++;
+        instance->ctx->name = spec.name;
+        instances_.push_back(std::move(instance));
+    }
+    InstanceRoles roles = roles_of(instances_);
+    check_broker_capabilities(manifest_, roles.broker);
+    environment_ = std::make_unique<PluginEnvironment>(std::move(roles), options_.clock);
+    core_ = std::make_unique<core::Core>(core_config(manifest_), *environment_);
+    services_ = std::make_unique<HostServices>(thread_, *core_, *environment_, manifest_.limits,
+                                               options_.clock);
+    for (auto& instance : instances_) instance->ctx->services = services_.get();
+}
+
+Engine::~Engine() {
+    stop();
+    destroy_instances();
+}
+
+InstanceRoles Engine::roles_of(const std::vector<std::unique_ptr<PluginInstance>>& instances) {
+    InstanceRoles roles;
+    for (const auto& instance : instances) {
+        switch (instance->spec.kind) {
+            case host::PluginKind::transport: roles.transports.push_back(instance.get()); break;
+            case host::PluginKind::auth: roles.auths.push_back(instance.get()); break;
+            case host::PluginKind::handler: roles.handlers.push_back(instance.get()); break;
+            case host::PluginKind::broker:
+                if (roles.broker == nullptr) roles.broker = instance.get();
+                break;
+        }
+    }
+    return roles;
+}
+
+void Engine::create() {
+    if (phase_ != Phase::loaded) return;
+    phase_ = Phase::created;
+    for (auto& instance : instances_) {
+        notify_error err{};
+        void* handle = nullptr;
+        const notify_status status = instance->descriptor().create(
+            &host_api(), instance->ctx.get(), instance->config->handle(), &handle, &err);
+        if (status != NOTIFY_OK) {
+            throw InstanceError(describe(*instance) + ": create failed: " +
+                                message_of(err, status));
+        }
+        instance->handle = handle;
+        instance->state = InstanceState::created;
+        spdlog::debug("created {}", describe(*instance));
+    }
+}
+
+void Engine::start() {
+    if (phase_ != Phase::created) return;
+    phase_ = Phase::started;
+    thread_.start(manifest_.clients.clean_interval, [this] { core_->clean(); });
+    for (auto& instance : instances_) {
+        if (instance->descriptor().start != nullptr) {
+            notify_error err{};
+            const notify_status status = instance->descriptor().start(instance->handle, &err);
+            if (status != NOTIFY_OK) {
+                const std::string message =
+                    describe(*instance) + ": start failed: " + message_of(err, status);
+                stop();
+                throw InstanceError(message);
+            }
+        }
+        instance->state = InstanceState::started;
+    }
+    spdlog::info("listening");
+}
+
+void Engine::stop() {
+    if (phase_ != Phase::started) return;
+    phase_ = Phase::stopped;
+    spdlog::info("shutting down");
+    services_->begin_shutdown();
+    if (!thread_.run_and_wait([this] { core_->shutdown(); }, options_.stop_timeout)) {
+        spdlog::error("the core did not shut down within {} ms; continuing",
+                      options_.stop_timeout.count());
+    }
+    for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) {
+        if ((*it)->state == InstanceState::started) stop_instance(**it);
+    }
+    thread_.stop(options_.stop_timeout);
+}
+
+void Engine::stop_instance(PluginInstance& instance) {
+    const auto stop_fn = instance.descriptor().stop;
+    if (stop_fn != nullptr &&
+        !call_with_timeout([stop_fn, handle = instance.handle] { stop_fn(handle); },
+                           options_.stop_timeout)) {
+        spdlog::error("{}: stop() did not return within {} ms; it is left running and never "
+                      "destroyed",
+                      describe(instance), options_.stop_timeout.count());
+        instance.state = InstanceState::hung;
+        return;
+    }
+    instance.state = InstanceState::stopped;
+}
+
+void Engine::destroy_instances() {
+    for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) {
+        if (*it == nullptr) continue;
+        PluginInstance& instance = **it;
+        if (instance.state == InstanceState::hung) {
+            abandon(std::move(*it));
+            continue;
+        }
+        if (instance.state == InstanceState::created || instance.state == InstanceState::started ||
+            instance.state == InstanceState::stopped) {
+            instance.descriptor().destroy(instance.handle);
+            instance.state = InstanceState::destroyed;
+            spdlog::debug("destroyed {}", describe(instance));
+        }
+    }
+}
+
+bool Engine::with_core(const std::function<void(core::Core&)>& work) {
+    return thread_.run_and_wait([this, work] { work(*core_); }, options_.stop_timeout);
+}
+
+}  // namespace notify::runtime

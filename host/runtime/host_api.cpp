@@ -1,0 +1,159 @@
+// The C entry points of the host table. Each forwards to the caller's HostServices; a NULL or
+// abandoned ctx (a plugin bug) is refused with NOTIFY_ERR_INVALID_ARGUMENT, never a crash.
+#include "runtime/host_api.hpp"
+
+#include <chrono>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
+#include "core/frame.hpp"
+#include "manifest/plugin_config.hpp"
+#include "runtime/host_services.hpp"
+#include "runtime/plugin_instance.hpp"
+
+namespace notify::runtime {
+namespace {
+
+HostServices* services_of(notify_host_ctx* ctx, const char* call) {
+    HostServices* services = ctx != nullptr ? ctx->services.load() : nullptr;
+    if (services == nullptr) {
+        spdlog::error("a plugin called host->{} without a live context; ignored", call);
+    }
+    return services;
+}
+
+std::string_view text_of(notify_str text) {
+    if (text.data == nullptr) return {};
+    return {text.data, text.len};
+}
+
+// ---- logging ---------------------------------------------------------------------------------
+
+void host_log(notify_host_ctx* ctx, notify_log_level level, notify_str message) {
+    if (auto* services = services_of(ctx, "log")) services->log(*ctx, level, text_of(message));
+}
+
+// ---- frames ----------------------------------------------------------------------------------
+
+void host_frame_retain(const notify_frame* frame) { core::FrameRef::retain(frame); }
+
+void host_frame_release(const notify_frame* frame) { core::FrameRef::release(frame); }
+
+// ABI 1.0 frames carry only the JSON encoding; BINARY is reserved and answers an empty view.
+notify_bytes host_frame_bytes(const notify_frame* frame, notify_encoding encoding) {
+    if (frame == nullptr || encoding != NOTIFY_ENCODING_JSON) return notify_bytes{nullptr, 0};
+    return notify_bytes{reinterpret_cast<const std::uint8_t*>(frame->json.data()),
+                        frame->json.size()};
+}
+
+// ---- transports ------------------------------------------------------------------------------
+
+notify_status host_conn_open(notify_host_ctx* ctx, uint64_t conn, const notify_conn_info* info) {
+    auto* services = services_of(ctx, "conn_open");
+    return services ? services->conn_open(*ctx, conn, info) : NOTIFY_ERR_INVALID_ARGUMENT;
+}
+
+void host_conn_receive(notify_host_ctx* ctx, uint64_t conn, notify_bytes data) {
+    if (auto* services = services_of(ctx, "conn_receive")) {
+        services->conn_receive(*ctx, conn, data);
+    }
+}
+
+void host_conn_receive_owned(notify_host_ctx* ctx, uint64_t conn, notify_owned_bytes data) {
+    if (auto* services = services_of(ctx, "conn_receive_owned")) {
+        services->conn_receive_owned(*ctx, conn, data);
+    } else if (data.release != nullptr) {
+        data.release(data.release_ctx, data.data);
+    }
+}
+
+void host_conn_closed(notify_host_ctx* ctx, uint64_t conn, uint16_t code) {
+    if (auto* services = services_of(ctx, "conn_closed")) services->conn_closed(*ctx, conn, code);
+}
+
+// ---- answers to NOTIFY_PENDING -------------------------------------------------------------
+
+void host_auth_complete(notify_host_ctx* ctx, uint64_t request_id,
+                        const notify_auth_result* result) {
+    if (auto* services = services_of(ctx, "auth_complete")) {
+        services->auth_complete(*ctx, request_id, result);
+    }
+}
+
+void host_broker_publish_complete(notify_host_ctx* ctx, uint64_t request_id, notify_status status,
+                                  const notify_stream_position* position,
+                                  notify_str error_message) {
+    if (auto* services = services_of(ctx, "broker_publish_complete")) {
+        services->broker_publish_complete(*ctx, request_id, status, position, error_message);
+    }
+}
+
+// ---- actions on the model --------------------------------------------------------------------
+
+notify_status host_publish(notify_host_ctx* ctx, const notify_publish_request* request) {
+    auto* services = services_of(ctx, "publish");
+    return services ? services->publish(*ctx, request) : NOTIFY_ERR_INVALID_ARGUMENT;
+}
+
+notify_status host_subscribe(notify_host_ctx* ctx, notify_target_kind kind, notify_str id,
+                             notify_str topic) {
+    auto* services = services_of(ctx, "subscribe");
+    return services ? services->subscribe(*ctx, kind, id, topic) : NOTIFY_ERR_INVALID_ARGUMENT;
+}
+
+notify_status host_unsubscribe(notify_host_ctx* ctx, notify_target_kind kind, notify_str id,
+                               notify_str topic) {
+    auto* services = services_of(ctx, "unsubscribe");
+    return services ? services->unsubscribe(*ctx, kind, id, topic)
+                    : NOTIFY_ERR_INVALID_ARGUMENT;
+}
+
+notify_status host_disconnect(notify_host_ctx* ctx, notify_target_kind kind, notify_str id,
+                              uint16_t code, notify_str reason) {
+    auto* services = services_of(ctx, "disconnect");
+    return services ? services->disconnect(*ctx, kind, id, code, reason)
+                    : NOTIFY_ERR_INVALID_ARGUMENT;
+}
+
+int64_t host_now_ms(notify_host_ctx* ctx) {
+    if (HostServices* services = ctx != nullptr ? ctx->services.load() : nullptr) {
+        return services->now_ms();
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+notify_host_api make_host_api() {
+    notify_host_api api{};
+    api.size = sizeof api;
+    api.abi_major = NOTIFY_ABI_MAJOR;
+    api.abi_minor = NOTIFY_ABI_MINOR;
+    api.log = host_log;
+    host::install_config_accessors(api);
+    api.frame_retain = host_frame_retain;
+    api.frame_release = host_frame_release;
+    api.frame_bytes = host_frame_bytes;
+    api.conn_open = host_conn_open;
+    api.conn_receive = host_conn_receive;
+    api.conn_receive_owned = host_conn_receive_owned;
+    api.conn_closed = host_conn_closed;
+    api.auth_complete = host_auth_complete;
+    api.broker_publish_complete = host_broker_publish_complete;
+    api.publish = host_publish;
+    api.subscribe = host_subscribe;
+    api.unsubscribe = host_unsubscribe;
+    api.disconnect = host_disconnect;
+    api.now_ms = host_now_ms;
+    return api;
+}
+
+}  // namespace
+
+const notify_host_api& host_api() {
+    static const notify_host_api api = make_host_api();
+    return api;
+}
+
+}  // namespace notify::runtime

@@ -1,0 +1,322 @@
+#include "runtime/host_services.hpp"
+
+#include <optional>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "notify/protocol/json.hpp"
+#include "runtime/abi_fields.hpp"
+#include "runtime/logging.hpp"
+
+namespace notify::runtime {
+namespace {
+
+constexpr std::size_t kMaxIdSize = 255;  // client and user ids, like topics
+
+// The bytes of a view, or nullopt when it points nowhere but claims a length.
+std::optional<std::string_view> bytes_of(const char* data, std::size_t len) {
+    if (data == nullptr) return len == 0 ? std::optional<std::string_view>("") : std::nullopt;
+    return std::string_view(data, len);
+}
+
+std::optional<std::string> valid_topic(notify_str topic) {
+    const auto text = bytes_of(topic.data, topic.len);
+    if (!text || !protocol::is_valid_topic(*text)) return std::nullopt;
+    return std::string(*text);
+}
+
+std::optional<std::string> valid_id(notify_str id) {
+    const auto text = bytes_of(id.data, id.len);
+    if (!text || text->empty() || text->size() > kMaxIdSize || !protocol::is_valid_utf8(*text)) {
+        return std::nullopt;
+    }
+    return std::string(*text);
+}
+
+bool valid_target_kind(notify_target_kind kind) {
+    return kind == NOTIFY_TARGET_CLIENT || kind == NOTIFY_TARGET_USER;
+}
+
+// Copies count ids or topics; nullopt when any is malformed.
+template <typename Check>
+std::optional<std::vector<std::string>> copy_all(const notify_str* items, std::size_t count,
+                                                 Check check) {
+    std::vector<std::string> out;
+    if (count == 0) return out;
+    if (items == nullptr) return std::nullopt;
+    out.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        auto item = check(items[i]);
+        if (!item) return std::nullopt;
+        out.push_back(std::move(*item));
+    }
+    return out;
+}
+
+// Bytes handed over with conn_receive_owned, released exactly once.
+class OwnedBytes {
+public:
+    explicit OwnedBytes(notify_owned_bytes bytes) : bytes_(bytes) {}
+    OwnedBytes(OwnedBytes&& other) noexcept : bytes_(std::exchange(other.bytes_, {})) {}
+    OwnedBytes& operator=(OwnedBytes&&) = delete;
+    OwnedBytes(const OwnedBytes&) = delete;
+    OwnedBytes& operator=(const OwnedBytes&) = delete;
+    ~OwnedBytes() {
+        if (bytes_.release != nullptr) bytes_.release(bytes_.release_ctx, bytes_.data);
+    }
+
+    std::string_view view() const {
+        if (bytes_.data == nullptr) return {};
+        return {reinterpret_cast<const char*>(bytes_.data), bytes_.len};
+    }
+
+private:
+    notify_owned_bytes bytes_;
+};
+
+}  // namespace
+
+HostServices::HostServices(CoreThread& thread, core::Core& core, PluginEnvironment& environment,
+                           host::LimitSettings limits, Clock clock)
+    : thread_(thread),
+      core_(core),
+      environment_(environment),
+      limits_(limits),
+      clock_(std::move(clock)) {}
+
+void HostServices::log(const notify_host_ctx& ctx, notify_log_level level,
+                       std::string_view message) {
+    spdlog::default_logger_raw()->log(to_spdlog_level(level), "[{}] {}", ctx.name, message);
+}
+
+void HostServices::reject(const notify_host_ctx& ctx, std::string_view call,
+                          std::string_view why) const {
+    spdlog::warn("[{}] host->{} refused: {}", ctx.name, call, why);
+}
+
+bool HostServices::is_transport(const notify_host_ctx& ctx, std::string_view call) const {
+    if (ctx.kind == host::PluginKind::transport) return true;
+    reject(ctx, call, "only transport instances report connections");
+    return false;
+}
+
+// ---- transports ------------------------------------------------------------------------------
+
+notify_status HostServices::conn_open(const notify_host_ctx& ctx, std::uint64_t conn,
+                                      const notify_conn_info* info) {
+    if (!is_transport(ctx, "conn_open")) return NOTIFY_ERR_INVALID_ARGUMENT;
+    if (!NOTIFY_RUNTIME_HAS_FIELD(info, notify_conn_info, encoding)) {
+        reject(ctx, "conn_open", "info is NULL or smaller than notify_conn_info 1.0");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    const auto remote = bytes_of(info->remote_address.data, info->remote_address.len);
+    if (!remote) {
+        reject(ctx, "conn_open", "remote_address has a length but no data");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    if (closing()) return NOTIFY_ERR_CLOSED;
+    if (connections_.fetch_add(1, std::memory_order_acq_rel) >= limits_.max_connections) {
+        connections_.fetch_sub(1, std::memory_order_acq_rel);
+        return NOTIFY_ERR_LIMIT;
+    }
+    const core::ConnectionRef ref{ctx.kind_index, conn};
+    thread_.post([this, ref, address = std::string(*remote), encoding = info->encoding]() mutable {
+        open_on_core(ref, std::move(address), encoding);
+    });
+    return NOTIFY_OK;
+}
+
+void HostServices::open_on_core(core::ConnectionRef ref, std::string remote_address,
+                                notify_encoding encoding) {
+    if (!open_.emplace(ref.transport, ref.conn).second) {
+        // The transport reused a live id: the slot it reserved again is not a new connection.
+        connections_.fetch_sub(1, std::memory_order_acq_rel);
+        spdlog::error("transport #{} opened connection {} twice", ref.transport, ref.conn);
+        return;
+    }
+    const notify_status status = core_.open_connection(ref, std::move(remote_address), encoding);
+    if (status != NOTIFY_OK) {
+        environment_.close(ref, NOTIFY_CLOSE_POLICY, "connection refused");
+    }
+}
+
+void HostServices::conn_receive(const notify_host_ctx& ctx, std::uint64_t conn,
+                                notify_bytes data) {
+    if (!is_transport(ctx, "conn_receive")) return;
+    const auto bytes = bytes_of(reinterpret_cast<const char*>(data.data), data.len);
+    if (!bytes) {
+        reject(ctx, "conn_receive", "data has a length but no bytes");
+        return;
+    }
+    const core::ConnectionRef ref{ctx.kind_index, conn};
+    thread_.post([this, ref, frame = std::string(*bytes)] { core_.receive(ref, frame); });
+}
+
+void HostServices::conn_receive_owned(const notify_host_ctx& ctx, std::uint64_t conn,
+                                      notify_owned_bytes data) {
+    OwnedBytes owned(data);
+    if (!is_transport(ctx, "conn_receive_owned")) return;
+    if (data.data == nullptr && data.len != 0) {
+        reject(ctx, "conn_receive_owned", "data has a length but no bytes");
+        return;
+    }
+    const core::ConnectionRef ref{ctx.kind_index, conn};
+    thread_.post([this, ref, frame = std::move(owned)] { core_.receive(ref, frame.view()); });
+}
+
+void HostServices::conn_closed(const notify_host_ctx& ctx, std::uint64_t conn,
+                               std::uint16_t code) {
+    if (!is_transport(ctx, "conn_closed")) return;
+    const core::ConnectionRef ref{ctx.kind_index, conn};
+    thread_.post([this, ref, code] { closed_on_core(ref, code); });
+}
+
+void HostServices::closed_on_core(core::ConnectionRef ref, std::uint16_t code) {
+    if (open_.erase({ref.transport, ref.conn}) == 0) {
+        spdlog::warn("transport #{} closed connection {} that it never opened", ref.transport,
+                     ref.conn);
+        return;
+    }
+    connections_.fetch_sub(1, std::memory_order_acq_rel);
+    core_.connection_closed(ref, code);
+}
+
+// ---- answers to NOTIFY_PENDING ---------------------------------------------------------------
+
+void HostServices::auth_complete(const notify_host_ctx& ctx, std::uint64_t request_id,
+                                 const notify_auth_result* result) {
+    if (ctx.kind != host::PluginKind::auth) {
+        reject(ctx, "auth_complete", "only auth instances answer auth requests");
+        return;
+    }
+    AuthAnswer answer;
+    if (NOTIFY_RUNTIME_HAS_FIELD(result, notify_auth_result, reason)) {
+        answer = AuthAnswer::copy(*result);
+    } else {
+        reject(ctx, "auth_complete", "result is NULL or too small; the request is denied");
+        answer.reason = "malformed answer from auth instance '" + ctx.name + "'";
+    }
+    thread_.post([this, instance = ctx.instance, request_id, answer = std::move(answer)] {
+        if (auto outcome = environment_.auth_chain().resume(instance, request_id, answer)) {
+            core_.complete_auth(request_id, *outcome);
+        }
+    });
+}
+
+void HostServices::broker_publish_complete(const notify_host_ctx& ctx, std::uint64_t request_id,
+                                           notify_status status,
+                                           const notify_stream_position* position,
+                                           notify_str error_message) {
+    if (ctx.kind != host::PluginKind::broker) {
+        reject(ctx, "broker_publish_complete", "only the broker answers publishes");
+        return;
+    }
+    core::PublishOutcome outcome;
+    if (status == NOTIFY_OK && NOTIFY_RUNTIME_HAS_FIELD(position, notify_stream_position, epoch)) {
+        outcome.kind = core::PublishOutcome::Kind::done;
+        outcome.offset = position->offset;
+        if (const auto epoch = bytes_of(position->epoch.data, position->epoch.len)) {
+            outcome.epoch = std::string(*epoch);
+        }
+    } else {
+        outcome.kind = core::PublishOutcome::Kind::failed;
+        const auto message = bytes_of(error_message.data, error_message.len);
+        outcome.error = message && !message->empty()
+                            ? std::string(*message)
+                            : "broker '" + ctx.name + "' failed with status " +
+                                  std::to_string(status);
+    }
+    thread_.post([this, request_id, outcome = std::move(outcome)] {
+        core_.complete_publish(request_id, outcome);
+    });
+}
+
+// ---- actions on the model --------------------------------------------------------------------
+
+notify_status HostServices::publish(const notify_host_ctx& ctx,
+                                    const notify_publish_request* request) {
+    if (!NOTIFY_RUNTIME_HAS_FIELD(request, notify_publish_request, payload)) {
+        reject(ctx, "publish", "request is NULL or smaller than notify_publish_request 1.0");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    if (closing()) return NOTIFY_ERR_CLOSED;
+    core::PublishTargets targets;
+    auto topics = copy_all(request->topics, request->topic_count, valid_topic);
+    auto clients = copy_all(request->clients, request->client_count, valid_id);
+    auto users = copy_all(request->users, request->user_count, valid_id);
+    if (!topics || !clients || !users) {
+        reject(ctx, "publish", "a topic, client id or user id is empty or malformed");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    if (topics->empty() && clients->empty() && users->empty()) {
+        reject(ctx, "publish", "no topic, client or user to publish to");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    const auto payload = bytes_of(reinterpret_cast<const char*>(request->payload.data),
+                                  request->payload.len);
+    if (!payload) {
+        reject(ctx, "publish", "payload has a length but no bytes");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    if (payload->size() > limits_.max_payload_size) {
+        reject(ctx, "publish", "payload is larger than limits.max_payload_size");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    targets.topics = std::move(*topics);
+    targets.clients = std::move(*clients);
+    targets.users = std::move(*users);
+    thread_.post([this, targets = std::move(targets), data = std::string(*payload)]() mutable {
+        core_.publish(targets, std::move(data));
+    });
+    return NOTIFY_OK;
+}
+
+notify_status HostServices::subscribe(const notify_host_ctx& ctx, notify_target_kind kind,
+                                      notify_str id, notify_str topic) {
+    return change_subscription(ctx, "subscribe", kind, id, topic, true);
+}
+
+notify_status HostServices::unsubscribe(const notify_host_ctx& ctx, notify_target_kind kind,
+                                        notify_str id, notify_str topic) {
+    return change_subscription(ctx, "unsubscribe", kind, id, topic, false);
+}
+
+notify_status HostServices::change_subscription(const notify_host_ctx& ctx,
+                                                std::string_view call, notify_target_kind kind,
+                                                notify_str id, notify_str topic,
+                                                bool subscribe) {
+    if (closing()) return NOTIFY_ERR_CLOSED;
+    auto target = valid_id(id);
+    auto name = valid_topic(topic);
+    if (!valid_target_kind(kind) || !target || !name) {
+        reject(ctx, call, "the target kind, id or topic is malformed");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    thread_.post([this, kind, subscribe, target = std::move(*target), name = std::move(*name),
+                  time_ms = clock_()] {
+        if (subscribe) {
+            core_.subscribe(kind, target, name, time_ms);
+        } else {
+            core_.unsubscribe(kind, target, name, time_ms);
+        }
+    });
+    return NOTIFY_OK;
+}
+
+notify_status HostServices::disconnect(const notify_host_ctx& ctx, notify_target_kind kind,
+                                       notify_str id, std::uint16_t code, notify_str reason) {
+    if (closing()) return NOTIFY_ERR_CLOSED;
+    auto target = valid_id(id);
+    const auto why = bytes_of(reason.data, reason.len);
+    if (!valid_target_kind(kind) || !target || !why || !protocol::is_valid_utf8(*why)) {
+        reject(ctx, "disconnect", "the target kind, id or reason is malformed");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    thread_.post([this, kind, code, target = std::move(*target), why = std::string(*why)] {
+        core_.disconnect(kind, target, code, why);
+    });
+    return NOTIFY_OK;
+}
+
+}  // namespace notify::runtime

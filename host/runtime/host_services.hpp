@@ -1,0 +1,82 @@
+// What the host table does, behind the C functions of host_api.cpp: every call is checked and
+// copied on the calling thread, then posted to the core thread, so calls from one thread apply
+// in call order and never call back into the caller synchronously.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "core/core.hpp"
+#include "manifest/manifest.hpp"
+#include "notify/notify.h"
+#include "runtime/core_thread.hpp"
+#include "runtime/plugin_environment.hpp"
+
+namespace notify::runtime {
+
+class HostServices {
+public:
+    HostServices(CoreThread& thread, core::Core& core, PluginEnvironment& environment,
+                 host::LimitSettings limits, Clock clock);
+
+    // ---- logging and time --------------------------------------------------------------------
+    void log(const notify_host_ctx& ctx, notify_log_level level, std::string_view message);
+    std::int64_t now_ms() const { return clock_(); }
+
+    // ---- transports ------------------------------------------------------------------------
+    // Reserves a slot against limits.max_connections synchronously, then posts the open.
+    notify_status conn_open(const notify_host_ctx& ctx, std::uint64_t conn,
+                            const notify_conn_info* info);
+    void conn_receive(const notify_host_ctx& ctx, std::uint64_t conn, notify_bytes data);
+    void conn_receive_owned(const notify_host_ctx& ctx, std::uint64_t conn,
+                            notify_owned_bytes data);
+    void conn_closed(const notify_host_ctx& ctx, std::uint64_t conn, std::uint16_t code);
+
+    // ---- answers to NOTIFY_PENDING ---------------------------------------------------------
+    void auth_complete(const notify_host_ctx& ctx, std::uint64_t request_id,
+                       const notify_auth_result* result);
+    void broker_publish_complete(const notify_host_ctx& ctx, std::uint64_t request_id,
+                                 notify_status status, const notify_stream_position* position,
+                                 notify_str error_message);
+
+    // ---- actions on the model --------------------------------------------------------------
+    notify_status publish(const notify_host_ctx& ctx, const notify_publish_request* request);
+    notify_status subscribe(const notify_host_ctx& ctx, notify_target_kind kind, notify_str id,
+                            notify_str topic);
+    notify_status unsubscribe(const notify_host_ctx& ctx, notify_target_kind kind, notify_str id,
+                              notify_str topic);
+    notify_status disconnect(const notify_host_ctx& ctx, notify_target_kind kind, notify_str id,
+                             std::uint16_t code, notify_str reason);
+
+    // From now on conn_open and the actions answer NOTIFY_ERR_CLOSED.
+    void begin_shutdown() { closing_.store(true, std::memory_order_release); }
+    std::uint64_t connections() const { return connections_.load(std::memory_order_acquire); }
+
+private:
+    using ConnectionKey = std::pair<std::uint32_t, std::uint64_t>;  // transport, conn
+
+    bool closing() const { return closing_.load(std::memory_order_acquire); }
+    bool is_transport(const notify_host_ctx& ctx, std::string_view call) const;
+    void open_on_core(core::ConnectionRef ref, std::string remote_address,
+                      notify_encoding encoding);
+    void closed_on_core(core::ConnectionRef ref, std::uint16_t code);
+    void reject(const notify_host_ctx& ctx, std::string_view call, std::string_view why) const;
+    notify_status change_subscription(const notify_host_ctx& ctx, std::string_view call,
+                                      notify_target_kind kind, notify_str id, notify_str topic,
+                                      bool subscribe);
+
+    CoreThread& thread_;
+    core::Core& core_;
+    PluginEnvironment& environment_;
+    host::LimitSettings limits_;
+    Clock clock_;
+    std::atomic<std::uint64_t> connections_{0};
+    std::atomic<bool> closing_{false};
+    std::set<ConnectionKey> open_;  // core thread only: connections whose slot is reserved
+};
+
+}  // namespace notify::runtime

@@ -1,0 +1,66 @@
+// The Core's view of the world, implemented over plugin instances: transports deliver and close,
+// the auth chain decides, the broker orders messages, handlers observe events.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/core.hpp"
+#include "runtime/auth_chain.hpp"
+#include "runtime/plugin_instance.hpp"
+
+namespace notify::runtime {
+
+using Clock = std::function<std::int64_t()>;  // milliseconds since the Unix epoch
+
+// The instances by role, each list in creation order.
+struct InstanceRoles {
+    std::vector<const PluginInstance*> transports;  // index = ConnectionRef::transport
+    std::vector<const PluginInstance*> auths;
+    std::vector<const PluginInstance*> handlers;
+    const PluginInstance* broker = nullptr;
+};
+
+class PluginEnvironment final : public core::CoreEnvironment {
+public:
+    PluginEnvironment(InstanceRoles roles, Clock clock);
+
+    std::int64_t now_ms() override;
+    std::string make_client_id() override;
+    std::string make_resume_token() override;
+
+    void deliver(std::uint32_t transport, const core::FrameRef& frame,
+                 std::span<const std::uint64_t> conns) override;
+    void close(core::ConnectionRef conn, std::uint16_t code, std::string_view reason) override;
+
+    core::AuthOutcome authenticate(std::uint64_t request_id,
+                                   const core::AuthRequest& request) override;
+    core::AuthOutcome authorize_subscribe(std::uint64_t request_id, std::string_view client_id,
+                                          std::string_view user_id,
+                                          std::string_view topic) override;
+    core::AuthOutcome authorize_publish(std::uint64_t request_id, std::string_view client_id,
+                                        std::string_view user_id,
+                                        std::string_view topic) override;
+
+    core::PublishOutcome broker_publish(std::uint64_t request_id, std::string_view topic,
+                                        std::string_view payload, std::int64_t time_ms,
+                                        const host::NamespaceSpec& ns) override;
+
+    void emit(const notify_event& event) override;
+
+    AuthChain& auth_chain() { return auth_chain_; }
+    const InstanceRoles& roles() const { return roles_; }
+
+private:
+    const PluginInstance* transport(std::uint32_t index) const;
+
+    InstanceRoles roles_;
+    Clock clock_;
+    AuthChain auth_chain_;
+};
+
+}  // namespace notify::runtime

@@ -1,0 +1,127 @@
+#include "binary_test_support.hpp"
+
+#include <stdexcept>
+
+namespace notify::protocol::testing {
+
+namespace {
+
+int hex_digit(char digit) {
+    if (digit >= '0' && digit <= '9') {
+        return digit - '0';
+    }
+    if (digit >= 'a' && digit <= 'f') {
+        return digit - 'a' + 10;
+    }
+    if (digit >= 'A' && digit <= 'F') {
+        return digit - 'A' + 10;
+    }
+    throw std::invalid_argument(std::string("not a hex digit: ") + digit);
+}
+
+}  // namespace
+
+std::string from_hex(std::string_view hex) {
+    std::string bytes;
+    int high = -1;
+    for (const char digit : hex) {
+        if (digit == ' ' || digit == '\n') {
+            continue;
+        }
+        if (high < 0) {
+            high = hex_digit(digit);
+        } else {
+            bytes += static_cast<char>(high * 16 + hex_digit(digit));
+            high = -1;
+        }
+    }
+    if (high >= 0) {
+        throw std::invalid_argument("odd number of hex digits");
+    }
+    return bytes;
+}
+
+std::string to_hex(std::string_view bytes) {
+    constexpr std::string_view kDigits = "0123456789abcdef";
+    std::string hex;
+    for (const char byte : bytes) {
+        const auto value = static_cast<unsigned char>(byte);
+        if (!hex.empty()) {
+            hex += ' ';
+        }
+        hex += kDigits[value >> 4U];
+        hex += kDigits[value & 0x0FU];
+    }
+    return hex;
+}
+
+std::string all_byte_values() {
+    std::string bytes;
+    for (int value = 0; value < 256; ++value) {
+        bytes += static_cast<char>(value);
+    }
+    return bytes;
+}
+
+std::vector<Command> sample_commands() {
+    return {
+        Command{1, ConnectCommand{"t", "c", "r", "u"}},
+        Command{2, ConnectCommand{}},
+        Command{3, ConnectCommand{"", "client-only", "", ""}},
+        Command{4, SubscribeCommand{"chat", std::nullopt}},
+        Command{5, SubscribeCommand{"ns:chat", Position{18446744073709551615ULL, "e"}}},
+        Command{6, SubscribeCommand{"\xc3\xa9t\xc3\xa9", Position{0, ""}}},
+        Command{7, UnsubscribeCommand{"chat"}},
+        Command{8, PublishCommand{{"a", "b"}, {"c1"}, {"u1", "u2"}, "hello"}},
+        Command{9, PublishCommand{{}, {"c1"}, {}, ""}},
+        Command{10, PublishCommand{{}, {}, {"u1"}, all_byte_values()}},
+        Command{300, SendCommand{all_byte_values()}},
+        Command{18446744073709551615ULL, SendCommand{""}},
+        Command{128, PingCommand{}},
+    };
+}
+
+std::vector<ServerFrame> sample_server_frames() {
+    Reply connect;
+    connect.id = 1;
+    connect.client = "c-6f1d";
+    connect.user = "alice";
+    connect.resume = "r-93ab";
+    connect.version = "0.1.0";
+    Reply anonymous_connect;
+    anonymous_connect.id = 2;
+    anonymous_connect.client = "c";
+    anonymous_connect.resume = "r";
+    anonymous_connect.version = "0.1.0";
+    Reply empty;
+    empty.id = 3;
+    Reply publish;
+    publish.id = 4;
+    publish.positions = {TopicPosition{"a", 7, "e"},
+                         TopicPosition{"b", 18446744073709551615ULL, ""}};
+    Reply error;
+    error.id = 5;
+    error.error =
+        DecodeError{5, ErrorCode::bad_request, "subscribe.topic: expected a non-empty string"};
+    Reply error_without_id;
+    error_without_id.error = DecodeError{0, ErrorCode::unknown_command, ""};
+    Reply error_with_unknown_code;
+    error_with_unknown_code.id = 6;
+    error_with_unknown_code.error = DecodeError{6, static_cast<ErrorCode>(4294967295U), "later"};
+    return {
+        connect,
+        anonymous_connect,
+        empty,
+        publish,
+        error,
+        error_without_id,
+        error_with_unknown_code,
+        MessagePush{"chat", 12, "a1b2", "hello, everyone"},
+        MessagePush{"chat", 0, "", all_byte_values()},
+        MessagePush{"chat", 18446744073709551615ULL, "e", ""},
+        DisconnectPush{1001, "server shutting down"},
+        DisconnectPush{65535, ""},
+    };
+}
+
+}  // namespace notify::protocol::testing

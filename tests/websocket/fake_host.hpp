@@ -1,0 +1,92 @@
+// A host table for driving a transport plugin without notifyd: config accessors over a map,
+// refcounted test frames, and conn_* callbacks recorded for the test to wait on.
+#pragma once
+
+#include <notify/notify.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace notify_test {
+
+struct PathValue {
+    std::string path;
+};
+struct DurationValue {
+    int64_t ms;
+};
+using ConfigValue =
+    std::variant<std::string, int64_t, bool, std::vector<std::string>, PathValue, DurationValue>;
+using Config = std::map<std::string, ConfigValue>;
+
+// A frame with one reference held by the caller; the JSON bytes are returned for any encoding.
+const notify_frame *make_frame(std::string json);
+void release_frame(const notify_frame *frame);
+// Frames made and not yet released to zero, across the process.
+int64_t live_frames();
+
+struct ConnEvent {
+    enum class Kind { open, receive, closed };
+    Kind kind;
+    uint64_t conn;
+    std::string data;         // receive
+    uint16_t code = 0;        // closed
+    std::string remote;       // open
+    notify_encoding encoding = NOTIFY_ENCODING_JSON;  // open
+    notify_status answer = NOTIFY_OK;                 // open: what conn_open returned
+};
+
+class FakeHost {
+public:
+    explicit FakeHost(Config config);
+
+    const notify_host_api *api() const { return &api_; }
+    notify_host_ctx *ctx();
+    const notify_config *config() const;
+
+    // What conn_open answers from now on.
+    void set_open_status(notify_status status) { open_status_ = status; }
+
+    std::vector<ConnEvent> events() const;
+    std::vector<std::string> logs() const;
+    // Waits until `ready(events)` holds; false on timeout.
+    bool wait_until(const std::function<bool(const std::vector<ConnEvent> &)> &ready,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+    // Every connection the host accepted got exactly one conn_closed, and refused ones none.
+    bool each_accepted_closed_once(std::string &problem) const;
+    // The id of the connection whose remote address ends with ":<client_port>".
+    std::optional<uint64_t> wait_open(uint16_t client_port,
+                                      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    std::optional<uint16_t> wait_closed(uint64_t conn,
+                                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    std::vector<std::string> received(uint64_t conn) const;
+    // Waits until `conn` has delivered `count` messages to the host.
+    bool wait_received(uint64_t conn, size_t count,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+    size_t count(ConnEvent::Kind kind, uint64_t conn) const;
+
+private:
+    static FakeHost &from(notify_host_ctx *ctx);
+    static const FakeHost &from(const notify_config *config);
+    const ConfigValue *find(const char *key) const;
+    void record(ConnEvent event);
+
+    Config config_;
+    notify_host_api api_{};
+    std::atomic<notify_status> open_status_{NOTIFY_OK};
+    mutable std::mutex mutex_;
+    mutable std::condition_variable changed_;
+    std::vector<ConnEvent> events_;
+    std::vector<std::string> logs_;
+};
+
+}  // namespace notify_test

@@ -35,11 +35,16 @@ void add_connection_options(CLI::App& command, ConnectionOptions& options) {
             },
             ""));
     command.add_flag("--insecure", options.transport.insecure,
-                     "wss: do not verify the server's certificate");
+                     "wss, tcps: do not verify the server's certificate");
+    command.add_option("--cafile", options.transport.cafile,
+                       "wss, tcps: trust the PEM certificates in this file instead of the "
+                       "system's store")
+        ->type_name("FILE");
 }
 
 void add_url(CLI::App& command, ConnectionOptions& options) {
-    command.add_option("URL", options.url, "Server URL: ws://HOST:PORT/PATH or wss://…")
+    command.add_option("URL", options.url, "Server URL: ws[s]://HOST:PORT/PATH, tcp[s]://HOST:PORT, "
+                       "http://HOST:PORT/PATH (SSE) or http+poll://HOST:PORT/PATH")
         ->required();
 }
 

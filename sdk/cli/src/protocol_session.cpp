@@ -1,5 +1,7 @@
 #include "protocol_session.hpp"
 
+#include <notify/protocol/binary.hpp>
+
 #include "cli_error.hpp"
 
 namespace notify::cli {
@@ -11,13 +13,18 @@ void ProtocolSession::open() { transport_.connect(deadline_); }
 
 std::uint64_t ProtocolSession::send(protocol::CommandBody body) {
     const protocol::Command command{++last_id_, std::move(body)};
-    transport_.send_text(protocol::encode_command(command), deadline_);
+    transport_.send_frame(transport_.encoding() == Encoding::binary
+                              ? protocol::encode_command_binary(command)
+                              : protocol::encode_command(command),
+                          deadline_);
     return command.id;
 }
 
 ServerEvent ProtocolSession::next() {
     const std::string frame = transport_.receive(deadline_);
-    auto decoded = protocol::decode_server_frame(frame);
+    auto decoded = transport_.encoding() == Encoding::binary
+                       ? protocol::decode_server_frame_binary(frame)
+                       : protocol::decode_server_frame(frame);
     if (const auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
         throw CliError(ExitCode::failure, "protocol error: cannot decode a frame from the server: " +
                                               error->message);

@@ -17,7 +17,11 @@ using Deadline = std::optional<Clock::time_point>;  // no value: wait for ever
 
 struct TransportOptions {
     bool insecure = false;  // TLS: accept any server certificate
+    std::string cafile;     // TLS: trust these PEM certificates instead of the system's store
 };
+
+// How the session layer encodes commands and decodes frames on a transport.
+enum class Encoding { json, binary };
 
 // Every call throws CliError: `timeout` when the deadline passes first, `failure` when the
 // connection fails, the server refuses the handshake or closes the connection. After a throw
@@ -26,9 +30,11 @@ class Transport {
 public:
     virtual ~Transport() = default;
 
-    // Opens the connection and negotiates the protocol's JSON encoding.
+    virtual Encoding encoding() const = 0;
+    // Opens the connection (and the session, where the transport has one) for encoding().
     virtual void connect(Deadline deadline) = 0;
-    virtual void send_text(std::string_view frame, Deadline deadline) = 0;
+    // One encoded command.
+    virtual void send_frame(std::string_view frame, Deadline deadline) = 0;
     // The next whole frame from the server.
     virtual std::string receive(Deadline deadline) = 0;
     // Orderly close, bounded in time; never throws.

@@ -1,4 +1,6 @@
 #include "cli_error.hpp"
+#include "http_transport.hpp"
+#include "tcp_transport.hpp"
 #include "transport.hpp"
 #include "url.hpp"
 #include "ws_transport.hpp"
@@ -8,8 +10,12 @@ namespace notify::cli {
 std::unique_ptr<Transport> make_transport(const Url& url, const TransportOptions& options) {
     if (url.scheme == "ws") return make_ws_transport(url, options);
     if (url.scheme == "wss") return make_wss_transport(url, options);
-    throw CliError(ExitCode::failure,
-                   "unsupported URL scheme '" + url.scheme + "' (supported: ws, wss)");
+    if (url.scheme == "tcp") return make_tcp_transport(url, options);
+    if (url.scheme == "tcps") return make_tcps_transport(url, options);
+    if (url.scheme == "http") return make_sse_transport(url, options);
+    if (url.scheme == "http+poll") return make_poll_transport(url, options);
+    throw CliError(ExitCode::failure, "unsupported URL scheme '" + url.scheme +
+                                          "' (supported: ws, wss, tcp, tcps, http, http+poll)");
 }
 
 }  // namespace notify::cli

@@ -14,7 +14,7 @@ namespace {
 }
 
 std::string default_port(std::string_view scheme) {
-    if (scheme == "ws" || scheme == "http") return "80";
+    if (scheme == "ws" || scheme == "http" || scheme == "http+poll") return "80";
     if (scheme == "wss" || scheme == "https") return "443";
     return {};
 }
@@ -75,6 +75,9 @@ Url parse_url(std::string_view text) {
         }
     }
     if (url.host.empty()) fail(text, "missing host");
+    if (port.empty() && (url.scheme == "tcp" || url.scheme == "tcps")) {
+        fail(text, "a " + url.scheme + " URL needs a port (" + url.scheme + "://HOST:PORT)");
+    }
     if (!port.empty()) {
         if (!is_port(port)) fail(text, "port '" + std::string(port) + "' is not in 1..65535");
         url.port = std::string(port);

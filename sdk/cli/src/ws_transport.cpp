@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "cli_error.hpp"
+#include "tls_trust.hpp"
 #include "url.hpp"
 
 namespace notify::cli {
@@ -101,7 +102,9 @@ public:
         open_ = true;
     }
 
-    void send_text(std::string_view frame, Deadline deadline) override {
+    Encoding encoding() const override { return Encoding::json; }
+
+    void send_frame(std::string_view frame, Deadline deadline) override {
         const error_code ec = run([&](auto done) {
                 stream_.async_write(asio::buffer(frame.data(), frame.size()),
                                     [done](error_code e, std::size_t) { done(e); });
@@ -138,7 +141,7 @@ private:
                 tls_context_.set_verify_mode(ssl::verify_none);
             } else {
                 tls_context_.set_verify_mode(ssl::verify_peer);
-                tls_context_.set_default_verify_paths();
+                trust_certificates(tls_context_, options);
             }
             Stream stream(io_, tls_context_);
             if (!options.insecure) {

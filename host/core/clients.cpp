@@ -92,8 +92,7 @@ void Core::State::shutdown() {
     shut_down = true;
     for (const auto& [ref, connection] : connections) {
         if (connection->closing) continue;
-        send_frame(ref,
-                   protocol::encode_disconnect_push(NOTIFY_CLOSE_GOING_AWAY, "server shutdown"));
+        push_disconnect(ref, NOTIFY_CLOSE_GOING_AWAY, "server shutdown");
         // The client stays attached: the transport's close then inactivates it as usual.
         connection->closing = true;
         env.close(ref, NOTIFY_CLOSE_GOING_AWAY, "server shutdown");

@@ -90,11 +90,7 @@ void Core::State::finish_connect(ConnectionRef conn, std::uint64_t command_id,
     }
     attach_connection(*client, *connection);
     client->resume_token = env.make_resume_token();
-    send_frame(
-        conn, protocol::encode_connect_reply(
-                  command_id, client->id,
-                  client->user != nullptr ? std::string_view(client->user->id) : std::string_view(),
-                  client->resume_token, config.server_version));
+    reply_connect(conn, command_id, *client);
     emit_client_event(is_new ? NOTIFY_EVENT_CONNECT : NOTIFY_EVENT_RECONNECT, *client);
     apply_user_subscriptions(*client);
 }

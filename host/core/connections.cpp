@@ -1,6 +1,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "core/codec.hpp"
 #include "core/core_state.hpp"
 
 namespace notify::core {
@@ -8,7 +9,9 @@ namespace notify::core {
 notify_status Core::State::open_connection(ConnectionRef conn, std::string remote_address,
                                            notify_encoding encoding) {
     if (shut_down) return NOTIFY_ERR_CLOSED;
-    if (connections.contains(conn)) return NOTIFY_ERR_INVALID_ARGUMENT;
+    if (connections.contains(conn) || !is_known_encoding(encoding)) {
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
     if (connections.size() >= config.limits.max_connections) return NOTIFY_ERR_LIMIT;
     auto connection = std::make_unique<Connection>();
     connection->ref = conn;
@@ -21,7 +24,7 @@ notify_status Core::State::open_connection(ConnectionRef conn, std::string remot
 void Core::State::receive(ConnectionRef conn, std::string_view frame) {
     Connection* connection = live_connection(conn);
     if (connection == nullptr) return;
-    auto decoded = protocol::decode_command(frame);
+    auto decoded = decode_command(connection->encoding, frame);
     if (auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
         reply_error(conn, error->id, error->code, error->message);
         return;

@@ -121,7 +121,8 @@ public:
     // NOTIFY_OK, or NOTIFY_ERR_LIMIT past limits.max_connections.
     notify_status open_connection(ConnectionRef conn, std::string remote_address,
                                   notify_encoding encoding);
-    // One client frame: decoded (protocol JSON), applied, answered through env.deliver.
+    // One client frame in the connection's encoding (JSON or binary): decoded, applied, and
+    // answered in that encoding through env.deliver.
     void receive(ConnectionRef conn, std::string_view frame);
     // The connection is gone; its client becomes inactive (a stale close is ignored).
     void connection_closed(ConnectionRef conn, std::uint16_t code);

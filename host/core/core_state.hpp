@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -183,7 +184,12 @@ struct Core::State {
     void emit_data(const Client& client, std::string_view data);
 
     // ---- replies.cpp --------------------------------------------------------------------------
-    void send_frame(ConnectionRef conn, std::string json);
+    // Every frame to one connection is encoded in that connection's encoding.
+    notify_encoding encoding_of(ConnectionRef conn) const;
+    void reply_connect(ConnectionRef conn, std::uint64_t command_id, const Client& client);
+    void reply_publish(ConnectionRef conn, std::uint64_t command_id,
+                       std::span<const protocol::TopicPosition> positions);
+    void push_disconnect(ConnectionRef conn, std::uint16_t code, std::string_view reason);
     void reply_error(ConnectionRef conn, std::uint64_t command_id, protocol::ErrorCode code,
                      std::string_view message);
     void reply_empty(ConnectionRef conn, std::uint64_t command_id);

@@ -24,8 +24,8 @@ void Core::State::fan_out(const PublishJob& job) {
     for (std::size_t index = 0; index < job.targets.topics.size(); ++index) {
         if (!job.position_known[index]) continue;
         const protocol::TopicPosition& position = job.positions[index];
-        const FrameRef frame = FrameRef::make(protocol::encode_message_push(
-            position.topic, position.offset, position.epoch, job.payload));
+        const FrameRef frame =
+            FrameRef::make_message(position.topic, position.offset, position.epoch, job.payload);
         if (auto found = topics.find(position.topic); found != topics.end()) {
             for (const TopicSubscriber& subscriber : found->second->subscribers) {
                 add_recipient(*subscriber.client);
@@ -36,7 +36,7 @@ void Core::State::fan_out(const PublishJob& job) {
     }
     if (has_direct_targets && !direct_targets_added) {
         add_direct_targets();
-        flush_batches(FrameRef::make(protocol::encode_message_push("", 0, "", job.payload)));
+        flush_batches(FrameRef::make_message("", 0, "", job.payload));
     }
 }
 

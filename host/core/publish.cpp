@@ -172,7 +172,7 @@ void Core::State::finish_publish(PublishJob& job) {
         reply_error(job.origin, job.command_id, protocol::ErrorCode::internal, job.broker_error);
         return;
     }
-    send_frame(job.origin, protocol::encode_publish_reply(job.command_id, job.positions));
+    reply_publish(job.origin, job.command_id, job.positions);
 }
 
 void Core::State::complete_auth(std::uint64_t request_id, const AuthOutcome& outcome) {

@@ -1,31 +1,64 @@
 #include <array>
 
+#include "core/codec.hpp"
 #include "core/core_state.hpp"
 
 namespace notify::core {
 
-void Core::State::send_frame(ConnectionRef conn, std::string json) {
-    const FrameRef frame = FrameRef::make(std::move(json));
+namespace {
+
+void deliver_to(CoreEnvironment& env, ConnectionRef conn, const FrameRef& frame) {
     const std::array<std::uint64_t, 1> recipient{conn.conn};
     env.deliver(conn.transport, frame, recipient);
+}
+
+}  // namespace
+
+notify_encoding Core::State::encoding_of(ConnectionRef conn) const {
+    auto found = connections.find(conn);
+    return found != connections.end() ? found->second->encoding : NOTIFY_ENCODING_JSON;
+}
+
+void Core::State::reply_connect(ConnectionRef conn, std::uint64_t command_id,
+                                const Client& client) {
+    const notify_encoding encoding = encoding_of(conn);
+    deliver_to(env, conn,
+               FrameRef::make(encode_connect_reply(encoding, command_id, client.id,
+                                                   user_id_of(client), client.resume_token,
+                                                   config.server_version),
+                              encoding));
+}
+
+void Core::State::reply_publish(ConnectionRef conn, std::uint64_t command_id,
+                                std::span<const protocol::TopicPosition> positions) {
+    const notify_encoding encoding = encoding_of(conn);
+    deliver_to(env, conn,
+               FrameRef::make(encode_publish_reply(encoding, command_id, positions), encoding));
+}
+
+void Core::State::push_disconnect(ConnectionRef conn, std::uint16_t code,
+                                  std::string_view reason) {
+    const notify_encoding encoding = encoding_of(conn);
+    deliver_to(env, conn, FrameRef::make(encode_disconnect_push(encoding, code, reason), encoding));
 }
 
 void Core::State::reply_error(ConnectionRef conn, std::uint64_t command_id,
                               protocol::ErrorCode code, std::string_view message) {
     ++refusal_count;
-    send_frame(conn, protocol::encode_error_reply(command_id, code, message));
+    const notify_encoding encoding = encoding_of(conn);
+    deliver_to(env, conn,
+               FrameRef::make(encode_error_reply(encoding, command_id, code, message), encoding));
 }
 
 void Core::State::reply_empty(ConnectionRef conn, std::uint64_t command_id) {
-    send_frame(conn, protocol::encode_empty_reply(command_id));
+    const notify_encoding encoding = encoding_of(conn);
+    deliver_to(env, conn, FrameRef::make(encode_empty_reply(encoding, command_id), encoding));
 }
 
 void Core::State::close_connection(Connection& connection, std::uint16_t code,
                                    std::string_view reason, ClosePush push) {
     if (connection.closing) return;
-    if (push == ClosePush::disconnect) {
-        send_frame(connection.ref, protocol::encode_disconnect_push(code, reason));
-    }
+    if (push == ClosePush::disconnect) push_disconnect(connection.ref, code, reason);
     connection.closing = true;
     if (connection.client != nullptr && connection.client->connection == &connection) {
         connection.client->connection = nullptr;

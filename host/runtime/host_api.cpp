@@ -40,11 +40,12 @@ void host_frame_retain(const notify_frame* frame) { core::FrameRef::retain(frame
 
 void host_frame_release(const notify_frame* frame) { core::FrameRef::release(frame); }
 
-// ABI 1.0 frames carry only the JSON encoding; BINARY is reserved and answers an empty view.
+// Empty for a frame that has no bytes in that encoding (a reply made for the other one).
 notify_bytes host_frame_bytes(const notify_frame* frame, notify_encoding encoding) {
-    if (frame == nullptr || encoding != NOTIFY_ENCODING_JSON) return notify_bytes{nullptr, 0};
-    return notify_bytes{reinterpret_cast<const std::uint8_t*>(frame->json.data()),
-                        frame->json.size()};
+    if (frame == nullptr) return notify_bytes{nullptr, 0};
+    const std::string_view bytes = core::frame_bytes(*frame, encoding);
+    if (bytes.empty()) return notify_bytes{nullptr, 0};
+    return notify_bytes{reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()};
 }
 
 // ---- transports ------------------------------------------------------------------------------

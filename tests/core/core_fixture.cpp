@@ -1,5 +1,7 @@
 #include "core_fixture.hpp"
 
+#include "notify/protocol/binary.hpp"
+
 namespace notify::core::testing {
 
 namespace {
@@ -25,15 +27,20 @@ Core& CoreTest::core() {
     return *core_;
 }
 
-ConnectionRef CoreTest::open(std::uint64_t conn, std::uint32_t transport) {
+ConnectionRef CoreTest::open(std::uint64_t conn, std::uint32_t transport,
+                             notify_encoding encoding) {
     const ConnectionRef ref{transport, conn};
-    EXPECT_EQ(core().open_connection(ref, "127.0.0.1:1", NOTIFY_ENCODING_JSON), NOTIFY_OK);
+    env.encodings[{transport, conn}] = encoding;
+    EXPECT_EQ(core().open_connection(ref, "127.0.0.1:1", encoding), NOTIFY_OK);
     return ref;
 }
 
 std::uint64_t CoreTest::send(ConnectionRef conn, protocol::CommandBody body) {
     const std::uint64_t id = next_command_id_++;
-    core().receive(conn, protocol::encode_command(protocol::Command{id, std::move(body)}));
+    protocol::Command command{id, std::move(body)};
+    core().receive(conn, env.encoding_of(conn) == NOTIFY_ENCODING_BINARY
+                             ? protocol::encode_command_binary(command)
+                             : protocol::encode_command(command));
     return id;
 }
 

@@ -29,8 +29,9 @@ class CoreTest : public ::testing::Test {
     // Built on first use so that a test can adjust `config` first.
     Core& core();
 
-    ConnectionRef open(std::uint64_t conn, std::uint32_t transport = 0);
-    // Sends one command with a fresh id; returns that id.
+    ConnectionRef open(std::uint64_t conn, std::uint32_t transport = 0,
+                       notify_encoding encoding = NOTIFY_ENCODING_JSON);
+    // Sends one command with a fresh id, in the connection's encoding; returns that id.
     std::uint64_t send(ConnectionRef conn, protocol::CommandBody body);
     // Sends a command and returns the last frame the connection got, parsed.
     nlohmann::json request(ConnectionRef conn, protocol::CommandBody body);

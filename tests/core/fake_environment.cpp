@@ -43,8 +43,21 @@ std::string FakeEnvironment::make_resume_token() {
 
 void FakeEnvironment::deliver(std::uint32_t transport, const FrameRef& frame,
                               std::span<const std::uint64_t> conns) {
-    deliveries.push_back(
-        RecordedDelivery{transport, frame, frame.json(), {conns.begin(), conns.end()}});
+    RecordedDelivery delivery{transport, frame, {}, {}, {conns.begin(), conns.end()}};
+    for (const std::uint64_t conn : conns) {
+        // A transport asks for the bytes of the encodings its recipients use, and only those.
+        if (encoding_of(ConnectionRef{transport, conn}) == NOTIFY_ENCODING_BINARY) {
+            delivery.binary = frame.bytes(NOTIFY_ENCODING_BINARY);
+        } else {
+            delivery.json = frame.bytes(NOTIFY_ENCODING_JSON);
+        }
+    }
+    deliveries.push_back(std::move(delivery));
+}
+
+notify_encoding FakeEnvironment::encoding_of(ConnectionRef conn) const {
+    auto found = encodings.find({conn.transport, conn.conn});
+    return found != encodings.end() ? found->second : NOTIFY_ENCODING_JSON;
 }
 
 void FakeEnvironment::close(ConnectionRef conn, std::uint16_t code, std::string_view reason) {
@@ -104,7 +117,8 @@ std::vector<std::string> FakeEnvironment::frames_to(ConnectionRef conn) const {
         if (delivery.transport == conn.transport &&
             std::find(delivery.conns.begin(), delivery.conns.end(), conn.conn) !=
                 delivery.conns.end()) {
-            frames.push_back(delivery.json);
+            frames.push_back(encoding_of(conn) == NOTIFY_ENCODING_BINARY ? delivery.binary
+                                                                         : delivery.json);
         }
     }
     return frames;

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/core.hpp"
@@ -16,7 +17,9 @@ namespace notify::core::testing {
 struct RecordedDelivery {
     std::uint32_t transport = 0;
     FrameRef frame;  // a reference kept, as a transport queueing it would
+    // The frame's bytes in each encoding some recipient uses; empty when none uses it.
     std::string json;
+    std::string binary;
     std::vector<std::uint64_t> conns;
 };
 
@@ -58,6 +61,8 @@ class FakeEnvironment : public CoreEnvironment {
     std::vector<AuthRequest> auth_requests;
     std::vector<std::uint64_t> auth_request_ids;  // every authenticate/authorize call, in order
     std::vector<BrokerCall> broker_calls;
+    // The encoding each connection was opened with, as its transport knows it; JSON if unset.
+    std::map<std::pair<std::uint32_t, std::uint64_t>, notify_encoding> encodings;
 
     // Scripted answers; the defaults allow everything and number each topic's stream from 1.
     std::function<AuthOutcome(const AuthRequest&)> on_authenticate;
@@ -82,7 +87,8 @@ class FakeEnvironment : public CoreEnvironment {
     void emit(const notify_event& event) override;
 
     // ---- queries ----
-    // Every frame that reached the connection, in order.
+    notify_encoding encoding_of(ConnectionRef conn) const;
+    // Every frame that reached the connection, in order, in the connection's encoding.
     std::vector<std::string> frames_to(ConnectionRef conn) const;
     std::vector<RecordedEvent> events_of(notify_event_type type) const;
     void clear_records();

@@ -11,6 +11,7 @@ namespace {
 struct TestFrame {
     std::atomic<int> refs{1};
     std::string json;
+    std::string binary;
 };
 
 std::atomic<int64_t> frames_alive{0};
@@ -41,16 +42,22 @@ void frame_release_impl(const notify_frame *frame) {
     }
 }
 
-notify_bytes frame_bytes(const notify_frame *frame, notify_encoding /*encoding*/) {
-    const std::string &json = as_test_frame(frame).json;
-    return notify_bytes{reinterpret_cast<const uint8_t *>(json.data()), json.size()};
+notify_bytes frame_bytes(const notify_frame *frame, notify_encoding encoding) {
+    const TestFrame &test_frame = as_test_frame(frame);
+    const std::string &bytes =
+        encoding == NOTIFY_ENCODING_BINARY ? test_frame.binary : test_frame.json;
+    if (bytes.empty()) {
+        return notify_bytes{nullptr, 0};
+    }
+    return notify_bytes{reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()};
 }
 
 }  // namespace
 
-const notify_frame *make_frame(std::string json) {
+const notify_frame *make_frame(std::string json, std::string binary) {
     auto *frame = new TestFrame;
     frame->json = std::move(json);
+    frame->binary = std::move(binary);
     frames_alive.fetch_add(1);
     return reinterpret_cast<const notify_frame *>(frame);
 }

@@ -28,8 +28,9 @@ using ConfigValue =
     std::variant<std::string, int64_t, bool, std::vector<std::string>, PathValue, DurationValue>;
 using Config = std::map<std::string, ConfigValue>;
 
-// A frame with one reference held by the caller; the JSON bytes are returned for any encoding.
-const notify_frame *make_frame(std::string json);
+// A frame with one reference held by the caller. frame_bytes answers `json` for the JSON
+// encoding and `binary` for the binary one (an empty view when `binary` is empty).
+const notify_frame *make_frame(std::string json, std::string binary = {});
 void release_frame(const notify_frame *frame);
 // Frames made and not yet released to zero, across the process.
 int64_t live_frames();

@@ -43,8 +43,9 @@ notify_status PluginInstance::start() {
     return status;
 }
 
-void PluginInstance::deliver(const std::string &json, const std::vector<uint64_t> &conns) {
-    const notify_frame *frame = make_frame(json);
+void PluginInstance::deliver(const std::string &json, const std::vector<uint64_t> &conns,
+                             const std::optional<std::string> &binary) {
+    const notify_frame *frame = make_frame(json, binary.value_or(json));
     descriptor_.transport->deliver(instance_, frame, conns.data(), conns.size());
     release_frame(frame);
 }

@@ -6,6 +6,7 @@
 
 #include <notify/notify.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,10 @@ public:
     std::string error() const { return error_.message; }
 
     // As the core thread: one frame with `json` for every id in `conns`.
-    void deliver(const std::string &json, const std::vector<uint64_t> &conns);
+    // `binary`: the frame's binary encoding (empty = the host has none); without it the same
+    // bytes answer both encodings, as opaque test frames for binary-only transports.
+    void deliver(const std::string &json, const std::vector<uint64_t> &conns,
+                 const std::optional<std::string> &binary = std::nullopt);
     void close(uint64_t conn, uint16_t code, const std::string &reason);
     void stop();
 

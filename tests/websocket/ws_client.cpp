@@ -72,6 +72,11 @@ error_code WsClient::send_text(std::string_view text, Timeout timeout) {
     return run([&](auto handler) { ws_.async_write(asio::buffer(text), handler); }, timeout);
 }
 
+error_code WsClient::send_binary(std::string_view bytes, Timeout timeout) {
+    ws_.binary(true);
+    return run([&](auto handler) { ws_.async_write(asio::buffer(bytes), handler); }, timeout);
+}
+
 error_code WsClient::send_fragments(const std::vector<std::string> &parts, Timeout timeout) {
     ws_.text(true);
     for (size_t i = 0; i < parts.size(); ++i) {

@@ -40,6 +40,8 @@ public:
     uint16_t local_port() const;
 
     boost::system::error_code send_text(std::string_view text, Timeout timeout = default_timeout);
+    boost::system::error_code send_binary(std::string_view bytes,
+                                          Timeout timeout = default_timeout);
     // One message as several frames (continuations).
     boost::system::error_code send_fragments(const std::vector<std::string> &parts,
                                              Timeout timeout = default_timeout);

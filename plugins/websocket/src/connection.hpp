@@ -1,10 +1,11 @@
 // The state of one WebSocket connection, owned and touched only by its service thread.
 #pragma once
 
+#include "frame_queue.hpp"
+
 #include <notify/notify.h>
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,22 +22,21 @@ struct CloseRequest {
 struct Connection {
     uint64_t id = 0;
     struct lws *wsi = nullptr;
+    // The subprotocol's encoding: which form of each frame this connection receives.
+    notify_encoding encoding = NOTIFY_ENCODING_JSON;
     // True once the host accepted the connection: from then on conn_closed is owed exactly once.
     bool opened = false;
-    // Frame references waiting to be written, each retained once; bounded by max_queue.
-    std::deque<const notify_frame *> queue;
+    // Set at the first frame dropped under the "drop" policy, so the log is not flooded.
+    bool dropping_logged = false;
+    // Frames waiting to be written, each holding its OutgoingFrame once; bounded by max_queue.
+    FrameQueue queue;
     // A client message being reassembled across fragments and lws RECEIVE chunks.
     std::vector<uint8_t> message;
-    // lws_write needs LWS_PRE writable bytes before the payload and frames are immutable and
-    // shared, so each write copies the frame here; the buffer is reused across writes.
-    std::vector<uint8_t> send_buffer;
     // A close asked for (by the host, shutdown or the slow-consumer policy), sent once the
     // queue ahead of it is written.
     std::optional<CloseRequest> pending_close;
     // The close code sent or received; reported to the host when the connection ends.
     std::optional<uint16_t> close_code;
-    // Set at the first frame dropped under the "drop" policy, so the log is not flooded.
-    bool dropping_logged = false;
 };
 
 }  // namespace notify::websocket

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,14 +18,26 @@
 namespace notify::websocket {
 namespace {
 
-constexpr const char *subprotocol = "notify.json.v1";
+constexpr const char *json_subprotocol = "notify.json.v1";
+constexpr const char *binary_subprotocol = "notify.binary.v1";
 constexpr const char *vhost_name = "notify-websocket";
 constexpr const char *listener_protocol = "notify-listener";
 // A connection being closed gets this long to take its queued frames and the close frame;
 // then it is dropped, so a peer that stopped reading cannot hold it open.
 constexpr int close_grace_seconds = 5;
-// Send buffers grown past this by one large frame are given back after the write.
-constexpr size_t send_buffer_keep = 256 * 1024;
+// Queued frames are written together up to this many bytes per lws_write; lws sends up to
+// tx_packet_size per send() and buffers the rest, so the two match.
+constexpr size_t coalesce_limit = 16 * 1024;
+// lws gives every connection a receive buffer of this size for its whole life (4 KiB by
+// default); longer client messages arrive in several RECEIVE chunks, which on_receive joins.
+// Control frames (at most 125 bytes of payload) still fit one chunk.
+constexpr size_t receive_chunk = 256;
+// A coalescing buffer grown past this by one burst is given back after the write.
+constexpr size_t coalesce_buffer_keep = 256 * 1024;
+// OutgoingFrames kept for reuse; beyond this, frames are freed.
+constexpr size_t spare_frames_keep = 1024;
+constexpr uint64_t slot_mask = (uint64_t{1} << generation_shift) - 1;
+constexpr uint32_t generation_mask = (uint32_t{1} << (loop_index_shift - generation_shift)) - 1;
 constexpr size_t max_close_reason = 123;  // 125-byte control payload minus the code
 constexpr uint16_t close_abnormal = 1006;
 constexpr uint16_t close_no_status = 1005;
@@ -99,11 +112,16 @@ bool ServiceLoop::listen(uint16_t port, bool share_port, std::string &error) {
     }
     bound_port_ = listener_port(listen_fd_);
 
-    protocols_[0].name = subprotocol;
-    protocols_[0].callback = lws_event;
-    protocols_[0].per_session_data_size = sizeof(Session);
-    protocols_[1].name = listener_protocol;
-    protocols_[1].callback = lws_event;
+    // The first protocol also serves clients that ask for no subprotocol.
+    for (size_t i = 0; i < 2; ++i) {
+        protocols_[i].name = i == 0 ? json_subprotocol : binary_subprotocol;
+        protocols_[i].callback = lws_event;
+        protocols_[i].per_session_data_size = sizeof(Session);
+        protocols_[i].tx_packet_size = coalesce_limit;
+        protocols_[i].rx_buffer_size = receive_chunk;
+    }
+    protocols_[2].name = listener_protocol;
+    protocols_[2].callback = lws_event;
 
     lws_context_creation_info info{};
     info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
@@ -166,16 +184,25 @@ void ServiceLoop::post_frame(const notify_frame *frame, const uint64_t *conns, s
     if (!inbox_open_) {
         return;
     }
-    bool posted = false;
+    const size_t first = inbox_conns_.size();
     for (size_t i = 0; i < count; ++i) {
-        if ((conns[i] >> loop_index_shift) != index_) {
-            continue;
+        if ((conns[i] >> loop_index_shift) == index_) {
+            inbox_conns_.push_back(conns[i]);
         }
-        host_.frame_retain(frame);
-        inbox_.push_back(Command{Command::Kind::frame, conns[i], frame, 0, {}});
-        posted = true;
     }
-    if (posted) {
+    const size_t mine = inbox_conns_.size() - first;
+    if (mine == 0) {
+        return;
+    }
+    host_.frame_retain(frame);
+    inbox_.push_back(Command{Command::Kind::frame, 0, frame, static_cast<uint32_t>(first),
+                             static_cast<uint32_t>(mine), 0, {}});
+    wake();
+}
+
+void ServiceLoop::wake() {
+    if (!wake_pending_) {
+        wake_pending_ = true;
         lws_cancel_service(context_);
     }
 }
@@ -185,9 +212,9 @@ void ServiceLoop::post_close(uint64_t conn, uint16_t code, std::string_view reas
     if (!inbox_open_) {
         return;
     }
-    inbox_.push_back(Command{Command::Kind::close, conn, nullptr, code,
+    inbox_.push_back(Command{Command::Kind::close, conn, nullptr, 0, 0, code,
                              std::string(close_reason_prefix(reason))});
-    lws_cancel_service(context_);
+    wake();
 }
 
 void ServiceLoop::post_shutdown() {
@@ -195,8 +222,8 @@ void ServiceLoop::post_shutdown() {
     if (!inbox_open_) {
         return;
     }
-    inbox_.push_back(Command{Command::Kind::shutdown, 0, nullptr, 0, {}});
-    lws_cancel_service(context_);
+    inbox_.push_back(Command{Command::Kind::shutdown, 0, nullptr, 0, 0, 0, {}});
+    wake();
 }
 
 void ServiceLoop::finish() {
@@ -205,6 +232,7 @@ void ServiceLoop::finish() {
         std::lock_guard lock(inbox_mutex_);
         inbox_open_ = false;
         leftover.swap(inbox_);
+        inbox_conns_.clear();
     }
     for (const Command &command : leftover) {
         if (command.frame != nullptr) {
@@ -285,6 +313,9 @@ int ServiceLoop::accept_connections() {
             }
             return 0;
         }
+        // Frames are written whole and coalesced already: Nagle would only hold them back.
+        const int no_delay = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &no_delay, sizeof no_delay);
         // On failure lws closes the socket itself.
         lws_adopt_socket_vhost(vhost_, fd);
     }
@@ -320,17 +351,34 @@ int ServiceLoop::confirm_upgrade(struct lws *wsi, const char *upgrade) {
 
 void ServiceLoop::on_established(struct lws *wsi, void *session) {
     auto *conn = new Connection;
-    conn->id = (uint64_t{index_} << loop_index_shift) | ++next_serial_;
+    uint32_t slot = 0;
+    if (free_slots_.empty()) {
+        slot = static_cast<uint32_t>(slots_.size());
+        slots_.push_back(nullptr);
+        slot_generations_.push_back(0);
+    } else {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+    }
+    slots_[slot] = conn;
+    slot_generations_[slot] = (slot_generations_[slot] + 1) & generation_mask;
+    const uint32_t generation = slot_generations_[slot];
+    conn->id = (uint64_t{index_} << loop_index_shift) | (uint64_t{generation} << generation_shift) |
+               slot;
     conn->wsi = wsi;
+    // lws hands the vhost's own copy of the protocol list, so compare by name.
+    const lws_protocols *protocol = lws_get_protocol(wsi);
+    conn->encoding = protocol != nullptr && std::strcmp(protocol->name, binary_subprotocol) == 0
+                         ? NOTIFY_ENCODING_BINARY
+                         : NOTIFY_ENCODING_JSON;
     static_cast<Session *>(session)->connection = conn;
-    connections_.emplace(conn->id, conn);
     live_connections_.fetch_add(1);
 
     const std::string remote = peer_address(wsi);
     notify_conn_info info{};
     info.size = sizeof info;
     info.remote_address = notify_str{remote.data(), remote.size()};
-    info.encoding = NOTIFY_ENCODING_JSON;
+    info.encoding = conn->encoding;
     const notify_status status = host_.conn_open(ctx_, conn->id, &info);
     if (status == NOTIFY_OK) {
         conn->opened = true;
@@ -379,20 +427,36 @@ int ServiceLoop::on_receive(Connection &conn, const void *in, size_t len) {
 int ServiceLoop::on_writeable(Connection &conn) {
     struct lws *wsi = conn.wsi;
     if (!conn.queue.empty()) {
-        const notify_frame *frame = conn.queue.front();
-        conn.queue.pop_front();
-        const notify_bytes bytes = host_.frame_bytes(frame, NOTIFY_ENCODING_JSON);
-        conn.send_buffer.resize(LWS_PRE + bytes.len);
-        if (bytes.len > 0) {
-            std::memcpy(conn.send_buffer.data() + LWS_PRE, bytes.data, bytes.len);
+        const size_t encoding = conn.encoding == NOTIFY_ENCODING_BINARY ? 1 : 0;
+        std::vector<uint8_t> &first = conn.queue.front()->wire[encoding];
+        uint8_t *start = first.data() + LWS_PRE;
+        size_t length = first.size() - LWS_PRE;
+        size_t frames = 1;
+        if (conn.queue.size() > 1 && length < coalesce_limit) {
+            coalesce_buffer_.resize(LWS_PRE);
+            coalesce_buffer_.insert(coalesce_buffer_.end(), start, start + length);
+            for (; frames < conn.queue.size(); ++frames) {
+                const std::vector<uint8_t> &next = conn.queue.at(frames)->wire[encoding];
+                if (coalesce_buffer_.size() + next.size() - 2 * LWS_PRE > coalesce_limit) {
+                    break;
+                }
+                coalesce_buffer_.insert(coalesce_buffer_.end(), next.begin() + LWS_PRE,
+                                        next.end());
+            }
+            start = coalesce_buffer_.data() + LWS_PRE;
+            length = coalesce_buffer_.size() - LWS_PRE;
         }
-        host_.frame_release(frame);
-        const int written =
-            lws_write(wsi, conn.send_buffer.data() + LWS_PRE, bytes.len, LWS_WRITE_TEXT);
-        if (conn.send_buffer.capacity() > send_buffer_keep) {
-            conn.send_buffer = {};
+        // The frames are complete WebSocket frames already: lws sends them as they are, and
+        // keeps whatever the socket did not take.
+        const int written = lws_write(wsi, start, length, LWS_WRITE_RAW);
+        for (size_t i = 0; i < frames; ++i) {
+            drop_holder(conn.queue.front());
+            conn.queue.pop_front();
         }
-        if (written < 0 || static_cast<size_t>(written) < bytes.len) {
+        if (coalesce_buffer_.capacity() > coalesce_buffer_keep) {
+            coalesce_buffer_ = {};
+        }
+        if (written < 0 || static_cast<size_t>(written) < length) {
             return -1;
         }
         if (!conn.queue.empty() || conn.pending_close) {
@@ -426,7 +490,9 @@ void ServiceLoop::on_closed(void *session) {
         host_.conn_closed(ctx_, conn->id, code);
     }
     release_queue(*conn);
-    connections_.erase(conn->id);
+    const auto table_slot = static_cast<uint32_t>(conn->id & slot_mask);
+    slots_[table_slot] = nullptr;
+    free_slots_.push_back(table_slot);
     live_connections_.fetch_sub(1);
 }
 
@@ -434,43 +500,122 @@ void ServiceLoop::drain_inbox() {
     {
         std::lock_guard lock(inbox_mutex_);
         draining_.swap(inbox_);
+        draining_conns_.swap(inbox_conns_);
+        wake_pending_ = false;
     }
     for (Command &command : draining_) {
-        if (command.kind == Command::Kind::shutdown) {
-            stop_listening();
-            for (auto &[id, conn] : connections_) {
-                begin_close(*conn, NOTIFY_CLOSE_GOING_AWAY, "server shutdown");
+        switch (command.kind) {
+        case Command::Kind::shutdown:
+            shut_down_connections();
+            break;
+        case Command::Kind::close:
+            if (Connection *conn = find(command.conn)) {
+                begin_close(*conn, command.code, command.reason);
             }
-            continue;
+            break;
+        case Command::Kind::frame: {
+            OutgoingFrame *frame = take_frame(command.frame);
+            ++frame->holders;  // kept alive while its recipients are queued
+            for (uint32_t i = command.first; i < command.first + command.count; ++i) {
+                if (Connection *conn = find(draining_conns_[i])) {
+                    queue_frame(*conn, *frame);
+                }
+            }
+            drop_holder(frame);
+            break;
         }
-        const auto found = connections_.find(command.conn);
-        Connection *conn = found != connections_.end() ? found->second : nullptr;
-        if (command.kind == Command::Kind::frame) {
-            if (conn != nullptr) {
-                queue_frame(*conn, command.frame);
-            } else {
-                host_.frame_release(command.frame);
-            }
-        } else if (conn != nullptr) {
-            begin_close(*conn, command.code, command.reason);
         }
     }
     draining_.clear();
+    draining_conns_.clear();
 }
 
-void ServiceLoop::queue_frame(Connection &conn, const notify_frame *frame) {
+void ServiceLoop::shut_down_connections() {
+    stop_listening();
+    for (Connection *conn : slots_) {
+        if (conn != nullptr) {
+            begin_close(*conn, NOTIFY_CLOSE_GOING_AWAY, "server shutdown");
+        }
+    }
+}
+
+Connection *ServiceLoop::find(uint64_t id) const {
+    const uint64_t slot = id & slot_mask;
+    if ((id >> loop_index_shift) != index_ || slot >= slots_.size()) {
+        return nullptr;
+    }
+    Connection *conn = slots_[slot];
+    return conn != nullptr && conn->id == id ? conn : nullptr;
+}
+
+OutgoingFrame *ServiceLoop::take_frame(const notify_frame *frame) {
+    OutgoingFrame *out = nullptr;
+    if (spare_frames_.empty()) {
+        out = new OutgoingFrame;
+    } else {
+        out = spare_frames_.back().release();
+        spare_frames_.pop_back();
+    }
+    out->frame = frame;
+    return out;
+}
+
+void ServiceLoop::drop_holder(OutgoingFrame *frame) {
+    if (--frame->holders > 0) {
+        return;
+    }
+    host_.frame_release(frame->frame);
+    frame->frame = nullptr;
+    for (std::vector<uint8_t> &wire : frame->wire) {
+        wire.clear();
+    }
+    if (spare_frames_.size() < spare_frames_keep) {
+        spare_frames_.emplace_back(frame);
+    } else {
+        delete frame;
+    }
+}
+
+bool ServiceLoop::prepare_wire(OutgoingFrame &frame, notify_encoding encoding) {
+    const bool binary = encoding == NOTIFY_ENCODING_BINARY;
+    std::vector<uint8_t> &wire = frame.wire[binary ? 1 : 0];
+    if (!wire.empty()) {
+        return true;
+    }
+    const notify_bytes bytes = host_.frame_bytes(frame.frame, encoding);
+    if (binary && bytes.len == 0) {
+        return false;
+    }
+    wire.reserve(LWS_PRE + 10 + bytes.len);
+    wire.resize(LWS_PRE);
+    append_ws_header(wire, binary, bytes.len);
+    if (bytes.len > 0) {
+        wire.insert(wire.end(), bytes.data, bytes.data + bytes.len);
+    }
+    return true;
+}
+
+void ServiceLoop::queue_frame(Connection &conn, OutgoingFrame &frame) {
     if (!conn.opened || conn.pending_close) {
-        host_.frame_release(frame);
+        return;
+    }
+    if (!prepare_wire(frame, conn.encoding)) {
+        skipped_frames_.fetch_add(1, std::memory_order_relaxed);
+        if (!skip_logged_) {
+            skip_logged_ = true;
+            log(NOTIFY_LOG_WARN, "websocket: the host has no binary form of a frame; binary "
+                                 "connections miss such frames (counted, logged once)");
+        }
         return;
     }
     if (conn.queue.size() < settings_.max_queue) {
-        conn.queue.push_back(frame);
+        conn.queue.push_back(&frame);
+        ++frame.holders;
         if (conn.queue.size() == 1) {
             lws_callback_on_writable(conn.wsi);
         }
         return;
     }
-    host_.frame_release(frame);
     if (settings_.slow_consumer == SlowConsumerPolicy::drop) {
         dropped_frames_.fetch_add(1);
         if (!conn.dropping_logged) {
@@ -501,10 +646,10 @@ void ServiceLoop::begin_close(Connection &conn, uint16_t code, std::string_view 
 }
 
 void ServiceLoop::release_queue(Connection &conn) {
-    for (const notify_frame *frame : conn.queue) {
-        host_.frame_release(frame);
+    while (!conn.queue.empty()) {
+        drop_holder(conn.queue.front());
+        conn.queue.pop_front();
     }
-    conn.queue.clear();
 }
 
 }  // namespace notify::websocket

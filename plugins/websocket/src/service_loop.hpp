@@ -4,6 +4,7 @@
 #pragma once
 
 #include "connection.hpp"
+#include "outgoing_frame.hpp"
 #include "settings.hpp"
 
 #include <notify/notify.h>
@@ -13,17 +14,19 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 namespace notify::websocket {
 
-// A connection id carries the index of the loop that owns it in its top bits.
+// A connection id carries the index of the loop that owns it in its top 8 bits, then a 24-bit
+// generation that changes each time a slot is reused, then its slot in the loop's table.
 constexpr unsigned loop_index_shift = 56;
+constexpr unsigned generation_shift = 32;
 
 class ServiceLoop {
 public:
@@ -40,7 +43,7 @@ public:
     void start_thread();
 
     // Core thread (thread-safe). Queue a frame for the ids of `conns` owned by this loop,
-    // retaining it once per queued reference.
+    // retaining it once for all of them.
     void post_frame(const notify_frame *frame, const uint64_t *conns, size_t count);
     // Core thread (thread-safe). Close `conn` after the frames already posted for it.
     void post_close(uint64_t conn, uint16_t code, std::string_view reason);
@@ -55,15 +58,19 @@ public:
 
     uint64_t dropped_frames() const { return dropped_frames_.load(); }
     uint64_t slow_consumer_closes() const { return slow_consumer_closes_.load(); }
+    // Deliveries skipped because the host had no bytes for the connection's encoding.
+    uint64_t skipped_frames() const { return skipped_frames_.load(); }
 
 private:
     struct Command {
         enum class Kind : uint8_t { frame, close, shutdown };
         Kind kind;
-        uint64_t conn;
-        const notify_frame *frame;  // Kind::frame, retained for this entry
-        uint16_t code;              // Kind::close
-        std::string reason;         // Kind::close
+        uint64_t conn;              // Kind::close
+        const notify_frame *frame;  // Kind::frame, retained once for this entry
+        uint32_t first;             // Kind::frame: its recipients in the inbox's id list
+        uint32_t count;
+        uint16_t code;       // Kind::close
+        std::string reason;  // Kind::close
     };
 
     friend int lws_event(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -79,11 +86,19 @@ private:
     int on_writeable(Connection &conn);
     void on_closed(void *session);
     void drain_inbox();
-    void queue_frame(Connection &conn, const notify_frame *frame);
+    void shut_down_connections();
+    Connection *find(uint64_t id) const;
+    void queue_frame(Connection &conn, OutgoingFrame &frame);
+    // The wire form for `encoding`, built on first use; false when the host has none.
+    bool prepare_wire(OutgoingFrame &frame, notify_encoding encoding);
+    OutgoingFrame *take_frame(const notify_frame *frame);
+    void drop_holder(OutgoingFrame *frame);
     void begin_close(Connection &conn, uint16_t code, std::string_view reason);
     void release_queue(Connection &conn);
     void log(notify_log_level level, const std::string &message) const;
     void run();
+    // Called with inbox_mutex_ held: wakes the service thread unless a wake is on its way.
+    void wake();
 
     const Settings &settings_;
     const notify_host_api &host_;
@@ -91,7 +106,7 @@ private:
     const uint8_t index_;
 
     // lws keeps pointers to these for the context's lifetime.
-    std::array<lws_protocols, 3> protocols_{};
+    std::array<lws_protocols, 4> protocols_{};
     lws_http_mount mount_{};
     lws_retry_bo_t keepalive_{};
     struct lws_context *context_ = nullptr;
@@ -105,18 +120,32 @@ private:
     std::atomic<bool> exit_requested_{false};
 
     std::mutex inbox_mutex_;
-    std::vector<Command> inbox_;  // guarded by inbox_mutex_
-    bool inbox_open_ = false;     // guarded by inbox_mutex_; false before listen and after finish
-    std::vector<Command> draining_;  // service thread only: the swapped-out inbox
+    std::vector<Command> inbox_;         // guarded by inbox_mutex_
+    std::vector<uint64_t> inbox_conns_;  // guarded by inbox_mutex_: frame recipients
+    bool inbox_open_ = false;  // guarded by inbox_mutex_; false before listen and after finish
+    // guarded by inbox_mutex_: the loop was woken and has not taken the inbox yet, so later
+    // posts need no wake of their own.
+    bool wake_pending_ = false;
+    // Service thread only: the swapped-out inbox.
+    std::vector<Command> draining_;
+    std::vector<uint64_t> draining_conns_;
 
     // Service thread only (or the main thread once the service thread is joined).
-    std::unordered_map<uint64_t, Connection *> connections_;
-    uint64_t next_serial_ = 0;
+    // Connections by slot (the low bits of their id); free slots are reused.
+    std::vector<Connection *> slots_;
+    std::vector<uint32_t> free_slots_;
+    std::vector<uint32_t> slot_generations_;
+    // OutgoingFrames whose last holder is gone, kept with their buffers for the next frames.
+    std::vector<std::unique_ptr<OutgoingFrame>> spare_frames_;
+    // Several queued frames of one connection are copied here and written with one lws_write.
+    std::vector<uint8_t> coalesce_buffer_;
     bool accepting_ = true;
+    bool skip_logged_ = false;
 
     std::atomic<size_t> live_connections_{0};
     std::atomic<uint64_t> dropped_frames_{0};
     std::atomic<uint64_t> slow_consumer_closes_{0};
+    std::atomic<uint64_t> skipped_frames_{0};
 };
 
 }  // namespace notify::websocket

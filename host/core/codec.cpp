@@ -1,0 +1,66 @@
+#include "core/codec.hpp"
+
+#include "notify/protocol/binary.hpp"
+
+namespace notify::core {
+
+namespace {
+
+bool is_binary(notify_encoding encoding) {
+    return encoding == NOTIFY_ENCODING_BINARY;
+}
+
+}  // namespace
+
+bool is_known_encoding(notify_encoding encoding) {
+    return encoding == NOTIFY_ENCODING_JSON || encoding == NOTIFY_ENCODING_BINARY;
+}
+
+std::variant<protocol::Command, protocol::DecodeError> decode_command(notify_encoding encoding,
+                                                                      std::string_view frame) {
+    return is_binary(encoding) ? protocol::decode_command_binary(frame)
+                               : protocol::decode_command(frame);
+}
+
+std::string encode_connect_reply(notify_encoding encoding, std::uint64_t id,
+                                 std::string_view client, std::string_view user,
+                                 std::string_view resume_token, std::string_view server_version) {
+    return is_binary(encoding) ? protocol::encode_connect_reply_binary(id, client, user,
+                                                                       resume_token,
+                                                                       server_version)
+                               : protocol::encode_connect_reply(id, client, user, resume_token,
+                                                                server_version);
+}
+
+std::string encode_empty_reply(notify_encoding encoding, std::uint64_t id) {
+    return is_binary(encoding) ? protocol::encode_empty_reply_binary(id)
+                               : protocol::encode_empty_reply(id);
+}
+
+std::string encode_publish_reply(notify_encoding encoding, std::uint64_t id,
+                                 std::span<const protocol::TopicPosition> positions) {
+    return is_binary(encoding) ? protocol::encode_publish_reply_binary(id, positions)
+                               : protocol::encode_publish_reply(id, positions);
+}
+
+std::string encode_error_reply(notify_encoding encoding, std::uint64_t id,
+                               protocol::ErrorCode code, std::string_view message) {
+    return is_binary(encoding) ? protocol::encode_error_reply_binary(id, code, message)
+                               : protocol::encode_error_reply(id, code, message);
+}
+
+std::string encode_message_push(notify_encoding encoding, std::string_view topic,
+                                std::uint64_t offset, std::string_view epoch,
+                                std::string_view payload) {
+    return is_binary(encoding)
+               ? protocol::encode_message_push_binary(topic, offset, epoch, payload)
+               : protocol::encode_message_push(topic, offset, epoch, payload);
+}
+
+std::string encode_disconnect_push(notify_encoding encoding, std::uint16_t code,
+                                   std::string_view reason) {
+    return is_binary(encoding) ? protocol::encode_disconnect_push_binary(code, reason)
+                               : protocol::encode_disconnect_push(code, reason);
+}
+
+}  // namespace notify::core

@@ -1,0 +1,53 @@
+// A connection's bounded FIFO of outgoing frames: a ring that allocates nothing while the
+// connection is idle and grows by doubling up to what the connection ever held at once.
+#pragma once
+
+#include "outgoing_frame.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace notify::websocket {
+
+class FrameQueue {
+public:
+    bool empty() const { return count_ == 0; }
+    size_t size() const { return count_; }
+    OutgoingFrame *front() const { return slots_[head_]; }
+    OutgoingFrame *at(size_t index) const { return slots_[(head_ + index) & (capacity_ - 1)]; }
+
+    void push_back(OutgoingFrame *frame) {
+        if (count_ == capacity_) {
+            grow();
+        }
+        slots_[(head_ + count_) & (capacity_ - 1)] = frame;
+        ++count_;
+    }
+    void pop_front() {
+        head_ = (head_ + 1) & (capacity_ - 1);
+        --count_;
+        if (count_ == 0) {
+            head_ = 0;
+        }
+    }
+
+private:
+    void grow() {
+        const size_t capacity = capacity_ == 0 ? 4 : capacity_ * 2;
+        auto slots = std::make_unique<OutgoingFrame *[]>(capacity);
+        for (size_t i = 0; i < count_; ++i) {
+            slots[i] = at(i);
+        }
+        slots_ = std::move(slots);
+        capacity_ = capacity;
+        head_ = 0;
+    }
+
+    std::unique_ptr<OutgoingFrame *[]> slots_;
+    size_t capacity_ = 0;  // zero or a power of two
+    size_t head_ = 0;
+    size_t count_ = 0;
+};
+
+}  // namespace notify::websocket

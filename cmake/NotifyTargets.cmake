@@ -20,7 +20,7 @@ function(notify_add_plugin name)
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY "${NOTIFY_PLUGIN_OUTPUT_DIR}")
-  target_link_libraries(${target} PRIVATE notify::abi notify::sdk_c ${ARG_LIBRARIES})
+  target_link_libraries(${target} PRIVATE notify::abi notify::sdk_c notify::sdk_cpp ${ARG_LIBRARIES})
   target_link_options(${target} PRIVATE
     "-Wl,--version-script=${PROJECT_SOURCE_DIR}/cmake/plugin_exports.map")
   set_property(TARGET ${target} APPEND PROPERTY

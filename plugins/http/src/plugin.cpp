@@ -3,83 +3,32 @@
 #include "settings.hpp"
 
 #include <notify/notify.h>
+#include <notify/transport_plugin.hpp>
 
-#include <cstddef>
-#include <cstring>
-#include <new>
+#include <cstdint>
+#include <memory>
+#include <string_view>
 #include <utility>
 
 namespace notify::http {
 namespace {
 
-void set_error(notify_error *err, const char *message) {
-    std::strncpy(err->message, message, sizeof err->message - 1);
-    err->message[sizeof err->message - 1] = '\0';
-}
-
-notify_status create(const notify_host_api *host, notify_host_ctx *ctx,
-                     const notify_config *config, void **instance, notify_error *err) {
-    // NOTIFY_HAS_FIELD spelled without its C cast, which -Wold-style-cast rejects in C++.
-    if (host == nullptr || host->abi_major != NOTIFY_ABI_MAJOR ||
-        host->size < offsetof(notify_host_api, conn_closed) + sizeof host->conn_closed) {
-        set_error(err, "http: the host table is missing or older than ABI 1.0");
-        return NOTIFY_ERR_INVALID_ARGUMENT;
-    }
-    Settings settings;
-    if (const notify_status status = read_settings(*host, config, settings, err);
-        status != NOTIFY_OK) {
-        return status;
-    }
-    auto *server = new (std::nothrow) Server(*host, ctx, std::move(settings));
-    if (server == nullptr) {
-        set_error(err, "http: out of memory");
-        return NOTIFY_ERR_INTERNAL;
-    }
-    *instance = server;
-    return NOTIFY_OK;
-}
-
-notify_status start(void *instance, notify_error *err) {
-    return static_cast<Server *>(instance)->start(err);
-}
-
-void stop(void *instance) { static_cast<Server *>(instance)->stop(); }
-
-void destroy(void *instance) { delete static_cast<Server *>(instance); }
-
-void deliver(void *instance, const notify_frame *frame, const uint64_t *conns, size_t count) {
-    static_cast<Server *>(instance)->deliver(frame, conns, count);
+notify_status create(const notify_host_api *host, notify_host_ctx *ctx, const notify_config *config,
+                     void **instance, notify_error *err) {
+    return sdk::create_transport(
+        "http", host, config, instance, err, read_settings, [&](Settings &&settings) {
+            return std::make_unique<Server>(*host, ctx, std::move(settings));
+        });
 }
 
 void close(void *instance, uint64_t conn, uint16_t code, notify_str reason) {
     static_cast<Server *>(instance)->close(conn, code, std::string_view(reason.data, reason.len));
 }
 
-const notify_transport_vtable transport_vtable = {
-    sizeof(notify_transport_vtable),
-    deliver,
-    close,
-};
-
-const notify_plugin_descriptor descriptor = {
-    sizeof(notify_plugin_descriptor),
-    NOTIFY_ABI_MAJOR,
-    NOTIFY_ABI_MINOR,
-    "http",
-    "0.1.0",
+const notify_plugin_descriptor descriptor = sdk::transport_descriptor<Server, close>(
+    "http", "0.1.0",
     "HTTP long-polling and Server-Sent Events transport (Boost.Beast) with the JSON protocol",
-    NOTIFY_KIND_TRANSPORT,
-    config_keys(),
-    config_key_count(),
-    create,
-    start,
-    stop,
-    destroy,
-    &transport_vtable,
-    nullptr,
-    nullptr,
-    nullptr,
-};
+    config_keys(), config_key_count(), create);
 
 }  // namespace
 }  // namespace notify::http

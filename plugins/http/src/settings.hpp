@@ -2,6 +2,7 @@
 #pragma once
 
 #include <notify/notify.h>
+#include <notify/transport_settings.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -11,7 +12,7 @@
 
 namespace notify::http {
 
-enum class SlowConsumerPolicy { disconnect, drop };
+using SlowConsumerPolicy = sdk::SlowConsumerPolicy;
 
 struct Settings {
     std::string listen = "127.0.0.1:8000";  // as written, for messages
@@ -23,7 +24,7 @@ struct Settings {
     size_t max_frame_size = 65536;  // largest request body
     size_t max_queue = 1024;        // frames waiting per session
     SlowConsumerPolicy slow_consumer = SlowConsumerPolicy::disconnect;
-    size_t replay_size = 256;       // frames kept per session for Last-Event-ID
+    size_t replay_size = 256;  // frames kept per session for Last-Event-ID
     std::chrono::milliseconds poll_timeout{25000};
     std::chrono::milliseconds sse_heartbeat{15000};
     std::chrono::milliseconds session_timeout{30000};

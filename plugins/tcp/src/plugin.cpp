@@ -3,61 +3,19 @@
 #include "settings.hpp"
 
 #include <notify/notify.h>
+#include <notify/transport_plugin.hpp>
 
-#include <cstddef>
-#include <cstring>
-#include <exception>
+#include <cstdint>
 #include <utility>
 
 namespace notify::tcp {
 namespace {
 
-void set_error(notify_error *err, const char *message) {
-    std::strncpy(err->message, message, sizeof err->message - 1);
-    err->message[sizeof err->message - 1] = '\0';
-}
-
-notify_status create(const notify_host_api *host, notify_host_ctx *ctx,
-                     const notify_config *config, void **instance, notify_error *err) {
-    // NOTIFY_HAS_FIELD spelled without its C cast, which -Wold-style-cast rejects in C++.
-    if (host == nullptr || host->abi_major != NOTIFY_ABI_MAJOR ||
-        host->size < offsetof(notify_host_api, conn_closed) + sizeof host->conn_closed) {
-        set_error(err, "tcp: the host table is missing or older than ABI 1.0");
-        return NOTIFY_ERR_INVALID_ARGUMENT;
-    }
-    Settings settings;
-    if (const notify_status status = read_settings(*host, config, settings, err);
-        status != NOTIFY_OK) {
-        return status;
-    }
-    try {
-        auto server = Server::create(*host, ctx, std::move(settings), err);
-        if (server == nullptr) {
-            return NOTIFY_ERR_INVALID_ARGUMENT;
-        }
-        *instance = server.release();
-        return NOTIFY_OK;
-    } catch (const std::exception &error) {
-        set_error(err, error.what());
-        return NOTIFY_ERR_INTERNAL;
-    }
-}
-
-notify_status start(void *instance, notify_error *err) {
-    try {
-        return static_cast<Server *>(instance)->start(err);
-    } catch (const std::exception &error) {
-        set_error(err, error.what());
-        return NOTIFY_ERR_INTERNAL;
-    }
-}
-
-void stop(void *instance) { static_cast<Server *>(instance)->stop(); }
-
-void destroy(void *instance) { delete static_cast<Server *>(instance); }
-
-void deliver(void *instance, const notify_frame *frame, const uint64_t *conns, size_t count) {
-    static_cast<Server *>(instance)->deliver(frame, conns, count);
+notify_status create(const notify_host_api *host, notify_host_ctx *ctx, const notify_config *config,
+                     void **instance, notify_error *err) {
+    return sdk::create_transport(
+        "tcp", host, config, instance, err, read_settings,
+        [&](Settings &&settings) { return Server::create(*host, ctx, std::move(settings), err); });
 }
 
 // The reason has nowhere to go: raw TCP has no close frame. The code reaches conn_closed.
@@ -65,32 +23,11 @@ void close(void *instance, uint64_t conn, uint16_t code, notify_str /*reason*/) 
     static_cast<Server *>(instance)->close(conn, code);
 }
 
-const notify_transport_vtable transport_vtable = {
-    sizeof(notify_transport_vtable),
-    deliver,
-    close,
-};
-
-const notify_plugin_descriptor descriptor = {
-    sizeof(notify_plugin_descriptor),
-    NOTIFY_ABI_MAJOR,
-    NOTIFY_ABI_MINOR,
-    "tcp",
-    "0.1.0",
+const notify_plugin_descriptor descriptor = sdk::transport_descriptor<Server, close>(
+    "tcp", "0.1.0",
     "Raw TCP transport (Boost.Asio, optional TLS): binary protocol frames behind a 4-byte "
     "little-endian length",
-    NOTIFY_KIND_TRANSPORT,
-    config_keys(),
-    config_key_count(),
-    create,
-    start,
-    stop,
-    destroy,
-    &transport_vtable,
-    nullptr,
-    nullptr,
-    nullptr,
-};
+    config_keys(), config_key_count(), create);
 
 }  // namespace
 }  // namespace notify::tcp

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <notify/notify.h>
+#include <notify/transport_settings.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -10,7 +11,7 @@
 
 namespace notify::udp {
 
-enum class SlowConsumerPolicy { disconnect, drop };
+using SlowConsumerPolicy = sdk::SlowConsumerPolicy;
 
 struct Settings {
     std::string listen = "127.0.0.1:7001";  // as written, for messages

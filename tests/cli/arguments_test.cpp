@@ -10,7 +10,7 @@ TEST(NotifyCliArguments, UnsupportedSchemeExitsTwoNamingTheScheme) {
     const auto outcome = run_to_exit(cli({"sub", "mqtt://127.0.0.1:39200", "chat"}), kExitTimeout);
     EXPECT_EQ(outcome.exit_code, 2);
     EXPECT_EQ(outcome.err, "notify-cli: unsupported URL scheme 'mqtt' (supported: ws, wss, tcp, "
-                           "tcps, http, http+poll)\n");
+                           "tcps, http, http+poll, udp)\n");
     EXPECT_EQ(outcome.out, "");
 }
 

@@ -21,6 +21,7 @@ const std::vector<TransportUrl>& transport_urls() {
         {"tcp", "tcp://127.0.0.1:" + std::to_string(kTcpPort)},
         {"sse", "http://127.0.0.1:" + std::to_string(kHttpPort) + "/http"},
         {"poll", "http+poll://127.0.0.1:" + std::to_string(kHttpPort) + "/http"},
+        {"udp", "udp://127.0.0.1:" + std::to_string(kUdpPort)},
     };
     return urls;
 }
@@ -30,6 +31,7 @@ std::string parity_manifest() {
     replace_all(manifest, "127.0.0.1:3100", "127.0.0.1:" + std::to_string(kWsPort));
     replace_all(manifest, "127.0.0.1:3101", "127.0.0.1:" + std::to_string(kTcpPort));
     replace_all(manifest, "127.0.0.1:3102", "127.0.0.1:" + std::to_string(kHttpPort));
+    replace_all(manifest, "127.0.0.1:3103", "127.0.0.1:" + std::to_string(kUdpPort));
     replace_all(manifest, "level = \"info\"", "level = \"warn\"");
     return manifest;
 }

@@ -1,4 +1,4 @@
-// notifyd serving conf/transports.toml with its ports moved to 39701-39703, started per test,
+// notifyd serving conf/transports.toml with its ports moved to 39701-39704, started per test,
 // and notify-cli runs against it.
 #pragma once
 
@@ -18,11 +18,12 @@ namespace notify::test {
 inline constexpr unsigned short kWsPort = 39701;
 inline constexpr unsigned short kTcpPort = 39702;
 inline constexpr unsigned short kHttpPort = 39703;
+inline constexpr unsigned short kUdpPort = 39704;
 // Nothing listens here during the tests.
 inline constexpr unsigned short kClosedPort = 39799;
 
 struct TransportUrl {
-    std::string name;  // test name suffix: ws, tcp, sse, poll
+    std::string name;  // test name suffix: ws, tcp, sse, poll, udp
     std::string url;   // notify-cli URL on the test ports
 };
 

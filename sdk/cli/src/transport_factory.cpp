@@ -2,6 +2,7 @@
 #include "http_transport.hpp"
 #include "tcp_transport.hpp"
 #include "transport.hpp"
+#include "udp_transport.hpp"
 #include "url.hpp"
 #include "ws_transport.hpp"
 
@@ -14,8 +15,9 @@ std::unique_ptr<Transport> make_transport(const Url& url, const TransportOptions
     if (url.scheme == "tcps") return make_tcps_transport(url, options);
     if (url.scheme == "http") return make_sse_transport(url, options);
     if (url.scheme == "http+poll") return make_poll_transport(url, options);
+    if (url.scheme == "udp") return make_udp_transport(url, options);
     throw CliError(ExitCode::failure, "unsupported URL scheme '" + url.scheme +
-                                          "' (supported: ws, wss, tcp, tcps, http, http+poll)");
+                                          "' (supported: ws, wss, tcp, tcps, http, http+poll, udp)");
 }
 
 }  // namespace notify::cli

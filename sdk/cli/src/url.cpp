@@ -75,7 +75,7 @@ Url parse_url(std::string_view text) {
         }
     }
     if (url.host.empty()) fail(text, "missing host");
-    if (port.empty() && (url.scheme == "tcp" || url.scheme == "tcps")) {
+    if (port.empty() && (url.scheme == "tcp" || url.scheme == "tcps" || url.scheme == "udp")) {
         fail(text, "a " + url.scheme + " URL needs a port (" + url.scheme + "://HOST:PORT)");
     }
     if (!port.empty()) {

@@ -7,19 +7,22 @@
 namespace notify::bench {
 namespace {
 
-constexpr const char* usage = R"(notify-bench: pub/sub load generator (one publisher, N subscribers on one topic)
+constexpr const char* usage = R"(notify-bench: pub/sub load generator (publishers and N subscribers on one topic)
 
   --target NAME        notify | redis | nats | mqtt | ws-broadcast | limit   (required)
   --port N             server port (required); --host ADDR (default 127.0.0.1)
   --path P             WebSocket path (default /)
   --topic T            topic / subject / channel (default bench)
-  --subscribers N      subscriber connections (default 100)
+  --subscribers N      subscriber connections (default 100); 0 measures acknowledged publishes
+                       only (needs --rate or a target that answers publishes: notify, redis)
+  --publishers N       publisher connections (1-64), publishing round-robin (default 1)
   --topics T           spread subscribers over T topics <topic>.<i>, publish round-robin (default 1)
   --stalled-percent P  P% of subscribers stop reading once subscribed (slow consumers; default 0)
   --payload BYTES      payload size, at least 33 (default 64)
   --rate R             open loop: R publishes per second (default: closed loop)
-  --window W           closed loop: messages in flight, not yet at every subscriber and, for
-                       targets that answer publishes, not yet answered (default 16)
+  --window W           closed loop: messages in flight over all publishers, not yet at every
+                       subscriber and, for targets that answer publishes, not yet answered
+                       (default 16)
   --idle               connect and subscribe only, then sample the server (memory per connection)
   --warmup S           seconds published but not measured (default 1)
   --duration S         measured seconds (default 5)
@@ -29,6 +32,10 @@ constexpr const char* usage = R"(notify-bench: pub/sub load generator (one publi
   --per-source N       connections per 127.0.0.x source address (default 20000)
   --server-pid PID     sample this process's CPU time and memory from /proc
   --label TEXT         copied to the report
+  --delivery MODE      at-most-once | at-least-once: the server's setting for the topic,
+                       copied to the report
+  --sync POLICY        always | batch | os: the server's sync policy (with at-least-once),
+                       copied to the report
   --json FILE          also write the report as JSON
   --quiet              no human table
 )";
@@ -81,7 +88,16 @@ std::optional<BenchOptions> parse_options(int argc, char** argv, int& exit_code)
             options.label = value;
             ok = value.find_first_of("\"\\\r\n") == std::string_view::npos;
         } else if (flag == "--subscribers") {
-            ok = parse_number(value, options.subscribers) && options.subscribers > 0;
+            ok = parse_number(value, options.subscribers);
+        } else if (flag == "--publishers") {
+            ok = parse_number(value, options.publishers) && options.publishers > 0 &&
+                 options.publishers <= 64;
+        } else if (flag == "--delivery") {
+            options.delivery = value;
+            ok = value == "at-most-once" || value == "at-least-once";
+        } else if (flag == "--sync") {
+            options.sync_policy = value;
+            ok = value == "always" || value == "batch" || value == "os";
         } else if (flag == "--topics") {
             ok = parse_number(value, options.topics) && options.topics > 0;
         } else if (flag == "--stalled-percent") {
@@ -123,6 +139,20 @@ std::optional<BenchOptions> parse_options(int argc, char** argv, int& exit_code)
     }
     if (!have_target || options.port == 0) {
         std::fprintf(stderr, "notify-bench: --target and --port are required (see --help)\n");
+        return std::nullopt;
+    }
+    if (!options.sync_policy.empty() && options.delivery != "at-least-once") {
+        std::fprintf(stderr, "notify-bench: --sync describes at-least-once delivery; add --delivery at-least-once\n");
+        return std::nullopt;
+    }
+    // Without subscribers only the server's answers bound a closed loop.
+    SessionSpec publisher_spec;
+    publisher_spec.target = options.target;
+    publisher_spec.role = SessionRole::publisher;
+    const bool answers_publishes = make_session(publisher_spec)->acknowledges_publishes();
+    if (options.subscribers == 0 && options.rate == 0 && !options.idle && !answers_publishes) {
+        std::fprintf(stderr, "notify-bench: --subscribers 0 needs --rate with target %s (it does not answer publishes)\n",
+                     std::string(to_string(options.target)).c_str());
         return std::nullopt;
     }
     return options;

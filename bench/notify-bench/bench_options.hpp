@@ -18,7 +18,12 @@ struct BenchOptions {
     std::string path = "/";            // WebSocket targets
     std::string topic = "bench";
     std::string label;                 // free text copied to the report
-    std::size_t subscribers = 100;
+    // How the server was configured for the topic, copied to the report (notify-bench cannot
+    // see it): "at-most-once" | "at-least-once", and for at-least-once "always" | "batch" | "os".
+    std::string delivery;
+    std::string sync_policy;
+    std::size_t subscribers = 100;     // 0: publish only (throughput of acknowledged publishes)
+    std::size_t publishers = 1;        // publisher connections; publishes go round-robin
     std::size_t topics = 1;            // subscriber i takes topic i % topics; publishes go round-robin
     unsigned stalled_percent = 0;      // this share of subscribers never reads after subscribing
     std::size_t payload_size = 64;

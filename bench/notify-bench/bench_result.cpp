@@ -56,6 +56,27 @@ std::string json_string(const std::string& text) {
     return quoted + "\"";
 }
 
+// "at-least-once (sync batch)", "at-most-once", or "" when the run was not told.
+std::string delivery_of(const BenchOptions& options) {
+    std::string text = options.delivery;
+    if (!options.sync_policy.empty()) {
+        text += " (sync " + options.sync_policy + ")";
+    }
+    return text;
+}
+
+std::optional<double> per_cpu_second(std::uint64_t count, std::optional<double> cpu_seconds) {
+    if (!cpu_seconds || *cpu_seconds <= 0) {
+        return std::nullopt;
+    }
+    return static_cast<double>(count) / *cpu_seconds;
+}
+
+void print_latency(const char* name, const LatencyHistogram& histogram) {
+    std::printf("  %-14s p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n", name, to_us(histogram.percentile(0.5)),
+                to_us(histogram.percentile(0.99)), to_us(histogram.percentile(0.999)), to_us(histogram.max()));
+}
+
 std::optional<double> rss_per_connection_bytes(const BenchResult& result) {
     if (!result.server_before || !result.server_connected || result.subscribers_ready == 0) {
         return std::nullopt;
@@ -68,6 +89,10 @@ std::optional<double> rss_per_connection_bytes(const BenchResult& result) {
 
 double BenchResult::deliveries_per_second() const {
     return measured_seconds > 0 ? static_cast<double>(deliveries_measured) / measured_seconds : 0;
+}
+
+double BenchResult::acknowledged_per_second() const {
+    return measured_seconds > 0 ? static_cast<double>(acknowledged_measured) / measured_seconds : 0;
 }
 
 std::optional<double> BenchResult::server_cpu_seconds() const {
@@ -88,13 +113,26 @@ void print_table(const BenchOptions& options, const BenchResult& result) {
     if (options.topics > 1) {
         std::printf("  topics %zu", options.topics);
     }
+    if (options.publishers > 1) {
+        std::printf("  publishers %zu", options.publishers);
+    }
+    if (!options.delivery.empty()) {
+        std::printf("  delivery %s", delivery_of(options).c_str());
+    }
     if (result.stalled > 0) {
         std::printf("  stalled subscribers %zu (%zu closed by the server)", result.stalled, result.stalled_disconnected);
     }
-    std::printf("\n  connect        %.3f s (%.0f subscriptions/s)\n", result.connect_seconds,
-                result.connect_seconds > 0 ? static_cast<double>(result.subscribers_ready) / result.connect_seconds : 0);
+    std::printf("\n");
+    const bool has_subscribers = options.subscribers > 0;
+    if (has_subscribers) {
+        std::printf("  connect        %.3f s (%.0f subscriptions/s)\n", result.connect_seconds,
+                    result.connect_seconds > 0 ? static_cast<double>(result.subscribers_ready) / result.connect_seconds
+                                               : 0);
+    }
     if (!options.idle) {
         std::printf("  published      %llu\n", static_cast<unsigned long long>(result.published));
+    }
+    if (!options.idle && has_subscribers) {
         std::printf("  deliveries/s   %.0f (%llu in %.1f s)\n", result.deliveries_per_second(),
                     static_cast<unsigned long long>(result.deliveries_measured), result.measured_seconds);
         std::printf("  lost %llu  duplicated %llu  malformed %llu (of %llu expected)\n",
@@ -102,16 +140,25 @@ void print_table(const BenchOptions& options, const BenchResult& result) {
                     static_cast<unsigned long long>(result.duplicates),
                     static_cast<unsigned long long>(result.malformed),
                     static_cast<unsigned long long>(result.expected));
-        const auto& l = result.latency_ns;
-        std::printf("  latency us     p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n", to_us(l.percentile(0.5)),
-                    to_us(l.percentile(0.99)), to_us(l.percentile(0.999)), to_us(l.max()));
-        const auto& last = result.last_delivery_ns;
-        std::printf("  last sub. us   p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n", to_us(last.percentile(0.5)),
-                    to_us(last.percentile(0.99)), to_us(last.percentile(0.999)), to_us(last.max()));
+        print_latency("latency us", result.latency_ns);
+        print_latency("last sub. us", result.last_delivery_ns);
+    }
+    if (!options.idle && result.answers_publishes) {
+        std::printf("  acknowledged/s %.0f (%llu in %.1f s), unanswered at the end %llu\n",
+                    result.acknowledged_per_second(), static_cast<unsigned long long>(result.acknowledged_measured),
+                    result.measured_seconds, static_cast<unsigned long long>(result.unanswered));
+        print_latency("ack latency us", result.ack_latency_ns);
     }
     if (const auto cpu = result.server_cpu_seconds(); cpu && !options.idle) {
-        std::printf("  server cpu     %.2f s (%.0f deliveries per cpu-second)\n", *cpu,
-                    *cpu > 0 ? static_cast<double>(result.deliveries_measured) / *cpu : 0);
+        std::printf("  server cpu     %.2f s (per cpu-second:", *cpu);
+        if (has_subscribers) {
+            std::printf(" %.0f deliveries", per_cpu_second(result.deliveries_measured, cpu).value_or(0));
+        }
+        if (result.answers_publishes) {
+            std::printf("%s %.0f acknowledged publishes", has_subscribers ? "," : "",
+                        per_cpu_second(result.acknowledged_measured, cpu).value_or(0));
+        }
+        std::printf(")\n");
     }
     if (result.server_end) {
         std::printf("  server rss     %ld KiB (peak %ld KiB)", result.server_end->rss_kib,
@@ -138,6 +185,9 @@ bool write_json(const BenchOptions& options, const BenchResult& result, const st
     out << "  \"rate\": " << options.rate << ",\n  \"window\": " << options.window << ",\n";
     out << "  \"payload_size\": " << options.payload_size << ",\n";
     out << "  \"subscribers\": " << result.subscribers_ready << ",\n";
+    out << "  \"publishers\": " << options.publishers << ",\n";
+    out << "  \"delivery\": " << (options.delivery.empty() ? "null" : json_string(options.delivery)) << ",\n";
+    out << "  \"sync\": " << (options.sync_policy.empty() ? "null" : json_string(options.sync_policy)) << ",\n";
     out << "  \"topics\": " << options.topics << ",\n";
     out << "  \"stalled\": " << result.stalled << ",\n";
     out << "  \"stalled_disconnected\": " << result.stalled_disconnected << ",\n";
@@ -152,11 +202,16 @@ bool write_json(const BenchOptions& options, const BenchResult& result, const st
     out << "  \"malformed\": " << result.malformed << ",\n";
     write_latency(out, "latency_us", result.latency_ns);
     write_latency(out, "last_delivery_us", result.last_delivery_ns);
+    out << "  \"answers_publishes\": " << (result.answers_publishes ? "true" : "false") << ",\n";
+    out << "  \"acknowledged\": " << result.acknowledged_measured << ",\n";
+    out << "  \"acknowledged_per_second\": " << result.acknowledged_per_second() << ",\n";
+    out << "  \"unanswered\": " << result.unanswered << ",\n";
+    write_latency(out, "ack_latency_us", result.ack_latency_ns);
     const auto cpu = result.server_cpu_seconds();
     write_optional(out, "server_cpu_seconds", cpu);
-    write_optional(out, "deliveries_per_cpu_second",
-                   cpu && *cpu > 0 ? std::optional<double>(static_cast<double>(result.deliveries_measured) / *cpu)
-                                   : std::nullopt);
+    write_optional(out, "deliveries_per_cpu_second", per_cpu_second(result.deliveries_measured, cpu));
+    write_optional(out, "acknowledged_per_cpu_second",
+                   result.answers_publishes ? per_cpu_second(result.acknowledged_measured, cpu) : std::nullopt);
     write_optional(out, "server_rss_kib",
                    result.server_end ? std::optional<double>(static_cast<double>(result.server_end->rss_kib)) : std::nullopt);
     write_optional(out, "server_peak_rss_kib",

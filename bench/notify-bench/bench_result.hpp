@@ -24,6 +24,10 @@ struct BenchResult {
     std::uint64_t unique_deliveries = 0;
     std::uint64_t duplicates = 0;
     std::uint64_t malformed = 0;         // payloads without a valid stamp
+    bool answers_publishes = false;      // the target acknowledges each publish
+    std::uint64_t acknowledged_measured = 0;  // publish answers received inside the measured window
+    std::uint64_t unanswered = 0;        // publishes still unanswered at the end of the drain
+    LatencyHistogram ack_latency_ns;     // per measured publish: until the server answered it
     LatencyHistogram latency_ns;         // every delivery of a measured message
     LatencyHistogram last_delivery_ns;   // per measured message: until its last subscriber got it
     std::optional<ProcessSample> server_before;     // before connecting
@@ -34,6 +38,7 @@ struct BenchResult {
 
     std::uint64_t lost() const { return expected > unique_deliveries ? expected - unique_deliveries : 0; }
     double deliveries_per_second() const;
+    double acknowledged_per_second() const;
     std::optional<double> server_cpu_seconds() const;  // inside the measured window
 };
 

@@ -44,7 +44,11 @@ struct Connection {
     bool stalled = false;
     std::size_t topic_index = 0;
     bool wants_write = false;
-    std::int64_t last_sequence = -1;
+    // A subscriber's newest sequence seen per publisher: only one publisher's messages arrive in
+    // order (publisher i sends the sequences s with s % publishers == i).
+    std::vector<std::int64_t> last_sequence_by_publisher;
+    std::vector<std::uint64_t> publish_sequences;  // a publisher's publishes, in its order: the
+                                                   // message sequence of each, for ack latency
 };
 
 struct MessageTrack {
@@ -92,8 +96,8 @@ public:
                 return std::move(result_);
             }
         }
-        connections_.reserve(options_.subscribers + 1);
-        if (!connect_subscribers() || !connect_publisher()) {
+        connections_.reserve(options_.subscribers + options_.publishers);
+        if (!connect_subscribers() || !connect_publishers()) {
             return std::move(result_);
         }
         wait_for(seconds_to_ns(options_.settle_seconds));
@@ -114,7 +118,9 @@ private:
         void ready() override { generator.on_ready(connection); }
         void delivered(std::string_view payload) override { generator.on_delivery(connection, payload); }
         void failed(std::string reason) override { generator.on_failure(connection, std::move(reason)); }
-        void publish_acknowledged() override { ++generator.acknowledged_; }
+        void publish_acknowledged(std::uint64_t publish_number) override {
+            generator.on_acknowledged(connection, publish_number);
+        }
     };
 
     static void raise_file_limit() {
@@ -141,10 +147,11 @@ private:
     }
 
     std::string describe(const Connection& connection) const {
+        const auto index = static_cast<std::size_t>(&connection - connections_.data());
         if (connection.is_publisher) {
-            return "publisher";
+            return "publisher " + std::to_string(index - first_publisher_);
         }
-        return "subscriber " + std::to_string(&connection - connections_.data());
+        return "subscriber " + std::to_string(index);
     }
 
     bool open_connection(bool is_publisher) {
@@ -153,6 +160,9 @@ private:
         Connection& connection = connections_.back();
         connection.is_publisher = is_publisher;
         connection.topic_index = index % options_.topics;
+        if (!is_publisher) {
+            connection.last_sequence_by_publisher.assign(options_.publishers, -1);
+        }
         // Spread evenly: subscriber i stalls when the running share of stalled ones falls behind.
         connection.stalled = !is_publisher && (index + 1) * options_.stalled_percent / 100 >
                                                   index * options_.stalled_percent / 100;
@@ -234,24 +244,36 @@ private:
         return true;
     }
 
-    bool connect_publisher() {
-        if (!open_connection(true)) {
-            return false;
+    bool connect_publishers() {
+        first_publisher_ = connections_.size();
+        for (std::size_t i = 0; i < options_.publishers; ++i) {
+            if (!open_connection(true)) {
+                return false;
+            }
         }
-        publisher_index_ = connections_.size() - 1;
         const std::uint64_t deadline = monotonic_ns() + seconds_to_ns(options_.connect_timeout_seconds);
-        while (!connections_[publisher_index_].ready) {
+        while (ready_publishers_ < options_.publishers) {
             poll_once(1'000'000);
             if (error_count_ > 0) {
                 return false;
             }
             if (monotonic_ns() > deadline) {
-                fail("the publisher was not ready in time");
+                fail("only " + std::to_string(ready_publishers_) + " of " + std::to_string(options_.publishers) +
+                     " publishers were ready in time");
                 return false;
             }
         }
+        answers_publishes_ = connections_[first_publisher_].session->acknowledges_publishes();
         return true;
     }
+
+    void flush_publishers() {
+        for (std::size_t i = first_publisher_; i < connections_.size(); ++i) {
+            flush(connections_[i]);
+        }
+    }
+
+    std::uint64_t unanswered() const { return answers_publishes_ ? result_.published - acknowledged_ : 0; }
 
     void wait_for(std::uint64_t duration_ns) {
         const std::uint64_t end = monotonic_ns() + duration_ns;
@@ -289,22 +311,23 @@ private:
                 }
             } else {
                 release_stalled(now);
-                const bool acknowledged = connections_[publisher_index_].session->acknowledges_publishes();
-                while (in_flight_ < options_.window &&
-                       (!acknowledged || result_.published - acknowledged_ < options_.window)) {
+                while (in_flight_ < options_.window && unanswered() < options_.window) {
                     publish(now);
                 }
             }
-            flush(connections_[publisher_index_]);
+            flush_publishers();
             poll_once(std::min<std::uint64_t>(wait_ns, measure_end_ - now));
             now = monotonic_ns();
         }
         result_.measured_seconds = options_.duration_seconds;
         const std::uint64_t drain_end = monotonic_ns() + seconds_to_ns(options_.drain_seconds);
-        for (now = monotonic_ns(); now < drain_end && completed_ < result_.published && error_count_ == 0;
+        for (now = monotonic_ns();
+             now < drain_end && (completed_ < result_.published || unanswered() > 0) && error_count_ == 0;
              now = monotonic_ns()) {
             poll_once(std::min<std::uint64_t>(drain_end - now, 10'000'000));
         }
+        result_.answers_publishes = answers_publishes_;
+        result_.unanswered = unanswered();
         if (!window_started) {
             result_.server_window_start = sample();
         }
@@ -325,7 +348,8 @@ private:
         } else {
             ++completed_;
         }
-        Connection& publisher = connections_[publisher_index_];
+        Connection& publisher = connections_[first_publisher_ + sequence % options_.publishers];
+        publisher.publish_sequences.push_back(sequence);
         publisher.session->publish(publisher.output, topic_names_[topic], payload_);
     }
 
@@ -453,6 +477,7 @@ private:
         }
         connection.ready = true;
         if (connection.is_publisher) {
+            ++ready_publishers_;
             return;
         }
         ++ready_subscribers_;
@@ -469,6 +494,22 @@ private:
         close_with_error(connection, std::move(reason));
     }
 
+    void on_acknowledged(Connection& connection, std::uint64_t publish_number) {
+        if (!connection.is_publisher || publish_number >= connection.publish_sequences.size()) {
+            close_with_error(connection, "answer to publish " + std::to_string(publish_number) +
+                                             ", which was never sent");
+            return;
+        }
+        ++acknowledged_;
+        if (now_ >= measure_start_ && now_ < measure_end_) {
+            ++result_.acknowledged_measured;
+        }
+        const MessageTrack& track = messages_[connection.publish_sequences[publish_number]];
+        if (track.measured) {
+            result_.ack_latency_ns.record(now_ > track.sent_ns ? now_ - track.sent_ns : 0);
+        }
+    }
+
     void on_delivery(Connection& connection, std::string_view payload) {
         const auto stamp = read_payload(payload);
         if (connection.is_publisher || !stamp || stamp->sequence >= messages_.size()) {
@@ -476,11 +517,12 @@ private:
             return;
         }
         const auto sequence = static_cast<std::int64_t>(stamp->sequence);
-        if (sequence <= connection.last_sequence) {
+        std::int64_t& last_sequence = connection.last_sequence_by_publisher[stamp->sequence % options_.publishers];
+        if (sequence <= last_sequence) {
             ++result_.duplicates;
             return;
         }
-        connection.last_sequence = sequence;
+        last_sequence = sequence;
         ++result_.unique_deliveries;
         if (now_ >= measure_start_ && now_ < measure_end_) {
             ++result_.deliveries_measured;
@@ -531,13 +573,15 @@ private:
     std::vector<std::string> topic_names_;
     std::vector<std::size_t> readers_per_topic_;  // ready subscribers that read, per topic
     std::string payload_;
-    std::size_t publisher_index_ = 0;
+    std::size_t first_publisher_ = 0;  // publishers follow the subscribers in connections_
     std::size_t ready_subscribers_ = 0;
+    std::size_t ready_publishers_ = 0;
+    bool answers_publishes_ = false;
     std::size_t error_count_ = 0;
     std::size_t in_flight_ = 0;
     std::size_t oldest_pending_ = 0;
     std::uint64_t completed_ = 0;
-    std::uint64_t acknowledged_ = 0;  // publishes the server answered (targets that answer)
+    std::uint64_t acknowledged_ = 0;  // publishes the server answered (targets that answer), all phases
     std::uint64_t now_ = 0;
     std::uint64_t measure_start_ = UINT64_MAX;
     std::uint64_t measure_end_ = UINT64_MAX;

@@ -11,6 +11,7 @@ namespace {
 
 constexpr std::uint64_t connect_id = 1;
 constexpr std::uint64_t subscribe_id = 2;
+constexpr std::uint64_t first_publish_id = 3;
 
 std::string_view string_field(std::string_view json, std::string_view key_with_quotes) {
     const auto key = json.find(key_with_quotes);
@@ -62,8 +63,8 @@ private:
             }
         } else if (id == subscribe_id) {
             events.ready();
-        } else if (id > subscribe_id) {
-            events.publish_acknowledged();
+        } else if (id >= first_publish_id) {
+            events.publish_acknowledged(id - first_publish_id);  // replies may come in any order
         }
     }
 
@@ -75,7 +76,7 @@ private:
         message.append(R"("],"data":")").append(payload).append(R"("}})");
     }
 
-    std::uint64_t next_id_ = subscribe_id + 1;
+    std::uint64_t next_id_ = first_publish_id;
 };
 
 }  // namespace

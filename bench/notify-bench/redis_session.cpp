@@ -67,7 +67,7 @@ public:
                     events.ready();
                 }
                 if (head->type == ':') {
-                    events.publish_acknowledged();
+                    events.publish_acknowledged(acknowledged_++);  // Redis answers in order
                 }
                 used = head->end;  // ":N" replies to PUBLISH, "+PONG"
                 continue;
@@ -119,6 +119,7 @@ public:
 private:
     SessionSpec spec_;
     bool ready_ = false;
+    std::uint64_t acknowledged_ = 0;
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 // publish. The load generator owns the socket; a session only turns bytes into events.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,7 +15,8 @@ public:
     virtual void ready() = 0;                              // subscribed (or, for a publisher, connected)
     virtual void delivered(std::string_view payload) = 0;  // one message for a subscriber
     virtual void failed(std::string reason) = 0;           // protocol error or refusal
-    virtual void publish_acknowledged() = 0;              // the server confirmed one publish
+    // The server confirmed this session's publish number `publish_number` (0 = its first).
+    virtual void publish_acknowledged(std::uint64_t publish_number) = 0;
 };
 
 enum class SessionRole { subscriber, publisher };

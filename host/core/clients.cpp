@@ -26,6 +26,7 @@ void Core::State::attach_connection(Client& client, Connection& connection) {
 }
 
 void Core::State::inactivate(Client& client) {
+    rewind_cursors(client);
     client.state = ClientState::inactive;
     client.state_since_ms = env.now_ms();
     emit_client_event(NOTIFY_EVENT_INACTIVATE, client);
@@ -43,6 +44,8 @@ void Core::State::invalidate(Client& client) {
     client.state_since_ms = env.now_ms();
     emit_client_event(NOTIFY_EVENT_DISCONNECT, client);
     drop_all_subscriptions(client);
+    client.missed.clear();
+    client.missed_overflow = false;
     client.change_times.clear();
     client.resume_token.clear();
     emit_change(NOTIFY_CHANGE_CLIENT, client.id, false);
@@ -86,6 +89,7 @@ void Core::State::clean() {
     }
     for (Client* client : forgotten) forget(*client);
     for (Client* client : expired) invalidate(*client);
+    redeliver_expired(now);
 }
 
 void Core::State::shutdown() {

@@ -24,12 +24,20 @@ std::variant<protocol::Command, protocol::DecodeError> decode_command(notify_enc
 
 std::string encode_connect_reply(notify_encoding encoding, std::uint64_t id,
                                  std::string_view client, std::string_view user,
-                                 std::string_view resume_token, std::string_view server_version) {
-    return is_binary(encoding) ? protocol::encode_connect_reply_binary(id, client, user,
-                                                                       resume_token,
-                                                                       server_version)
-                               : protocol::encode_connect_reply(id, client, user, resume_token,
-                                                                server_version);
+                                 std::string_view resume_token, std::string_view server_version,
+                                 protocol::SessionResume session) {
+    return is_binary(encoding)
+               ? protocol::encode_connect_reply_binary(id, client, user, resume_token,
+                                                       server_version, session)
+               : protocol::encode_connect_reply(id, client, user, resume_token, server_version,
+                                                session);
+}
+
+std::string encode_subscribe_reply(notify_encoding encoding, std::uint64_t id,
+                                   const protocol::Position& position,
+                                   std::optional<bool> recovered) {
+    return is_binary(encoding) ? protocol::encode_subscribe_reply_binary(id, position, recovered)
+                               : protocol::encode_subscribe_reply(id, position, recovered);
 }
 
 std::string encode_empty_reply(notify_encoding encoding, std::uint64_t id) {

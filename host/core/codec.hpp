@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,7 +22,11 @@ std::variant<protocol::Command, protocol::DecodeError> decode_command(notify_enc
 
 std::string encode_connect_reply(notify_encoding encoding, std::uint64_t id,
                                  std::string_view client, std::string_view user,
-                                 std::string_view resume_token, std::string_view server_version);
+                                 std::string_view resume_token, std::string_view server_version,
+                                 protocol::SessionResume session);
+std::string encode_subscribe_reply(notify_encoding encoding, std::uint64_t id,
+                                   const protocol::Position& position,
+                                   std::optional<bool> recovered);
 std::string encode_empty_reply(notify_encoding encoding, std::uint64_t id);
 std::string encode_publish_reply(notify_encoding encoding, std::uint64_t id,
                                  std::span<const protocol::TopicPosition> positions);

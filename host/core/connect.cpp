@@ -87,11 +87,20 @@ void Core::State::finish_connect(ConnectionRef conn, std::uint64_t command_id,
     } else if (client->connection != nullptr) {
         close_connection(*client->connection, NOTIFY_CLOSE_REPLACED,
                          "replaced by a newer connection", ClosePush::disconnect);
+        rewind_cursors(*client);
     }
     attach_connection(*client, *connection);
     client->resume_token = env.make_resume_token();
-    reply_connect(conn, command_id, *client);
+    const protocol::SessionResume session{!is_new, client->missed_overflow};
+    reply_connect(conn, command_id, *client, session);
     emit_client_event(is_new ? NOTIFY_EVENT_CONNECT : NOTIFY_EVENT_RECONNECT, *client);
+    if (!is_new) {
+        // The new token must reach the broker's records, or a restart would refuse it.
+        for (const ClientSubscription& subscription : client->subscriptions) {
+            if (subscription.durable) save_cursor(*client, subscription);
+        }
+        deliver_missed(*client);
+    }
     apply_user_subscriptions(*client);
 }
 

@@ -62,6 +62,8 @@ void Core::State::handle_command(Connection& connection, protocol::Command& comm
                 reply_empty(connection.ref, id);
             } else if constexpr (std::is_same_v<Body, protocol::PingCommand>) {
                 reply_empty(connection.ref, id);
+            } else if constexpr (std::is_same_v<Body, protocol::AckCommand>) {
+                handle_ack(connection, id, body);
             }
         },
         command.body);

@@ -66,6 +66,11 @@ void Core::shutdown() {
     state_->shutdown();
 }
 
+std::size_t Core::restore_durable_subscriptions(
+    std::span<const DurableSubscriptionRecord> records) {
+    return state_->restore(records);
+}
+
 CoreStats Core::stats() const {
     CoreStats stats;
     stats.connections = state_->connections.size();
@@ -89,6 +94,8 @@ CoreStats Core::stats() const {
     stats.publishes = state_->publish_count;
     stats.deliveries = state_->delivery_count;
     stats.refusals = state_->refusal_count;
+    stats.redeliveries = state_->redelivery_count;
+    stats.buffer_overflows = state_->overflow_count;
     return stats;
 }
 

@@ -59,6 +59,26 @@ struct PublishOutcome {
     std::string error;  // failed
 };
 
+// A stream's current position as the broker reports it with a history read.
+struct StreamState {
+    bool ok = false;           // false: the broker could not answer; error says why
+    std::uint64_t offset = 0;  // the last offset; 0 for a stream the broker does not know
+    std::string epoch;
+    std::string error;
+};
+
+// Called per kept message, oldest first; return false to stop.
+using HistoryVisitor = std::function<bool(std::uint64_t offset, std::string_view payload)>;
+
+// A client subscribed to a topic of an at-least-once namespace, as the broker stores it.
+struct DurableSubscriptionRecord {
+    std::string client_id;
+    std::string user_id;
+    std::string resume_token;
+    std::string topic;
+    std::uint64_t acked_offset = 0;
+};
+
 // What the core asks of the world. The runtime implements it over the plugins; tests fake it.
 // Every method is called on the core's thread and must not block.
 class CoreEnvironment {
@@ -87,6 +107,18 @@ public:
                                           std::string_view payload, std::int64_t time_ms,
                                           const host::NamespaceSpec& ns) = 0;
 
+    // The kept messages of `topic` after since_offset (at most `limit`, 0 = all) and the
+    // stream's current position. A visitor that is empty only asks for the position.
+    virtual StreamState read_history(std::string_view topic, std::uint64_t since_offset,
+                                     std::uint64_t limit, const host::NamespaceSpec& ns,
+                                     const HistoryVisitor& visit) = 0;
+
+    // Durable subscriptions (at-least-once namespaces): stored by the broker, ordered with its
+    // publishes, so that they and their acks survive a restart.
+    virtual void save_durable_subscription(const DurableSubscriptionRecord& record) = 0;
+    virtual void remove_durable_subscription(std::string_view client_id,
+                                             std::string_view topic) = 0;
+
     // Events and the changelog, for handler plugins (the runtime filters by event mask).
     virtual void emit(const notify_event& event) = 0;
 };
@@ -108,6 +140,8 @@ struct CoreStats {
     std::uint64_t publishes = 0;
     std::uint64_t deliveries = 0;
     std::uint64_t refusals = 0;  // every error reply to a client command
+    std::uint64_t redeliveries = 0;       // at-least-once messages sent again (ack timeout)
+    std::uint64_t buffer_overflows = 0;   // inactive clients whose buffer overflowed
 };
 
 class Core {
@@ -145,6 +179,11 @@ public:
     // The periodic cleaner: inactive clients past clients.ttl become invalid (DISCONNECT event);
     // invalid ids past clients.invalidation_time are forgotten.
     void clean();
+
+    // At start, before any connection: the durable subscriptions the broker kept. Each client
+    // comes back inactive (it has clients.ttl to resume with its token) with its subscriptions
+    // and acknowledged offsets. Returns how many subscriptions were restored.
+    std::size_t restore_durable_subscriptions(std::span<const DurableSubscriptionRecord> records);
 
     // Close every connection with NOTIFY_CLOSE_GOING_AWAY.
     void shutdown();

@@ -4,7 +4,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,17 +40,33 @@ struct Connection {
     bool closing = false;
 };
 
+// Where an at-least-once subscription stands: offsets up to `acked` are acknowledged, offsets up
+// to `delivered` were sent on the current connection. Messages past `delivered` are pulled from
+// the broker's store as the window (max_in_flight) allows, so a slow or absent client costs no
+// memory here.
+struct DurableCursor {
+    std::uint64_t acked = 0;
+    std::uint64_t delivered = 0;
+    std::int64_t ack_deadline_ms = 0;  // unacked deliveries are sent again then; 0 = none
+};
+
 // One entry of a client's subscription list; `slot` is its index in the topic's subscribers.
 struct ClientSubscription {
     Topic* topic = nullptr;
     std::size_t slot = 0;
+    std::unique_ptr<DurableCursor> durable;  // only in at-least-once namespaces
 };
+
+// Live messages up to this offset are not sent: they came by recovery already. kPausedForRecovery
+// holds every live message back until the client recovers (its resume buffer overflowed).
+inline constexpr std::uint64_t kPausedForRecovery = std::numeric_limits<std::uint64_t>::max();
 
 // One entry of a topic's subscriber list; `slot` is its index in the client's subscriptions.
 // The two back-indexes make unsubscribing O(1) on both sides.
 struct TopicSubscriber {
     Client* client = nullptr;
     std::size_t slot = 0;
+    std::uint64_t skip_through = 0;
 };
 
 struct Client {
@@ -62,6 +81,10 @@ struct Client {
     // tombstones) so that an older, late change is ignored.
     std::unordered_map<std::string, std::int64_t> change_times;
     std::uint64_t publish_stamp = 0;  // the last publish that reached this client
+    // While inactive: what was published to it, delivered in order when it resumes (at most
+    // clients.buffer_size; past that the buffer is dropped and missed_overflow set).
+    std::deque<FrameRef> missed;
+    bool missed_overflow = false;
 };
 
 struct UserSubscription {
@@ -83,6 +106,8 @@ inline std::string_view user_id_of(const Client& client) {
 struct Topic {
     std::string name;
     const host::NamespaceSpec* space = nullptr;
+    // The stream's last offset as the core saw it (publish or history read); 0 = not known yet.
+    std::uint64_t last_offset = 0;
     std::vector<TopicSubscriber> subscribers;
     std::unordered_map<const User*, std::uint32_t> user_subscribers;  // for max_users
 };
@@ -103,6 +128,7 @@ struct PendingSubscribe {
     std::uint64_t command_id = 0;
     std::string client_id;
     std::string topic;
+    std::optional<protocol::Position> since;
 };
 
 // A publish on its way: authorization (client publishes), then one broker publish per topic,
@@ -167,9 +193,12 @@ struct Core::State {
     std::vector<std::uint32_t> batched_transports;
 
     bool shut_down = false;
+    bool restoring = false;  // restore(): the records come from the broker, no need to save them
     std::uint64_t publish_count = 0;
     std::uint64_t delivery_count = 0;
     std::uint64_t refusal_count = 0;
+    std::uint64_t redelivery_count = 0;
+    std::uint64_t overflow_count = 0;
 
     // ---- namespaces.cpp -----------------------------------------------------------------------
     const host::NamespaceSpec& namespace_of(std::string_view topic) const;
@@ -186,10 +215,14 @@ struct Core::State {
     // ---- replies.cpp --------------------------------------------------------------------------
     // Every frame to one connection is encoded in that connection's encoding.
     notify_encoding encoding_of(ConnectionRef conn) const;
-    void reply_connect(ConnectionRef conn, std::uint64_t command_id, const Client& client);
     void reply_publish(ConnectionRef conn, std::uint64_t command_id,
                        std::span<const protocol::TopicPosition> positions);
     void push_disconnect(ConnectionRef conn, std::uint16_t code, std::string_view reason);
+    void reply_connect(ConnectionRef conn, std::uint64_t command_id, const Client& client,
+                       protocol::SessionResume session);
+    void reply_subscribe(ConnectionRef conn, std::uint64_t command_id,
+                         const protocol::Position& position, std::optional<bool> recovered);
+    void deliver_frame(ConnectionRef conn, const FrameRef& frame);
     void reply_error(ConnectionRef conn, std::uint64_t command_id, protocol::ErrorCode code,
                      std::string_view message);
     void reply_empty(ConnectionRef conn, std::uint64_t command_id);
@@ -249,6 +282,46 @@ struct Core::State {
     // when a server-side change carried a later clock.
     std::int64_t client_command_time(const Client& client, std::string_view topic);
 
+    // ---- recovery.cpp -------------------------------------------------------------------------
+    // Subscribe with a position (at-most-once): answers the reply and sends the missed messages
+    // or recovered:false. The subscription exists already.
+    void recover(Connection& connection, std::uint64_t command_id, Client& client,
+                 std::size_t subscription, const std::optional<protocol::Position>& since,
+                 const StreamState& current);
+    // A well-formed position the stream can be asked about, or the error to reply.
+    std::string position_error(std::string_view topic, const protocol::Position& since,
+                               const StreamState& current) const;
+    // Resume: the connect reply is out; send what the inactive client missed, then pull its
+    // at-least-once subscriptions.
+    void deliver_missed(Client& client);
+    // A subscribe without a position after an overflow: live messages flow again.
+    void resume_live(Client& client, std::string_view topic);
+    // An inactive client misses `frame`: keep it for its resume within clients.buffer_size.
+    void keep_missed(Client& client, const FrameRef& frame);
+
+    // ---- durable.cpp --------------------------------------------------------------------------
+    bool is_durable(const host::NamespaceSpec& space) const {
+        return space.delivery == host::Delivery::at_least_once;
+    }
+    // Subscribe in an at-least-once namespace: the cursor starts at `since` or at the current
+    // offset, is saved with the broker, and the reply is followed by what is owed.
+    void start_durable(Connection& connection, std::uint64_t command_id, Client& client,
+                       std::size_t subscription, const std::optional<protocol::Position>& since,
+                       const StreamState& current);
+    void save_cursor(const Client& client, const ClientSubscription& subscription);
+    // Sends stored messages past the cursor while the window has room.
+    void pull(Client& client, ClientSubscription& subscription);
+    // A live at-least-once message: whether this subscriber takes it now (else it is pulled
+    // later, in order).
+    bool take_live(Client& client, TopicSubscriber& subscriber, std::uint64_t offset);
+    void handle_ack(Connection& connection, std::uint64_t command_id,
+                    const protocol::AckCommand& command);
+    // The connection is gone or replaced: what it had not acked is owed again.
+    void rewind_cursors(Client& client);
+    void pull_all(Client& client);
+    void redeliver_expired(std::int64_t now);
+    std::size_t restore(std::span<const DurableSubscriptionRecord> records);
+
     // ---- subscribe_command.cpp ----------------------------------------------------------------
     void handle_subscribe(Connection& connection, std::uint64_t command_id,
                           const protocol::SubscribeCommand& command);
@@ -278,7 +351,7 @@ struct Core::State {
     void fan_out(const PublishJob& job);
     // Adds the client's connection to the current frame's batch unless this publish already
     // reached it.
-    void add_recipient(Client& client);
+    void add_recipient(Client& client, const FrameRef& frame);
     void flush_batches(const FrameRef& frame);
 };
 

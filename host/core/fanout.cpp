@@ -9,13 +9,13 @@ void Core::State::fan_out(const PublishJob& job) {
     ++publish_generation;
     const bool has_direct_targets = !job.targets.clients.empty() || !job.targets.users.empty();
     bool direct_targets_added = false;
-    const auto add_direct_targets = [&] {
+    const auto add_direct_targets = [&](const FrameRef& frame) {
         for (const std::string& client_id : job.targets.clients) {
-            if (Client* client = find_client(client_id)) add_recipient(*client);
+            if (Client* client = find_client(client_id)) add_recipient(*client, frame);
         }
         for (const std::string& user_id : job.targets.users) {
             if (User* user = find_user(user_id)) {
-                for (Client* client : user->clients) add_recipient(*client);
+                for (Client* client : user->clients) add_recipient(*client, frame);
             }
         }
         direct_targets_added = true;
@@ -27,26 +27,40 @@ void Core::State::fan_out(const PublishJob& job) {
         const FrameRef frame =
             FrameRef::make_message(position.topic, position.offset, position.epoch, job.payload);
         if (auto found = topics.find(position.topic); found != topics.end()) {
-            for (const TopicSubscriber& subscriber : found->second->subscribers) {
-                add_recipient(*subscriber.client);
+            Topic& topic = *found->second;
+            if (position.offset > topic.last_offset) topic.last_offset = position.offset;
+            if (is_durable(*topic.space)) {
+                // Inactive subscribers are skipped: their cursors pull from the store on resume.
+                for (TopicSubscriber& subscriber : topic.subscribers) {
+                    Client& client = *subscriber.client;
+                    if (client.publish_stamp == publish_generation) continue;
+                    if (take_live(client, subscriber, position.offset)) {
+                        add_recipient(client, frame);
+                    }
+                }
+            } else {
+                for (const TopicSubscriber& subscriber : topic.subscribers) {
+                    if (position.offset <= subscriber.skip_through) continue;
+                    add_recipient(*subscriber.client, frame);
+                }
             }
         }
-        if (has_direct_targets && !direct_targets_added) add_direct_targets();
+        if (has_direct_targets && !direct_targets_added) add_direct_targets(frame);
         flush_batches(frame);
     }
     if (has_direct_targets && !direct_targets_added) {
-        add_direct_targets();
-        flush_batches(FrameRef::make_message("", 0, "", job.payload));
+        const FrameRef frame = FrameRef::make_message("", 0, "", job.payload);
+        add_direct_targets(frame);
+        flush_batches(frame);
     }
 }
 
-void Core::State::add_recipient(Client& client) {
+void Core::State::add_recipient(Client& client, const FrameRef& frame) {
     if (client.publish_stamp == publish_generation) return;
     client.publish_stamp = publish_generation;
     const Connection* connection = client.connection;
     if (client.state != ClientState::active || connection == nullptr || connection->closing) {
-        // An inactive client misses this message for now. Buffering it for delivery when the
-        // client resumes (design §1) belongs here.
+        if (client.state == ClientState::inactive) keep_missed(client, frame);
         return;
     }
     const std::uint32_t transport = connection->ref.transport;

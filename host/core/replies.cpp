@@ -19,13 +19,27 @@ notify_encoding Core::State::encoding_of(ConnectionRef conn) const {
     return found != connections.end() ? found->second->encoding : NOTIFY_ENCODING_JSON;
 }
 
+void Core::State::deliver_frame(ConnectionRef conn, const FrameRef& frame) {
+    deliver_to(env, conn, frame);
+    ++delivery_count;
+}
+
 void Core::State::reply_connect(ConnectionRef conn, std::uint64_t command_id,
-                                const Client& client) {
+                                const Client& client, protocol::SessionResume session) {
     const notify_encoding encoding = encoding_of(conn);
     deliver_to(env, conn,
                FrameRef::make(encode_connect_reply(encoding, command_id, client.id,
                                                    user_id_of(client), client.resume_token,
-                                                   config.server_version),
+                                                   config.server_version, session),
+                              encoding));
+}
+
+void Core::State::reply_subscribe(ConnectionRef conn, std::uint64_t command_id,
+                                  const protocol::Position& position,
+                                  std::optional<bool> recovered) {
+    const notify_encoding encoding = encoding_of(conn);
+    deliver_to(env, conn,
+               FrameRef::make(encode_subscribe_reply(encoding, command_id, position, recovered),
                               encoding));
 }
 

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "core/core_state.hpp"
 
 namespace notify::core {
@@ -16,7 +18,8 @@ void Core::State::handle_subscribe(Connection& connection, std::uint64_t command
                     namespace_refusal(space, "subscribe"));
         return;
     }
-    if (is_subscribed(client, command.topic)) {
+    if (is_subscribed(client, command.topic) && !command.since) {
+        resume_live(client, command.topic);
         reply_empty(connection.ref, command_id);
         return;
     }
@@ -26,7 +29,7 @@ void Core::State::handle_subscribe(Connection& connection, std::uint64_t command
         return;
     }
     const std::uint64_t request_id = next_request_id++;
-    PendingSubscribe pending{connection.ref, command_id, client.id, command.topic};
+    PendingSubscribe pending{connection.ref, command_id, client.id, command.topic, command.since};
     const AuthOutcome outcome =
         env.authorize_subscribe(request_id, client.id, user_id_of(client), command.topic);
     if (outcome.kind == AuthOutcome::Kind::pending) {
@@ -56,8 +59,44 @@ void Core::State::finish_subscribe(const PendingSubscribe& pending, const AuthOu
             return;
         }
     }
+    const host::NamespaceSpec& space = namespace_of(pending.topic);
+    const bool durable = is_durable(space);
+    StreamState current;
+    if (pending.since || durable) {
+        // Checked before anything changes, so a bad position leaves no subscription behind.
+        current = env.read_history(pending.topic, 0, 0, space, HistoryVisitor{});
+        if (!current.ok) {
+            reply_error(pending.conn, pending.command_id, protocol::ErrorCode::internal,
+                        "subscribe: the position of '" + pending.topic +
+                            "' is not available: " + current.error);
+            return;
+        }
+        if (pending.since) {
+            if (std::string error = position_error(pending.topic, *pending.since, current);
+                !error.empty()) {
+                reply_error(pending.conn, pending.command_id, protocol::ErrorCode::bad_request,
+                            error);
+                return;
+            }
+        }
+    }
     subscribe_client(client, pending.topic, client_command_time(client, pending.topic));
-    reply_empty(pending.conn, pending.command_id);
+    const auto found =
+        std::find_if(client.subscriptions.begin(), client.subscriptions.end(),
+                     [&](const ClientSubscription& s) { return s.topic->name == pending.topic; });
+    if (found == client.subscriptions.end()) {
+        reply_error(pending.conn, pending.command_id, protocol::ErrorCode::internal,
+                    "subscribe: the subscription could not be made");
+        return;
+    }
+    const auto index = static_cast<std::size_t>(found - client.subscriptions.begin());
+    if (durable) {
+        start_durable(*connection, pending.command_id, client, index, pending.since, current);
+    } else if (pending.since) {
+        recover(*connection, pending.command_id, client, index, pending.since, current);
+    } else {
+        reply_empty(pending.conn, pending.command_id);
+    }
 }
 
 void Core::State::handle_unsubscribe(Connection& connection, std::uint64_t command_id,

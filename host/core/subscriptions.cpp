@@ -71,10 +71,24 @@ SubscribeRefusal Core::State::subscribe_client(Client& client, std::string_view 
         emit_change(NOTIFY_CHANGE_TOPIC, found->second->name, true);
     }
     Topic& target = *found->second;
-    client.subscriptions.push_back(ClientSubscription{&target, target.subscribers.size()});
-    target.subscribers.push_back(TopicSubscriber{&client, client.subscriptions.size() - 1});
+    client.subscriptions.push_back(ClientSubscription{&target, target.subscribers.size(), nullptr});
+    target.subscribers.push_back(TopicSubscriber{&client, client.subscriptions.size() - 1, 0});
     if (client.user != nullptr) ++target.user_subscribers[client.user];
     record_change(client, topic, time_ms);
+    if (is_durable(*target.space)) {
+        // It starts at the stream's current offset: a durable subscription owes what is
+        // published from now on (a client subscribe with a position moves it back).
+        if (target.last_offset == 0) {
+            target.last_offset = env.read_history(target.name, 0, 0,
+                                                  *target.space, HistoryVisitor{})
+                                     .offset;
+        }
+        ClientSubscription& added = client.subscriptions.back();
+        added.durable = std::make_unique<DurableCursor>();
+        added.durable->acked = target.last_offset;
+        added.durable->delivered = target.last_offset;
+        save_cursor(client, added);
+    }
     emit_topic_event(NOTIFY_EVENT_SUBSCRIBE, client, target.name);
     return SubscribeRefusal::none;
 }
@@ -92,8 +106,9 @@ void Core::State::unsubscribe_client(Client& client, std::string_view topic, std
 
 // Swap-with-last on both sides, fixing the back-index of whichever entry moved.
 void Core::State::remove_subscription(Client& client, std::size_t index) {
-    const ClientSubscription removed = client.subscriptions[index];
+    ClientSubscription removed = std::move(client.subscriptions[index]);
     Topic& topic = *removed.topic;
+    if (removed.durable) env.remove_durable_subscription(client.id, topic.name);
 
     const std::size_t last_subscriber = topic.subscribers.size() - 1;
     if (removed.slot != last_subscriber) {
@@ -105,7 +120,7 @@ void Core::State::remove_subscription(Client& client, std::size_t index) {
 
     const std::size_t last_subscription = client.subscriptions.size() - 1;
     if (index != last_subscription) {
-        client.subscriptions[index] = client.subscriptions[last_subscription];
+        client.subscriptions[index] = std::move(client.subscriptions[last_subscription]);
         const ClientSubscription& moved = client.subscriptions[index];
         moved.topic->subscribers[moved.slot].slot = index;
     }

@@ -360,6 +360,10 @@ private:
                  [&](toml::node& n, const std::string& p) {
                      clients.invalidation_time = as_duration(n, p, false);
                  }},
+                {"buffer_size",
+                 [&](toml::node& n, const std::string& p) {
+                     clients.buffer_size = as_count<std::uint32_t>(n, p, 0);
+                 }},
             });
     }
 
@@ -435,6 +439,18 @@ private:
                        {"delivery",
                         [&](toml::node& n, const std::string& p) {
                             ns.delivery = as_delivery(n, p);
+                        }},
+                       {"history_meta_ttl",
+                        [&](toml::node& n, const std::string& p) {
+                            ns.history_meta_ttl = as_duration(n, p, true);
+                        }},
+                       {"ack_timeout",
+                        [&](toml::node& n, const std::string& p) {
+                            ns.ack_timeout = as_duration(n, p, false);
+                        }},
+                       {"max_in_flight",
+                        [&](toml::node& n, const std::string& p) {
+                            ns.max_in_flight = as_count<std::uint32_t>(n, p, 1);
                         }},
                    });
     }

@@ -62,12 +62,21 @@ struct NamespaceSpec {
     bool allow_client_subscribe = true;       // clients may subscribe themselves
     bool allow_client_publish = true;         // clients may publish
     Delivery delivery = Delivery::at_most_once;  // "at-most-once" | "at-least-once"
+    // A stream's position is kept this long after its last publish; 0 = the broker's choice.
+    std::chrono::milliseconds history_meta_ttl{0};
+    // at-least-once: unacknowledged deliveries are sent again after this long.
+    std::chrono::milliseconds ack_timeout{30'000};
+    // at-least-once: at most this many delivered, unacknowledged messages per subscription.
+    std::uint32_t max_in_flight = 1'000;
 };
 
 struct ClientSettings {
     std::chrono::milliseconds ttl{60'000};               // inactive sessions kept this long
     std::chrono::milliseconds clean_interval{5'000};     // how often the cleaner runs
     std::chrono::milliseconds invalidation_time{60'000}; // an invalidated id is refused this long
+    // Messages kept for an inactive client, delivered when it resumes; past it the client is
+    // told its buffer overflowed and recovers per topic.
+    std::uint32_t buffer_size = 1'000;
 };
 
 struct LimitSettings {

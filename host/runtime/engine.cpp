@@ -153,6 +153,7 @@ void Engine::start() {
     if (phase_ != Phase::created) return;
     phase_ = Phase::started;
     thread_.start(manifest_.clients.clean_interval, [this] { core_->clean(); });
+    restore_durable_subscriptions();
     for (auto& instance : instances_) {
         if (instance->descriptor().start != nullptr) {
             notify_error err{};
@@ -167,6 +168,29 @@ void Engine::start() {
         instance->state = InstanceState::started;
     }
     spdlog::info("listening");
+}
+
+// Before any transport starts, so that a client resuming right after a restart finds its
+// session. Broker calls belong on the core thread.
+void Engine::restore_durable_subscriptions() {
+    std::string failure;
+    std::size_t restored = 0;
+    const bool ran = thread_.run_and_wait(
+        [&] {
+            try {
+                const auto records = environment_->load_durable_subscriptions();
+                restored = core_->restore_durable_subscriptions(records);
+            } catch (const std::exception& error) {
+                failure = error.what();
+            }
+        },
+        options_.stop_timeout);
+    if (!ran) failure = "the broker did not load the durable subscriptions in time";
+    if (!failure.empty()) {
+        stop();
+        throw InstanceError(failure);
+    }
+    if (restored > 0) spdlog::info("restored {} durable subscriptions", restored);
 }
 
 void Engine::stop() {

@@ -67,6 +67,7 @@ private:
 
     static InstanceRoles roles_of(const std::vector<std::unique_ptr<PluginInstance>>& instances);
     void stop_instance(PluginInstance& instance);
+    void restore_durable_subscriptions();
     void destroy_instances();
 
     host::Manifest manifest_;

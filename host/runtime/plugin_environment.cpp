@@ -1,5 +1,7 @@
 #include "runtime/plugin_environment.hpp"
 
+#include <limits>
+#include <stdexcept>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -13,6 +15,49 @@ constexpr std::size_t kClientIdHexChars = 16;
 constexpr std::size_t kResumeTokenHexChars = 32;
 
 notify_str view(std::string_view text) { return notify_str{text.data(), text.size()}; }
+
+std::string text_of(notify_str text) {
+    return text.data != nullptr ? std::string(text.data, text.len) : std::string();
+}
+
+notify_history_options history_options(const host::NamespaceSpec& ns) {
+    notify_history_options history{};
+    history.size = sizeof history;
+    history.history_size = ns.history_size;
+    history.history_ttl_ms = static_cast<std::uint64_t>(ns.history_ttl.count());
+    history.delivery = static_cast<std::uint32_t>(ns.delivery);
+    history.history_meta_ttl_ms = static_cast<std::uint64_t>(ns.history_meta_ttl.count());
+    return history;
+}
+
+std::string broker_error(const PluginInstance& broker, notify_error& err, notify_status status) {
+    err.message[NOTIFY_ERROR_MESSAGE_MAX - 1] = '\0';
+    return err.message[0] != '\0' ? std::string(err.message)
+                                  : "broker '" + broker.spec.name + "' failed with status " +
+                                        std::to_string(status);
+}
+
+struct HistorySink {
+    const core::HistoryVisitor* visit;
+};
+
+bool forward_history(void* sink_ctx, std::uint64_t offset, std::int64_t /*time_ms*/,
+                     notify_bytes payload) {
+    const auto& sink = *static_cast<HistorySink*>(sink_ctx);
+    return (*sink.visit)(offset,
+                         std::string_view(reinterpret_cast<const char*>(payload.data), payload.len));
+}
+
+bool collect_subscription(void* sink_ctx, const notify_durable_subscription* record) {
+    auto& records = *static_cast<std::vector<core::DurableSubscriptionRecord>*>(sink_ctx);
+    if (record == nullptr || !NOTIFY_HAS_FIELD(record, notify_durable_subscription, acked_offset)) {
+        return true;
+    }
+    records.push_back(core::DurableSubscriptionRecord{
+        text_of(record->client_id), text_of(record->user_id), text_of(record->resume_token),
+        text_of(record->topic), record->acked_offset});
+    return true;
+}
 
 }  // namespace
 
@@ -84,11 +129,7 @@ core::PublishOutcome PluginEnvironment::broker_publish(std::uint64_t request_id,
         outcome.error = "no broker is configured";
         return outcome;
     }
-    notify_history_options history{};
-    history.size = sizeof history;
-    history.history_size = ns.history_size;
-    history.history_ttl_ms = static_cast<std::uint64_t>(ns.history_ttl.count());
-    history.delivery = static_cast<std::uint32_t>(ns.delivery);
+    const notify_history_options history = history_options(ns);
 
     notify_broker_publish request{};
     request.size = sizeof request;
@@ -113,14 +154,105 @@ core::PublishOutcome PluginEnvironment::broker_publish(std::uint64_t request_id,
             outcome.epoch.assign(position.epoch.data, position.epoch.len);
         }
     } else {
-        err.message[NOTIFY_ERROR_MESSAGE_MAX - 1] = '\0';
         outcome.kind = core::PublishOutcome::Kind::failed;
-        outcome.error = err.message[0] != '\0'
-                            ? std::string(err.message)
-                            : "broker '" + broker->spec.name + "' failed with status " +
-                                  std::to_string(status);
+        outcome.error = broker_error(*broker, err, status);
     }
     return outcome;
+}
+
+core::StreamState PluginEnvironment::read_history(std::string_view topic,
+                                                  std::uint64_t since_offset, std::uint64_t limit,
+                                                  const host::NamespaceSpec& ns,
+                                                  const core::HistoryVisitor& visit) {
+    core::StreamState state;
+    const PluginInstance* broker = roles_.broker;
+    if (broker == nullptr) {
+        state.error = "no broker is configured";
+        return state;
+    }
+    const notify_broker_vtable& vtable = *broker->descriptor().broker;
+    if ((vtable.capabilities & NOTIFY_BROKER_CAP_HISTORY) == 0U || vtable.history_read == nullptr) {
+        state.error = "broker '" + broker->spec.name + "' keeps no history";
+        return state;
+    }
+    const notify_history_options history = history_options(ns);
+    notify_history_request request{};
+    request.size = sizeof request;
+    request.topic = view(topic);
+    // Without a visitor only the position is wanted: ask for nothing past the end.
+    request.since_offset = visit ? since_offset : std::numeric_limits<std::uint64_t>::max();
+    request.limit = visit ? limit : 1;
+    request.history = &history;
+    const core::HistoryVisitor ignore = [](std::uint64_t, std::string_view) { return false; };
+    HistorySink sink{visit ? &visit : &ignore};
+    notify_stream_position current{};
+    current.size = sizeof current;
+    notify_error err{};
+    const notify_status status =
+        vtable.history_read(broker->handle, &request, forward_history, &sink, &current, &err);
+    if (status != NOTIFY_OK) {
+        state.error = broker_error(*broker, err, status);
+        return state;
+    }
+    state.ok = true;
+    state.offset = current.offset;
+    state.epoch = text_of(current.epoch);
+    return state;
+}
+
+bool PluginEnvironment::stores_durable_subscriptions() const {
+    const PluginInstance* broker = roles_.broker;
+    if (broker == nullptr) return false;
+    const notify_broker_vtable& vtable = *broker->descriptor().broker;
+    return (vtable.capabilities & NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS) != 0U &&
+           vtable.subscription_save != nullptr && vtable.subscription_remove != nullptr &&
+           vtable.subscriptions_load != nullptr;
+}
+
+void PluginEnvironment::save_durable_subscription(const core::DurableSubscriptionRecord& record) {
+    if (!stores_durable_subscriptions()) return;
+    const PluginInstance& broker = *roles_.broker;
+    notify_durable_subscription stored{};
+    stored.size = sizeof stored;
+    stored.client_id = view(record.client_id);
+    stored.user_id = view(record.user_id);
+    stored.resume_token = view(record.resume_token);
+    stored.topic = view(record.topic);
+    stored.acked_offset = record.acked_offset;
+    notify_error err{};
+    const notify_status status =
+        broker.descriptor().broker->subscription_save(broker.handle, &stored, &err);
+    if (status != NOTIFY_OK) {
+        spdlog::error("durable subscription of client '{}' to '{}' not saved: {}",
+                      record.client_id, record.topic, broker_error(broker, err, status));
+    }
+}
+
+void PluginEnvironment::remove_durable_subscription(std::string_view client_id,
+                                                    std::string_view topic) {
+    if (!stores_durable_subscriptions()) return;
+    const PluginInstance& broker = *roles_.broker;
+    notify_error err{};
+    const notify_status status = broker.descriptor().broker->subscription_remove(
+        broker.handle, view(client_id), view(topic), &err);
+    if (status != NOTIFY_OK) {
+        spdlog::error("durable subscription of client '{}' to '{}' not removed: {}", client_id,
+                      topic, broker_error(broker, err, status));
+    }
+}
+
+std::vector<core::DurableSubscriptionRecord> PluginEnvironment::load_durable_subscriptions() {
+    std::vector<core::DurableSubscriptionRecord> records;
+    if (!stores_durable_subscriptions()) return records;
+    const PluginInstance& broker = *roles_.broker;
+    notify_error err{};
+    const notify_status status = broker.descriptor().broker->subscriptions_load(
+        broker.handle, collect_subscription, &records, &err);
+    if (status != NOTIFY_OK) {
+        throw std::runtime_error("cannot load the durable subscriptions: " +
+                                 broker_error(broker, err, status));
+    }
+    return records;
 }
 
 void PluginEnvironment::emit(const notify_event& event) {

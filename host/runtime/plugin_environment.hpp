@@ -50,6 +50,15 @@ public:
                                         std::string_view payload, std::int64_t time_ms,
                                         const host::NamespaceSpec& ns) override;
 
+    core::StreamState read_history(std::string_view topic, std::uint64_t since_offset,
+                                   std::uint64_t limit, const host::NamespaceSpec& ns,
+                                   const core::HistoryVisitor& visit) override;
+    void save_durable_subscription(const core::DurableSubscriptionRecord& record) override;
+    void remove_durable_subscription(std::string_view client_id,
+                                     std::string_view topic) override;
+    // At start, on the core thread. Throws std::runtime_error when the broker cannot read them.
+    std::vector<core::DurableSubscriptionRecord> load_durable_subscriptions();
+
     void emit(const notify_event& event) override;
 
     AuthChain& auth_chain() { return auth_chain_; }
@@ -57,6 +66,7 @@ public:
 
 private:
     const PluginInstance* transport(std::uint32_t index) const;
+    bool stores_durable_subscriptions() const;
 
     InstanceRoles roles_;
     Clock clock_;

@@ -50,7 +50,7 @@ extern "C" {
  * ============================================================================================= */
 
 #define NOTIFY_ABI_MAJOR 1
-#define NOTIFY_ABI_MINOR 1
+#define NOTIFY_ABI_MINOR 2
 
 /* The one symbol a plugin exports. Its name carries the ABI major. */
 #define NOTIFY_PLUGIN_ENTRY notify_plugin_entry_v1
@@ -313,7 +313,9 @@ enum {
      * NOTIFY_DELIVERY_AT_LEAST_ONCE it answers NOTIFY_PENDING and completes (any thread) only
      * once the message is stored per its sync policy; offsets and epochs survive a restart. */
     NOTIFY_BROKER_CAP_DURABLE = 1u << 1,
-    NOTIFY_BROKER_CAP_CLUSTER = 1u << 2    /* carries messages between nodes */
+    NOTIFY_BROKER_CAP_CLUSTER = 1u << 2,   /* carries messages between nodes */
+    /* ABI 1.2: stores durable subscriptions (subscription_save/_remove/subscriptions_load). */
+    NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS = 1u << 3
 };
 
 /* A namespace's delivery mode (notify_history_options.delivery). */
@@ -330,6 +332,10 @@ typedef struct notify_history_options {
     /* ABI 1.1: NOTIFY_DELIVERY_*. Check NOTIFY_HAS_FIELD first: a 1.0 host passes a smaller
      * struct, which means NOTIFY_DELIVERY_AT_MOST_ONCE. */
     uint32_t delivery;
+    /* ABI 1.2: how long a stream's position (offset, epoch) is kept after its last publish;
+     * past it the stream is forgotten and its next publish starts a new epoch. 0 = as long as
+     * the broker can. Check NOTIFY_HAS_FIELD first (a 1.1 host does not pass it). */
+    uint64_t history_meta_ttl_ms;
 } notify_history_options;
 
 /* A message to order and store. OWNERSHIP: BORROWED (copy the payload to keep it). */
@@ -369,6 +375,25 @@ typedef struct notify_history_request {
 typedef bool (*notify_history_sink)(void *sink_ctx, uint64_t offset, int64_t time_ms,
                                     notify_bytes payload);
 
+/*
+ * ABI 1.2: a durable subscription: a client that subscribed to a topic of an at-least-once
+ * namespace, with the last offset it acknowledged. The host restores these at start so that the
+ * client can resume (client id + resume token) after a restart, kill -9 included, and receive
+ * what it has not acknowledged. OWNERSHIP: every field BORROWED for the call.
+ */
+typedef struct notify_durable_subscription {
+    uint32_t size;
+    notify_str client_id;
+    notify_str user_id;       /* empty: no user */
+    notify_str resume_token;  /* the client's current resume token */
+    notify_str topic;
+    uint64_t acked_offset;    /* every message up to this offset is acknowledged */
+} notify_durable_subscription;
+
+/* Receives stored durable subscriptions. Return false to stop early. */
+typedef bool (*notify_subscription_sink)(void *sink_ctx,
+                                         const notify_durable_subscription *subscription);
+
 typedef struct notify_broker_vtable {
     uint32_t size;
     uint32_t capabilities;    /* NOTIFY_BROKER_CAP_* */
@@ -391,6 +416,26 @@ typedef struct notify_broker_vtable {
     notify_status (*history_read)(void *instance, const notify_history_request *request,
                                   notify_history_sink sink, void *sink_ctx,
                                   notify_stream_position *current, notify_error *err);
+
+    /*
+     * ABI 1.2, with NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS (else NULL or absent: check
+     * NOTIFY_HAS_FIELD). Insert or replace the (client_id, topic) record. Saves need not be
+     * synchronous, but they are ordered with publishes: a save is durable no later than any
+     * at-least-once publish the broker acknowledges after it, and a later save of the same
+     * record wins over an earlier one.
+     * OWNERSHIP: subscription BORROWED. THREAD: core thread.
+     */
+    notify_status (*subscription_save)(void *instance,
+                                       const notify_durable_subscription *subscription,
+                                       notify_error *err);
+    /* Delete the (client_id, topic) record; ordered like subscription_save. Deleting a missing
+     * record is NOTIFY_OK. OWNERSHIP: strings BORROWED. THREAD: core thread. */
+    notify_status (*subscription_remove)(void *instance, notify_str client_id, notify_str topic,
+                                         notify_error *err);
+    /* Feed sink every stored record, synchronously (the host calls it once, at start).
+     * OWNERSHIP: records BORROWED for each sink call. THREAD: core thread. */
+    notify_status (*subscriptions_load)(void *instance, notify_subscription_sink sink,
+                                        void *sink_ctx, notify_error *err);
 } notify_broker_vtable;
 
 /* ---- handler -------------------------------------------------------------------------------- */

@@ -83,4 +83,17 @@ DurablePosition DurableBroker::read(std::string_view topic, std::uint64_t since_
     return DurablePosition{stored, found->second.epoch};
 }
 
+void DurableBroker::save_subscription(SubscriptionKey key, SubscriptionRecord record) {
+    writer_->save_subscription(std::move(key), std::move(record));
+}
+
+void DurableBroker::remove_subscription(SubscriptionKey key) {
+    writer_->remove_subscription(std::move(key));
+}
+
+void DurableBroker::load_subscriptions(const DurableStore::SubscriptionVisitor& visit) {
+    writer_->wait_until_written();
+    reader_.load_subscriptions(visit);
+}
+
 }  // namespace notify::local

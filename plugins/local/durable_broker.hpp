@@ -1,5 +1,6 @@
 // The at-least-once half of the local broker: offsets and epochs of durable topics, handed to
-// the DurableWriter for group commit, and history read back from the store.
+// the DurableWriter for group commit with the durable subscription changes, and history and
+// subscriptions read back from the store.
 //
 // THREAD: every member function runs on the host's core thread (broker vtable calls) and owns the
 // topic table and the reading connection alone; the writer thread shares only the DurableWriter's
@@ -42,6 +43,15 @@ class DurableBroker {
     // now_ms), and the last stored offset. Offset 0 and no epoch for an unknown topic.
     DurablePosition read(std::string_view topic, std::uint64_t since_offset, std::uint64_t limit,
                          std::int64_t now_ms, const DurableStore::Visitor& visit);
+
+    // Queue an insert-or-replace / a delete of one subscription record, in order with publishes
+    // (see DurableWriter).
+    void save_subscription(SubscriptionKey key, SubscriptionRecord record);
+    void remove_subscription(SubscriptionKey key);
+
+    // Feeds every stored record, once everything queued before the call is written. Throws
+    // StoreError.
+    void load_subscriptions(const DurableStore::SubscriptionVisitor& visit);
 
   private:
     struct TopicHash {

@@ -29,6 +29,14 @@ CREATE TABLE IF NOT EXISTS messages (
     PRIMARY KEY (topic_id, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS messages_by_time ON messages (time_ms);
+CREATE TABLE IF NOT EXISTS subscriptions (
+    client_id    TEXT    NOT NULL,
+    topic        TEXT    NOT NULL,
+    user_id      TEXT    NOT NULL,
+    resume_token TEXT    NOT NULL,
+    acked_offset INTEGER NOT NULL,
+    PRIMARY KEY (client_id, topic)
+) WITHOUT ROWID;
 )sql";
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
@@ -59,8 +67,9 @@ class Statement {
         return *this;
     }
     Statement& bind(int index, std::string_view text) {
-        check(sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()),
-                                SQLITE_STATIC));
+        // Empty text bound from a null pointer would be stored as NULL.
+        check(sqlite3_bind_text(statement_, index, text.empty() ? "" : text.data(),
+                                static_cast<int>(text.size()), SQLITE_STATIC));
         return *this;
     }
     Statement& bind_blob(int index, std::string_view bytes) {
@@ -178,7 +187,22 @@ std::vector<DurableTopic> DurableStore::load_topics() {
     return topics;
 }
 
-void DurableStore::append(const std::vector<DurableMessage>& messages) {
+void DurableStore::load_subscriptions(const SubscriptionVisitor& visit) {
+    Statement select{db_,
+                     "SELECT client_id, topic, user_id, resume_token, acked_offset "
+                     "FROM subscriptions ORDER BY client_id, topic"};
+    while (select.step()) {
+        const SubscriptionKey key{std::string{select.text(0)}, std::string{select.text(1)}};
+        const SubscriptionRecord record{std::string{select.text(2)}, std::string{select.text(3)},
+                                        static_cast<std::uint64_t>(select.integer(4))};
+        if (!visit(key, record)) {
+            break;
+        }
+    }
+}
+
+void DurableStore::write(const std::vector<DurableMessage>& messages,
+                         const SubscriptionChanges& subscriptions) {
     execute("BEGIN IMMEDIATE", "cannot begin a transaction");
     try {
         Statement insert_message{
@@ -199,10 +223,33 @@ void DurableStore::append(const std::vector<DurableMessage>& messages) {
                 .bind(4, as_sql(message.offset))
                 .run();
         }
+        if (!subscriptions.empty()) {
+            write_subscriptions(subscriptions);
+        }
         execute("COMMIT", "cannot commit");
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
+    }
+}
+
+void DurableStore::write_subscriptions(const SubscriptionChanges& subscriptions) {
+    Statement upsert{db_,
+                     "INSERT OR REPLACE INTO subscriptions "
+                     "(client_id, topic, user_id, resume_token, acked_offset) "
+                     "VALUES (?, ?, ?, ?, ?)"};
+    Statement remove{db_, "DELETE FROM subscriptions WHERE client_id = ? AND topic = ?"};
+    for (const auto& [key, record] : subscriptions) {
+        if (record) {
+            upsert.bind(1, key.client_id)
+                .bind(2, key.topic)
+                .bind(3, record->user_id)
+                .bind(4, record->resume_token)
+                .bind(5, as_sql(record->acked_offset))
+                .run();
+        } else {
+            remove.bind(1, key.client_id).bind(2, key.topic).run();
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-// The on-disk store of at-least-once topics: one SQLite database in WAL mode (docs/durability.md).
+// The on-disk store of at-least-once topics and durable subscriptions: one SQLite database in WAL
+// mode (docs/durability.md).
 //
 // THREAD: a DurableStore is one SQLite connection and is used by one thread at a time. The
 // local broker opens two on the same file: the writer thread's (appends, retention) and the
@@ -7,7 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <compare>
 #include <functional>
+#include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -45,6 +49,24 @@ struct DurableMessage {
     std::string payload;
 };
 
+// A durable subscription is one record per (client_id, topic).
+struct SubscriptionKey {
+    std::string client_id;
+    std::string topic;
+
+    auto operator<=>(const SubscriptionKey&) const = default;
+};
+
+struct SubscriptionRecord {
+    std::string user_id;       // empty: no user
+    std::string resume_token;
+    std::uint64_t acked_offset = 0;
+};
+
+// The newest change of each record since the last commit: the record to store, or nullopt to
+// delete it. Keyed so that a later save or remove of the same record replaces an earlier one.
+using SubscriptionChanges = std::map<SubscriptionKey, std::optional<SubscriptionRecord>>;
+
 struct RetentionResult {
     std::uint64_t deleted_by_count = 0;
     std::uint64_t deleted_by_age = 0;
@@ -62,9 +84,16 @@ class DurableStore {
 
     std::vector<DurableTopic> load_topics();
 
-    // One transaction: every message and its topic's last offset. Durable per the policy once
-    // it returns. Throws StoreError (the transaction is rolled back).
-    void append(const std::vector<DurableMessage>& messages);
+    // Feeds every stored subscription record, from one snapshot, until `visit` returns false.
+    using SubscriptionVisitor =
+        std::function<bool(const SubscriptionKey& key, const SubscriptionRecord& record)>;
+    void load_subscriptions(const SubscriptionVisitor& visit);
+
+    // One transaction: every message with its topic's last offset, and every subscription
+    // change. Durable per the policy once it returns. Throws StoreError (the transaction is
+    // rolled back).
+    void write(const std::vector<DurableMessage>& messages,
+               const SubscriptionChanges& subscriptions);
 
     // Deletes, per topic, messages older than the newest `max_messages`, then every message
     // stamped before `oldest_time_ms`.
@@ -81,6 +110,7 @@ class DurableStore {
 
   private:
     void execute(const char* sql, const char* what);
+    void write_subscriptions(const SubscriptionChanges& subscriptions);
 
     sqlite3* db_ = nullptr;
 };

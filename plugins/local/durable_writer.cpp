@@ -7,6 +7,9 @@ namespace notify::local {
 namespace {
 
 constexpr std::int64_t kCleanupIntervalMs = 1000;
+// After a failed commit that put subscription changes back in the queue, the wait before the
+// next commit: a lasting failure (disk full) must not spin.
+constexpr std::int64_t kRetryDelayMs = 1000;
 
 }  // namespace
 
@@ -37,9 +40,34 @@ bool DurableWriter::submit(std::uint64_t request_id, DurableMessage message,
         }
         queue_.request_ids.push_back(request_id);
         queue_.messages.push_back(std::move(message));
+        ++queued_count_;
     }
     wake_.notify_one();
     return true;
+}
+
+void DurableWriter::save_subscription(SubscriptionKey key, SubscriptionRecord record) {
+    queue_subscription_change(std::move(key), std::move(record));
+}
+
+void DurableWriter::remove_subscription(SubscriptionKey key) {
+    queue_subscription_change(std::move(key), std::nullopt);
+}
+
+void DurableWriter::queue_subscription_change(SubscriptionKey key,
+                                              std::optional<SubscriptionRecord> change) {
+    {
+        const std::lock_guard lock{mutex_};
+        queue_.subscriptions.insert_or_assign(std::move(key), std::move(change));
+        ++queued_count_;
+    }
+    wake_.notify_one();
+}
+
+void DurableWriter::wait_until_written() {
+    std::unique_lock lock{mutex_};
+    const std::uint64_t target = queued_count_;
+    written_.wait(lock, [&] { return written_count_ >= target; });
 }
 
 std::uint64_t DurableWriter::failures() const {
@@ -53,25 +81,37 @@ std::string DurableWriter::last_error() const {
 }
 
 void DurableWriter::run() {
+    bool retrying = false;
     for (;;) {
         Batch batch;
         bool stop = false;
+        std::uint64_t taken_count = 0;
         {
             std::unique_lock lock{mutex_};
+            if (retrying) {
+                wake_.wait_for(lock, std::chrono::milliseconds{kRetryDelayMs},
+                               [&] { return stopping_; });
+            }
             wake_.wait_for(lock, std::chrono::milliseconds{kCleanupIntervalMs},
-                           [&] { return stopping_ || !queue_.messages.empty(); });
-            if (options_.policy == SyncPolicy::batch && !queue_.messages.empty()) {
+                           [&] { return stopping_ || !queue_.empty(); });
+            if (options_.policy == SyncPolicy::batch && !queue_.empty()) {
                 // Group commit: let more publishes join this transaction, but not past the
                 // interval (nor past shutdown).
                 wake_.wait_for(lock, std::chrono::milliseconds{options_.sync_interval_ms},
                                [&] { return stopping_; });
             }
             std::swap(batch, queue_);
+            taken_count = queued_count_;
             stop = stopping_;
         }
-        if (!batch.messages.empty()) {
-            commit(batch);
+        if (!batch.empty()) {
+            retrying = !commit(batch);
         }
+        {
+            const std::lock_guard lock{mutex_};
+            written_count_ = taken_count;
+        }
+        written_.notify_all();
         const std::int64_t now = now_ms_();
         if (stop || now >= next_cleanup_ms_) {
             clean(now);
@@ -82,25 +122,38 @@ void DurableWriter::run() {
     }
 }
 
-void DurableWriter::commit(const Batch& batch) {
+bool DurableWriter::commit(Batch& batch) {
     try {
-        store_.append(batch.messages);
+        store_.write(batch.messages, batch.subscriptions);
     } catch (const StoreError& failure) {
         // Everything queued behind the failed batch carries offsets that now follow a gap:
         // refuse it too, and make the core thread reload its offsets from the store.
+        // Subscription changes carry no offset: they stay queued, and the failed ones go back
+        // (behind any newer change of the same record), so that no publish acknowledged later
+        // is durable before them.
         Batch refused;
+        const std::size_t retried = batch.subscriptions.size();
         {
             const std::lock_guard lock{mutex_};
             ++failures_;
             last_error_ = failure.what();
-            std::swap(refused, queue_);
+            std::swap(refused.request_ids, queue_.request_ids);
+            std::swap(refused.messages, queue_.messages);
+            for (auto& [key, change] : batch.subscriptions) {
+                queue_.subscriptions.try_emplace(key, std::move(change));
+            }
         }
-        log_(NOTIFY_LOG_ERROR, std::string{"local broker: "} + failure.what());
+        log_(NOTIFY_LOG_ERROR,
+             std::string{"local broker: "} + failure.what() +
+                 (retried > 0 ? " (" + std::to_string(retried) +
+                                    " durable subscription changes will be retried)"
+                              : std::string{}));
         complete_all(batch, failure.what());
         complete_all(refused, failure.what());
-        return;
+        return retried == 0;
     }
     complete_all(batch, {});
+    return true;
 }
 
 void DurableWriter::complete_all(const Batch& batch, const std::string& error) {

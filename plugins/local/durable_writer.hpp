@@ -1,15 +1,20 @@
 // The writer thread of at-least-once topics: group commit into the DurableStore, then an
-// acknowledgement per message, and periodic retention.
+// acknowledgement per message, and periodic retention. Durable subscription changes share the
+// queue, so they are committed in the same transactions as the messages submitted around them:
+// a change is durable no later than any message submitted after it.
 //
-// THREAD: submit() is called on the host's core thread; everything else of the writer runs on its
-// own thread. The only state they share is the queue below (pending messages, the failure count
-// and the stop flag), guarded by one mutex. Completions are called on the writer thread.
+// THREAD: submit(), save_subscription(), remove_subscription() and wait_until_written() are
+// called on the host's core thread; everything else of the writer runs on its own thread. The
+// only state they share is the queue below (pending messages and subscription changes, the
+// failure count, the write counters and the stop flag), guarded by one mutex. Completions are
+// called on the writer thread.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +53,16 @@ class DurableWriter {
     // must be reloaded from it first.
     bool submit(std::uint64_t request_id, DurableMessage message, std::uint64_t seen_failures);
 
+    // Queue an insert-or-replace / a delete of one subscription record. A later change of the
+    // same record, queued before the writer takes the batch, replaces this one (acks are
+    // frequent: one write per record per group commit). A change whose commit failed is retried
+    // with the next batch unless a newer change of the record replaced it.
+    void save_subscription(SubscriptionKey key, SubscriptionRecord record);
+    void remove_subscription(SubscriptionKey key);
+
+    // Blocks until everything queued before the call was written (or its commit failed).
+    void wait_until_written();
+
     [[nodiscard]] std::uint64_t failures() const;
     [[nodiscard]] std::string last_error() const;
 
@@ -55,10 +70,15 @@ class DurableWriter {
     struct Batch {
         std::vector<std::uint64_t> request_ids;
         std::vector<DurableMessage> messages;  // messages[i] answers request_ids[i]
+        SubscriptionChanges subscriptions;
+
+        [[nodiscard]] bool empty() const { return messages.empty() && subscriptions.empty(); }
     };
 
+    void queue_subscription_change(SubscriptionKey key, std::optional<SubscriptionRecord> change);
     void run();
-    void commit(const Batch& batch);
+    // False when the commit failed and put subscription changes back to retry.
+    bool commit(Batch& batch);
     void complete_all(const Batch& batch, const std::string& error);
     void clean(std::int64_t now);
 
@@ -71,7 +91,10 @@ class DurableWriter {
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;
+    std::condition_variable written_;
     Batch queue_;                        // guarded by mutex_
+    std::uint64_t queued_count_ = 0;     // guarded by mutex_: changes and messages ever queued
+    std::uint64_t written_count_ = 0;    // guarded by mutex_: of those, how many were written
     std::uint64_t failures_ = 0;         // guarded by mutex_
     std::string last_error_;             // guarded by mutex_
     bool stopping_ = false;              // guarded by mutex_

@@ -1,7 +1,7 @@
 // The ABI glue of the `local` broker: config, the broker vtable, and translation between the C
 // views of notify.h and the two stores: StreamStore (at-most-once, in memory) and DurableBroker
-// (at-least-once, SQLite). No exception leaves this file: each entry point catches and answers
-// with a status.
+// (at-least-once messages and durable subscriptions, SQLite). No exception leaves this file: each
+// entry point catches and answers with a status.
 #include <notify/notify.h>
 #include <notify/sdk.h>
 
@@ -42,7 +42,12 @@ std::optional<notify::local::HistoryLimits> limits_of(
     if (!NOTIFY_HAS_FIELD(options, notify_history_options, history_ttl_ms)) {
         return std::nullopt;
     }
-    return notify::local::HistoryLimits{options->history_size, options->history_ttl_ms};
+    const std::uint64_t meta_ttl_ms =
+        NOTIFY_HAS_FIELD(options, notify_history_options, history_meta_ttl_ms)
+            ? options->history_meta_ttl_ms
+            : 0;
+    return notify::local::HistoryLimits{options->history_size, options->history_ttl_ms,
+                                        meta_ttl_ms};
 }
 
 bool wants_durability(const notify_history_options* options) noexcept {
@@ -337,14 +342,122 @@ notify_status local_history_read(void* instance, const notify_history_request* r
     return NOTIFY_OK;
 }
 
+// The descriptor is static, so CAP_DURABLE_SUBSCRIPTIONS is declared for every instance; one
+// without `data_dir` refuses to save (a durable subscription belongs to an at-least-once
+// namespace, whose publishes it refuses too).
+notify_status refuse_subscriptions_without_data_dir(std::string_view client_id,
+                                                    std::string_view topic, notify_error* err) {
+    notify_error_setf(err,
+                      "local broker: cannot store the durable subscription of client '%.*s' to "
+                      "'%.*s': config key 'data_dir' is not set, so there is no durable store",
+                      static_cast<int>(client_id.size()), client_id.data(),
+                      static_cast<int>(topic.size()), topic.data());
+    return NOTIFY_ERR_UNSUPPORTED;
+}
+
+notify_status refuse_incomplete_key(std::string_view client_id, std::string_view topic,
+                                    notify_error* err) {
+    notify_error_setf(err,
+                      "local broker: a durable subscription needs a client id and a topic "
+                      "(got client '%.*s', topic '%.*s')",
+                      static_cast<int>(client_id.size()), client_id.data(),
+                      static_cast<int>(topic.size()), topic.data());
+    return NOTIFY_ERR_INVALID_ARGUMENT;
+}
+
+notify_status local_subscription_save(void* instance,
+                                      const notify_durable_subscription* subscription,
+                                      notify_error* err) noexcept {
+    auto* broker = static_cast<LocalBroker*>(instance);
+    if (!NOTIFY_HAS_FIELD(subscription, notify_durable_subscription, acked_offset)) {
+        notify_error_setf(err, "local broker: subscription_save without a complete record");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    const std::string_view client_id = view_of(subscription->client_id);
+    const std::string_view topic = view_of(subscription->topic);
+    if (client_id.empty() || topic.empty()) {
+        return refuse_incomplete_key(client_id, topic, err);
+    }
+    if (!broker->durable) {
+        return refuse_subscriptions_without_data_dir(client_id, topic, err);
+    }
+    try {
+        broker->durable->save_subscription(
+            notify::local::SubscriptionKey{std::string{client_id}, std::string{topic}},
+            notify::local::SubscriptionRecord{std::string{view_of(subscription->user_id)},
+                                              std::string{view_of(subscription->resume_token)},
+                                              subscription->acked_offset});
+    } catch (const std::exception& failure) {
+        notify_error_setf(err, "local broker: durable subscription not queued: %s",
+                          failure.what());
+        return NOTIFY_ERR_INTERNAL;
+    }
+    return NOTIFY_OK;
+}
+
+notify_status local_subscription_remove(void* instance, notify_str client_id_text,
+                                        notify_str topic_text, notify_error* err) noexcept {
+    auto* broker = static_cast<LocalBroker*>(instance);
+    const std::string_view client_id = view_of(client_id_text);
+    const std::string_view topic = view_of(topic_text);
+    if (client_id.empty() || topic.empty()) {
+        return refuse_incomplete_key(client_id, topic, err);
+    }
+    if (!broker->durable) {
+        return refuse_subscriptions_without_data_dir(client_id, topic, err);
+    }
+    try {
+        broker->durable->remove_subscription(
+            notify::local::SubscriptionKey{std::string{client_id}, std::string{topic}});
+    } catch (const std::exception& failure) {
+        notify_error_setf(err, "local broker: durable subscription removal not queued: %s",
+                          failure.what());
+        return NOTIFY_ERR_INTERNAL;
+    }
+    return NOTIFY_OK;
+}
+
+// Without `data_dir` nothing can have been stored: an empty load, not an error, since the host
+// loads at every start and a broker without a store must still start.
+notify_status local_subscriptions_load(void* instance, notify_subscription_sink sink,
+                                       void* sink_ctx, notify_error* err) noexcept {
+    auto* broker = static_cast<LocalBroker*>(instance);
+    if (!broker->durable) {
+        return NOTIFY_OK;
+    }
+    try {
+        broker->durable->load_subscriptions([&](const notify::local::SubscriptionKey& key,
+                                                const notify::local::SubscriptionRecord& record) {
+            const notify_durable_subscription subscription{
+                sizeof(notify_durable_subscription),
+                notify_str{key.client_id.data(), key.client_id.size()},
+                notify_str{record.user_id.data(), record.user_id.size()},
+                notify_str{record.resume_token.data(), record.resume_token.size()},
+                notify_str{key.topic.data(), key.topic.size()},
+                record.acked_offset};
+            return sink(sink_ctx, &subscription);
+        });
+    } catch (const notify::local::StoreError& failure) {
+        notify_error_setf(err, "local broker: cannot load the durable subscriptions: %s",
+                          failure.what());
+        return NOTIFY_ERR_IO;
+    } catch (const std::exception& failure) {
+        notify_error_setf(err, "local broker: cannot load the durable subscriptions: %s",
+                          failure.what());
+        return NOTIFY_ERR_INTERNAL;
+    }
+    return NOTIFY_OK;
+}
+
 const notify_config_key kConfigKeys[] = {
     {"max_topics_kept", NOTIFY_CONFIG_INT,
      "Topic streams kept in memory (default 1000000, at least 1). Past it, the stream published "
      "to least recently is forgotten; its next publish starts over at offset 1 with a new "
      "epoch."},
     {"data_dir", NOTIFY_CONFIG_PATH,
-     "Folder of the store of at-least-once namespaces (created when missing; the file is "
-     "local-broker.db). Without it, publishes to at-least-once namespaces are refused."},
+     "Folder of the store of at-least-once namespaces and durable subscriptions (created when "
+     "missing; the file is local-broker.db). Without it, publishes to at-least-once namespaces "
+     "and subscription saves are refused."},
     {"sync", NOTIFY_CONFIG_STRING,
      "When a durable publish is acknowledged: \"always\" (default) after an fsync of its group "
      "commit; \"batch\" the same, the group commit waiting up to sync_interval for more "
@@ -360,9 +473,13 @@ const notify_config_key kConfigKeys[] = {
 
 const notify_broker_vtable kBrokerVtable = {
     sizeof(notify_broker_vtable),
-    NOTIFY_BROKER_CAP_HISTORY | NOTIFY_BROKER_CAP_DURABLE,
+    NOTIFY_BROKER_CAP_HISTORY | NOTIFY_BROKER_CAP_DURABLE |
+        NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS,
     local_publish,
     local_history_read,
+    local_subscription_save,
+    local_subscription_remove,
+    local_subscriptions_load,
 };
 
 const notify_plugin_descriptor kDescriptor = {
@@ -372,7 +489,7 @@ const notify_plugin_descriptor kDescriptor = {
     "local",
     "0.1.0",
     "Single-node broker: per-topic offsets, epochs and history in memory, or in a SQLite "
-    "file for at-least-once namespaces",
+    "file for at-least-once namespaces and their durable subscriptions",
     NOTIFY_KIND_BROKER,
     kConfigKeys,
     sizeof kConfigKeys / sizeof kConfigKeys[0],

@@ -9,7 +9,12 @@ StreamStore::StreamStore(std::size_t max_streams, EpochSource make_epoch)
 
 std::optional<Position> StreamStore::append(std::string_view topic, std::string_view payload,
                                             std::int64_t time_ms, const HistoryLimits& limits) {
+    forget_idle_streams(time_ms);
     auto found = streams_.find(topic);
+    if (found != streams_.end() && idle_past(found->second, limits.meta_ttl_ms, time_ms)) {
+        forget(found);
+        found = streams_.end();
+    }
     if (found == streams_.end()) {
         std::string epoch = make_epoch_();
         if (epoch.empty()) {
@@ -31,6 +36,8 @@ std::optional<Position> StreamStore::append(std::string_view topic, std::string_
 
     Stream& stream = found->second;
     ++stream.offset;
+    stream.last_publish_ms = time_ms;
+    stream.meta_ttl_ms = limits.meta_ttl_ms;
     if (limits.max_messages > 0) {
         stream.kept.push_back(StoredMessage{stream.offset, time_ms, std::string{payload}});
     }
@@ -46,6 +53,11 @@ Position StreamStore::read(std::string_view topic, std::uint64_t since_offset, s
         return Position{};
     }
     Stream& stream = found->second;
+    if (now_ms &&
+        idle_past(stream, limits != nullptr ? limits->meta_ttl_ms : stream.meta_ttl_ms, *now_ms)) {
+        forget(found);
+        return Position{};
+    }
     if (limits != nullptr) {
         trim(stream, *limits, now_ms);
     }
@@ -82,6 +94,31 @@ void StreamStore::trim(Stream& stream, const HistoryLimits& limits,
     while (!stream.kept.empty() && expired(stream.kept.front())) {
         stream.kept.pop_front();
     }
+}
+
+bool StreamStore::idle_past(const Stream& stream, std::uint64_t meta_ttl_ms,
+                            std::int64_t now_ms) {
+    if (meta_ttl_ms == 0 || now_ms <= stream.last_publish_ms) {
+        return false;
+    }
+    const std::uint64_t idle =
+        static_cast<std::uint64_t>(now_ms) - static_cast<std::uint64_t>(stream.last_publish_ms);
+    return idle >= meta_ttl_ms;
+}
+
+void StreamStore::forget_idle_streams(std::int64_t now_ms) {
+    while (!idle_order_.empty()) {
+        const auto idlest = streams_.find(idle_order_.front());
+        if (!idle_past(idlest->second, idlest->second.meta_ttl_ms, now_ms)) {
+            return;
+        }
+        forget(idlest);
+    }
+}
+
+void StreamStore::forget(Streams::iterator stream) {
+    idle_order_.erase(stream->second.recency);
+    streams_.erase(stream);
 }
 
 void StreamStore::drop_oldest_idle_stream() {

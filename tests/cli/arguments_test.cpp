@@ -65,6 +65,32 @@ TEST(NotifyCliArguments, NonPositiveOrNonNumericTimeoutExitsTwo) {
     }
 }
 
+TEST(NotifyCliArguments, MalformedSincePositionExitsTwoWithUsage) {
+    for (const char* since : {"x", "1:", "-1", ":e1", "1.5", ""}) {
+        const auto outcome = run_to_exit(
+            cli({"sub", "ws://127.0.0.1:39200/", "chat", "--since", since}), kExitTimeout);
+        EXPECT_EQ(outcome.exit_code, 2) << since;
+        EXPECT_NE(outcome.err.find("notify-cli: "), std::string::npos) << outcome.err;
+        EXPECT_NE(outcome.err.find("--since"), std::string::npos) << outcome.err;
+        EXPECT_NE(outcome.err.find("Usage"), std::string::npos) << outcome.err;
+        EXPECT_EQ(outcome.out, "");
+    }
+}
+
+TEST(NotifyCliArguments, ResumeWithoutClientExitsTwo) {
+    const auto outcome = run_to_exit(
+        cli({"sub", "ws://127.0.0.1:39200/", "chat", "--resume", "r-1"}), kExitTimeout);
+    EXPECT_EQ(outcome.exit_code, 2);
+    EXPECT_NE(outcome.err.find("--client"), std::string::npos) << outcome.err;
+}
+
+TEST(NotifyCliArguments, ZeroPubCountExitsTwo) {
+    const auto outcome = run_to_exit(
+        cli({"pub", "ws://127.0.0.1:39200/", "chat", "x", "--count", "0"}), kExitTimeout);
+    EXPECT_EQ(outcome.exit_code, 2);
+    EXPECT_NE(outcome.err.find("--count"), std::string::npos) << outcome.err;
+}
+
 TEST(NotifyCliArguments, HelpListsSubcommandsOnStdoutAndExitsZero) {
     const auto outcome = run_to_exit(cli({"--help"}), kExitTimeout);
     EXPECT_EQ(outcome.exit_code, 0);
@@ -76,9 +102,14 @@ TEST(NotifyCliArguments, HelpListsSubcommandsOnStdoutAndExitsZero) {
 TEST(NotifyCliArguments, SubcommandHelpDescribesItsOptions) {
     const auto outcome = run_to_exit(cli({"sub", "--help"}), kExitTimeout);
     EXPECT_EQ(outcome.exit_code, 0);
-    for (const char* option : {"--count", "--timeout", "--token", "--insecure"}) {
+    for (const char* option : {"--count", "--timeout", "--token", "--insecure", "--since",
+                               "OFFSET[:EPOCH]", "--ack", "--client", "--resume"}) {
         EXPECT_NE(outcome.out.find(option), std::string::npos) << outcome.out;
     }
+    const auto pub = run_to_exit(cli({"pub", "--help"}), kExitTimeout);
+    EXPECT_EQ(pub.exit_code, 0);
+    EXPECT_NE(pub.out.find("--count"), std::string::npos) << pub.out;
+    EXPECT_NE(pub.out.find("DATA-1"), std::string::npos) << pub.out;
 }
 
 TEST(NotifyCliArguments, VersionPrintsNameAndVersion) {

@@ -70,8 +70,10 @@ std::pair<std::uint64_t, Body> expect_command(FakeConnection& connection) {
     return {command.id, std::move(*body)};
 }
 
-// Reads connect and accepts it.
+// Reads connect and accepts it as client "client-1" with resume token "resume-1".
 void accept_connect(FakeConnection& connection);
+// The line `notify-cli sub` prints on stderr for the reply of accept_connect.
+inline constexpr std::string_view kAcceptedClientLine = "client client-1 resume-1\n";
 
 // A 127.0.0.1 port where nothing listens (bound to port 0 and closed again).
 std::uint16_t closed_port();

@@ -44,7 +44,7 @@ TEST(NotifyCliSub, PrintsMessagesOfRequestedTopicsAsJsonLinesAndExitsAfterCount)
         R"({"topic":"chat","offset":7,"epoch":"e1","data":"h)" "\xC3\xA9" R"(llo \"w\"\n"})",
         R"({"topic":"chat","offset":8,"epoch":"e1","data_b64":"/wAB"})"};
     EXPECT_EQ(child.out_lines(), expected);
-    EXPECT_EQ(child.err(), "ready\n");
+    EXPECT_EQ(child.err(), std::string(kAcceptedClientLine) + "ready\n");
     EXPECT_TRUE(server.wait_for_finished_connections(1, kScriptTimeout));
     EXPECT_TRUE(server.failures().empty()) << server.failures().front();
 }
@@ -89,11 +89,11 @@ TEST(NotifyCliSub, AnnouncesReadyOnlyAfterEverySubscribeIsConfirmed) {
     ChildProcess child(cli({"sub", server.url(), "a", "b", "--count", "1"}));
     ASSERT_TRUE(first_confirmed.wait(kScriptTimeout));
     child.wait_until([] { return false; }, kQuietPeriod);
-    EXPECT_EQ(child.err(), "");
+    EXPECT_EQ(child.err(), kAcceptedClientLine);
     confirm_second.open();
     EXPECT_TRUE(child.wait_for_stderr("ready\n", kExitTimeout)) << child.err();
     EXPECT_EQ(child.wait_for_exit(kExitTimeout), 0) << child.err();
-    EXPECT_EQ(child.err(), "ready\n");
+    EXPECT_EQ(child.err(), std::string(kAcceptedClientLine) + "ready\n");
 }
 
 TEST(NotifyCliSub, CountsMessagesThatArriveBeforeTheSubscribeReply) {
@@ -109,7 +109,7 @@ TEST(NotifyCliSub, CountsMessagesThatArriveBeforeTheSubscribeReply) {
     EXPECT_EQ(child.out_lines(),
               (std::vector<std::string>{R"({"topic":"chat","offset":1,"epoch":"e","data":"one"})",
                                         R"({"topic":"chat","offset":2,"epoch":"e","data":"two"})"}));
-    EXPECT_EQ(child.err(), "");
+    EXPECT_EQ(child.err(), kAcceptedClientLine);
 }
 
 TEST(NotifyCliSub, PrintsEachLineAsSoonAsItsMessageArrives) {
@@ -157,8 +157,9 @@ TEST(NotifyCliSub, ExitsTwoOnASubscribeErrorReply) {
     });
     const auto outcome = run_to_exit(cli({"sub", server.url(), "secret"}), kExitTimeout);
     EXPECT_EQ(outcome.exit_code, 2);
-    EXPECT_EQ(outcome.err,
-              "notify-cli: subscribe to 'secret' refused: permission_denied (104): not yours\n");
+    EXPECT_EQ(outcome.err, std::string(kAcceptedClientLine) +
+                               "notify-cli: subscribe to 'secret' refused: permission_denied "
+                               "(104): not yours\n");
 }
 
 TEST(NotifyCliSub, ExitsTwoOnAConnectErrorReply) {
@@ -182,7 +183,8 @@ TEST(NotifyCliSub, ExitsTwoOnADisconnectPush) {
     const auto outcome = run_to_exit(cli({"sub", server.url(), "chat"}), kExitTimeout);
     EXPECT_EQ(outcome.exit_code, 2);
     EXPECT_EQ(outcome.err,
-              "ready\nnotify-cli: disconnected by the server (code 3000: shutting down)\n");
+              std::string(kAcceptedClientLine) +
+                  "ready\nnotify-cli: disconnected by the server (code 3000: shutting down)\n");
 }
 
 TEST(NotifyCliSub, ExitsTwoWhenTheServerClosesTheConnection) {
@@ -194,7 +196,8 @@ TEST(NotifyCliSub, ExitsTwoWhenTheServerClosesTheConnection) {
     const auto outcome = run_to_exit(cli({"sub", server.url(), "chat"}), kExitTimeout);
     EXPECT_EQ(outcome.exit_code, 2);
     EXPECT_EQ(outcome.err,
-              "ready\nnotify-cli: server closed the connection (code 1001: going away)\n");
+              std::string(kAcceptedClientLine) +
+                  "ready\nnotify-cli: server closed the connection (code 1001: going away)\n");
 }
 
 TEST(NotifyCliSub, ExitsTwoWhenTheConnectionIsRefused) {

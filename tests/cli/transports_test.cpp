@@ -124,7 +124,7 @@ TEST(NotifyCliTransports, TcpSubPrintsBinaryPushesAsTheContractsLines) {
     EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
     EXPECT_EQ(outcome.out, "{\"topic\":\"news\",\"offset\":7,\"epoch\":\"e1\",\"data\":\"hello\"}\n"
                            "{\"topic\":\"news\",\"offset\":8,\"epoch\":\"e1\",\"data_b64\":\"/w==\"}\n");
-    EXPECT_EQ(outcome.err, "ready\n");
+    EXPECT_EQ(outcome.err, "client c1 r\nready\n");
 }
 
 TEST(NotifyCliTransports, TcpServerClosingInsideAFrameExitsTwo) {

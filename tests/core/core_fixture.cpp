@@ -80,6 +80,26 @@ nlohmann::json CoreTest::publish(ConnectionRef conn, std::vector<std::string> to
                                                   std::move(users), std::move(payload)});
 }
 
+nlohmann::json CoreTest::subscribe_since(ConnectionRef conn, std::string topic,
+                                         std::uint64_t offset, std::string epoch) {
+    protocol::SubscribeCommand command;
+    command.topic = std::move(topic);
+    command.since = protocol::Position{offset, std::move(epoch)};
+    return reply_to(conn, send(conn, std::move(command)));
+}
+
+nlohmann::json CoreTest::ack(ConnectionRef conn, std::string topic, std::uint64_t offset) {
+    return reply_to(conn, send(conn, protocol::AckCommand{std::move(topic), offset}));
+}
+
+nlohmann::json CoreTest::reply_to(ConnectionRef conn, std::uint64_t id) const {
+    for (const std::string& frame : env.frames_to(conn)) {
+        nlohmann::json parsed = nlohmann::json::parse(frame);
+        if (parsed.contains("id") && parsed["id"] == id) return parsed;
+    }
+    return nlohmann::json();
+}
+
 nlohmann::json CoreTest::last_frame(ConnectionRef conn) const {
     const std::vector<std::string> frames = env.frames_to(conn);
     if (frames.empty()) return nlohmann::json();

@@ -45,6 +45,13 @@ class CoreTest : public ::testing::Test {
                            std::vector<std::string> clients = {},
                            std::vector<std::string> users = {});
 
+    // Subscribe with a position; returns the subscribe reply (recovered messages follow it).
+    nlohmann::json subscribe_since(ConnectionRef conn, std::string topic, std::uint64_t offset,
+                                   std::string epoch = {});
+    nlohmann::json ack(ConnectionRef conn, std::string topic, std::uint64_t offset);
+    // The reply to command `id` the connection got, or null.
+    nlohmann::json reply_to(ConnectionRef conn, std::uint64_t id) const;
+
     nlohmann::json last_frame(ConnectionRef conn) const;
     // The message pushes the connection got, in order.
     std::vector<nlohmann::json> messages_to(ConnectionRef conn) const;

@@ -91,8 +91,47 @@ PublishOutcome FakeEnvironment::broker_publish(std::uint64_t request_id, std::st
     PublishOutcome outcome;
     outcome.kind = PublishOutcome::Kind::done;
     outcome.offset = ++offsets_[std::string(topic)];
-    outcome.epoch = "epoch-1";
+    outcome.epoch = epoch;
+    std::vector<KeptMessage>& kept = history[std::string(topic)];
+    kept.push_back(KeptMessage{outcome.offset, std::string(payload)});
+    if (kept.size() > history_limit) kept.erase(kept.begin());
     return outcome;
+}
+
+StreamState FakeEnvironment::read_history(std::string_view topic, std::uint64_t since_offset,
+                                          std::uint64_t limit, const host::NamespaceSpec&,
+                                          const HistoryVisitor& visit) {
+    ++history_reads;
+    StreamState state;
+    if (history_fails) {
+        state.error = "history unavailable";
+        return state;
+    }
+    state.ok = true;
+    const auto stream = offsets_.find(topic);
+    if (stream == offsets_.end() || stream->second == 0) return state;
+    state.offset = stream->second;
+    state.epoch = epoch;
+    if (!visit) return state;
+    std::uint64_t visited = 0;
+    if (const auto kept = history.find(topic); kept != history.end()) {
+        for (const KeptMessage& message : kept->second) {
+            if (message.offset <= since_offset) continue;
+            if (limit != 0 && visited == limit) break;
+            ++visited;
+            if (!visit(message.offset, message.payload)) break;
+        }
+    }
+    return state;
+}
+
+void FakeEnvironment::save_durable_subscription(const DurableSubscriptionRecord& record) {
+    durable_records[{record.client_id, record.topic}] = record;
+}
+
+void FakeEnvironment::remove_durable_subscription(std::string_view client_id,
+                                                  std::string_view topic) {
+    durable_records.erase({std::string(client_id), std::string(topic)});
 }
 
 void FakeEnvironment::emit(const notify_event& event) {

@@ -70,6 +70,20 @@ class FakeEnvironment : public CoreEnvironment {
     std::function<AuthOutcome(std::string_view topic)> on_authorize_publish;
     std::function<PublishOutcome(std::string_view topic)> on_broker_publish;
 
+    // The fake broker's history: every published message of a topic is kept (the oldest
+    // dropped past history_limit), in the stream's epoch. Tests may rewrite it to simulate loss.
+    struct KeptMessage {
+        std::uint64_t offset = 0;
+        std::string payload;
+    };
+    std::map<std::string, std::vector<KeptMessage>, std::less<>> history;
+    std::size_t history_limit = 1'000'000;
+    std::string epoch = "epoch-1";
+    bool history_fails = false;
+    std::size_t history_reads = 0;
+    // Durable subscriptions as a broker would store them, keyed by (client id, topic).
+    std::map<std::pair<std::string, std::string>, DurableSubscriptionRecord> durable_records;
+
     std::int64_t now_ms() override { return clock_ms; }
     std::string make_client_id() override;
     std::string make_resume_token() override;
@@ -84,6 +98,11 @@ class FakeEnvironment : public CoreEnvironment {
     PublishOutcome broker_publish(std::uint64_t request_id, std::string_view topic,
                                   std::string_view payload, std::int64_t time_ms,
                                   const host::NamespaceSpec& ns) override;
+    StreamState read_history(std::string_view topic, std::uint64_t since_offset,
+                             std::uint64_t limit, const host::NamespaceSpec& ns,
+                             const HistoryVisitor& visit) override;
+    void save_durable_subscription(const DurableSubscriptionRecord& record) override;
+    void remove_durable_subscription(std::string_view client_id, std::string_view topic) override;
     void emit(const notify_event& event) override;
 
     // ---- queries ----
@@ -97,6 +116,10 @@ class FakeEnvironment : public CoreEnvironment {
     int next_client_ = 1;
     int next_token_ = 1;
     std::map<std::string, std::uint64_t, std::less<>> offsets_;
+
+  public:
+    // The stream's last offset; a test may move it to simulate a broker that lost its streams.
+    std::uint64_t& stream_offset(std::string_view topic) { return offsets_[std::string(topic)]; }
 };
 
 AuthOutcome allow(std::string client_id = {}, std::string user_id = {});

@@ -26,7 +26,7 @@ TEST_F(SessionTest, LostConnectionMakesTheClientInactiveAndKeepsItsSubscriptions
     EXPECT_EQ(core().stats().connections, 0U);
 }
 
-TEST_F(SessionTest, MessagesPublishedWhileInactiveAreDropped) {
+TEST_F(SessionTest, MessagesPublishedWhileInactiveWaitForTheResume) {
     const ConnectedClient client = open_client(1);
     subscribe(client.conn, "news");
     core().connection_closed(client.conn, NOTIFY_CLOSE_NORMAL);

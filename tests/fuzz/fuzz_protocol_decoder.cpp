@@ -51,12 +51,19 @@ void check_reply(const protocol::Reply& reply) {
         check_error_reply_round_trip(*reply.error);
         return;
     }
+    const bool has_connect_fields = !reply.client.empty() || !reply.user.empty() ||
+                                    !reply.resume.empty() || !reply.version.empty() ||
+                                    reply.resumed || reply.overflow;
     std::string encoded;
-    if (reply.positions.empty()) {
-        encoded = protocol::encode_connect_reply(reply.id, reply.client, reply.user, reply.resume,
-                                                 reply.version);
-    } else if (reply.client.empty() && reply.user.empty() && reply.resume.empty() &&
-               reply.version.empty()) {
+    if (reply.position && !has_connect_fields && reply.positions.empty()) {
+        encoded = protocol::encode_subscribe_reply(reply.id, *reply.position, reply.recovered);
+    } else if (reply.position || reply.recovered) {
+        return;  // no single encoder writes a position beside other fields, or recovered alone
+    } else if (reply.positions.empty()) {
+        encoded = protocol::encode_connect_reply(
+            reply.id, reply.client, reply.user, reply.resume, reply.version,
+            protocol::SessionResume{reply.resumed, reply.overflow});
+    } else if (!has_connect_fields) {
         encoded = protocol::encode_publish_reply(reply.id, reply.positions);
     } else {
         return;  // no single encoder writes both connect fields and positions

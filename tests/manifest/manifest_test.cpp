@@ -200,20 +200,20 @@ TEST(Manifest, UnknownTopLevelTableIsAnError) {
 TEST(Manifest, UnknownKeyInClientsIsAnError) {
     EXPECT_EQ(error_of("[clients]\nttl = \"5s\"\ntll = \"5s\"\n" + required_instances),
               at + "3:1: key 'clients.tll': unknown key (known: ttl, clean_interval, "
-                   "invalidation_time)");
+                   "invalidation_time, buffer_size)");
 }
 
 TEST(Manifest, TheFirstUnknownKeyInTheFileIsReported) {
     EXPECT_EQ(error_of("[clients]\nzzz = 1\naaa = 2\n" + required_instances),
               at + "2:1: key 'clients.zzz': unknown key (known: ttl, clean_interval, "
-                   "invalidation_time)");
+                   "invalidation_time, buffer_size)");
 }
 
 TEST(Manifest, UnknownKeyInANamespaceIsAnError) {
     EXPECT_EQ(error_of("[namespaces.chat]\nhistory = 5\n" + required_instances),
               at + "2:1: key 'namespaces.chat.history': unknown key (known: max_clients, "
                    "max_users, history_size, history_ttl, allow_client_subscribe, "
-                   "allow_client_publish, delivery)");
+                   "allow_client_publish, delivery, history_meta_ttl, ack_timeout, max_in_flight)");
 }
 
 TEST(Manifest, NamespaceDeliveryDefaultsToAtMostOnceAndAcceptsAtLeastOnce) {

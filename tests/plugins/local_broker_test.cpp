@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -21,9 +22,10 @@ struct History {
     Position current;
 };
 
-notify_history_options history_options(std::uint64_t size, std::uint64_t ttl_ms) {
+notify_history_options history_options(std::uint64_t size, std::uint64_t ttl_ms,
+                                       std::uint64_t meta_ttl_ms = 0) {
     return notify_history_options{sizeof(notify_history_options), size, ttl_ms,
-                                  NOTIFY_DELIVERY_AT_MOST_ONCE};
+                                  NOTIFY_DELIVERY_AT_MOST_ONCE, meta_ttl_ms};
 }
 
 class LocalBrokerTest : public ::testing::Test {
@@ -219,6 +221,82 @@ TEST_F(LocalBrokerTest, PublishWithoutATopicIsRefusedWithAMessage) {
     EXPECT_EQ(library_.descriptor()->broker->publish(instance_->get(), &message, &position, &err),
               NOTIFY_ERR_INVALID_ARGUMENT);
     EXPECT_NE(std::string{err.message}.find("topic"), std::string::npos);
+}
+
+TEST_F(LocalBrokerTest, MetaTtlForgetsAnIdleStreamSoItsNextPublishStartsOverWithANewEpoch) {
+    const auto meta = history_options(100, 0, 1000);
+    const Position first = publish("t", "m1", 10'000, meta);
+    EXPECT_EQ(publish("t", "m2", 10'500, meta).offset, 2u);
+
+    host_.now_ms = 11'499;  // idle 999 ms: still known
+    const History kept = read("t", 0, 0, meta);
+    EXPECT_EQ(kept.current.offset, 2u);
+    EXPECT_EQ(kept.current.epoch, first.epoch);
+    EXPECT_EQ(kept.messages.size(), 2u);
+
+    host_.now_ms = 11'500;  // idle 1000 ms: forgotten on this read
+    const History forgotten = read("t", 0, 0, meta);
+    EXPECT_TRUE(forgotten.messages.empty());
+    EXPECT_EQ(forgotten.current.offset, 0u);
+    EXPECT_TRUE(forgotten.current.epoch.empty());
+
+    const Position again = publish("t", "m1", 11'600, meta);
+    EXPECT_EQ(again.offset, 1u);
+    EXPECT_FALSE(again.epoch.empty());
+    EXPECT_NE(again.epoch, first.epoch);
+}
+
+TEST_F(LocalBrokerTest, MetaTtlIsCheckedOnPublishToo) {
+    const auto meta = history_options(100, 0, 1000);
+    const Position first = publish("t", "m1", 10'000, meta);
+    const Position after_idle = publish("t", "m2", 11'000, meta);  // no read in between
+    EXPECT_EQ(after_idle.offset, 1u);
+    EXPECT_NE(after_idle.epoch, first.epoch);
+}
+
+TEST_F(LocalBrokerTest, MetaTtlKeepsAStreamThatKeepsPublishing) {
+    const auto meta = history_options(100, 0, 1000);
+    const std::string epoch = publish("t", "m1", 10'000, meta).epoch;
+    std::int64_t time_ms = 10'000;
+    for (std::uint64_t offset = 2; offset <= 10; ++offset) {
+        time_ms += 900;  // 8.1 s in all, never 1 s idle
+        const Position position = publish("t", "m" + std::to_string(offset), time_ms, meta);
+        EXPECT_EQ(position.offset, offset);
+        EXPECT_EQ(position.epoch, epoch);
+    }
+    host_.now_ms = time_ms + 999;
+    const History history = read("t", 0, 0, meta);
+    EXPECT_EQ(history.current.offset, 10u);
+    EXPECT_EQ(history.current.epoch, epoch);
+}
+
+TEST_F(LocalBrokerTest, APublishToAnyTopicForgetsTheIdlestStreamsPastTheirMetaTtl) {
+    const auto meta = history_options(100, 0, 1000);
+    const auto no_meta = history_options(100, 0, 0);
+    publish("idle", "m1", 10'000, meta);
+    publish("recent", "m1", 10'900, history_options(100, 0, 5000));
+    host_.now_ms = 12'000;
+    // A read with no meta TTL of its own shows whether the stream is still kept.
+    EXPECT_EQ(read("idle", 0, 0, no_meta).current.offset, 1u);
+
+    publish("busy", "m1", 12'000, no_meta);  // sweeps from the least recently published end
+    EXPECT_EQ(read("idle", 0, 0, no_meta).current.offset, 0u);
+    EXPECT_EQ(read("recent", 0, 0, no_meta).current.offset, 1u);  // within its own 5 s
+    EXPECT_EQ(read("busy", 0, 0, no_meta).current.offset, 1u);
+}
+
+TEST_F(LocalBrokerTest, MetaTtlZeroOrFromAnOlderHostNeverForgets) {
+    auto old_host = history_options(100, 0, 1000);  // set, but not covered by size
+    old_host.size = static_cast<std::uint32_t>(offsetof(notify_history_options, history_meta_ttl_ms));
+    const std::string epoch = publish("old", "m1", 10'000, old_host).epoch;
+    publish("zero", "m1", 10'000, history_options(100, 0, 0));
+
+    host_.now_ms = 10'000 + 365LL * 24 * 3600 * 1000;
+    EXPECT_EQ(read("old", 0, 0, old_host).current.epoch, epoch);
+    EXPECT_EQ(read("zero", 0, 0, history_options(100, 0, 0)).current.offset, 1u);
+    const Position next = publish("old", "m2", host_.now_ms, old_host);
+    EXPECT_EQ(next.offset, 2u);
+    EXPECT_EQ(next.epoch, epoch);
 }
 
 TEST(LocalBrokerLimits, PastMaxTopicsKeptTheLeastRecentlyPublishedStreamStartsOver) {

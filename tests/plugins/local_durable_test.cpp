@@ -1,5 +1,5 @@
 // The local broker's at-least-once half: group-committed SQLite store, acknowledgements through
-// host->broker_publish_complete, restarts and a killed process.
+// host->broker_publish_complete, durable subscriptions (ABI 1.2), restarts and a killed process.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,7 +29,7 @@ constexpr auto kCompletionTimeout = 10s;
 
 notify_history_options durable_options() {
     return notify_history_options{sizeof(notify_history_options), 100, 0,
-                                  NOTIFY_DELIVERY_AT_LEAST_ONCE};
+                                  NOTIFY_DELIVERY_AT_LEAST_ONCE, 0};
 }
 
 struct Published {
@@ -45,6 +46,41 @@ struct Read {
     std::string epoch;
     std::string error;
 };
+
+struct Subscription {
+    std::string client_id;
+    std::string user_id;
+    std::string resume_token;
+    std::string topic;
+    std::uint64_t acked_offset = 0;
+
+    bool operator==(const Subscription&) const = default;
+};
+
+void PrintTo(const Subscription& subscription, std::ostream* out) {
+    *out << "{" << subscription.client_id << ", " << subscription.user_id << ", "
+         << subscription.resume_token << ", " << subscription.topic << ", "
+         << subscription.acked_offset << "}";
+}
+
+struct Answer {
+    notify_status status = NOTIFY_OK;
+    std::string error;
+};
+
+struct Loaded {
+    notify_status status = NOTIFY_OK;
+    std::vector<Subscription> subscriptions;
+    std::string error;
+};
+
+std::string copy(notify_str text) {
+    return text.len == 0 ? std::string{} : std::string{text.data, text.len};
+}
+
+notify_str view(const std::string& text) {
+    return notify_str{text.data(), text.size()};
+}
 
 class LocalDurableTest : public ::testing::Test {
   protected:
@@ -90,8 +126,8 @@ class LocalDurableTest : public ::testing::Test {
     }
 
     Read read(const PluginInstance& instance, const std::string& topic,
-              std::uint64_t since_offset = 0, std::uint64_t limit = 0) {
-        const notify_history_options options = durable_options();
+              std::uint64_t since_offset = 0, std::uint64_t limit = 0,
+              notify_history_options options = durable_options()) {
         notify_history_request request{};
         request.size = sizeof request;
         request.topic = notify_str{topic.data(), topic.size()};
@@ -124,6 +160,48 @@ class LocalDurableTest : public ::testing::Test {
                                                 first_request + static_cast<std::uint64_t>(i - 1));
             EXPECT_EQ(published.status, NOTIFY_PENDING) << published.error;
         }
+    }
+
+    Answer save(const PluginInstance& instance, const Subscription& subscription) {
+        notify_durable_subscription record{};
+        record.size = sizeof record;
+        record.client_id = view(subscription.client_id);
+        record.user_id = view(subscription.user_id);
+        record.resume_token = view(subscription.resume_token);
+        record.topic = view(subscription.topic);
+        record.acked_offset = subscription.acked_offset;
+        notify_error err{};
+        Answer answer;
+        answer.status =
+            library_.descriptor()->broker->subscription_save(instance.get(), &record, &err);
+        answer.error = err.message;
+        return answer;
+    }
+
+    Answer remove(const PluginInstance& instance, const std::string& client_id,
+                  const std::string& topic) {
+        notify_error err{};
+        Answer answer;
+        answer.status = library_.descriptor()->broker->subscription_remove(
+            instance.get(), view(client_id), view(topic), &err);
+        answer.error = err.message;
+        return answer;
+    }
+
+    Loaded load(const PluginInstance& instance) {
+        const auto sink = [](void* sink_ctx, const notify_durable_subscription* record) {
+            static_cast<Loaded*>(sink_ctx)->subscriptions.push_back(
+                Subscription{copy(record->client_id), copy(record->user_id),
+                             copy(record->resume_token), copy(record->topic),
+                             record->acked_offset});
+            return true;
+        };
+        notify_error err{};
+        Loaded loaded;
+        loaded.status =
+            library_.descriptor()->broker->subscriptions_load(instance.get(), sink, &loaded, &err);
+        loaded.error = err.message;
+        return loaded;
     }
 
     static Messages numbered(std::uint64_t first, std::uint64_t last) {
@@ -258,6 +336,223 @@ TEST_F(LocalDurableTest, AProcessKilledAfterTheAcknowledgementLosesNothing) {
     EXPECT_EQ(survived.messages, numbered(1, kCount));
     EXPECT_EQ(publish(*instance, "orders:1", "next", 1).offset,
               static_cast<std::uint64_t>(kCount) + 1);
+}
+
+TEST_F(LocalDurableTest, DeclaresTheDurableSubscriptionCapabilityWithItsFunctions) {
+    const notify_broker_vtable* broker = library_.descriptor()->broker;
+    EXPECT_NE(broker->capabilities & NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS, 0u);
+    ASSERT_TRUE(NOTIFY_HAS_FIELD(broker, notify_broker_vtable, subscriptions_load));
+    EXPECT_NE(broker->subscription_save, nullptr);
+    EXPECT_NE(broker->subscription_remove, nullptr);
+    EXPECT_NE(broker->subscriptions_load, nullptr);
+}
+
+// The capability is in the static descriptor: an instance without a store answers for it.
+TEST_F(LocalDurableTest, WithoutDataDirSubscriptionChangesAreRefusedAndTheLoadIsEmpty) {
+    FakeHost host;
+    const PluginInstance instance{library_, host};
+    ASSERT_TRUE(instance.created()) << instance.create_error();
+    const Answer saved = save(instance, Subscription{"c1", "", "token", "orders:1", 3});
+    EXPECT_EQ(saved.status, NOTIFY_ERR_UNSUPPORTED);
+    EXPECT_NE(saved.error.find("data_dir"), std::string::npos);
+    EXPECT_NE(saved.error.find("c1"), std::string::npos);
+    EXPECT_NE(saved.error.find("orders:1"), std::string::npos);
+    const Answer removed = remove(instance, "c1", "orders:1");
+    EXPECT_EQ(removed.status, NOTIFY_ERR_UNSUPPORTED);
+    EXPECT_NE(removed.error.find("data_dir"), std::string::npos);
+
+    const Loaded loaded = load(instance);
+    EXPECT_EQ(loaded.status, NOTIFY_OK) << loaded.error;
+    EXPECT_TRUE(loaded.subscriptions.empty());
+}
+
+TEST_F(LocalDurableTest, SavedSubscriptionsLoadBackAfterAReopen) {
+    const std::vector<Subscription> saved{
+        {"client-a", "alice", "token-a", "orders:1", 7},
+        {"client-a", "alice", "token-a", "orders:2", 0},
+        {"client-b", "", "token-b", "orders:1", 12},  // no user
+    };
+    {
+        FakeHost host;
+        const auto instance = open(host);
+        EXPECT_TRUE(load(*instance).subscriptions.empty());
+        for (const Subscription& subscription : saved) {
+            const Answer answer = save(*instance, subscription);
+            EXPECT_EQ(answer.status, NOTIFY_OK) << answer.error;
+        }
+    }
+    FakeHost host;
+    const auto instance = open(host);
+    const Loaded loaded = load(*instance);
+    EXPECT_EQ(loaded.status, NOTIFY_OK) << loaded.error;
+    EXPECT_EQ(loaded.subscriptions, saved);  // ordered by client id, then topic
+}
+
+TEST_F(LocalDurableTest, LoadSeesEverySaveQueuedBeforeIt) {
+    FakeHost host;
+    host.config_values["sync"] = std::string{"batch"};
+    host.config_values["sync_interval"] = std::string{"50ms"};
+    const auto instance = open(host);
+    const Subscription subscription{"client-a", "alice", "token-a", "orders:1", 4};
+    ASSERT_EQ(save(*instance, subscription).status, NOTIFY_OK);
+    EXPECT_EQ(load(*instance).subscriptions, std::vector<Subscription>{subscription});
+}
+
+TEST_F(LocalDurableTest, ALaterSaveOfTheSameRecordWins) {
+    {
+        FakeHost host;
+        const auto instance = open(host);
+        // Acks come quickly: these share group commits and replace one another.
+        for (std::uint64_t acked = 1; acked <= 100; ++acked) {
+            ASSERT_EQ(save(*instance, Subscription{"client-a", "alice", "token-1", "orders:1",
+                                                   acked})
+                          .status,
+                      NOTIFY_OK);
+        }
+        ASSERT_EQ(load(*instance).subscriptions.size(), 1u);  // committed: the next is a new batch
+        ASSERT_EQ(save(*instance, Subscription{"client-a", "alice", "token-2", "orders:1", 101})
+                      .status,
+                  NOTIFY_OK);
+    }
+    FakeHost host;
+    const auto instance = open(host);
+    const std::vector<Subscription> expected{{"client-a", "alice", "token-2", "orders:1", 101}};
+    EXPECT_EQ(load(*instance).subscriptions, expected);
+}
+
+TEST_F(LocalDurableTest, RemoveDeletesOnlyItsRecordAndAMissingRecordIsOk) {
+    {
+        FakeHost host;
+        const auto instance = open(host);
+        ASSERT_EQ(save(*instance, Subscription{"client-a", "", "t", "orders:1", 1}).status,
+                  NOTIFY_OK);
+        ASSERT_EQ(save(*instance, Subscription{"client-a", "", "t", "orders:2", 2}).status,
+                  NOTIFY_OK);
+        ASSERT_EQ(load(*instance).subscriptions.size(), 2u);
+        EXPECT_EQ(remove(*instance, "client-a", "orders:1").status, NOTIFY_OK);
+        const Answer missing = remove(*instance, "client-z", "orders:9");
+        EXPECT_EQ(missing.status, NOTIFY_OK) << missing.error;
+        // Saved and removed within one batch: the removal, being later, wins.
+        ASSERT_EQ(save(*instance, Subscription{"client-b", "", "t", "orders:1", 5}).status,
+                  NOTIFY_OK);
+        EXPECT_EQ(remove(*instance, "client-b", "orders:1").status, NOTIFY_OK);
+    }
+    FakeHost host;
+    const auto instance = open(host);
+    const std::vector<Subscription> expected{{"client-a", "", "t", "orders:2", 2}};
+    EXPECT_EQ(load(*instance).subscriptions, expected);
+}
+
+TEST_F(LocalDurableTest, ASubscriptionWithoutClientIdOrTopicIsRefused) {
+    FakeHost host;
+    const auto instance = open(host);
+    EXPECT_EQ(save(*instance, Subscription{"", "", "t", "orders:1", 1}).status,
+              NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(save(*instance, Subscription{"client-a", "", "t", "", 1}).status,
+              NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(remove(*instance, "", "orders:1").status, NOTIFY_ERR_INVALID_ARGUMENT);
+
+    notify_durable_subscription too_small{};  // a record from a struct that lacks acked_offset
+    too_small.size = static_cast<std::uint32_t>(offsetof(notify_durable_subscription, acked_offset));
+    notify_error err{};
+    EXPECT_EQ(library_.descriptor()->broker->subscription_save(instance->get(), &too_small, &err),
+              NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_TRUE(load(*instance).subscriptions.empty());
+}
+
+// The host saves a subscription's ack, then the broker acknowledges a publish: after kill -9 the
+// store must hold the save whenever it holds the publish (they share the WAL and its order).
+TEST_F(LocalDurableTest, SubscriptionSavesSurviveAKillInOrderWithPublishes) {
+    constexpr int kRounds = 50;
+    constexpr std::size_t kEpochChars = 16;
+    int acked[2];
+    ASSERT_EQ(::pipe(acked), 0);
+    const pid_t child = ::fork();
+    ASSERT_NE(child, -1);
+    if (child == 0) {
+        // No gtest assertions here: the child reports through its exit and the pipe only.
+        ::close(acked[0]);
+        FakeHost host;
+        host.config_values["data_dir"] = data_dir_.string();
+        host.config_values["sync"] = std::string{"batch"};
+        auto* instance = new PluginInstance(library_, host);  // never destroyed: killed below
+        for (int round = 1; round <= kRounds; ++round) {
+            const auto acked_offset = static_cast<std::uint64_t>(round - 1);
+            if (save(*instance, Subscription{"client-a", "alice", "token-" + std::to_string(round),
+                                             "orders:1", acked_offset})
+                    .status != NOTIFY_OK) {
+                ::_exit(2);
+            }
+            if (round == kRounds / 2 &&
+                save(*instance, Subscription{"client-gone", "", "t", "orders:1", 1}).status !=
+                    NOTIFY_OK) {
+                ::_exit(2);
+            }
+            if (round == kRounds &&
+                remove(*instance, "client-gone", "orders:1").status != NOTIFY_OK) {
+                ::_exit(2);
+            }
+            if (publish(*instance, "orders:1", "m" + std::to_string(round),
+                        static_cast<std::uint64_t>(round))
+                    .status != NOTIFY_PENDING) {
+                ::_exit(3);
+            }
+        }
+        if (!host.wait_for_completions(kRounds, kCompletionTimeout)) {
+            ::_exit(4);
+        }
+        const std::vector<PublishCompletion> completions = host.completions();
+        for (const PublishCompletion& completion : completions) {
+            if (completion.status != NOTIFY_OK || completion.epoch.size() != kEpochChars) {
+                ::_exit(5);
+            }
+        }
+        if (::write(acked[1], completions.back().epoch.data(), kEpochChars) !=
+            static_cast<ssize_t>(kEpochChars)) {
+            ::_exit(6);
+        }
+        ::kill(::getpid(), SIGKILL);
+        ::_exit(7);
+    }
+    ::close(acked[1]);
+    char epoch[kEpochChars] = {};
+    const ssize_t got = ::read(acked[0], epoch, sizeof epoch);
+    ::close(acked[0]);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_EQ(got, static_cast<ssize_t>(kEpochChars)) << "child exit status " << WEXITSTATUS(status);
+    ASSERT_TRUE(WIFSIGNALED(status));
+    EXPECT_EQ(WTERMSIG(status), SIGKILL);
+
+    FakeHost host;
+    const auto instance = open(host);
+    const Loaded loaded = load(*instance);
+    EXPECT_EQ(loaded.status, NOTIFY_OK) << loaded.error;
+    const std::vector<Subscription> expected{
+        {"client-a", "alice", "token-" + std::to_string(kRounds), "orders:1", kRounds - 1}};
+    EXPECT_EQ(loaded.subscriptions, expected);
+    const Read survived = read(*instance, "orders:1");
+    EXPECT_EQ(survived.messages, numbered(1, kRounds));
+    EXPECT_EQ(survived.epoch, std::string(epoch, kEpochChars));
+    const Published next = publish(*instance, "orders:1", "next", 1);
+    EXPECT_EQ(next.offset, static_cast<std::uint64_t>(kRounds) + 1);
+    EXPECT_EQ(next.epoch, std::string(epoch, kEpochChars));
+}
+
+TEST_F(LocalDurableTest, MetaTtlDoesNotForgetAnAtLeastOnceTopic) {
+    FakeHost host;
+    const auto instance = open(host);
+    notify_history_options options = durable_options();
+    options.history_meta_ttl_ms = 1;
+    ASSERT_EQ(publish(*instance, "orders:1", "m1", 1, options).status, NOTIFY_PENDING);
+    ASSERT_TRUE(host.wait_for_completions(1, kCompletionTimeout));
+    host.now_ms = 1000 + 3'600'000;  // an hour after the publish
+    const Read later = read(*instance, "orders:1", 0, 0, options);
+    EXPECT_EQ(later.offset, 1u);
+    EXPECT_EQ(later.epoch, host.completions()[0].epoch);
+    const Published next = publish(*instance, "orders:1", "m2", 2, options);
+    EXPECT_EQ(next.offset, 2u);
+    EXPECT_EQ(next.epoch, host.completions()[0].epoch);
 }
 
 TEST_F(LocalDurableTest, RetentionByCountKeepsTheNewestMessagesAndLogsHowManyWentAway) {

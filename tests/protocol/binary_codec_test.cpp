@@ -171,12 +171,12 @@ TEST(BinaryCodec, TheDocumentedExchangeDecodesAsDocumented) {
                                                          expected_empty_topic.message)),
               "41 05 66 2c 73 75 62 73 63 72 69 62 65 2e 74 6f 70 69 63 3a 20 65 78 70 65 63 74 "
               "65 64 20 61 20 6e 6f 6e 2d 65 6d 70 74 79 20 73 74 72 69 6e 67");
-    const auto unknown = protocol::decode_command_binary(from_hex("07 06"));
-    const DecodeError expected_unknown{6, ErrorCode::unknown_command, "unknown command type 0x07"};
+    const auto unknown = protocol::decode_command_binary(from_hex("08 06"));
+    const DecodeError expected_unknown{6, ErrorCode::unknown_command, "unknown command type 0x08"};
     EXPECT_EQ(std::get<DecodeError>(unknown), expected_unknown);
     EXPECT_EQ(decoded_frame(from_hex("41 06 67 19 75 6e 6b 6e 6f 77 6e 20 63 6f 6d 6d 61 6e 64 "
-                                     "20 74 79 70 65 20 30 78 30 37")),
-              ServerFrame{error_reply(6, ErrorCode::unknown_command, "unknown command type 0x07")});
+                                     "20 74 79 70 65 20 30 78 30 38")),
+              ServerFrame{error_reply(6, ErrorCode::unknown_command, "unknown command type 0x08")});
     EXPECT_EQ(decoded_frame(from_hex("81 e9 07 14 73 65 72 76 65 72 20 73 68 75 74 74 69 6e 67 "
                                      "20 64 6f 77 6e")),
               (ServerFrame{DisconnectPush{1001, "server shutting down"}}));

@@ -143,11 +143,11 @@ TEST(BinaryMalformed, CommandsGetTheSameSemanticChecksAsJson) {
 }
 
 TEST(BinaryMalformed, UnknownTypesAreErrors) {
-    EXPECT_EQ(command_error(from_hex("07 06")),
-              (DecodeError{6, ErrorCode::unknown_command, "unknown command type 0x07"}));
+    EXPECT_EQ(command_error(from_hex("08 06")),
+              (DecodeError{6, ErrorCode::unknown_command, "unknown command type 0x08"}));
     EXPECT_EQ(command_error(from_hex("3f 80 01 ff")),
               (DecodeError{128, ErrorCode::unknown_command, "unknown command type 0x3f"}));
-    EXPECT_EQ(command_error(from_hex("07 00")), bad_request(0, "id: expected a positive integer"));
+    EXPECT_EQ(command_error(from_hex("08 00")), bad_request(0, "id: expected a positive integer"));
     EXPECT_EQ(command_error(from_hex("00 01")),
               bad_request(0, "expected a command, found frame type 0x00"));
     EXPECT_EQ(command_error(from_hex("40 01 00")),

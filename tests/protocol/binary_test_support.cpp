@@ -78,6 +78,9 @@ std::vector<Command> sample_commands() {
         Command{300, SendCommand{all_byte_values()}},
         Command{18446744073709551615ULL, SendCommand{""}},
         Command{128, PingCommand{}},
+        Command{11, AckCommand{"orders:1", 5}},
+        Command{12, AckCommand{"\xc3\xa9t\xc3\xa9", 18446744073709551615ULL}},
+        Command{13, AckCommand{"chat", 0}},
     };
 }
 
@@ -122,6 +125,35 @@ std::vector<ServerFrame> sample_server_frames() {
         DisconnectPush{1001, "server shutting down"},
         DisconnectPush{65535, ""},
     };
+}
+
+std::vector<Reply> sample_recovery_replies() {
+    Reply subscribed;
+    subscribed.id = 20;
+    subscribed.position = Position{300, "a1b2"};
+    Reply recovered = subscribed;
+    recovered.id = 21;
+    recovered.recovered = true;
+    Reply not_recovered;
+    not_recovered.id = 22;
+    not_recovered.position = Position{18446744073709551615ULL, ""};
+    not_recovered.recovered = false;
+    Reply resumed;
+    resumed.id = 23;
+    resumed.client = "c-6f1d";
+    resumed.user = "alice";
+    resumed.resume = "r-93ac";
+    resumed.version = "0.1.0";
+    resumed.resumed = true;
+    Reply overflowed = resumed;
+    overflowed.id = 24;
+    overflowed.overflow = true;
+    Reply everything = overflowed;
+    everything.id = 25;
+    everything.positions = {TopicPosition{"a", 7, "e"}};
+    everything.position = Position{0, "e"};
+    everything.recovered = true;
+    return {subscribed, recovered, not_recovered, resumed, overflowed, everything};
 }
 
 }  // namespace notify::protocol::testing

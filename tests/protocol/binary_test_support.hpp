@@ -17,5 +17,8 @@ std::string all_byte_values();
 std::vector<Command> sample_commands();
 // Every server frame kind: connect, empty, publish and error replies, both pushes.
 std::vector<ServerFrame> sample_server_frames();
+// Replies with the fields of recovery and resumption: subscribe positions (with and without
+// recovered), resumed connects (with and without overflow), and one reply holding every field.
+std::vector<Reply> sample_recovery_replies();
 
 }  // namespace notify::protocol::testing

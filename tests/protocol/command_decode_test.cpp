@@ -54,8 +54,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCommand{R"({"id":"1","ping":{}})", 0, bad_request, "id: expected a positive integer"},
         BadCommand{R"({"id":18446744073709551616,"ping":{}})", 0, bad_request,
                    "id: expected a positive integer"},
-        BadCommand{R"({"id":1})", 1, bad_request,
-                   "expected a command: connect, subscribe, unsubscribe, publish, send or ping"},
+        BadCommand{
+            R"({"id":1})", 1, bad_request,
+            "expected a command: connect, subscribe, unsubscribe, publish, send, ping or ack"},
         BadCommand{R"({"id":2,"send":{"data":"x"},"ping":{}})", 2, bad_request,
                    R"(expected exactly one command, found "ping" and "send")"},
         BadCommand{R"({"id":7,"frobnicate":{}})", 7, ErrorCode::unknown_command,
@@ -140,6 +141,36 @@ INSTANTIATE_TEST_SUITE_P(
                    "send: expected exactly one of data or data_b64"},
         BadCommand{R"({"id":5,"send":{"data_b64":"!!!!"}})", 5, bad_request,
                    "send.data_b64: invalid base64"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Ack, CommandDecodeErrors,
+    testing::Values(
+        BadCommand{R"({"id":8,"ack":"orders:1"})", 8, bad_request, "ack: expected an object"},
+        BadCommand{R"({"id":8,"ack":{"offset":5}})", 8, bad_request, "ack.topic: missing"},
+        BadCommand{R"({"id":8,"ack":{"topic":null,"offset":5}})", 8, bad_request,
+                   "ack.topic: missing"},
+        BadCommand{R"({"id":8,"ack":{"topic":"orders:1"}})", 8, bad_request,
+                   "ack.offset: missing"},
+        BadCommand{R"({"id":8,"ack":{"topic":"orders:1","offset":-1}})", 8, bad_request,
+                   "ack.offset: expected an unsigned integer"},
+        BadCommand{R"({"id":8,"ack":{"topic":"orders:1","offset":5.5}})", 8, bad_request,
+                   "ack.offset: expected an unsigned integer"},
+        BadCommand{R"({"id":8,"ack":{"topic":"orders:1","offset":5.0}})", 8, bad_request,
+                   "ack.offset: expected an unsigned integer"},
+        BadCommand{R"({"id":8,"ack":{"topic":"orders:1","offset":"5"}})", 8, bad_request,
+                   "ack.offset: expected an unsigned integer"},
+        BadCommand{R"({"id":8,"ack":{"topic":"orders:1","offset":18446744073709551616}})", 8,
+                   bad_request, "ack.offset: expected an unsigned integer"},
+        BadCommand{R"({"id":8,"ack":{"topic":"","offset":5}})", 8, bad_request,
+                   "ack.topic: expected a non-empty string"},
+        BadCommand{R"({"id":8,"ack":{"topic":["orders:1"],"offset":5}})", 8, bad_request,
+                   "ack.topic: expected a non-empty string"},
+        BadCommand{R"({"id":8,"ack":{"topic":"orders\u0000","offset":5}})", 8, bad_request,
+                   "ack.topic: contains a control character"},
+        BadCommand{R"({"id":8,"ack":{"topic":")" + std::string(256, 'o') + R"(","offset":5}})",
+                   8, bad_request, "ack.topic: longer than 255 bytes"},
+        BadCommand{R"({"id":8,"ack":{"topic":"orders:1","offset":5,"epoch":"e"}})", 8,
+                   bad_request, "ack.epoch: unknown field"}));
 
 TEST(CommandDecode, ReportsSyntaxErrorsAsInvalidJson) {
     for (const std::string_view json :

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <notify/protocol/json.hpp>
+
 #include "transport.hpp"
 
 namespace notify::cli {
@@ -20,13 +22,19 @@ struct ConnectionOptions {
 struct SubOptions {
     ConnectionOptions connection;
     std::vector<std::string> topics;
-    std::optional<std::uint64_t> count;  // exit 0 after this many messages
+    std::optional<std::uint64_t> count;       // exit 0 after this many messages
+    std::optional<protocol::Position> since;  // every subscribe recovers from here
+    bool ack = false;                         // acknowledge every printed message
+    std::string client;                       // connect as this client id (reconnect)
+    std::string resume;                       // with this resume token
 };
 
 struct PubOptions {
     ConnectionOptions connection;
     std::string topic;
     std::string data;
+    // Publish DATA-1 … DATA-N instead of DATA, pipelined, and wait for every reply.
+    std::optional<std::uint64_t> count;
 };
 
 struct SendOptions {

@@ -5,9 +5,12 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "cli_error.hpp"
 #include "commands.hpp"
+#include "stream_position.hpp"
 
 namespace {
 
@@ -48,6 +51,23 @@ void add_url(CLI::App& command, ConnectionOptions& options) {
         ->required();
 }
 
+void add_since(CLI::App& command, std::optional<notify::protocol::Position>& since) {
+    command
+        .add_option_function<std::string>(
+            "--since",
+            [&since](const std::string& text) { since = notify::cli::parse_stream_position(text); },
+            "Every subscribe recovers the messages after this position (OFFSET alone: of the "
+            "current epoch, so 0 is from the start)")
+        ->type_name("OFFSET[:EPOCH]")
+        ->check(CLI::Validator(
+            [](const std::string& text) -> std::string {
+                if (notify::cli::parse_stream_position(text)) return {};
+                return "expected OFFSET or OFFSET:EPOCH (OFFSET a whole number from 0, EPOCH "
+                       "not empty), not '" + text + "'";
+            },
+            ""));
+}
+
 std::string usage_failure(const CLI::App* app, const CLI::Error& error) {
     return "notify-cli: " + std::string(error.what()) + "\n" + app->help();
 }
@@ -73,6 +93,17 @@ int main(int argc, char** argv) {
     sub_command->add_option("TOPIC", sub.topics, "Topics to subscribe to")->required();
     sub_command->add_option("--count", sub.count, "Exit 0 after this many messages")
         ->check(CLI::PositiveNumber);
+    add_since(*sub_command, sub.since);
+    sub_command->add_flag("--ack", sub.ack,
+                          "Acknowledge every printed message (with --count: exit 0 only once "
+                          "the server confirmed the acks)");
+    auto* client_option = sub_command->add_option(
+        "--client", sub.client, "Connect as this client id (from a `client ID TOKEN` line)")
+        ->type_name("ID");
+    sub_command->add_option("--resume", sub.resume,
+                            "The resume token of that client (the TOKEN of its last `client` line)")
+        ->type_name("TOKEN")
+        ->needs(client_option);
     add_connection_options(*sub_command, sub.connection);
 
     notify::cli::PubOptions pub;
@@ -82,6 +113,11 @@ int main(int argc, char** argv) {
     add_url(*pub_command, pub.connection);
     pub_command->add_option("TOPIC", pub.topic, "Topic to publish to")->required();
     pub_command->add_option("DATA", pub.data, "Payload (sent as given)")->required();
+    pub_command->add_option("--count", pub.count,
+                            "Publish N messages DATA-1 … DATA-N (pipelined); exit 0 once every "
+                            "one was acknowledged")
+        ->type_name("N")
+        ->check(CLI::PositiveNumber);
     add_connection_options(*pub_command, pub.connection);
 
     notify::cli::SendOptions send;

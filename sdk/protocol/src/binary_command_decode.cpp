@@ -71,6 +71,13 @@ PublishCommand read_publish(FrameReader& reader) {
     return publish;
 }
 
+AckCommand read_ack(FrameReader& reader) {
+    AckCommand ack;
+    ack.topic = reader.topic("ack.topic");
+    ack.offset = reader.varint("ack.offset");
+    return ack;
+}
+
 CommandBody read_body(std::uint8_t type, FrameReader& reader) {
     switch (static_cast<FrameType>(type)) {
         case FrameType::connect:
@@ -85,6 +92,8 @@ CommandBody read_body(std::uint8_t type, FrameReader& reader) {
             return SendCommand{std::string(reader.bytes("send.data"))};
         case FrameType::ping:
             return PingCommand{};
+        case FrameType::ack:
+            return read_ack(reader);
         default:
             // A command of a later version: the id is known, so the error can be matched.
             throw MalformedFrame{ErrorCode::unknown_command,

@@ -103,6 +103,12 @@ struct BodyEncoder {
     }
 
     void operator()(const PingCommand&) const { start(FrameType::ping, 0); }
+
+    void operator()(const AckCommand& ack) const {
+        start(FrameType::ack, field_size(ack.topic) + binary::varint_size(ack.offset));
+        append_field(out, ack.topic);
+        append_varint(out, ack.offset);
+    }
 };
 
 }  // namespace

@@ -18,6 +18,7 @@ enum class FrameType : std::uint8_t {
     publish = 0x04,
     send = 0x05,
     ping = 0x06,
+    ack = 0x07,
     result = 0x40,
     error = 0x41,
     message_push = 0x80,
@@ -42,6 +43,15 @@ inline constexpr std::uint8_t kResultUser = 0x02;
 inline constexpr std::uint8_t kResultResume = 0x04;
 inline constexpr std::uint8_t kResultVersion = 0x08;
 inline constexpr std::uint8_t kResultPositions = 0x10;
+inline constexpr std::uint8_t kResultPosition = 0x20;   // subscribe: offset varint, epoch string
+inline constexpr std::uint8_t kResultRecovered = 0x40;  // subscribe: one byte, 0 or 1
+// The last bit of the presence byte: a second byte of result flags follows the fields of bits
+// 0-6. Flags carry no field; the flags byte's undefined bits are left for later versions (as
+// flags, or as presence bits of fields appended after it, bit 7 for a further byte), so an older
+// decoder ignores them like any unknown presence bit.
+inline constexpr std::uint8_t kResultFlags = 0x80;
+inline constexpr std::uint8_t kFlagResumed = 0x01;   // connect: the session was resumed
+inline constexpr std::uint8_t kFlagOverflow = 0x02;  // connect: its missed buffer overflowed
 
 inline constexpr std::size_t kMaxVarintSize = 10;
 

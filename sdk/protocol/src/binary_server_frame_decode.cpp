@@ -40,6 +40,24 @@ Reply read_result(FrameReader& reader) {
             reply.positions.push_back(std::move(position));
         }
     }
+    if ((presence & binary::kResultPosition) != 0) {
+        Position position;
+        position.offset = reader.varint("result.offset");
+        position.epoch = reader.text("result.epoch");
+        reply.position = std::move(position);
+    }
+    if ((presence & binary::kResultRecovered) != 0) {
+        const std::uint8_t recovered = reader.byte("result.recovered");
+        if (recovered > 1) {
+            fail("result.recovered", "expected 0 or 1, found " + hex_byte(recovered));
+        }
+        reply.recovered = recovered == 1;
+    }
+    if ((presence & binary::kResultFlags) != 0) {
+        const std::uint8_t flags = reader.byte("result.flags");
+        reply.resumed = (flags & binary::kFlagResumed) != 0;
+        reply.overflow = (flags & binary::kFlagOverflow) != 0;
+    }
     return reply;
 }
 

@@ -34,31 +34,58 @@ void append_positions(std::string& out, std::span<const TopicPosition> positions
     }
 }
 
-// A result carries the connect strings and the positions each behind its presence bit.
+// A result carries each of its fields behind its presence bit; flags go in the byte behind
+// kResultFlags.
 struct ResultFields {
-    std::string_view client;
-    std::string_view user;
-    std::string_view resume;
-    std::string_view version;
-    std::span<const TopicPosition> positions;
+    std::string_view client{};
+    std::string_view user{};
+    std::string_view resume{};
+    std::string_view version{};
+    std::span<const TopicPosition> positions{};
+    const Position* position = nullptr;
+    bool recovered = false;
+    std::uint8_t flags = 0;
     std::uint8_t presence = 0;
 };
 
-std::string encode_result(std::uint64_t id, const ResultFields& fields) {
-    const auto sized = [&fields](std::uint8_t bit, std::string_view value) {
-        return (fields.presence & bit) != 0 ? field_size(value) : 0;
+std::uint8_t session_flags(SessionResume session) {
+    return static_cast<std::uint8_t>((session.resumed ? binary::kFlagResumed : 0) |
+                                     (session.overflow ? binary::kFlagOverflow : 0));
+}
+
+std::size_t result_size(std::uint64_t id, const ResultFields& fields) {
+    const auto has = [&fields](std::uint8_t bit) { return (fields.presence & bit) != 0; };
+    const auto sized = [&has](std::uint8_t bit, std::string_view value) {
+        return has(bit) ? field_size(value) : 0;
     };
+    std::size_t size = 1 + varint_size(id) + 1 + sized(binary::kResultClient, fields.client) +
+                       sized(binary::kResultUser, fields.user) +
+                       sized(binary::kResultResume, fields.resume) +
+                       sized(binary::kResultVersion, fields.version);
+    if (has(binary::kResultPositions)) {
+        size += positions_size(fields.positions);
+    }
+    if (has(binary::kResultPosition)) {
+        size += varint_size(fields.position->offset) + field_size(fields.position->epoch);
+    }
+    if (has(binary::kResultRecovered)) {
+        ++size;
+    }
+    if (has(binary::kResultFlags)) {
+        ++size;
+    }
+    return size;
+}
+
+std::string encode_result(std::uint64_t id, const ResultFields& fields) {
     std::string out;
-    out.reserve(
-        1 + varint_size(id) + 1 + sized(binary::kResultClient, fields.client) +
-        sized(binary::kResultUser, fields.user) + sized(binary::kResultResume, fields.resume) +
-        sized(binary::kResultVersion, fields.version) +
-        ((fields.presence & binary::kResultPositions) != 0 ? positions_size(fields.positions) : 0));
+    out.reserve(result_size(id, fields));
     append_type(out, FrameType::result);
     append_varint(out, id);
     out += static_cast<char>(fields.presence);
-    const auto append_if = [&out, &fields](std::uint8_t bit, std::string_view value) {
-        if ((fields.presence & bit) != 0) {
+    const auto has = [&fields](std::uint8_t bit) { return (fields.presence & bit) != 0; };
+    const auto append_if = [&out, &has](std::uint8_t bit, std::string_view value) {
+        if (has(bit)) {
             append_field(out, value);
         }
     };
@@ -66,8 +93,18 @@ std::string encode_result(std::uint64_t id, const ResultFields& fields) {
     append_if(binary::kResultUser, fields.user);
     append_if(binary::kResultResume, fields.resume);
     append_if(binary::kResultVersion, fields.version);
-    if ((fields.presence & binary::kResultPositions) != 0) {
+    if (has(binary::kResultPositions)) {
         append_positions(out, fields.positions);
+    }
+    if (has(binary::kResultPosition)) {
+        append_varint(out, fields.position->offset);
+        append_field(out, fields.position->epoch);
+    }
+    if (has(binary::kResultRecovered)) {
+        out += static_cast<char>(fields.recovered ? 1 : 0);
+    }
+    if (has(binary::kResultFlags)) {
+        out += static_cast<char>(fields.flags);
     }
     return out;
 }
@@ -77,22 +114,43 @@ std::string encode_result(std::uint64_t id, const ResultFields& fields) {
 std::string encode_connect_reply_binary(std::uint64_t id, std::string_view client,
                                         std::string_view user, std::string_view resume_token,
                                         std::string_view server_version) {
-    return encode_result(id, ResultFields{client,
-                                          user,
-                                          resume_token,
-                                          server_version,
-                                          {},
-                                          binary::kResultClient | binary::kResultUser |
-                                              binary::kResultResume | binary::kResultVersion});
+    return encode_connect_reply_binary(id, client, user, resume_token, server_version,
+                                       SessionResume{});
+}
+
+std::string encode_connect_reply_binary(std::uint64_t id, std::string_view client,
+                                        std::string_view user, std::string_view resume_token,
+                                        std::string_view server_version, SessionResume session) {
+    const std::uint8_t flags = session_flags(session);
+    return encode_result(
+        id, ResultFields{.client = client,
+                         .user = user,
+                         .resume = resume_token,
+                         .version = server_version,
+                         .flags = flags,
+                         .presence = static_cast<std::uint8_t>(
+                             binary::kResultClient | binary::kResultUser | binary::kResultResume |
+                             binary::kResultVersion | (flags != 0 ? binary::kResultFlags : 0))});
 }
 
 std::string encode_empty_reply_binary(std::uint64_t id) {
     return encode_result(id, ResultFields{});
 }
 
+std::string encode_subscribe_reply_binary(std::uint64_t id, const Position& position,
+                                          std::optional<bool> recovered) {
+    return encode_result(id,
+                         ResultFields{.position = &position,
+                                      .recovered = recovered.value_or(false),
+                                      .presence = static_cast<std::uint8_t>(
+                                          binary::kResultPosition |
+                                          (recovered.has_value() ? binary::kResultRecovered : 0))});
+}
+
 std::string encode_publish_reply_binary(std::uint64_t id,
                                         std::span<const TopicPosition> positions) {
-    return encode_result(id, ResultFields{{}, {}, {}, {}, positions, binary::kResultPositions});
+    return encode_result(
+        id, ResultFields{.positions = positions, .presence = binary::kResultPositions});
 }
 
 std::string encode_error_reply_binary(std::uint64_t id, ErrorCode code, std::string_view message) {
@@ -140,7 +198,14 @@ std::string encode_server_frame_binary(const ServerFrame& frame) {
     if (reply.error) {
         return encode_error_reply_binary(reply.id, reply.error->code, reply.error->message);
     }
-    ResultFields fields{reply.client, reply.user, reply.resume, reply.version, reply.positions, 0};
+    ResultFields fields{.client = reply.client,
+                        .user = reply.user,
+                        .resume = reply.resume,
+                        .version = reply.version,
+                        .positions = reply.positions,
+                        .position = reply.position ? &*reply.position : nullptr,
+                        .recovered = reply.recovered.value_or(false),
+                        .flags = session_flags(SessionResume{reply.resumed, reply.overflow})};
     const auto mark = [&fields](bool present, std::uint8_t bit) {
         if (present) {
             fields.presence = static_cast<std::uint8_t>(fields.presence | bit);
@@ -151,6 +216,9 @@ std::string encode_server_frame_binary(const ServerFrame& frame) {
     mark(!reply.resume.empty(), binary::kResultResume);
     mark(!reply.version.empty(), binary::kResultVersion);
     mark(!reply.positions.empty(), binary::kResultPositions);
+    mark(reply.position.has_value(), binary::kResultPosition);
+    mark(reply.recovered.has_value(), binary::kResultRecovered);
+    mark(fields.flags != 0, binary::kResultFlags);
     return encode_result(reply.id, fields);
 }
 

@@ -16,8 +16,8 @@ using detail::fail;
 using detail::Fields;
 using detail::Json;
 
-constexpr std::array<std::string_view, 6> kCommandNames = {"connect", "subscribe", "unsubscribe",
-                                                           "publish", "send",      "ping"};
+constexpr std::array<std::string_view, 7> kCommandNames = {
+    "connect", "subscribe", "unsubscribe", "publish", "send", "ping", "ack"};
 
 std::string optional_string(Fields& fields, std::string_view key) {
     const Json* value = fields.find(key);
@@ -99,6 +99,15 @@ PingCommand read_ping(const Json& value) {
     return PingCommand{};
 }
 
+AckCommand read_ack(const Json& value) {
+    Fields fields(value, "ack");
+    AckCommand ack;
+    ack.topic = as_topic(fields.require("topic"), fields.path_of("topic"));
+    ack.offset = as_uint64(fields.require("offset"), fields.path_of("offset"));
+    fields.reject_unread();
+    return ack;
+}
+
 CommandBody read_body(std::string_view name, const Json& value) {
     if (name == "connect") {
         return read_connect(value);
@@ -114,6 +123,9 @@ CommandBody read_body(std::string_view name, const Json& value) {
     }
     if (name == "send") {
         return read_send(value);
+    }
+    if (name == "ack") {
+        return read_ack(value);
     }
     return read_ping(value);
 }
@@ -142,7 +154,7 @@ const Json::object_t::value_type& command_member(const Json& root) {
         command = &member;
     }
     if (command == nullptr) {
-        fail("", "expected a command: connect, subscribe, unsubscribe, publish, send or ping");
+        fail("", "expected a command: connect, subscribe, unsubscribe, publish, send, ping or ack");
     }
     return *command;
 }

@@ -89,6 +89,13 @@ struct BodyEncoder {
         out += '}';
     }
     void operator()(const PingCommand&) const { out += "\"ping\":{}"; }
+    void operator()(const AckCommand& ack) const {
+        out += "\"ack\":{\"topic\":";
+        append_json_string(out, ack.topic);
+        out += ",\"offset\":";
+        append_uint(out, ack.offset);
+        out += '}';
+    }
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "json_reader.hpp"
 
 #include <limits>
+#include <optional>
 
 namespace notify::protocol {
 
@@ -18,6 +19,17 @@ using detail::Json;
 std::string optional_string(Fields& fields, std::string_view key) {
     const Json* value = fields.find(key);
     return value == nullptr ? std::string() : as_string(*value, fields.path_of(key));
+}
+
+std::optional<bool> optional_bool(Fields& fields, std::string_view key) {
+    const Json* value = fields.find(key);
+    if (value == nullptr) {
+        return std::nullopt;
+    }
+    if (!value->is_boolean()) {
+        fail(fields.path_of(key), "expected a boolean");
+    }
+    return value->get<bool>();
 }
 
 std::uint64_t bounded_uint(const Json& value, std::string_view path, std::uint64_t max) {
@@ -43,6 +55,16 @@ Reply read_result(std::uint64_t id, const Json& value) {
     reply.user = optional_string(fields, "user");
     reply.resume = optional_string(fields, "resume");
     reply.version = optional_string(fields, "version");
+    reply.resumed = optional_bool(fields, "resumed").value_or(false);
+    reply.overflow = optional_bool(fields, "overflow").value_or(false);
+    // A subscribe result: the stream's position, both members or neither.
+    const Json* offset = fields.find("offset");
+    const Json* epoch = fields.find("epoch");
+    if (offset != nullptr || epoch != nullptr) {
+        reply.position = Position{as_uint64(fields.require("offset"), fields.path_of("offset")),
+                                  as_string(fields.require("epoch"), fields.path_of("epoch"))};
+    }
+    reply.recovered = optional_bool(fields, "recovered");
     if (const Json* positions = fields.find("positions")) {
         const std::string path = fields.path_of("positions");
         if (!positions->is_array()) {

@@ -17,16 +17,26 @@ constexpr std::string_view kReplyIdKey = "{\"id\":";
 
 std::string encode_connect_reply(std::uint64_t id, std::string_view client, std::string_view user,
                                  std::string_view resume_token, std::string_view server_version) {
+    return encode_connect_reply(id, client, user, resume_token, server_version, SessionResume{});
+}
+
+std::string encode_connect_reply(std::uint64_t id, std::string_view client, std::string_view user,
+                                 std::string_view resume_token, std::string_view server_version,
+                                 SessionResume session) {
     constexpr std::string_view kClientKey = ",\"result\":{\"client\":";
     constexpr std::string_view kUserKey = ",\"user\":";
     constexpr std::string_view kResumeKey = ",\"resume\":";
     constexpr std::string_view kVersionKey = ",\"version\":";
+    // Written only when true: a fresh connect's reply stays what it was before sessions resumed.
+    constexpr std::string_view kResumed = ",\"resumed\":true";
+    constexpr std::string_view kOverflow = ",\"overflow\":true";
     std::string out;
     out.reserve(kReplyIdKey.size() + kMaxUint64Digits + kClientKey.size() +
                 scan_json_string(client).quoted_size + kUserKey.size() +
                 scan_json_string(user).quoted_size + kResumeKey.size() +
                 scan_json_string(resume_token).quoted_size + kVersionKey.size() +
-                scan_json_string(server_version).quoted_size + 2);
+                scan_json_string(server_version).quoted_size + kResumed.size() + kOverflow.size() +
+                2);
     out += kReplyIdKey;
     append_uint(out, id);
     out += kClientKey;
@@ -37,6 +47,12 @@ std::string encode_connect_reply(std::uint64_t id, std::string_view client, std:
     write_json_string(out, resume_token);
     out += kVersionKey;
     write_json_string(out, server_version);
+    if (session.resumed) {
+        out += kResumed;
+    }
+    if (session.overflow) {
+        out += kOverflow;
+    }
     out += "}}";
     return out;
 }
@@ -48,6 +64,29 @@ std::string encode_empty_reply(std::uint64_t id) {
     out += kReplyIdKey;
     append_uint(out, id);
     out += kEmptyResult;
+    return out;
+}
+
+std::string encode_subscribe_reply(std::uint64_t id, const Position& position,
+                                   std::optional<bool> recovered) {
+    constexpr std::string_view kOffsetKey = ",\"result\":{\"offset\":";
+    constexpr std::string_view kEpochKey = ",\"epoch\":";
+    constexpr std::string_view kRecoveredTrue = ",\"recovered\":true";
+    constexpr std::string_view kRecoveredFalse = ",\"recovered\":false";
+    std::string out;
+    out.reserve(kReplyIdKey.size() + kMaxUint64Digits + kOffsetKey.size() + kMaxUint64Digits +
+                kEpochKey.size() + scan_json_string(position.epoch).quoted_size +
+                kRecoveredFalse.size() + 2);
+    out += kReplyIdKey;
+    append_uint(out, id);
+    out += kOffsetKey;
+    append_uint(out, position.offset);
+    out += kEpochKey;
+    write_json_string(out, position.epoch);
+    if (recovered) {
+        out += *recovered ? kRecoveredTrue : kRecoveredFalse;
+    }
+    out += "}}";
     return out;
 }
 

@@ -32,7 +32,12 @@ std::string encode_command_binary(const Command& command);
 std::string encode_connect_reply_binary(std::uint64_t id, std::string_view client,
                                         std::string_view user, std::string_view resume_token,
                                         std::string_view server_version);
+std::string encode_connect_reply_binary(std::uint64_t id, std::string_view client,
+                                        std::string_view user, std::string_view resume_token,
+                                        std::string_view server_version, SessionResume session);
 std::string encode_empty_reply_binary(std::uint64_t id);
+std::string encode_subscribe_reply_binary(std::uint64_t id, const Position& position,
+                                          std::optional<bool> recovered);
 std::string encode_publish_reply_binary(std::uint64_t id, std::span<const TopicPosition> positions);
 std::string encode_error_reply_binary(std::uint64_t id, ErrorCode code, std::string_view message);
 // The fan-out hot path: computes the exact size first and allocates once.

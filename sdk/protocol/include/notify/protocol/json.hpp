@@ -62,7 +62,9 @@ struct ConnectCommand {
 };
 struct SubscribeCommand {
     std::string topic;
-    std::optional<Position> since;  // reserved for recovery
+    // Recover from this position: the messages after since.offset of epoch since.epoch (an
+    // empty epoch means "whatever the current epoch is", e.g. offset 0 for "from the start").
+    std::optional<Position> since;
 
     bool operator==(const SubscribeCommand&) const = default;
 };
@@ -87,9 +89,16 @@ struct SendCommand {
 struct PingCommand {
     bool operator==(const PingCommand&) const = default;
 };
+// Acknowledges every message of `topic` up to and including `offset` (one ack covers a range).
+struct AckCommand {
+    std::string topic;
+    std::uint64_t offset = 0;
+
+    bool operator==(const AckCommand&) const = default;
+};
 
 using CommandBody = std::variant<ConnectCommand, SubscribeCommand, UnsubscribeCommand,
-                                 PublishCommand, SendCommand, PingCommand>;
+                                 PublishCommand, SendCommand, PingCommand, AckCommand>;
 
 struct Command {
     std::uint64_t id = 0;  // > 0; echoed by the reply
@@ -114,7 +123,21 @@ std::string encode_command(const Command& command);
 // {"id":N,"result":{"client":"…","user":"…","resume":"…","version":"…"}}
 std::string encode_connect_reply(std::uint64_t id, std::string_view client, std::string_view user,
                                  std::string_view resume_token, std::string_view server_version);
+// A connect reply of a reconnect that resumed its session: "resumed":true, plus "overflow":true
+// when more was published to the inactive client than clients.buffer_size (nothing of the
+// buffer is delivered then; the client recovers per topic with subscribe positions).
+struct SessionResume {
+    bool resumed = false;
+    bool overflow = false;
+};
+std::string encode_connect_reply(std::uint64_t id, std::string_view client, std::string_view user,
+                                 std::string_view resume_token, std::string_view server_version,
+                                 SessionResume session);
 std::string encode_empty_reply(std::uint64_t id);  // {"id":N,"result":{}}
+// {"id":N,"result":{"offset":O,"epoch":"E"}} and, when the subscribe carried a position,
+// "recovered":true|false. The position is the stream's current one when the reply was made.
+std::string encode_subscribe_reply(std::uint64_t id, const Position& position,
+                                   std::optional<bool> recovered);
 std::string encode_publish_reply(std::uint64_t id, std::span<const TopicPosition> positions);
 std::string encode_error_reply(std::uint64_t id, ErrorCode code, std::string_view message);
 std::string encode_message_push(std::string_view topic, std::uint64_t offset,
@@ -129,6 +152,10 @@ struct Reply {
     std::string resume;                    // connect: the resume token for a later reconnect
     std::vector<TopicPosition> positions;  // publish
     std::string version;                   // connect: the server's version
+    bool resumed = false;                  // connect: the session was resumed
+    bool overflow = false;                 // connect: the resumed session's buffer overflowed
+    std::optional<Position> position;      // subscribe: the stream's current position
+    std::optional<bool> recovered;         // subscribe with a position: whether it was recovered
 
     bool operator==(const Reply&) const = default;
 };

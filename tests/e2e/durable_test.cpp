@@ -1,0 +1,129 @@
+// At-least-once delivery end to end: conf/durable.toml served by a real notifyd that is killed
+// with SIGKILL and started again on the same store, driven by notify-cli.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <regex>
+
+#include "notifyd_fixture.hpp"
+
+namespace notify::test {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr unsigned short kPort = 39431;
+
+std::unique_ptr<Process> start_cli(const std::filesystem::path& dir, const std::string& label,
+                                   std::vector<std::string> args) {
+    args.insert(args.begin(), NOTIFY_CLI_PATH);
+    return std::make_unique<Process>(std::move(args), dir, label);
+}
+
+// conf/durable.toml itself, moved to the test's port and a store in the test's folder, so the
+// example manifest is what is tested.
+std::string durable_manifest(const std::filesystem::path& data_dir) {
+    std::string text = read_file(NOTIFY_SOURCE_DIR "/conf/durable.toml");
+    const auto replace = [&](const std::string& from, const std::string& to) {
+        const auto at = text.find(from);
+        EXPECT_NE(at, std::string::npos) << "conf/durable.toml has no " << from;
+        if (at != std::string::npos) text.replace(at, from.size(), to);
+    };
+    replace("listen = \"127.0.0.1:3200\"", "listen = \"127.0.0.1:" + std::to_string(kPort) + "\"");
+    replace("data_dir = \"data/durable\"", "data_dir = \"" + data_dir.string() + "\"");
+    return text;
+}
+
+struct Line {
+    std::string topic;
+    std::uint64_t offset = 0;
+    std::string epoch;
+    std::string data;
+};
+
+std::vector<Line> parse_lines(const std::string& text) {
+    static const std::regex pattern(
+        R"re(^\{"topic":"([^"]*)","offset":([0-9]+),"epoch":"([^"]*)","data":"([^"]*)"\}$)re");
+    std::vector<Line> lines;
+    for (const std::string& line : split_lines(text)) {
+        std::smatch match;
+        if (!std::regex_match(line, match, pattern)) {
+            ADD_FAILURE() << "not a message line: " << line;
+            continue;
+        }
+        lines.push_back(Line{match[1], std::stoull(match[2]), match[3], match[4]});
+    }
+    return lines;
+}
+
+class DurableTest : public NotifydTest {
+  protected:
+    void start() { start_notifyd(kPort, durable_manifest(dir_.path() / "store")); }
+
+    void kill_notifyd() {
+        notifyd_->signal(SIGKILL);
+        ASSERT_EQ(notifyd_->wait_for(seconds(10)), 128 + SIGKILL);
+        notifyd_.reset();
+    }
+
+    void publish(const std::string& topic, const std::string& data, int count) {
+        auto pub = start_cli(dir_.path(), "pub-" + topic,
+                             {"pub", url(), topic, data, "--count", std::to_string(count),
+                              "--timeout", "60"});
+        ASSERT_EQ(pub->wait_for(seconds(60)), 0) << pub->stderr_text();
+    }
+};
+
+TEST_F(DurableTest, AcknowledgedPublishesSurviveKillNine) {
+    start();
+    publish("orders:1", "x", 1000);
+    kill_notifyd();
+    start();
+    auto sub = start_cli(dir_.path(), "sub", {"sub", url(), "orders:1", "--since", "0", "--count",
+                                              "1000", "--timeout", "60"});
+    ASSERT_EQ(sub->wait_for(seconds(60)), 0) << sub->stderr_text();
+    const std::vector<Line> lines = parse_lines(sub->stdout_text());
+    ASSERT_EQ(lines.size(), 1000U);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        EXPECT_EQ(lines[i].offset, i + 1);
+        EXPECT_EQ(lines[i].data, "x-" + std::to_string(i + 1));
+        EXPECT_EQ(lines[i].epoch, lines[0].epoch);
+    }
+}
+
+TEST_F(DurableTest, DurableSubscriberResumesAfterKillNineWithoutWhatItAcked) {
+    start();
+    auto first = start_cli(dir_.path(), "first", {"sub", url(), "orders:7", "--ack", "--count",
+                                                  "300", "--timeout", "60"});
+    ASSERT_TRUE(first->wait_for_stderr("ready", seconds(10))) << first->stderr_text();
+    std::smatch session;
+    const std::string announced = first->stderr_text();
+    ASSERT_TRUE(std::regex_search(announced, session, std::regex(R"re(client (\S+) (\S+)\n)re")))
+        << announced;
+    const std::string client = session[1];
+    const std::string token = session[2];
+
+    publish("orders:7", "m", 1000);
+    ASSERT_EQ(first->wait_for(seconds(60)), 0) << first->stderr_text();
+    const std::vector<Line> acked = parse_lines(first->stdout_text());
+    ASSERT_EQ(acked.size(), 300U);
+    // Acks are saved in order with publishes: one more acknowledged publish proves them stored.
+    publish("orders:fence", "f", 1);
+    kill_notifyd();
+
+    start();
+    auto second = start_cli(dir_.path(), "second",
+                            {"sub", url(), "orders:7", "--client", client, "--resume", token,
+                             "--ack", "--count", "700", "--timeout", "60"});
+    ASSERT_EQ(second->wait_for(seconds(60)), 0) << second->stderr_text();
+    const std::vector<Line> rest = parse_lines(second->stdout_text());
+    ASSERT_EQ(rest.size(), 700U);
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+        EXPECT_EQ(rest[i].offset, 301 + i);
+        EXPECT_EQ(rest[i].data, "m-" + std::to_string(301 + i));
+        EXPECT_EQ(rest[i].epoch, acked[0].epoch);  // the stream kept its epoch
+    }
+}
+
+}  // namespace
+}  // namespace notify::test

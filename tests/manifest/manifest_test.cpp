@@ -231,6 +231,43 @@ delivery = "at-most-once"
     EXPECT_EQ(manifest.namespaces[1].delivery, Delivery::at_most_once);
 }
 
+TEST(Manifest, DeliveryKeysHaveSafeDefaultsAndAreRead) {
+    const Manifest defaults = parse_manifest(required_instances, manifest_file);
+    EXPECT_EQ(defaults.clients.buffer_size, 1'000u);
+    EXPECT_EQ(defaults.default_namespace.ack_timeout, milliseconds(30'000));
+    EXPECT_EQ(defaults.default_namespace.max_in_flight, 1'000u);
+    EXPECT_EQ(defaults.default_namespace.history_meta_ttl, milliseconds(0));
+
+    const Manifest manifest = parse_manifest(R"(
+[clients]
+buffer_size = 0
+
+[namespaces.orders]
+delivery = "at-least-once"
+ack_timeout = "250ms"
+max_in_flight = 7
+history_meta_ttl = "1h"
+)" + required_instances,
+                                             manifest_file);
+    EXPECT_EQ(manifest.clients.buffer_size, 0u);
+    ASSERT_EQ(manifest.namespaces.size(), 1u);
+    EXPECT_EQ(manifest.namespaces[0].ack_timeout, milliseconds(250));
+    EXPECT_EQ(manifest.namespaces[0].max_in_flight, 7u);
+    EXPECT_EQ(manifest.namespaces[0].history_meta_ttl, milliseconds(3'600'000));
+}
+
+TEST(Manifest, DeliveryKeysRefuseUnsafeValues) {
+    EXPECT_EQ(error_of("[namespaces.orders]\nmax_in_flight = 0\n" + required_instances),
+              at + "2:17: key 'namespaces.orders.max_in_flight': must be between 1 and "
+                   "4294967295, got 0");
+    EXPECT_NE(error_of("[namespaces.orders]\nack_timeout = \"0s\"\n" + required_instances)
+                  .find("key 'namespaces.orders.ack_timeout'"),
+              std::string::npos);
+    EXPECT_NE(error_of("[clients]\nbuffer_size = -1\n" + required_instances)
+                  .find("key 'clients.buffer_size': must be between 0"),
+              std::string::npos);
+}
+
 TEST(Manifest, UnknownDeliveryModeIsAnErrorNamingTheChoices) {
     EXPECT_EQ(error_of("[namespaces.orders]\ndelivery = \"exactly-once\"\n" + required_instances),
               at + "2:12: key 'namespaces.orders.delivery': must be one of at-most-once, "

@@ -62,6 +62,11 @@ void Core::clean() {
     state_->clean();
 }
 
+void Core::set_max_frame_size(std::uint32_t transport, std::uint64_t max_frame_bytes,
+                              std::string transport_name) {
+    state_->set_max_frame_size(transport, max_frame_bytes, std::move(transport_name));
+}
+
 void Core::shutdown() {
     state_->shutdown();
 }

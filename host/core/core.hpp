@@ -161,6 +161,11 @@ public:
     // The connection is gone; its client becomes inactive (a stale close is ignored).
     void connection_closed(ConnectionRef conn, std::uint16_t code);
 
+    // A transport that cannot carry frames above max_frame_bytes (0 = no limit): a client publish
+    // whose message could exceed it is refused while a recipient uses that transport.
+    void set_max_frame_size(std::uint32_t transport, std::uint64_t max_frame_bytes,
+                            std::string transport_name);
+
     // ---- answers to pending calls ----------------------------------------------------------
     void complete_auth(std::uint64_t request_id, const AuthOutcome& outcome);
     void complete_publish(std::uint64_t request_id, const PublishOutcome& outcome);

@@ -347,6 +347,19 @@ struct Core::State {
     void complete_auth(std::uint64_t request_id, const AuthOutcome& outcome);
     void complete_publish(std::uint64_t request_id, const PublishOutcome& outcome);
 
+    // ---- frame_limits.cpp -----------------------------------------------------------------------
+    struct FrameLimit {
+        std::uint64_t max_frame_bytes = 0;  // 0 = none
+        std::string transport_name;
+    };
+    std::vector<FrameLimit> frame_limits;  // by transport index
+    std::uint64_t smallest_frame_limit = 0;  // 0 = no transport has one
+    void set_max_frame_size(std::uint32_t transport, std::uint64_t max_frame_bytes,
+                            std::string transport_name);
+    // The too_large message for a client publish some recipient's transport could not carry,
+    // or an empty string.
+    std::string frame_limit_error(const protocol::PublishCommand& command) const;
+
     // ---- fanout.cpp ---------------------------------------------------------------------------
     void fan_out(const PublishJob& job);
     // Adds the client's connection to the current frame's batch unless this publish already

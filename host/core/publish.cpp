@@ -37,6 +37,10 @@ void Core::State::handle_publish(Connection& connection, std::uint64_t command_i
                     namespace_refusal(config.default_namespace, "publish"));
         return;
     }
+    if (std::string error = frame_limit_error(command); !error.empty()) {
+        reply_error(connection.ref, command_id, protocol::ErrorCode::too_large, error);
+        return;
+    }
     PublishJob job;
     job.from_client = true;
     job.origin = connection.ref;

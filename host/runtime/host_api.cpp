@@ -126,6 +126,12 @@ int64_t host_now_ms(notify_host_ctx* ctx) {
         .count();
 }
 
+notify_status host_set_max_frame_size(notify_host_ctx* ctx, uint64_t max_frame_bytes) {
+    auto* services = services_of(ctx, "set_max_frame_size");
+    return services ? services->set_max_frame_size(*ctx, max_frame_bytes)
+                    : NOTIFY_ERR_INVALID_ARGUMENT;
+}
+
 notify_host_api make_host_api() {
     notify_host_api api{};
     api.size = sizeof api;
@@ -147,6 +153,7 @@ notify_host_api make_host_api() {
     api.unsubscribe = host_unsubscribe;
     api.disconnect = host_disconnect;
     api.now_ms = host_now_ms;
+    api.set_max_frame_size = host_set_max_frame_size;
     return api;
 }
 

@@ -172,6 +172,17 @@ void HostServices::conn_closed(const notify_host_ctx& ctx, std::uint64_t conn,
     thread_.post([this, ref, code] { closed_on_core(ref, code); });
 }
 
+notify_status HostServices::set_max_frame_size(const notify_host_ctx& ctx,
+                                               std::uint64_t max_frame_bytes) {
+    if (!is_transport(ctx, "set_max_frame_size")) return NOTIFY_ERR_INVALID_ARGUMENT;
+    const std::uint32_t transport = ctx.kind_index;
+    std::string name = ctx.name;
+    thread_.post([this, transport, max_frame_bytes, name = std::move(name)] {
+        core_.set_max_frame_size(transport, max_frame_bytes, name);
+    });
+    return NOTIFY_OK;
+}
+
 void HostServices::closed_on_core(core::ConnectionRef ref, std::uint16_t code) {
     if (open_.erase({ref.transport, ref.conn}) == 0) {
         spdlog::warn("transport #{} closed connection {} that it never opened", ref.transport,

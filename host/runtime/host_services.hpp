@@ -35,6 +35,7 @@ public:
     void conn_receive_owned(const notify_host_ctx& ctx, std::uint64_t conn,
                             notify_owned_bytes data);
     void conn_closed(const notify_host_ctx& ctx, std::uint64_t conn, std::uint16_t code);
+    notify_status set_max_frame_size(const notify_host_ctx& ctx, std::uint64_t max_frame_bytes);
 
     // ---- answers to NOTIFY_PENDING ---------------------------------------------------------
     void auth_complete(const notify_host_ctx& ctx, std::uint64_t request_id,

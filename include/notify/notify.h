@@ -637,6 +637,17 @@ typedef struct notify_host_api {
 
     /* Milliseconds since the Unix epoch, on the host's clock (tests may drive it). */
     int64_t (*now_ms)(notify_host_ctx *ctx);
+
+    /* ---- 1.2 ---------------------------------------------------------------------------------- */
+    /*
+     * A transport that cannot deliver a frame larger than max_frame_bytes (UDP: one datagram)
+     * declares it, at create() or start(). The host then refuses a client's publish whose
+     * message frame could be larger, when any recipient is connected through this transport,
+     * with error too_large naming the transport — instead of the transport dropping it later.
+     * 0 removes the limit. Returns NOTIFY_ERR_INVALID_ARGUMENT for a non-transport ctx.
+     * THREAD: any. Check NOTIFY_HAS_FIELD(host, notify_host_api, set_max_frame_size) first.
+     */
+    notify_status (*set_max_frame_size)(notify_host_ctx *ctx, uint64_t max_frame_bytes);
 } notify_host_api;
 
 /* =============================================================================================

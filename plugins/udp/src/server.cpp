@@ -62,6 +62,12 @@ notify_status Server::start(notify_error *err) {
         return NOTIFY_ERR_IO;
     }
     const uint16_t port = socket.local_endpoint(ec).port();
+    // A host that knows the limit refuses oversized client publishes with a reason; an older
+    // host does not, and oversized frames are skipped and counted below.
+    if (NOTIFY_HAS_FIELD(&host_, notify_host_api, set_max_frame_size) &&
+        host_.set_max_frame_size != nullptr) {
+        host_.set_max_frame_size(ctx_, max_frame_size());
+    }
     sweep_timer_.emplace(context_);
     {
         std::lock_guard lock(inbox_mutex_);
@@ -199,7 +205,7 @@ void Server::flush(Session &session) {
         wait_for_socket(session);
         return;
     }
-    const size_t room = settings_.max_datagram - wire::data_header_size - wire::frame_prefix_size;
+    const size_t room = max_frame_size();
     while (!session.queue.empty()) {
         wire::Bytes datagram = wire::data_header(session.id, session.last_sequence + 1);
         while (!session.queue.empty()) {

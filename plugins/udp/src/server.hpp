@@ -50,6 +50,10 @@ private:
         uint16_t code;              // close
     };
 
+    // The largest frame one datagram carries after its headers.
+    size_t max_frame_size() const {
+        return settings_.max_datagram - wire::data_header_size - wire::frame_prefix_size;
+    }
     void post_command(const Command &command);
     void drain_inbox();
     void receive_next();

@@ -5,11 +5,12 @@
 //
 // THREAD: submit(), save_subscription(), remove_subscription() and wait_until_written() are
 // called on the host's core thread; everything else of the writer runs on its own thread. The
-// only state they share is the queue below (pending messages and subscription changes, the
-// failure count, the write counters and the stop flag), guarded by one mutex. Completions are
-// called on the writer thread.
+// only state they share is the queue below (pending messages and subscription changes, when
+// the oldest of them was queued, the failure count, the write counters and the stop flag),
+// guarded by one mutex. Completions are called on the writer thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -76,7 +77,13 @@ class DurableWriter {
     };
 
     void queue_subscription_change(SubscriptionKey key, std::optional<SubscriptionRecord> change);
+    // Called with mutex_ held before queueing: true when the queue was empty, i.e. the writer
+    // may be asleep waiting for work and must be woken (it starts the batch's clock too).
+    bool note_first_queued();
     void run();
+    // Batch policy, with mutex_ held and the queue not empty: returns once the queue stopped
+    // growing for a quiet gap, sync_interval after its first message, or at shutdown.
+    void gather(std::unique_lock<std::mutex>& lock);
     // False when the commit failed and put subscription changes back to retry.
     bool commit(Batch& batch);
     void complete_all(const Batch& batch, const std::string& error);
@@ -93,6 +100,8 @@ class DurableWriter {
     std::condition_variable wake_;
     std::condition_variable written_;
     Batch queue_;                        // guarded by mutex_
+    // Guarded by mutex_: when queue_ last went from empty to not empty (its oldest entry).
+    std::chrono::steady_clock::time_point first_queued_at_;
     std::uint64_t queued_count_ = 0;     // guarded by mutex_: changes and messages ever queued
     std::uint64_t written_count_ = 0;    // guarded by mutex_: of those, how many were written
     std::uint64_t failures_ = 0;         // guarded by mutex_

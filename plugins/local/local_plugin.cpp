@@ -460,11 +460,12 @@ const notify_config_key kConfigKeys[] = {
      "and subscription saves are refused."},
     {"sync", NOTIFY_CONFIG_STRING,
      "When a durable publish is acknowledged: \"always\" (default) after an fsync of its group "
-     "commit; \"batch\" the same, the group commit waiting up to sync_interval for more "
-     "messages; \"os\" after write() without fsync (survives a process kill, not a power "
-     "loss)."},
+     "commit; \"batch\" the same, the group commit starting once the queue has not grown "
+     "for 100 us (at the latest sync_interval after its oldest message); \"os\" after "
+     "write() without fsync (survives a process kill, not a power loss)."},
     {"sync_interval", NOTIFY_CONFIG_DURATION,
-     "With sync = \"batch\": how long a group commit waits for more messages (default 2ms)."},
+     "With sync = \"batch\": the longest a group commit waits for more messages, counted "
+     "from its oldest one (default 2ms)."},
     {"retention_messages", NOTIFY_CONFIG_INT,
      "Durable messages kept per topic (default 1000000); older ones are deleted."},
     {"retention_age", NOTIFY_CONFIG_DURATION,

@@ -599,6 +599,32 @@ TEST_F(LocalDurableTest, EverySyncPolicyAcknowledgesAndStores) {
     }
 }
 
+// sync_interval is only the longest wait of a batch group commit: once no more publishes arrive,
+// the commit goes ahead. With an hour-long interval, an acknowledgement within the (generous)
+// completion timeout shows that the writer did not wait for the interval to run out.
+TEST_F(LocalDurableTest, BatchPolicyCommitsOnceTheQueueGoesIdleWithoutWaitingTheInterval) {
+    FakeHost host;
+    host.config_values["sync"] = std::string{"batch"};
+    host.config_values["sync_interval"] = std::string{"1h"};
+    const auto instance = open(host);
+
+    publish_pending(*instance, "orders:1", 1);
+    ASSERT_TRUE(host.wait_for_completions(1, kCompletionTimeout));
+    EXPECT_EQ(host.completions()[0].status, NOTIFY_OK) << host.completions()[0].error;
+
+    for (std::uint64_t i = 2; i <= 21; ++i) {  // a burst, then nothing
+        EXPECT_EQ(publish(*instance, "orders:1", "m" + std::to_string(i), i).status,
+                  NOTIFY_PENDING);
+    }
+    ASSERT_TRUE(host.wait_for_completions(21, kCompletionTimeout));
+    EXPECT_EQ(read(*instance, "orders:1").messages, numbered(1, 21));
+
+    const Subscription saved{"client-1", "user-1", "token-1", "orders:1", 21};
+    ASSERT_EQ(save(*instance, saved).status, NOTIFY_OK);
+    const Loaded loaded = load(*instance);  // waits until the writer committed the save
+    EXPECT_EQ(loaded.subscriptions, std::vector<Subscription>{saved});
+}
+
 TEST_F(LocalDurableTest, AnUnknownSyncPolicyIsRefusedNamingTheKey) {
     FakeHost host;
     host.config_values["data_dir"] = data_dir_.string();

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -255,6 +256,39 @@ TEST(WebsocketPlugin, BurstOfQueuedFramesArrivesWholeAndInOrder) {
     stop_and_check(plugin);
 }
 
+// Writes wait while a sender has unread input (so a burst of publishes is written together),
+// but only for a bounded number of service iterations: a client that never pauses cannot hold
+// back the frames of others.
+TEST(WebsocketPlugin, DeliveriesKeepFlowingWhileAClientFloodsInput) {
+    const uint16_t port = port_base + 25;
+    PluginInstance plugin(listen_on(port));
+    ASSERT_EQ(plugin.create_status(), NOTIFY_OK) << plugin.error();
+    ASSERT_EQ(plugin.start(), NOTIFY_OK) << plugin.error();
+
+    Connected sender = connect_client(plugin, port);
+    Connected reader = connect_client(plugin, port);
+    std::atomic<bool> flooding{true};
+    std::atomic<size_t> sent{0};
+    std::thread flood([&] {
+        const std::string message = R"({"id":1,"publish":{"topic":"t","data":")" +
+                                    std::string(200, 'x') + "\"}}";
+        while (flooding.load() && !sender.client->send_text(message, 2000ms)) {
+            ++sent;
+        }
+    });
+    ASSERT_TRUE(wait_for([&] { return sent.load() > 100; }, 5s));
+    for (int n = 0; n < 20; ++n) {
+        plugin.deliver(frame_json(n), {reader.id});
+        const ReadResult got = reader.client->read(1000ms);
+        ASSERT_FALSE(got.error) << "frame " << n << ": " << got.error.message();
+        ASSERT_EQ(got.text, frame_json(n));
+    }
+    flooding.store(false);
+    flood.join();
+    EXPECT_TRUE(plugin.host.wait_received(sender.id, sent.load()));
+    stop_and_check(plugin);
+}
+
 TEST(WebsocketPlugin, OversizedMessageClosesWith1009WhileOthersKeepWorking) {
     const uint16_t port = port_base + 6;
     PluginInstance plugin(listen_on(port, {{"max_frame_size", int64_t{1024}}}));
@@ -440,6 +474,14 @@ TEST(WebsocketPlugin, DropPolicyKeepsASlowConsumerConnected) {
 
     Connected slow = connect_client(plugin, port);
     flood_until_logged(plugin, slow.id, max_queue, "dropping new frames");
+    // The queue may still be full (a frame delivered now would be dropped too): read until the
+    // plugin holds no frame any more, which proves the queue drains once the client reads.
+    int read_before_marker = 0;
+    while (live_frames() > 0) {
+        ASSERT_LT(read_before_marker++, 5000) << "frames held: " << live_frames();
+        const ReadResult got = slow.client->read();
+        ASSERT_FALSE(got.error) << got.error.message() << "; frames held: " << live_frames();
+    }
     plugin.deliver(R"({"marker":true})", {slow.id});
     // Some frames were dropped, yet the marker queued after the flood arrives.
     bool marker_seen = false;

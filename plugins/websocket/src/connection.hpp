@@ -28,6 +28,13 @@ struct Connection {
     bool opened = false;
     // Set at the first frame dropped under the "drop" policy, so the log is not flooded.
     bool dropping_logged = false;
+    // Listed in the service loop's flush list: frames were queued since its last flush.
+    bool flush_listed = false;
+    // Listed in the service loop's receive list: data arrived in the current iteration.
+    bool receive_listed = false;
+    // A direct write (outside lws's WRITEABLE callback) failed: the connection is being killed
+    // and takes no more frames.
+    bool write_failed = false;
     // Frames waiting to be written, each holding its OutgoingFrame once; bounded by max_queue.
     FrameQueue queue;
     // A client message being reassembled across fragments and lws RECEIVE chunks.

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <thread>
 #include <utility>
 
 namespace notify::websocket {
@@ -32,6 +34,8 @@ constexpr size_t coalesce_limit = 16 * 1024;
 // default); longer client messages arrive in several RECEIVE chunks, which on_receive joins.
 // Control frames (at most 125 bytes of payload) still fit one chunk.
 constexpr size_t receive_chunk = 256;
+// A write is put off for at most this many service iterations while a sender has unread bytes.
+constexpr unsigned max_deferred_flushes = 64;
 // A coalescing buffer grown past this by one burst is given back after the write.
 constexpr size_t coalesce_buffer_keep = 256 * 1024;
 // OutgoingFrames kept for reuse; beyond this, frames are freed.
@@ -170,12 +174,25 @@ bool ServiceLoop::listen(uint16_t port, bool share_port, std::string &error) {
 void ServiceLoop::start_thread() { thread_ = std::thread([this] { run(); }); }
 
 void ServiceLoop::run() {
+    unsigned deferred_flushes = 0;
     while (!exit_requested_.load(std::memory_order_acquire)) {
         if (lws_service(context_, 0) < 0) {
             log(NOTIFY_LOG_ERROR, "websocket: service loop failed; thread " +
                                       std::to_string(index_) + " stops");
             break;
         }
+        // Write once per burst of publishes rather than once per lws read of them: while a
+        // connection that just sent us messages has more bytes waiting, read them first.
+        const bool more_input = unread_input_pending();
+        if (flush_list_.empty() || (more_input && ++deferred_flushes < max_deferred_flushes)) {
+            continue;
+        }
+        deferred_flushes = 0;
+        // The core thread shares this core under load: let it turn what was just read into
+        // frames, take those too, then write every listed connection once.
+        std::this_thread::yield();
+        drain_inbox();
+        flush_listed_connections();
     }
 }
 
@@ -392,6 +409,10 @@ int ServiceLoop::on_receive(Connection &conn, const void *in, size_t len) {
     if (!conn.opened || conn.pending_close) {
         return 0;
     }
+    if (!conn.receive_listed) {
+        conn.receive_listed = true;
+        receive_list_.push_back(conn.id);
+    }
     struct lws *wsi = conn.wsi;
     if (conn.message.size() + len > settings_.max_frame_size) {
         conn.message = {};
@@ -425,53 +446,107 @@ int ServiceLoop::on_receive(Connection &conn, const void *in, size_t len) {
 }
 
 int ServiceLoop::on_writeable(Connection &conn) {
-    struct lws *wsi = conn.wsi;
+    if (conn.write_failed) {
+        return -1;
+    }
     if (!conn.queue.empty()) {
-        const size_t encoding = conn.encoding == NOTIFY_ENCODING_BINARY ? 1 : 0;
-        std::vector<uint8_t> &first = conn.queue.front()->wire[encoding];
-        uint8_t *start = first.data() + LWS_PRE;
-        size_t length = first.size() - LWS_PRE;
-        size_t frames = 1;
-        if (conn.queue.size() > 1 && length < coalesce_limit) {
-            coalesce_buffer_.resize(LWS_PRE);
-            coalesce_buffer_.insert(coalesce_buffer_.end(), start, start + length);
-            for (; frames < conn.queue.size(); ++frames) {
-                const std::vector<uint8_t> &next = conn.queue.at(frames)->wire[encoding];
-                if (coalesce_buffer_.size() + next.size() - 2 * LWS_PRE > coalesce_limit) {
-                    break;
-                }
-                coalesce_buffer_.insert(coalesce_buffer_.end(), next.begin() + LWS_PRE,
-                                        next.end());
-            }
-            start = coalesce_buffer_.data() + LWS_PRE;
-            length = coalesce_buffer_.size() - LWS_PRE;
-        }
-        // The frames are complete WebSocket frames already: lws sends them as they are, and
-        // keeps whatever the socket did not take.
-        const int written = lws_write(wsi, start, length, LWS_WRITE_RAW);
-        for (size_t i = 0; i < frames; ++i) {
-            drop_holder(conn.queue.front());
-            conn.queue.pop_front();
-        }
-        if (coalesce_buffer_.capacity() > coalesce_buffer_keep) {
-            coalesce_buffer_ = {};
-        }
-        if (written < 0 || static_cast<size_t>(written) < length) {
+        if (!write_queued(conn)) {
             return -1;
         }
         if (!conn.queue.empty() || conn.pending_close) {
-            lws_callback_on_writable(wsi);
+            lws_callback_on_writable(conn.wsi);
         }
         return 0;
     }
     if (conn.pending_close) {
         conn.close_code = conn.pending_close->code;
         std::string &reason = conn.pending_close->reason;
-        lws_close_reason(wsi, static_cast<enum lws_close_status>(conn.pending_close->code),
+        lws_close_reason(conn.wsi, static_cast<enum lws_close_status>(conn.pending_close->code),
                          reinterpret_cast<unsigned char *>(reason.data()), reason.size());
         return -1;
     }
     return 0;
+}
+
+bool ServiceLoop::write_queued(Connection &conn) {
+    const size_t encoding = conn.encoding == NOTIFY_ENCODING_BINARY ? 1 : 0;
+    std::vector<uint8_t> &first = conn.queue.front()->wire[encoding];
+    uint8_t *start = first.data() + LWS_PRE;
+    size_t length = first.size() - LWS_PRE;
+    size_t frames = 1;
+    if (conn.queue.size() > 1 && length < coalesce_limit) {
+        coalesce_buffer_.resize(LWS_PRE);
+        coalesce_buffer_.insert(coalesce_buffer_.end(), start, start + length);
+        for (; frames < conn.queue.size(); ++frames) {
+            const std::vector<uint8_t> &next = conn.queue.at(frames)->wire[encoding];
+            if (coalesce_buffer_.size() + next.size() - 2 * LWS_PRE > coalesce_limit) {
+                break;
+            }
+            coalesce_buffer_.insert(coalesce_buffer_.end(), next.begin() + LWS_PRE, next.end());
+        }
+        start = coalesce_buffer_.data() + LWS_PRE;
+        length = coalesce_buffer_.size() - LWS_PRE;
+    }
+    // The frames are complete WebSocket frames already: lws sends them as they are, keeps
+    // whatever the socket did not take and asks for WRITEABLE once it has sent that.
+    const int written = lws_write(conn.wsi, start, length, LWS_WRITE_RAW);
+    for (size_t i = 0; i < frames; ++i) {
+        drop_holder(conn.queue.front());
+        conn.queue.pop_front();
+    }
+    if (coalesce_buffer_.capacity() > coalesce_buffer_keep) {
+        coalesce_buffer_ = {};
+    }
+    return written >= 0 && static_cast<size_t>(written) >= length;
+}
+
+bool ServiceLoop::unread_input_pending() {
+    bool pending = false;
+    for (const uint64_t id : receive_list_) {
+        Connection *conn = find(id);
+        if (conn == nullptr) {
+            continue;
+        }
+        conn->receive_listed = false;
+        int unread = 0;
+        if (!pending && ioctl(lws_get_socket_fd(conn->wsi), FIONREAD, &unread) == 0 &&
+            unread > 0) {
+            pending = true;
+        }
+    }
+    receive_list_.clear();
+    return pending;
+}
+
+void ServiceLoop::flush_listed_connections() {
+    for (const uint64_t id : flush_list_) {
+        Connection *conn = find(id);
+        if (conn == nullptr) {
+            continue;  // closed since its frames were queued
+        }
+        conn->flush_listed = false;
+        if (conn->queue.empty() || conn->write_failed) {
+            continue;
+        }
+        // Bytes of the previous write still wait in lws: it asked for WRITEABLE already, and
+        // writing now would only append behind them.
+        if (lws_partial_buffered(conn->wsi) != 0) {
+            lws_callback_on_writable(conn->wsi);
+            continue;
+        }
+        if (!write_queued(*conn)) {
+            // Not inside this connection's callback, so it cannot return -1: lws kills it at
+            // its next timeout check and reports CLOSED.
+            conn->write_failed = true;
+            release_queue(*conn);
+            lws_set_timeout(conn->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+            continue;
+        }
+        if (!conn->queue.empty()) {
+            lws_callback_on_writable(conn->wsi);
+        }
+    }
+    flush_list_.clear();
 }
 
 void ServiceLoop::on_closed(void *session) {
@@ -596,7 +671,7 @@ bool ServiceLoop::prepare_wire(OutgoingFrame &frame, notify_encoding encoding) {
 }
 
 void ServiceLoop::queue_frame(Connection &conn, OutgoingFrame &frame) {
-    if (!conn.opened || conn.pending_close) {
+    if (!conn.opened || conn.pending_close || conn.write_failed) {
         return;
     }
     if (!prepare_wire(frame, conn.encoding)) {
@@ -611,8 +686,9 @@ void ServiceLoop::queue_frame(Connection &conn, OutgoingFrame &frame) {
     if (conn.queue.size() < settings_.max_queue) {
         conn.queue.push_back(&frame);
         ++frame.holders;
-        if (conn.queue.size() == 1) {
-            lws_callback_on_writable(conn.wsi);
+        if (!conn.flush_listed) {
+            conn.flush_listed = true;
+            flush_list_.push_back(conn.id);
         }
         return;
     }

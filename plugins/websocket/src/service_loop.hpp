@@ -84,6 +84,15 @@ private:
     void on_established(struct lws *wsi, void *session);
     int on_receive(Connection &conn, const void *in, size_t len);
     int on_writeable(Connection &conn);
+    // Writes the connection's queued frames, up to coalesce_limit bytes, with one lws_write.
+    // False when the socket failed.
+    bool write_queued(Connection &conn);
+    // Writes each listed connection's frames at once, without waiting for a poll round-trip,
+    // unless lws still holds unsent bytes of its previous write.
+    void flush_listed_connections();
+    // True when a connection that received data in this service iteration has more unread
+    // bytes in its socket. Clears the receive list.
+    bool unread_input_pending();
     void on_closed(void *session);
     void drain_inbox();
     void shut_down_connections();
@@ -137,6 +146,11 @@ private:
     std::vector<uint32_t> slot_generations_;
     // OutgoingFrames whose last holder is gone, kept with their buffers for the next frames.
     std::vector<std::unique_ptr<OutgoingFrame>> spare_frames_;
+    // Ids of connections with frames queued since the last flush; written after a service
+    // iteration. Ids, not pointers: a connection can close before its flush.
+    std::vector<uint64_t> flush_list_;
+    // Ids of connections that received data in the current service iteration.
+    std::vector<uint64_t> receive_list_;
     // Several queued frames of one connection are copied here and written with one lws_write.
     std::vector<uint8_t> coalesce_buffer_;
     bool accepting_ = true;

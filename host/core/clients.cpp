@@ -27,6 +27,9 @@ void Core::State::attach_connection(Client& client, Connection& connection) {
 
 void Core::State::inactivate(Client& client) {
     rewind_cursors(client);
+    // A subscription still held for recovery missed everything since: the next resume must say
+    // so again, or those messages would be lost without notice.
+    if (has_paused_subscription(client)) client.missed_overflow = true;
     client.state = ClientState::inactive;
     client.state_since_ms = env.now_ms();
     emit_client_event(NOTIFY_EVENT_INACTIVATE, client);

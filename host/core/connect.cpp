@@ -88,6 +88,10 @@ void Core::State::finish_connect(ConnectionRef conn, std::uint64_t command_id,
         close_connection(*client->connection, NOTIFY_CLOSE_REPLACED,
                          "replaced by a newer connection", ClosePush::disconnect);
         rewind_cursors(*client);
+        // What was written to the replaced connection may never have arrived (a client that
+        // reconnects first is often one whose old connection died unnoticed): the client
+        // recovers per topic from what it saw, as after an overflow.
+        if (!client->subscriptions.empty()) client->missed_overflow = true;
     }
     attach_connection(*client, *connection);
     client->resume_token = env.make_resume_token();

@@ -294,6 +294,7 @@ struct Core::State {
     // Resume: the connect reply is out; send what the inactive client missed, then pull its
     // at-least-once subscriptions.
     void deliver_missed(Client& client);
+    bool has_paused_subscription(const Client& client) const;
     // A subscribe without a position after an overflow: live messages flow again.
     void resume_live(Client& client, std::string_view topic);
     // An inactive client misses `frame`: keep it for its resume within clients.buffer_size.

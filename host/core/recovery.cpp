@@ -55,6 +55,12 @@ void Core::State::recover(Connection& connection, std::uint64_t command_id, Clie
         return;
     }
 
+    // More than limits.max_recovery at once would overrun the transport's send queue (the
+    // client would be closed as a slow consumer, again on every try): past it, not recovered.
+    if (current.offset - since->offset > config.limits.max_recovery) {
+        unrecovered(current);
+        return;
+    }
     std::vector<KeptMessage> missed;
     const StreamState state =
         env.read_history(topic.name, since->offset, 0, *topic.space,
@@ -64,6 +70,7 @@ void Core::State::recover(Connection& connection, std::uint64_t command_id, Clie
                          });
     // All or nothing: exactly the offsets since+1 .. the stream's last, without a hole.
     const bool complete = state.ok && state.epoch == current.epoch &&
+                          state.offset - since->offset <= config.limits.max_recovery &&
                           state.offset >= since->offset &&
                           missed.size() == state.offset - since->offset &&
                           (missed.empty() || missed.front().offset == since->offset + 1);
@@ -78,6 +85,16 @@ void Core::State::recover(Connection& connection, std::uint64_t command_id, Clie
         deliver_frame(connection.ref, FrameRef::make_message(topic.name, message.offset,
                                                              state.epoch, message.payload));
     }
+}
+
+bool Core::State::has_paused_subscription(const Client& client) const {
+    for (const ClientSubscription& subscription : client.subscriptions) {
+        if (!subscription.durable &&
+            subscription.topic->subscribers[subscription.slot].skip_through == kPausedForRecovery) {
+            return true;
+        }
+    }
+    return false;
 }
 
 void Core::State::resume_live(Client& client, std::string_view topic) {

@@ -387,6 +387,10 @@ private:
                         [&](toml::node& n, const std::string& p) {
                             limits.max_payload_size = as_count<std::uint32_t>(n, p, 1);
                         }},
+                       {"max_recovery",
+                        [&](toml::node& n, const std::string& p) {
+                            limits.max_recovery = as_count<std::uint32_t>(n, p, 0);
+                        }},
                    });
     }
 

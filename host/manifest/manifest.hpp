@@ -84,6 +84,8 @@ struct LimitSettings {
     std::uint32_t max_subscriptions_per_client = 1'000;
     std::uint64_t max_topics = 1'000'000;
     std::uint32_t max_payload_size = 65'536;  // bytes of one published payload
+    // Messages one subscribe may recover at once; keep it below the transports' send queues.
+    std::uint32_t max_recovery = 500;
 };
 
 struct Manifest {

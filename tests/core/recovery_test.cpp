@@ -106,6 +106,16 @@ TEST_F(RecoveryTest, BrokerWithoutHistoryIsAClearError) {
     EXPECT_TRUE(core().client_topics(client.client).empty());
 }
 
+TEST_F(RecoveryTest, MoreThanMaxRecoveryIsNotRecoveredAtAll) {
+    config.limits.max_recovery = 3;
+    publish_n("news", 5);
+    const ConnectedClient client = open_client(1);
+    EXPECT_EQ(subscribe_since(client.conn, "news", 1, "epoch-1")["result"]["recovered"], false);
+    EXPECT_TRUE(messages_to(client.conn).empty());
+    EXPECT_EQ(subscribe_since(client.conn, "news", 2, "epoch-1")["result"]["recovered"], true);
+    EXPECT_EQ(messages_to(client.conn).size(), 3U);
+}
+
 TEST_F(RecoveryTest, SubscribeWithoutPositionHasNoRecoveredFlag) {
     const ConnectedClient client = open_client(1);
     const nlohmann::json reply = subscribe(client.conn, "news");

@@ -157,14 +157,41 @@ TEST_F(ResumeTest, InvalidatedIdIsForgottenAfterInvalidationTime) {
 
 TEST_F(ResumeTest, NewerConnectionReplacesTheOlderAndTheStaleCloseIsIgnored) {
     ConnectedClient client = open_client(1);
-    subscribe(client.conn, "news");
     const ConnectionRef older = client.conn;
     const nlohmann::json reply = resume(client, 2);
     EXPECT_EQ(reply["result"]["resumed"], true);
     core().connection_closed(older, NOTIFY_CLOSE_NORMAL);
     EXPECT_EQ(core().client_state(client.client), ClientState::active);
-    core().publish(PublishTargets{{"news"}, {}, {}}, "live");
+    core().publish(PublishTargets{{}, {client.client}, {}}, "live");
     EXPECT_EQ(payloads_to(client.conn), std::vector<std::string>{"live"});
+}
+
+// The replaced connection may have died unnoticed with messages in flight: the resume says
+// overflow, and the client recovers exactly from what it saw.
+TEST_F(ResumeTest, ReplacingALiveConnectionAsksTheClientToRecover) {
+    ConnectedClient client = open_client(1);
+    subscribe(client.conn, "news");
+    core().publish(PublishTargets{{"news"}, {}, {}}, "maybe-lost");
+    const nlohmann::json reply = resume(client, 2);
+    EXPECT_EQ(reply["result"]["overflow"], true);
+    core().publish(PublishTargets{{"news"}, {}, {}}, "held");
+    EXPECT_TRUE(messages_to(client.conn).empty());
+    EXPECT_EQ(subscribe_since(client.conn, "news", 0, "epoch-1")["result"]["recovered"], true);
+    EXPECT_EQ(payloads_to(client.conn), (std::vector<std::string>{"maybe-lost", "held"}));
+}
+
+TEST_F(ResumeTest, LeavingAgainBeforeRecoveringOverflowsAgainInsteadOfLosingMessages) {
+    ConnectedClient client = open_client(1);
+    subscribe(client.conn, "news");
+    core().connection_closed(client.conn, NOTIFY_CLOSE_ABNORMAL);
+    for (int i = 0; i < 4; ++i) core().publish(PublishTargets{{"news"}, {}, {}}, "missed");
+    EXPECT_EQ(resume(client, 2)["result"]["overflow"], true);
+    core().connection_closed(client.conn, NOTIFY_CLOSE_ABNORMAL);
+    core().publish(PublishTargets{{"news"}, {}, {}}, "again");
+    EXPECT_EQ(resume(client, 3)["result"]["overflow"], true);
+    EXPECT_EQ(subscribe_since(client.conn, "news", 0, "epoch-1")["result"]["recovered"], true);
+    EXPECT_EQ(payloads_to(client.conn),
+              (std::vector<std::string>{"missed", "missed", "missed", "missed", "again"}));
 }
 
 }  // namespace

@@ -12,7 +12,9 @@ namespace {
 
 using std::chrono::seconds;
 
-constexpr unsigned short kPort = 39431;
+// One port per test: CTest runs the tests of this file in parallel.
+constexpr unsigned short kPublishPort = 39431;
+constexpr unsigned short kSubscriberPort = 39432;
 
 std::unique_ptr<Process> start_cli(const std::filesystem::path& dir, const std::string& label,
                                    std::vector<std::string> args) {
@@ -22,14 +24,14 @@ std::unique_ptr<Process> start_cli(const std::filesystem::path& dir, const std::
 
 // conf/durable.toml itself, moved to the test's port and a store in the test's folder, so the
 // example manifest is what is tested.
-std::string durable_manifest(const std::filesystem::path& data_dir) {
+std::string durable_manifest(const std::filesystem::path& data_dir, unsigned short port) {
     std::string text = read_file(NOTIFY_SOURCE_DIR "/conf/durable.toml");
     const auto replace = [&](const std::string& from, const std::string& to) {
         const auto at = text.find(from);
         EXPECT_NE(at, std::string::npos) << "conf/durable.toml has no " << from;
         if (at != std::string::npos) text.replace(at, from.size(), to);
     };
-    replace("listen = \"127.0.0.1:3200\"", "listen = \"127.0.0.1:" + std::to_string(kPort) + "\"");
+    replace("listen = \"127.0.0.1:3200\"", "listen = \"127.0.0.1:" + std::to_string(port) + "\"");
     replace("data_dir = \"data/durable\"", "data_dir = \"" + data_dir.string() + "\"");
     return text;
 }
@@ -58,7 +60,9 @@ std::vector<Line> parse_lines(const std::string& text) {
 
 class DurableTest : public NotifydTest {
   protected:
-    void start() { start_notifyd(kPort, durable_manifest(dir_.path() / "store")); }
+    void start(unsigned short port) {
+        start_notifyd(port, durable_manifest(dir_.path() / "store", port));
+    }
 
     void kill_notifyd() {
         notifyd_->signal(SIGKILL);
@@ -75,10 +79,10 @@ class DurableTest : public NotifydTest {
 };
 
 TEST_F(DurableTest, AcknowledgedPublishesSurviveKillNine) {
-    start();
+    start(kPublishPort);
     publish("orders:1", "x", 1000);
     kill_notifyd();
-    start();
+    start(kPublishPort);
     auto sub = start_cli(dir_.path(), "sub", {"sub", url(), "orders:1", "--since", "0", "--count",
                                               "1000", "--timeout", "60"});
     ASSERT_EQ(sub->wait_for(seconds(60)), 0) << sub->stderr_text();
@@ -92,7 +96,7 @@ TEST_F(DurableTest, AcknowledgedPublishesSurviveKillNine) {
 }
 
 TEST_F(DurableTest, DurableSubscriberResumesAfterKillNineWithoutWhatItAcked) {
-    start();
+    start(kSubscriberPort);
     auto first = start_cli(dir_.path(), "first", {"sub", url(), "orders:7", "--ack", "--count",
                                                   "300", "--timeout", "60"});
     ASSERT_TRUE(first->wait_for_stderr("ready", seconds(10))) << first->stderr_text();
@@ -111,7 +115,7 @@ TEST_F(DurableTest, DurableSubscriberResumesAfterKillNineWithoutWhatItAcked) {
     publish("orders:fence", "f", 1);
     kill_notifyd();
 
-    start();
+    start(kSubscriberPort);
     auto second = start_cli(dir_.path(), "second",
                             {"sub", url(), "orders:7", "--client", client, "--resume", token,
                              "--ack", "--count", "700", "--timeout", "60"});

@@ -1,6 +1,8 @@
 #include "ws_client.hpp"
 
 #include <array>
+#include <memory>
+#include <stdexcept>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,6 +21,14 @@ using tcp = asio::ip::tcp;
 struct WsClient::Impl {
     asio::io_context io;
     websocket::stream<beast::tcp_stream> ws{io};
+    // The read of next_message(), which outlives the call that timed out.
+    beast::flat_buffer pending_buffer;
+    bool read_pending = false;
+    bool read_finished = false;
+    beast::error_code read_error;
+    // The write of write_text(), in here so that a write that timed out has nothing to dangle.
+    bool write_finished = false;
+    beast::error_code write_error;
 };
 
 WsClient::WsClient(unsigned short port, const std::string& path) : impl_(std::make_unique<Impl>()) {
@@ -80,6 +90,55 @@ std::optional<std::string> WsClient::read_until(const std::string& needle,
 void WsClient::vanish() {
     beast::error_code ignored;
     beast::get_lowest_layer(impl_->ws).socket().close(ignored);
+}
+
+WsMessage WsClient::next_message(std::chrono::milliseconds timeout) {
+    Impl& impl = *impl_;
+    if (!impl.read_pending) {
+        impl.read_pending = true;
+        impl.read_finished = false;
+        impl.pending_buffer.clear();
+        impl.ws.async_read(impl.pending_buffer, [&impl](beast::error_code error, std::size_t) {
+            impl.read_error = error;
+            impl.read_finished = true;
+        });
+    }
+    // run_for returns once the read completed (nothing else is pending) or at the timeout.
+    impl.io.restart();
+    impl.io.run_for(timeout);
+    WsMessage message;
+    if (!impl.read_finished) {
+        message.timed_out = true;
+        return message;
+    }
+    impl.read_pending = false;
+    if (impl.read_error) {
+        message.closed = true;
+        message.close_code = static_cast<std::uint16_t>(impl.ws.reason().code);
+    } else {
+        message.text = beast::buffers_to_string(impl.pending_buffer.data());
+    }
+    return message;
+}
+
+void WsClient::write_text(const std::string& text) {
+    Impl& impl = *impl_;
+    auto message = std::make_shared<std::string>(text);  // alive until the write completes
+    impl.write_finished = false;
+    impl.ws.text(true);
+    impl.ws.async_write(asio::buffer(*message),
+                        [&impl, message](beast::error_code error, std::size_t) {
+                            impl.write_error = error;
+                            impl.write_finished = true;
+                        });
+    // A pending read may complete meanwhile: its result waits for next_message().
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!impl.write_finished && std::chrono::steady_clock::now() < deadline) {
+        impl.io.restart();
+        impl.io.run_one_until(deadline);
+    }
+    if (!impl.write_finished) throw std::runtime_error("websocket write timed out");
+    if (impl.write_error) throw beast::system_error(impl.write_error);
 }
 
 std::string raw_exchange(unsigned short port, const std::string& bytes,

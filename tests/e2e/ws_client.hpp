@@ -33,6 +33,15 @@ public:
     // Drops the TCP connection without a close handshake.
     void vanish();
 
+    // The next message within `timeout`. Unlike read(), whose blocking read cannot time out
+    // (Beast applies timeouts to asynchronous operations only), this waits asynchronously, and
+    // a wait that times out leaves the read pending for the next call, so the connection stays
+    // usable. Use it with write_text(), not with read() or send_text().
+    WsMessage next_message(std::chrono::milliseconds timeout);
+    // Sends a text message (bounded by 5 s; throws on failure), also while next_message() has
+    // a read pending.
+    void write_text(const std::string& text);
+
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

@@ -234,6 +234,7 @@ delivery = "at-most-once"
 TEST(Manifest, DeliveryKeysHaveSafeDefaultsAndAreRead) {
     const Manifest defaults = parse_manifest(required_instances, manifest_file);
     EXPECT_EQ(defaults.clients.buffer_size, 1'000u);
+    EXPECT_EQ(defaults.limits.max_recovery, 500u);
     EXPECT_EQ(defaults.default_namespace.ack_timeout, milliseconds(30'000));
     EXPECT_EQ(defaults.default_namespace.max_in_flight, 1'000u);
     EXPECT_EQ(defaults.default_namespace.history_meta_ttl, milliseconds(0));

@@ -48,7 +48,7 @@ std::vector<std::string> manifest_urls(const std::string& manifest) {
 
 void ParityServerTest::SetUp() {
     const auto file = dir_.path() / "transports.toml";
-    write_file(file, parity_manifest());
+    write_file(file, manifest());
     notifyd_ = std::make_unique<Process>(
         std::vector<std::string>{NOTIFYD_PATH, "--config", file.string()}, dir_.path(), "notifyd");
     for (const unsigned short port : {kWsPort, kTcpPort, kHttpPort}) {

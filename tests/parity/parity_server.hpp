@@ -42,6 +42,9 @@ protected:
     void SetUp() override;
     void TearDown() override;
 
+    // The manifest notifyd serves: parity_manifest() unless a test needs other settings.
+    virtual std::string manifest() const { return parity_manifest(); }
+
     // Starts notify-cli with `arguments`; its output lands in the test's temp dir.
     std::unique_ptr<Process> start_cli(const std::string& label, std::vector<std::string> arguments);
     // Runs notify-cli to its end (bounded); returns the exit code, nullopt on timeout.

@@ -123,10 +123,12 @@ private:
                                            "server; messages published while disconnected are "
                                            "lost (--since recovers them)"));
         }
+        // A clean resume delivered what was missed already; --since again would repeat it.
+        const bool clean_resume = reply.resumed && !reply.overflow;
         for (const auto& topic : options_.topics) {
             protocol::SubscribeCommand subscribe;
             subscribe.topic = topic;
-            subscribe.since = options_.since;
+            if (!clean_resume) subscribe.since = options_.since;
             pending_subscribes_.emplace(session_.send(std::move(subscribe)), topic);
         }
     }

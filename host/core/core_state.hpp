@@ -114,6 +114,12 @@ struct Topic {
 
 enum class ClosePush { none, disconnect };
 
+// A message read back from the broker's history (recovery, at-least-once pulls).
+struct KeptMessage {
+    std::uint64_t offset = 0;
+    std::string payload;
+};
+
 // Why a subscribe could not be applied; `none` means it was applied (or already in place).
 enum class SubscribeRefusal { none, limit_exceeded, ignored_as_older };
 
@@ -283,6 +289,11 @@ struct Core::State {
     std::int64_t client_command_time(const Client& client, std::string_view topic);
 
     // ---- recovery.cpp -------------------------------------------------------------------------
+    ClientSubscription* find_subscription(Client& client, std::string_view topic) const;
+    // The topic's kept messages after since_offset (at most limit, 0 = all) appended to `kept`,
+    // and the stream's position.
+    StreamState read_kept(const Topic& topic, std::uint64_t since_offset, std::uint64_t limit,
+                          std::vector<KeptMessage>& kept);
     // Subscribe with a position (at-most-once): answers the reply and sends the missed messages
     // or recovered:false. The subscription exists already.
     void recover(Connection& connection, std::uint64_t command_id, Client& client,

@@ -7,20 +7,9 @@ namespace notify::core {
 
 namespace {
 
-struct StoredMessage {
-    std::uint64_t offset = 0;
-    std::string payload;
-};
-
 bool is_connected(const Client& client) {
     return client.state == ClientState::active && client.connection != nullptr &&
            !client.connection->closing;
-}
-
-ClientSubscription* find_subscription(Client& client, std::string_view topic) {
-    auto found = std::find_if(client.subscriptions.begin(), client.subscriptions.end(),
-                              [&](const ClientSubscription& s) { return s.topic->name == topic; });
-    return found == client.subscriptions.end() ? nullptr : &*found;
 }
 
 }  // namespace
@@ -69,13 +58,9 @@ void Core::State::pull(Client& client, ClientSubscription& subscription) {
     if (in_flight >= space.max_in_flight) return;
     if (topic.last_offset != 0 && cursor.delivered >= topic.last_offset) return;  // caught up
 
-    std::vector<StoredMessage> owed;
+    std::vector<KeptMessage> owed;
     const StreamState state =
-        env.read_history(topic.name, cursor.delivered, space.max_in_flight - in_flight, space,
-                         [&](std::uint64_t offset, std::string_view payload) {
-                             owed.push_back(StoredMessage{offset, std::string(payload)});
-                             return true;
-                         });
+        read_kept(topic, cursor.delivered, space.max_in_flight - in_flight, owed);
     if (!state.ok) return;  // the next ack, resume or ack timeout asks again
     topic.last_offset = std::max(topic.last_offset, state.offset);
     if (state.offset < cursor.acked) {
@@ -91,7 +76,7 @@ void Core::State::pull(Client& client, ClientSubscription& subscription) {
         return;
     }
     const ConnectionRef conn = client.connection->ref;
-    for (const StoredMessage& message : owed) {
+    for (const KeptMessage& message : owed) {
         deliver_frame(conn, FrameRef::make_message(topic.name, message.offset, state.epoch,
                                                    message.payload));
         cursor.delivered = message.offset;

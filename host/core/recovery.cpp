@@ -18,12 +18,22 @@ bool is_well_formed_epoch(std::string_view epoch) {
            });
 }
 
-struct KeptMessage {
-    std::uint64_t offset = 0;
-    std::string payload;
-};
-
 }  // namespace
+
+ClientSubscription* Core::State::find_subscription(Client& client, std::string_view topic) const {
+    auto found = std::find_if(client.subscriptions.begin(), client.subscriptions.end(),
+                              [&](const ClientSubscription& s) { return s.topic->name == topic; });
+    return found == client.subscriptions.end() ? nullptr : &*found;
+}
+
+StreamState Core::State::read_kept(const Topic& topic, std::uint64_t since_offset,
+                                   std::uint64_t limit, std::vector<KeptMessage>& kept) {
+    return env.read_history(topic.name, since_offset, limit, *topic.space,
+                            [&](std::uint64_t offset, std::string_view payload) {
+                                kept.push_back(KeptMessage{offset, std::string(payload)});
+                                return true;
+                            });
+}
 
 std::string Core::State::position_error(std::string_view topic, const protocol::Position& since,
                                         const StreamState& current) const {
@@ -62,12 +72,7 @@ void Core::State::recover(Connection& connection, std::uint64_t command_id, Clie
         return;
     }
     std::vector<KeptMessage> missed;
-    const StreamState state =
-        env.read_history(topic.name, since->offset, 0, *topic.space,
-                         [&](std::uint64_t offset, std::string_view payload) {
-                             missed.push_back(KeptMessage{offset, std::string(payload)});
-                             return true;
-                         });
+    const StreamState state = read_kept(topic, since->offset, 0, missed);
     // All or nothing: exactly the offsets since+1 .. the stream's last, without a hole.
     const bool complete = state.ok && state.epoch == current.epoch &&
                           state.offset - since->offset <= config.limits.max_recovery &&

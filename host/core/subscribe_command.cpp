@@ -1,5 +1,3 @@
-#include <algorithm>
-
 #include "core/core_state.hpp"
 
 namespace notify::core {
@@ -81,15 +79,13 @@ void Core::State::finish_subscribe(const PendingSubscribe& pending, const AuthOu
         }
     }
     subscribe_client(client, pending.topic, client_command_time(client, pending.topic));
-    const auto found =
-        std::find_if(client.subscriptions.begin(), client.subscriptions.end(),
-                     [&](const ClientSubscription& s) { return s.topic->name == pending.topic; });
-    if (found == client.subscriptions.end()) {
+    const ClientSubscription* found = find_subscription(client, pending.topic);
+    if (found == nullptr) {
         reply_error(pending.conn, pending.command_id, protocol::ErrorCode::internal,
                     "subscribe: the subscription could not be made");
         return;
     }
-    const auto index = static_cast<std::size_t>(found - client.subscriptions.begin());
+    const auto index = static_cast<std::size_t>(found - client.subscriptions.data());
     if (durable) {
         start_durable(*connection, pending.command_id, client, index, pending.since, current);
     } else if (pending.since) {

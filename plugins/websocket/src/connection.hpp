@@ -1,18 +1,27 @@
-// The state of one WebSocket connection, owned and touched only by its service thread.
+// The state of one TCP connection of a service loop, from accept through the WebSocket handshake
+// to close; owned and touched only by its service thread.
 #pragma once
 
 #include "frame_queue.hpp"
+#include "frame_reader.hpp"
 
 #include <notify/notify.h>
 
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
-struct lws;
-
 namespace notify::websocket {
+
+enum class ConnectionPhase : uint8_t {
+    handshaking,  // reading the HTTP request head
+    answering,    // writing a plain HTTP response or a refused handshake, then closing
+    open,         // WebSocket frames both ways
+    closing,      // our close frame is queued or sent; waiting for the peer's
+    lingering,    // everything written and our side shut down; discarding input until EOF, so
+                  // that closing with unread bytes does not reset what the peer has yet to read
+};
 
 struct CloseRequest {
     uint16_t code;
@@ -20,30 +29,49 @@ struct CloseRequest {
 };
 
 struct Connection {
-    uint64_t id = 0;
-    struct lws *wsi = nullptr;
+    Connection(uint64_t connection_id, int socket, size_t max_message_size)
+        : id(connection_id), fd(socket), reader(max_message_size) {}
+
+    const uint64_t id;
+    const int fd;
+    ConnectionPhase phase = ConnectionPhase::handshaking;
     // The subprotocol's encoding: which form of each frame this connection receives.
     notify_encoding encoding = NOTIFY_ENCODING_JSON;
     // True once the host accepted the connection: from then on conn_closed is owed exactly once.
     bool opened = false;
     // Set at the first frame dropped under the "drop" policy, so the log is not flooded.
     bool dropping_logged = false;
-    // Listed in the service loop's flush list: frames were queued since its last flush.
+    // Listed in the service loop's flush list: something was queued since its last flush.
     bool flush_listed = false;
-    // Listed in the service loop's receive list: data arrived in the current iteration.
-    bool receive_listed = false;
-    // A direct write (outside lws's WRITEABLE callback) failed: the connection is being killed
-    // and takes no more frames.
-    bool write_failed = false;
+    // EPOLLOUT is registered: the socket did not take everything at the last write.
+    bool waiting_writable = false;
+    // A keepalive ping went out and nothing has been received since.
+    bool ping_outstanding = false;
+    // Once everything queued is written, the connection ends (after a refused or plain HTTP
+    // request, a protocol violation, or our answer to the peer's close).
+    bool end_after_write = false;
+    // Set when the connection must end; the loop destroys it at the end of the round.
+    bool doomed = false;
+    // The close code sent or received; reported to the host when the connection ends.
+    uint16_t close_code = 0;
+    // Milliseconds of the loop's clock: the last bytes received, and when the current phase
+    // (handshake, close) must be over.
+    uint32_t last_receive_ms = 0;
+    uint32_t deadline_ms = 0;
+    // Bytes of the frame at the front of `queue` already written.
+    uint32_t front_written = 0;
     // Frames waiting to be written, each holding its OutgoingFrame once; bounded by max_queue.
     FrameQueue queue;
-    // A client message being reassembled across fragments and lws RECEIVE chunks.
-    std::vector<uint8_t> message;
+    // Bytes of our own to write after the front frame and before the rest of the queue: the
+    // handshake response, pongs, pings, the close frame. `control_written` of them went out.
+    std::vector<uint8_t> control;
+    size_t control_written = 0;
+    // The request head while handshaking.
+    std::unique_ptr<std::string> request_head;
     // A close asked for (by the host, shutdown or the slow-consumer policy), sent once the
     // queue ahead of it is written.
-    std::optional<CloseRequest> pending_close;
-    // The close code sent or received; reported to the host when the connection ends.
-    std::optional<uint16_t> close_code;
+    std::unique_ptr<CloseRequest> pending_close;
+    FrameReader reader;
 };
 
 }  // namespace notify::websocket

@@ -24,6 +24,13 @@ public:
         slots_[(head_ + count_) & (capacity_ - 1)] = frame;
         ++count_;
     }
+    OutgoingFrame *back() const { return at(count_ - 1); }
+    void pop_back() {
+        --count_;
+        if (count_ == 0) {
+            head_ = 0;
+        }
+    }
     void pop_front() {
         head_ = (head_ + 1) & (capacity_ - 1);
         --count_;

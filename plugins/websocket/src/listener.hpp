@@ -1,6 +1,5 @@
-// The listening socket of one service loop. lws 4.1 never sets SO_REUSEPORT (its
-// ALLOW_LISTEN_SHARE option only affects Windows), so the plugin binds its own sockets: one per
-// loop, all on the same address and port, and the kernel spreads new connections over them.
+// The listening socket of one service loop: one per loop, all on the same address and port with
+// SO_REUSEPORT, so the kernel spreads new connections over the loops.
 #pragma once
 
 #include <cstdint>

@@ -4,8 +4,6 @@
 
 #include <notify/notify.h>
 
-#include <libwebsockets.h>
-
 #include <cstddef>
 #include <cstring>
 #include <new>
@@ -32,8 +30,6 @@ notify_status create(const notify_host_api *host, notify_host_ctx *ctx,
         status != NOTIFY_OK) {
         return status;
     }
-    // lws logs through one process-wide hook; keep only what needs an operator's attention.
-    lws_set_log_level(LLL_ERR | LLL_WARN, nullptr);
     auto *server = new (std::nothrow) Server(*host, ctx, std::move(settings));
     if (server == nullptr) {
         set_error(err, "websocket: out of memory");
@@ -71,7 +67,7 @@ const notify_plugin_descriptor descriptor = {
     NOTIFY_ABI_MINOR,
     "websocket",
     "0.1.0",
-    "WebSocket transport (libwebsockets) with the JSON protocol and an optional static file root",
+    "WebSocket transport (RFC 6455 on epoll) with the JSON and binary protocols and an optional static file root",
     NOTIFY_KIND_TRANSPORT,
     config_keys(),
     config_key_count(),

@@ -1,17 +1,25 @@
 #include "service_loop.hpp"
 
+#include "control_frames.hpp"
+#include "handshake.hpp"
+#include "http_request.hpp"
 #include "listener.hpp"
+#include "static_files.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/ioctl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
 #include <thread>
@@ -20,40 +28,54 @@
 namespace notify::websocket {
 namespace {
 
-constexpr const char *json_subprotocol = "notify.json.v1";
-constexpr const char *binary_subprotocol = "notify.binary.v1";
-constexpr const char *vhost_name = "notify-websocket";
-constexpr const char *listener_protocol = "notify-listener";
-// A connection being closed gets this long to take its queued frames and the close frame;
-// then it is dropped, so a peer that stopped reading cannot hold it open.
-constexpr int close_grace_seconds = 5;
-// Queued frames are written together up to this many bytes per lws_write; lws sends up to
-// tx_packet_size per send() and buffers the rest, so the two match.
-constexpr size_t coalesce_limit = 16 * 1024;
-// lws gives every connection a receive buffer of this size for its whole life (4 KiB by
-// default); longer client messages arrive in several RECEIVE chunks, which on_receive joins.
-// Control frames (at most 125 bytes of payload) still fit one chunk.
-constexpr size_t receive_chunk = 256;
-// A write is put off for at most this many service iterations while a sender has unread bytes.
-constexpr unsigned max_deferred_flushes = 64;
-// A coalescing buffer grown past this by one burst is given back after the write.
-constexpr size_t coalesce_buffer_keep = 256 * 1024;
+// epoll tags of the two descriptors that are not connections (connection ids never reach
+// these values: the loop index in their top byte is below 64).
+constexpr uint64_t listener_tag = ~uint64_t{0};
+constexpr uint64_t wake_tag = ~uint64_t{0} - 1;
+// A connection being closed gets this long to take its queued frames and the close frame, and
+// to answer it; then it is dropped, so a peer that stopped reading cannot hold it open.
+constexpr uint32_t close_grace_ms = 5000;
+// A client gets this long to send its whole HTTP request after connecting.
+constexpr uint32_t handshake_timeout_ms = 10000;
+// After our last bytes, input is discarded for at most this long before the socket is closed.
+constexpr uint32_t linger_ms = 2000;
+constexpr size_t max_request_head = 8192;
+constexpr size_t read_buffer_size = 64 * 1024;
+// A client that keeps sending yields to the others after this many full reads per round.
+constexpr int max_reads_per_event = 4;
+// One sendmsg takes at most this many pieces and bytes; a longer queue takes several calls.
+constexpr size_t max_write_pieces = 64;
+constexpr size_t max_write_bytes = 256 * 1024;
+constexpr int max_events = 256;
+// Keepalive, handshake and close deadlines are checked this often.
+constexpr uint32_t timer_check_interval_ms = 250;
+// Out of descriptors: accepting pauses this long instead of spinning on the listener.
+constexpr uint32_t accept_pause_ms = 100;
 // OutgoingFrames kept for reuse; beyond this, frames are freed.
 constexpr size_t spare_frames_keep = 1024;
 constexpr uint64_t slot_mask = (uint64_t{1} << generation_shift) - 1;
 constexpr uint32_t generation_mask = (uint32_t{1} << (loop_index_shift - generation_shift)) - 1;
-constexpr size_t max_close_reason = 123;  // 125-byte control payload minus the code
 constexpr uint16_t close_abnormal = 1006;
 constexpr uint16_t close_no_status = 1005;
+constexpr uint8_t opcode_close = 0x8;
+constexpr uint8_t opcode_ping = 0x9;
+constexpr uint8_t opcode_pong = 0xA;
 
-struct Session {
-    Connection *connection;
-};
+int64_t monotonic_ms() {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1'000'000;
+}
 
-std::string peer_address(struct lws *wsi) {
+// Deadlines live on a wrapping 32-bit millisecond clock: compare by difference.
+bool reached(uint32_t now, uint32_t deadline) {
+    return static_cast<int32_t>(now - deadline) >= 0;
+}
+
+std::string peer_address(int fd) {
     sockaddr_in address{};
     socklen_t length = sizeof address;
-    if (getpeername(lws_get_socket_fd(wsi), reinterpret_cast<sockaddr *>(&address), &length) != 0 ||
+    if (getpeername(fd, reinterpret_cast<sockaddr *>(&address), &length) != 0 ||
         address.sin_family != AF_INET) {
         return "unknown";
     }
@@ -62,33 +84,15 @@ std::string peer_address(struct lws *wsi) {
     return std::string(text.data()) + ":" + std::to_string(ntohs(address.sin_port));
 }
 
-// Cut at most max_close_reason bytes without splitting a UTF-8 sequence (lws validates it).
-std::string_view close_reason_prefix(std::string_view reason) {
-    if (reason.size() <= max_close_reason) {
-        return reason;
-    }
-    size_t cut = max_close_reason;
-    while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0u) == 0x80u) {
-        --cut;
-    }
-    return reason.substr(0, cut);
-}
-
-std::string header(struct lws *wsi, enum lws_token_indexes token) {
-    const int length = lws_hdr_total_length(wsi, token);
-    if (length <= 0) {
-        return {};
-    }
-    std::string value(static_cast<size_t>(length) + 1, '\0');
-    const int copied = lws_hdr_copy(wsi, value.data(), length + 1, token);
-    value.resize(copied > 0 ? static_cast<size_t>(copied) : 0);
-    return value;
-}
-
-int refuse_http(struct lws *wsi, unsigned int status) {
-    // Answer, then hang up: a refused handshake gets no keep-alive.
-    lws_return_http_status(wsi, status, nullptr);
-    return -1;
+std::string plain_response(const char *status, std::string_view body) {
+    std::string response = "HTTP/1.1 ";
+    response += status;
+    response += "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ";
+    response += std::to_string(body.size() + 1);
+    response += "\r\nConnection: close\r\n\r\n";
+    response += body;
+    response += '\n';
+    return response;
 }
 
 void release_owned_message(void *release_ctx, uint8_t * /*data*/) {
@@ -96,12 +100,6 @@ void release_owned_message(void *release_ctx, uint8_t * /*data*/) {
 }
 
 }  // namespace
-
-int lws_event(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-              size_t len) {
-    auto *loop = static_cast<ServiceLoop *>(lws_context_user(lws_get_context(wsi)));
-    return loop->on_event(wsi, reason, user, in, len);
-}
 
 ServiceLoop::ServiceLoop(const Settings &settings, const notify_host_api &host,
                          notify_host_ctx *ctx, uint8_t index)
@@ -115,57 +113,31 @@ bool ServiceLoop::listen(uint16_t port, bool share_port, std::string &error) {
         return false;
     }
     bound_port_ = listener_port(listen_fd_);
-
-    // The first protocol also serves clients that ask for no subprotocol.
-    for (size_t i = 0; i < 2; ++i) {
-        protocols_[i].name = i == 0 ? json_subprotocol : binary_subprotocol;
-        protocols_[i].callback = lws_event;
-        protocols_[i].per_session_data_size = sizeof(Session);
-        protocols_[i].tx_packet_size = coalesce_limit;
-        protocols_[i].rx_buffer_size = receive_chunk;
-    }
-    protocols_[2].name = listener_protocol;
-    protocols_[2].callback = lws_event;
-
-    lws_context_creation_info info{};
-    info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
-    info.protocols = protocols_.data();
-    info.vhost_name = vhost_name;
-    info.user = this;
-    info.gid = -1;
-    info.uid = -1;
-    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
-                   LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
-    if (!settings_.static_root.empty()) {
-        mount_.mountpoint = "/";
-        mount_.mountpoint_len = 1;
-        mount_.origin = settings_.static_root.c_str();
-        mount_.def = "index.html";
-        mount_.origin_protocol = LWSMPRO_FILE;
-        info.mounts = &mount_;
-    }
-    if (settings_.ping_interval_s > 0) {
-        keepalive_.secs_since_valid_ping = settings_.ping_interval_s;
-        keepalive_.secs_since_valid_hangup = static_cast<uint16_t>(2 * settings_.ping_interval_s);
-    }
-    // Zero hangup time turns lws's validity checks off; without a policy lws would use its own.
-    info.retry_and_idle_policy = &keepalive_;
-
-    context_ = lws_create_context(&info);
-    vhost_ = context_ != nullptr ? lws_get_vhost_by_name(context_, vhost_name) : nullptr;
-    if (vhost_ != nullptr) {
-        lws_sock_file_fd_type descriptor{};
-        descriptor.filefd = listen_fd_;
-        listener_ = lws_adopt_descriptor_vhost(vhost_, LWS_ADOPT_RAW_FILE_DESC, descriptor,
-                                               listener_protocol, nullptr);
-    }
-    if (listener_ == nullptr) {
-        error = "websocket: cannot start the libwebsockets service for " + settings_.host + ":" +
-                std::to_string(bound_port_);
-        ::close(listen_fd_);
-        listen_fd_ = -1;
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    epoll_event wake_event{};
+    wake_event.events = EPOLLIN;
+    wake_event.data.u64 = wake_tag;
+    epoll_event listen_event{};
+    listen_event.events = EPOLLIN;
+    listen_event.data.u64 = listener_tag;
+    if (epoll_fd_ < 0 || wake_fd_ < 0 ||
+        epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake_event) != 0 ||
+        epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &listen_event) != 0) {
+        error = "websocket: cannot start the event loop for " + settings_.host + ":" +
+                std::to_string(bound_port_) + ": " + std::strerror(errno);
+        for (int *fd : {&epoll_fd_, &wake_fd_, &listen_fd_}) {
+            if (*fd >= 0) {
+                ::close(*fd);
+                *fd = -1;
+            }
+        }
         return false;
     }
+    accepting_ = true;
+    listener_registered_ = true;
+    read_buffer_ = std::make_unique<uint8_t[]>(read_buffer_size);
+    clock_origin_ms_ = monotonic_ms();
     std::lock_guard lock(inbox_mutex_);
     inbox_open_ = true;
     return true;
@@ -173,26 +145,59 @@ bool ServiceLoop::listen(uint16_t port, bool share_port, std::string &error) {
 
 void ServiceLoop::start_thread() { thread_ = std::thread([this] { run(); }); }
 
+uint32_t ServiceLoop::now_ms() const {
+    return static_cast<uint32_t>(monotonic_ms() - clock_origin_ms_);
+}
+
 void ServiceLoop::run() {
-    unsigned deferred_flushes = 0;
+    std::array<epoll_event, max_events> events{};
+    next_timer_check_ms_ = now_ms() + timer_check_interval_ms;
     while (!exit_requested_.load(std::memory_order_acquire)) {
-        if (lws_service(context_, 0) < 0) {
-            log(NOTIFY_LOG_ERROR, "websocket: service loop failed; thread " +
+        const int ready = epoll_wait(epoll_fd_, events.data(), max_events,
+                                     static_cast<int>(timer_check_interval_ms));
+        if (ready < 0 && errno != EINTR) {
+            log(NOTIFY_LOG_ERROR, std::string("websocket: epoll_wait failed: ") +
+                                      std::strerror(errno) + "; thread " +
                                       std::to_string(index_) + " stops");
             break;
         }
-        // Write once per burst of publishes rather than once per lws read of them: while a
-        // connection that just sent us messages has more bytes waiting, read them first.
-        const bool more_input = unread_input_pending();
-        if (flush_list_.empty() || (more_input && ++deferred_flushes < max_deferred_flushes)) {
-            continue;
+        messages_received_ = false;
+        for (int i = 0; i < ready; ++i) {
+            const epoll_event &event = events[static_cast<size_t>(i)];
+            if (event.data.u64 == wake_tag) {
+                uint64_t count = 0;
+                [[maybe_unused]] const ssize_t got = ::read(wake_fd_, &count, sizeof count);
+                drain_inbox();
+                continue;
+            }
+            if (event.data.u64 == listener_tag) {
+                accept_connections();
+                continue;
+            }
+            Connection *conn = find(event.data.u64);
+            if (conn == nullptr) {
+                continue;  // ended earlier in this round
+            }
+            if ((event.events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) != 0) {
+                on_readable(*conn);
+            }
+            if ((event.events & EPOLLOUT) != 0 && conn->waiting_writable) {
+                write_out(*conn);
+            }
         }
-        deferred_flushes = 0;
-        // The core thread shares this core under load: let it turn what was just read into
-        // frames, take those too, then write every listed connection once.
-        std::this_thread::yield();
-        drain_inbox();
+        if (messages_received_) {
+            // The core thread shares this core under load: let it turn what was just read
+            // into frames and take those too, so each subscriber gets one write per burst.
+            std::this_thread::yield();
+            drain_inbox();
+        }
         flush_listed_connections();
+        const uint32_t now = now_ms();
+        if (reached(now, next_timer_check_ms_)) {
+            next_timer_check_ms_ = now + timer_check_interval_ms;
+            check_timers(now);
+        }
+        destroy_doomed();
     }
 }
 
@@ -220,7 +225,8 @@ void ServiceLoop::post_frame(const notify_frame *frame, const uint64_t *conns, s
 void ServiceLoop::wake() {
     if (!wake_pending_) {
         wake_pending_ = true;
-        lws_cancel_service(context_);
+        const uint64_t one = 1;
+        [[maybe_unused]] const ssize_t written = ::write(wake_fd_, &one, sizeof one);
     }
 }
 
@@ -229,8 +235,7 @@ void ServiceLoop::post_close(uint64_t conn, uint16_t code, std::string_view reas
     if (!inbox_open_) {
         return;
     }
-    inbox_.push_back(Command{Command::Kind::close, conn, nullptr, 0, 0, code,
-                             std::string(close_reason_prefix(reason))});
+    inbox_.push_back(Command{Command::Kind::close, conn, nullptr, 0, 0, code, std::string(reason)});
     wake();
 }
 
@@ -250,6 +255,11 @@ void ServiceLoop::finish() {
         inbox_open_ = false;
         leftover.swap(inbox_);
         inbox_conns_.clear();
+        if (thread_.joinable()) {
+            exit_requested_.store(true, std::memory_order_release);
+            wake_pending_ = false;
+            wake();
+        }
     }
     for (const Command &command : leftover) {
         if (command.frame != nullptr) {
@@ -257,14 +267,20 @@ void ServiceLoop::finish() {
         }
     }
     if (thread_.joinable()) {
-        exit_requested_.store(true, std::memory_order_release);
-        lws_cancel_service(context_);
         thread_.join();
     }
-    if (context_ != nullptr) {
-        // Runs CLOSED for every connection left, on this thread now that the loop is joined.
-        lws_context_destroy(context_);
-        context_ = nullptr;
+    // The thread is gone: what is left is dropped here and reported like any lost connection.
+    for (Connection *conn : slots_) {
+        if (conn != nullptr) {
+            destroy(conn);
+        }
+    }
+    doomed_.clear();
+    for (int *fd : {&listen_fd_, &wake_fd_, &epoll_fd_}) {
+        if (*fd >= 0) {
+            ::close(*fd);
+            *fd = -1;
+        }
     }
 }
 
@@ -272,303 +288,463 @@ void ServiceLoop::log(notify_log_level level, const std::string &message) const 
     host_.log(ctx_, level, notify_str{message.data(), message.size()});
 }
 
-int ServiceLoop::on_event(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                          void *in, size_t len) {
-    auto *session = static_cast<Session *>(user);
-    Connection *conn = session != nullptr ? session->connection : nullptr;
-    switch (reason) {
-    case LWS_CALLBACK_RAW_RX_FILE:
-        return accept_connections();
-    case LWS_CALLBACK_RAW_CLOSE_FILE:
-        listener_ = nullptr;
-        listen_fd_ = -1;  // lws closed it
-        return 0;
-    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-        return confirm_upgrade(wsi, static_cast<const char *>(in));
-    case LWS_CALLBACK_HTTP:
-        // Reached only when no static_root mount answers the request.
-        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr);
-        return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
-    case LWS_CALLBACK_ESTABLISHED:
-        on_established(wsi, user);
-        return 0;
-    case LWS_CALLBACK_RECEIVE:
-        return conn != nullptr ? on_receive(*conn, in, len) : 0;
-    case LWS_CALLBACK_SERVER_WRITEABLE:
-        return conn != nullptr ? on_writeable(*conn) : 0;
-    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-        if (conn != nullptr && !conn->close_code) {
-            const auto *payload = static_cast<const uint8_t *>(in);
-            conn->close_code =
-                len >= 2 ? static_cast<uint16_t>(payload[0] << 8 | payload[1]) : close_no_status;
-        }
-        return 0;
-    case LWS_CALLBACK_CLOSED:
-        on_closed(user);
-        return 0;
-    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        drain_inbox();
-        return 0;
-    default:
-        return lws_callback_http_dummy(wsi, reason, user, in, len);
-    }
-}
-
-int ServiceLoop::accept_connections() {
-    if (!accepting_) {
-        return -1;  // the listener was shut down: let lws close it
-    }
-    for (;;) {
+void ServiceLoop::accept_connections() {
+    while (accepting_) {
         const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED) {
                 continue;
             }
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                // The pending connection stays in the backlog; polling the listener would only
+                // spin until a descriptor is free again.
+                log(NOTIFY_LOG_WARN, std::string("websocket: cannot accept: ") +
+                                         std::strerror(errno) + "; pausing accepts for " +
+                                         std::to_string(accept_pause_ms) + " ms");
+                accept_paused_until_ms_ = now_ms() + accept_pause_ms;
+                set_listener_registered(false);
+            } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
                 log(NOTIFY_LOG_ERROR,
                     std::string("websocket: accept failed: ") + std::strerror(errno));
             }
-            return 0;
+            return;
         }
         // Frames are written whole and coalesced already: Nagle would only hold them back.
         const int no_delay = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &no_delay, sizeof no_delay);
-        // On failure lws closes the socket itself.
-        lws_adopt_socket_vhost(vhost_, fd);
+
+        uint32_t slot = 0;
+        if (free_slots_.empty()) {
+            slot = static_cast<uint32_t>(slots_.size());
+            slots_.push_back(nullptr);
+            slot_generations_.push_back(0);
+        } else {
+            slot = free_slots_.back();
+            free_slots_.pop_back();
+        }
+        slot_generations_[slot] = (slot_generations_[slot] + 1) & generation_mask;
+        const uint64_t id = (uint64_t{index_} << loop_index_shift) |
+                            (uint64_t{slot_generations_[slot]} << generation_shift) | slot;
+        auto *conn = new Connection(id, fd, settings_.max_frame_size);
+        conn->request_head = std::make_unique<std::string>();
+        const uint32_t now = now_ms();
+        conn->last_receive_ms = now;
+        conn->deadline_ms = now + handshake_timeout_ms;
+        epoll_event event{};
+        event.events = EPOLLIN | EPOLLRDHUP;
+        event.data.u64 = id;
+        if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+            log(NOTIFY_LOG_ERROR, std::string("websocket: cannot watch an accepted socket: ") +
+                                      std::strerror(errno));
+            ::close(fd);
+            delete conn;
+            free_slots_.push_back(slot);
+            continue;
+        }
+        slots_[slot] = conn;
+        live_connections_.fetch_add(1);
     }
+}
+
+void ServiceLoop::set_listener_registered(bool registered) {
+    if (listen_fd_ < 0 || listener_registered_ == registered) {
+        return;
+    }
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = listener_tag;
+    epoll_ctl(epoll_fd_, registered ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, listen_fd_, &event);
+    listener_registered_ = registered;
+    accept_paused_ = !registered;
 }
 
 void ServiceLoop::stop_listening() {
     accepting_ = false;
-    if (listener_ != nullptr) {
-        // New connections are refused from now on; lws closes the descriptor on its own time.
-        ::shutdown(listen_fd_, SHUT_RDWR);
-        lws_set_timeout(listener_, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    accept_paused_ = false;
+    if (listen_fd_ >= 0) {
+        // Closing the socket removes it from epoll and refuses new connections from now on.
+        ::close(listen_fd_);
+        listen_fd_ = -1;
+        listener_registered_ = false;
     }
 }
 
-int ServiceLoop::confirm_upgrade(struct lws *wsi, const char *upgrade) {
-    if (upgrade == nullptr || std::strcmp(upgrade, "websocket") != 0) {
-        return refuse_http(wsi, HTTP_STATUS_FORBIDDEN);
+void ServiceLoop::on_readable(Connection &conn) {
+    for (int reads = 0; reads < max_reads_per_event && !conn.doomed; ++reads) {
+        const ssize_t got = ::recv(conn.fd, read_buffer_.get(), read_buffer_size, 0);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return;
+        }
+        if (got <= 0) {
+            doom(conn);  // EOF or reset: reported with the close code seen so far, else 1006
+            return;
+        }
+        const auto length = static_cast<size_t>(got);
+        conn.last_receive_ms = now_ms();
+        conn.ping_outstanding = false;
+        switch (conn.phase) {
+        case ConnectionPhase::handshaking:
+            on_request_bytes(conn, read_buffer_.get(), length);
+            break;
+        case ConnectionPhase::open:
+        case ConnectionPhase::closing:
+            on_frame_bytes(conn, read_buffer_.get(), length);
+            break;
+        case ConnectionPhase::answering:
+        case ConnectionPhase::lingering:
+            break;  // input after what we answer is discarded
+        }
+        if (length < read_buffer_size) {
+            return;
+        }
     }
-    if (header(wsi, WSI_TOKEN_GET_URI) != settings_.path) {
-        return refuse_http(wsi, HTTP_STATUS_NOT_FOUND);
-    }
-    // Browsers always send Origin; a client without one is not a browser page, which is all
-    // an origin check can guard against.
-    const std::string origin = header(wsi, WSI_TOKEN_ORIGIN);
-    const auto &allowed = settings_.allowed_origins;
-    if (!origin.empty() && !allowed.empty() &&
-        std::find(allowed.begin(), allowed.end(), origin) == allowed.end()) {
-        log(NOTIFY_LOG_INFO, "websocket: refused handshake from origin '" + origin + "'");
-        return refuse_http(wsi, HTTP_STATUS_FORBIDDEN);
-    }
-    return 0;
 }
 
-void ServiceLoop::on_established(struct lws *wsi, void *session) {
-    auto *conn = new Connection;
-    uint32_t slot = 0;
-    if (free_slots_.empty()) {
-        slot = static_cast<uint32_t>(slots_.size());
-        slots_.push_back(nullptr);
-        slot_generations_.push_back(0);
-    } else {
-        slot = free_slots_.back();
-        free_slots_.pop_back();
+void ServiceLoop::on_request_bytes(Connection &conn, const uint8_t *data, size_t len) {
+    std::string &head = *conn.request_head;
+    head.append(reinterpret_cast<const char *>(data), len);
+    HttpRequest request;
+    size_t head_length = 0;
+    switch (parse_request_head(head, max_request_head, request, head_length)) {
+    case HeadStatus::incomplete:
+        return;
+    case HeadStatus::too_large:
+        answer(conn, plain_response("431 Request Header Fields Too Large",
+                                    "request head larger than " +
+                                        std::to_string(max_request_head) + " bytes"));
+        return;
+    case HeadStatus::malformed:
+        answer(conn, plain_response("400 Bad Request", "malformed HTTP request"));
+        return;
+    case HeadStatus::complete:
+        break;
     }
-    slots_[slot] = conn;
-    slot_generations_[slot] = (slot_generations_[slot] + 1) & generation_mask;
-    const uint32_t generation = slot_generations_[slot];
-    conn->id = (uint64_t{index_} << loop_index_shift) | (uint64_t{generation} << generation_shift) |
-               slot;
-    conn->wsi = wsi;
-    // lws hands the vhost's own copy of the protocol list, so compare by name.
-    const lws_protocols *protocol = lws_get_protocol(wsi);
-    conn->encoding = protocol != nullptr && std::strcmp(protocol->name, binary_subprotocol) == 0
-                         ? NOTIFY_ENCODING_BINARY
-                         : NOTIFY_ENCODING_JSON;
-    static_cast<Session *>(session)->connection = conn;
-    live_connections_.fetch_add(1);
+    if (!is_websocket_upgrade(request)) {
+        answer(conn, static_response(settings_.static_root, request));
+        return;
+    }
+    HandshakeDecision decision =
+        decide_handshake(request, settings_.path, settings_.allowed_origins);
+    if (!decision.accepted) {
+        log(NOTIFY_LOG_INFO, "websocket: refused handshake from " + peer_address(conn.fd) +
+                                 ": " + decision.refusal);
+        answer(conn, decision.response);
+        return;
+    }
+    // Frames a client sent right behind its request are read once the connection is open.
+    std::string early_frames = head.substr(head_length);
+    conn.request_head.reset();
+    conn.control.assign(decision.response.begin(), decision.response.end());
+    list_for_flush(conn);
+    open_websocket(conn, decision.encoding);
+    if (!early_frames.empty() && conn.phase == ConnectionPhase::open) {
+        on_frame_bytes(conn, reinterpret_cast<uint8_t *>(early_frames.data()),
+                       early_frames.size());
+    }
+}
 
-    const std::string remote = peer_address(wsi);
+void ServiceLoop::answer(Connection &conn, const std::string &response) {
+    conn.request_head.reset();
+    conn.phase = ConnectionPhase::answering;
+    conn.deadline_ms = now_ms() + close_grace_ms;
+    conn.end_after_write = true;
+    conn.control.assign(response.begin(), response.end());
+    list_for_flush(conn);
+}
+
+void ServiceLoop::open_websocket(Connection &conn, notify_encoding encoding) {
+    conn.phase = ConnectionPhase::open;
+    conn.encoding = encoding;
+    const std::string remote = peer_address(conn.fd);
     notify_conn_info info{};
     info.size = sizeof info;
     info.remote_address = notify_str{remote.data(), remote.size()};
-    info.encoding = conn->encoding;
-    const notify_status status = host_.conn_open(ctx_, conn->id, &info);
+    info.encoding = encoding;
+    const notify_status status = host_.conn_open(ctx_, conn.id, &info);
     if (status == NOTIFY_OK) {
-        conn->opened = true;
+        conn.opened = true;
         return;
     }
-    begin_close(*conn, NOTIFY_CLOSE_POLICY,
+    begin_close(conn, NOTIFY_CLOSE_POLICY,
                 status == NOTIFY_ERR_CLOSED ? "server shutting down" : "connection refused");
 }
 
-int ServiceLoop::on_receive(Connection &conn, const void *in, size_t len) {
-    if (!conn.opened || conn.pending_close) {
-        return 0;
+void ServiceLoop::on_frame_bytes(Connection &conn, uint8_t *data, size_t len) {
+    size_t done = 0;
+    while (done < len && !conn.doomed && !conn.end_after_write) {
+        const ReadResult result = conn.reader.read(data + done, len - done);
+        done += result.consumed;
+        switch (result.kind) {
+        case ReadResult::Kind::need_more:
+            return;
+        case ReadResult::Kind::text:
+        case ReadResult::Kind::binary:
+            deliver_message(conn, result);
+            break;
+        case ReadResult::Kind::ping:
+            queue_control(conn, opcode_pong, result.data, result.size);
+            break;
+        case ReadResult::Kind::pong:
+            break;  // any input already counts as a sign of life
+        case ReadResult::Kind::close:
+            on_peer_close(conn, result.close_code);
+            return;
+        case ReadResult::Kind::violation:
+            on_violation(conn, result.close_code, result.reason);
+            return;
+        }
     }
-    if (!conn.receive_listed) {
-        conn.receive_listed = true;
-        receive_list_.push_back(conn.id);
+}
+
+void ServiceLoop::deliver_message(Connection &conn, const ReadResult &message) {
+    const bool wanted = conn.opened && conn.phase == ConnectionPhase::open && !conn.pending_close;
+    if (!message.owned) {
+        if (wanted) {
+            messages_received_ = true;
+            host_.conn_receive(ctx_, conn.id, notify_bytes{message.data, message.size});
+        }
+        return;
     }
-    struct lws *wsi = conn.wsi;
-    if (conn.message.size() + len > settings_.max_frame_size) {
-        conn.message = {};
-        conn.close_code = NOTIFY_CLOSE_TOO_BIG;
-        static constexpr char reason[] = "message too big";
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-                         reinterpret_cast<unsigned char *>(const_cast<char *>(reason)),
-                         sizeof reason - 1);
-        return -1;
+    auto *owned = new std::vector<uint8_t>(conn.reader.take_message());
+    if (!wanted) {
+        delete owned;
+        return;
     }
-    const bool complete = lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0;
-    const auto *bytes = static_cast<const uint8_t *>(in);
-    if (complete && conn.message.empty()) {
-        host_.conn_receive(ctx_, conn.id, notify_bytes{bytes, len});
-        return 0;
-    }
-    conn.message.insert(conn.message.end(), bytes, bytes + len);
-    if (!complete) {
-        return 0;
-    }
+    messages_received_ = true;
     if (host_.conn_receive_owned != nullptr) {
-        auto *owned = new std::vector<uint8_t>(std::move(conn.message));
         host_.conn_receive_owned(
             ctx_, conn.id,
             notify_owned_bytes{owned->data(), owned->size(), release_owned_message, owned});
     } else {
-        host_.conn_receive(ctx_, conn.id, notify_bytes{conn.message.data(), conn.message.size()});
+        host_.conn_receive(ctx_, conn.id, notify_bytes{owned->data(), owned->size()});
+        delete owned;
     }
-    conn.message = {};
-    return 0;
 }
 
-int ServiceLoop::on_writeable(Connection &conn) {
-    if (conn.write_failed) {
-        return -1;
+void ServiceLoop::on_peer_close(Connection &conn, uint16_t code) {
+    if (conn.phase == ConnectionPhase::closing) {
+        // The answer to our close: the handshake is complete.
+        doom(conn);
+        return;
     }
-    if (!conn.queue.empty()) {
-        if (!write_queued(conn)) {
-            return -1;
-        }
-        if (!conn.queue.empty() || conn.pending_close) {
-            lws_callback_on_writable(conn.wsi);
-        }
-        return 0;
+    // The peer closes first: frames not yet started are not wanted any more; answer with the
+    // same code and end once that is written.
+    conn.close_code = code;
+    release_unstarted_frames(conn);
+    if (code == close_no_status) {
+        append_control_frame(conn.control, opcode_close, nullptr, 0);
+    } else {
+        const std::array<uint8_t, 2> payload{static_cast<uint8_t>(code >> 8),
+                                             static_cast<uint8_t>(code)};
+        append_control_frame(conn.control, opcode_close, payload.data(), payload.size());
     }
-    if (conn.pending_close) {
-        conn.close_code = conn.pending_close->code;
-        std::string &reason = conn.pending_close->reason;
-        lws_close_reason(conn.wsi, static_cast<enum lws_close_status>(conn.pending_close->code),
-                         reinterpret_cast<unsigned char *>(reason.data()), reason.size());
-        return -1;
-    }
-    return 0;
+    conn.phase = ConnectionPhase::closing;
+    conn.deadline_ms = now_ms() + close_grace_ms;
+    conn.end_after_write = true;
+    list_for_flush(conn);
 }
 
-bool ServiceLoop::write_queued(Connection &conn) {
-    const size_t encoding = conn.encoding == NOTIFY_ENCODING_BINARY ? 1 : 0;
-    std::vector<uint8_t> &first = conn.queue.front()->wire[encoding];
-    uint8_t *start = first.data() + LWS_PRE;
-    size_t length = first.size() - LWS_PRE;
-    size_t frames = 1;
-    if (conn.queue.size() > 1 && length < coalesce_limit) {
-        coalesce_buffer_.resize(LWS_PRE);
-        coalesce_buffer_.insert(coalesce_buffer_.end(), start, start + length);
-        for (; frames < conn.queue.size(); ++frames) {
-            const std::vector<uint8_t> &next = conn.queue.at(frames)->wire[encoding];
-            if (coalesce_buffer_.size() + next.size() - 2 * LWS_PRE > coalesce_limit) {
-                break;
-            }
-            coalesce_buffer_.insert(coalesce_buffer_.end(), next.begin() + LWS_PRE, next.end());
-        }
-        start = coalesce_buffer_.data() + LWS_PRE;
-        length = coalesce_buffer_.size() - LWS_PRE;
+void ServiceLoop::on_violation(Connection &conn, uint16_t code, const char *reason) {
+    log(NOTIFY_LOG_DEBUG, "websocket: connection " + std::to_string(conn.id) + " closed with " +
+                              std::to_string(code) + ": " + reason);
+    if (conn.phase == ConnectionPhase::closing) {
+        doom(conn);
+        return;
     }
-    // The frames are complete WebSocket frames already: lws sends them as they are, keeps
-    // whatever the socket did not take and asks for WRITEABLE once it has sent that.
-    const int written = lws_write(conn.wsi, start, length, LWS_WRITE_RAW);
-    for (size_t i = 0; i < frames; ++i) {
-        drop_holder(conn.queue.front());
-        conn.queue.pop_front();
-    }
-    if (coalesce_buffer_.capacity() > coalesce_buffer_keep) {
-        coalesce_buffer_ = {};
-    }
-    return written >= 0 && static_cast<size_t>(written) >= length;
+    // A peer that broke the protocol gets our close frame and no further say.
+    conn.close_code = code;
+    release_unstarted_frames(conn);
+    append_close_frame(conn.control, code, reason);
+    conn.phase = ConnectionPhase::closing;
+    conn.deadline_ms = now_ms() + close_grace_ms;
+    conn.end_after_write = true;
+    list_for_flush(conn);
 }
 
-bool ServiceLoop::unread_input_pending() {
-    bool pending = false;
-    for (const uint64_t id : receive_list_) {
-        Connection *conn = find(id);
-        if (conn == nullptr) {
-            continue;
-        }
-        conn->receive_listed = false;
-        int unread = 0;
-        if (!pending && ioctl(lws_get_socket_fd(conn->wsi), FIONREAD, &unread) == 0 &&
-            unread > 0) {
-            pending = true;
-        }
+void ServiceLoop::queue_control(Connection &conn, uint8_t opcode, const uint8_t *payload,
+                                size_t len) {
+    if (conn.phase != ConnectionPhase::open) {
+        return;
     }
-    receive_list_.clear();
-    return pending;
+    append_control_frame(conn.control, opcode, payload, len);
+    list_for_flush(conn);
+}
+
+void ServiceLoop::list_for_flush(Connection &conn) {
+    if (!conn.flush_listed) {
+        conn.flush_listed = true;
+        flush_list_.push_back(conn.id);
+    }
 }
 
 void ServiceLoop::flush_listed_connections() {
+    // write_out can list nothing new, so the list is stable while it is walked.
     for (const uint64_t id : flush_list_) {
         Connection *conn = find(id);
         if (conn == nullptr) {
-            continue;  // closed since its frames were queued
+            continue;  // ended since it was listed
         }
         conn->flush_listed = false;
-        if (conn->queue.empty() || conn->write_failed) {
-            continue;
-        }
-        // Bytes of the previous write still wait in lws: it asked for WRITEABLE already, and
-        // writing now would only append behind them.
-        if (lws_partial_buffered(conn->wsi) != 0) {
-            lws_callback_on_writable(conn->wsi);
-            continue;
-        }
-        if (!write_queued(*conn)) {
-            // Not inside this connection's callback, so it cannot return -1: lws kills it at
-            // its next timeout check and reports CLOSED.
-            conn->write_failed = true;
-            release_queue(*conn);
-            lws_set_timeout(conn->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-            continue;
-        }
-        if (!conn->queue.empty()) {
-            lws_callback_on_writable(conn->wsi);
+        // A connection waiting for EPOLLOUT is written when the socket takes more.
+        if (!conn->waiting_writable) {
+            write_out(*conn);
         }
     }
     flush_list_.clear();
 }
 
-void ServiceLoop::on_closed(void *session) {
-    auto *slot = static_cast<Session *>(session);
-    if (slot == nullptr || slot->connection == nullptr) {
+void ServiceLoop::write_out(Connection &conn) {
+    if (conn.doomed) {
         return;
     }
-    std::unique_ptr<Connection> conn(std::exchange(slot->connection, nullptr));
-    if (conn->opened) {
-        uint16_t code = close_abnormal;
-        if (conn->close_code) {
-            code = *conn->close_code;
-        } else if (conn->pending_close) {
-            code = conn->pending_close->code;  // dropped before its close frame could be sent
+    const size_t encoding = conn.encoding == NOTIFY_ENCODING_BINARY ? 1 : 0;
+    std::array<iovec, max_write_pieces> pieces{};
+    for (;;) {
+        if (conn.queue.empty() && conn.pending_close && conn.phase == ConnectionPhase::open) {
+            // Everything queued before the close went out: now the close frame.
+            conn.close_code = conn.pending_close->code;
+            append_close_frame(conn.control, conn.pending_close->code,
+                               conn.pending_close->reason);
+            conn.phase = ConnectionPhase::closing;
         }
-        host_.conn_closed(ctx_, conn->id, code);
+        size_t count = 0;
+        size_t total = 0;
+        auto add = [&](const uint8_t *data, size_t len) {
+            pieces[count].iov_base = const_cast<uint8_t *>(data);
+            pieces[count].iov_len = len;
+            ++count;
+            total += len;
+        };
+        size_t next_frame = 0;
+        if (!conn.queue.empty() && conn.front_written > 0) {
+            const std::vector<uint8_t> &wire = conn.queue.front()->wire[encoding];
+            add(wire.data() + conn.front_written, wire.size() - conn.front_written);
+            next_frame = 1;
+        }
+        if (conn.control_written < conn.control.size()) {
+            add(conn.control.data() + conn.control_written,
+                conn.control.size() - conn.control_written);
+        }
+        for (; next_frame < conn.queue.size() && count < max_write_pieces &&
+               total < max_write_bytes;
+             ++next_frame) {
+            const std::vector<uint8_t> &wire = conn.queue.at(next_frame)->wire[encoding];
+            add(wire.data(), wire.size());
+        }
+        if (count == 0) {
+            break;
+        }
+        msghdr message{};
+        message.msg_iov = pieces.data();
+        message.msg_iovlen = count;
+        const ssize_t sent = ::sendmsg(conn.fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                set_waiting_writable(conn, true);
+                return;
+            }
+            doom(conn);
+            return;
+        }
+        consume_written(conn, static_cast<size_t>(sent), encoding);
+        if (static_cast<size_t>(sent) < total) {
+            set_waiting_writable(conn, true);
+            return;
+        }
     }
-    release_queue(*conn);
-    const auto table_slot = static_cast<uint32_t>(conn->id & slot_mask);
-    slots_[table_slot] = nullptr;
-    free_slots_.push_back(table_slot);
-    live_connections_.fetch_sub(1);
+    set_waiting_writable(conn, false);
+    if (conn.end_after_write && conn.phase != ConnectionPhase::lingering) {
+        // Our side is done: signal EOF and wait for the peer's, so unread input cannot turn
+        // the close into a reset that destroys what the peer has yet to read.
+        ::shutdown(conn.fd, SHUT_WR);
+        conn.phase = ConnectionPhase::lingering;
+        conn.deadline_ms = now_ms() + linger_ms;
+    }
+}
+
+void ServiceLoop::consume_written(Connection &conn, size_t sent, size_t encoding) {
+    if (!conn.queue.empty() && conn.front_written > 0) {
+        OutgoingFrame *front = conn.queue.front();
+        const size_t rest = front->wire[encoding].size() - conn.front_written;
+        if (sent < rest) {
+            conn.front_written += static_cast<uint32_t>(sent);
+            return;
+        }
+        sent -= rest;
+        conn.front_written = 0;
+        conn.queue.pop_front();
+        drop_holder(front);
+    }
+    if (conn.control_written < conn.control.size()) {
+        const size_t rest = conn.control.size() - conn.control_written;
+        if (sent < rest) {
+            conn.control_written += sent;
+            return;
+        }
+        sent -= rest;
+        // Control bytes are rare: give their memory back rather than keep it per connection.
+        std::vector<uint8_t>().swap(conn.control);
+        conn.control_written = 0;
+    }
+    while (sent > 0 && !conn.queue.empty()) {
+        OutgoingFrame *front = conn.queue.front();
+        const size_t size = front->wire[encoding].size();
+        if (sent < size) {
+            conn.front_written = static_cast<uint32_t>(sent);
+            return;
+        }
+        sent -= size;
+        conn.queue.pop_front();
+        drop_holder(front);
+    }
+}
+
+void ServiceLoop::set_waiting_writable(Connection &conn, bool waiting) {
+    if (conn.waiting_writable == waiting) {
+        return;
+    }
+    conn.waiting_writable = waiting;
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP | (waiting ? EPOLLOUT : 0u);
+    event.data.u64 = conn.id;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn.fd, &event) != 0) {
+        doom(conn);
+    }
+}
+
+void ServiceLoop::check_timers(uint32_t now) {
+    if (accept_paused_ && accepting_ && reached(now, accept_paused_until_ms_)) {
+        set_listener_registered(true);
+    }
+    const uint32_t ping_ms = uint32_t{settings_.ping_interval_s} * 1000;
+    for (Connection *conn : slots_) {
+        if (conn == nullptr || conn->doomed) {
+            continue;
+        }
+        if (conn->phase != ConnectionPhase::open || conn->pending_close) {
+            if (reached(now, conn->deadline_ms)) {
+                doom(*conn);
+            }
+            continue;
+        }
+        if (ping_ms == 0) {
+            continue;
+        }
+        const uint32_t silent = now - conn->last_receive_ms;
+        if (silent >= 2 * ping_ms) {
+            doom(*conn);  // reported as 1006: the peer vanished without a close
+        } else if (silent >= ping_ms && !conn->ping_outstanding) {
+            conn->ping_outstanding = true;
+            queue_control(*conn, opcode_ping, nullptr, 0);
+        }
+    }
+    flush_listed_connections();
 }
 
 void ServiceLoop::drain_inbox() {
@@ -620,7 +796,7 @@ Connection *ServiceLoop::find(uint64_t id) const {
         return nullptr;
     }
     Connection *conn = slots_[slot];
-    return conn != nullptr && conn->id == id ? conn : nullptr;
+    return conn != nullptr && conn->id == id && !conn->doomed ? conn : nullptr;
 }
 
 OutgoingFrame *ServiceLoop::take_frame(const notify_frame *frame) {
@@ -661,8 +837,7 @@ bool ServiceLoop::prepare_wire(OutgoingFrame &frame, notify_encoding encoding) {
     if (binary && bytes.len == 0) {
         return false;
     }
-    wire.reserve(LWS_PRE + 10 + bytes.len);
-    wire.resize(LWS_PRE);
+    wire.reserve(10 + bytes.len);
     append_ws_header(wire, binary, bytes.len);
     if (bytes.len > 0) {
         wire.insert(wire.end(), bytes.data, bytes.data + bytes.len);
@@ -671,7 +846,7 @@ bool ServiceLoop::prepare_wire(OutgoingFrame &frame, notify_encoding encoding) {
 }
 
 void ServiceLoop::queue_frame(Connection &conn, OutgoingFrame &frame) {
-    if (!conn.opened || conn.pending_close || conn.write_failed) {
+    if (!conn.opened || conn.phase != ConnectionPhase::open || conn.pending_close) {
         return;
     }
     if (!prepare_wire(frame, conn.encoding)) {
@@ -686,10 +861,7 @@ void ServiceLoop::queue_frame(Connection &conn, OutgoingFrame &frame) {
     if (conn.queue.size() < settings_.max_queue) {
         conn.queue.push_back(&frame);
         ++frame.holders;
-        if (!conn.flush_listed) {
-            conn.flush_listed = true;
-            flush_list_.push_back(conn.id);
-        }
+        list_for_flush(conn);
         return;
     }
     if (settings_.slow_consumer == SlowConsumerPolicy::drop) {
@@ -707,18 +879,68 @@ void ServiceLoop::queue_frame(Connection &conn, OutgoingFrame &frame) {
     log(NOTIFY_LOG_WARN, "websocket: connection " + std::to_string(conn.id) +
                              " is slow: its queue of " + std::to_string(settings_.max_queue) +
                              " frames is full, closing it with 4001");
-    release_queue(conn);
+    release_unstarted_frames(conn);
     slow_consumer_closes_.fetch_add(1);
     begin_close(conn, NOTIFY_CLOSE_SLOW_CONSUMER, "slow consumer");
 }
 
 void ServiceLoop::begin_close(Connection &conn, uint16_t code, std::string_view reason) {
-    if (conn.pending_close) {
+    if (conn.doomed || conn.pending_close || conn.end_after_write) {
         return;
     }
-    conn.pending_close = CloseRequest{code, std::string(reason)};
-    lws_set_timeout(conn.wsi, PENDING_TIMEOUT_USER_OK, close_grace_seconds);
-    lws_callback_on_writable(conn.wsi);
+    if (conn.phase != ConnectionPhase::open) {
+        doom(conn);  // still handshaking: nothing to say goodbye to
+        return;
+    }
+    conn.pending_close = std::make_unique<CloseRequest>(CloseRequest{code, std::string(reason)});
+    // The whole close, the queue ahead of it included, must be over by then.
+    conn.deadline_ms = now_ms() + close_grace_ms;
+    list_for_flush(conn);
+}
+
+void ServiceLoop::doom(Connection &conn) {
+    if (!conn.doomed) {
+        conn.doomed = true;
+        doomed_.push_back(&conn);
+    }
+}
+
+void ServiceLoop::destroy_doomed() {
+    for (Connection *conn : doomed_) {
+        destroy(conn);
+    }
+    doomed_.clear();
+}
+
+void ServiceLoop::destroy(Connection *conn) {
+    ::close(conn->fd);  // also takes it out of epoll
+    if (conn->opened) {
+        uint16_t code = close_abnormal;
+        if (conn->close_code != 0) {
+            code = conn->close_code;
+        } else if (conn->pending_close) {
+            code = conn->pending_close->code;  // dropped before its close frame could be sent
+        }
+        host_.conn_closed(ctx_, conn->id, code);
+    }
+    release_queue(*conn);
+    const auto slot = static_cast<uint32_t>(conn->id & slot_mask);
+    slots_[slot] = nullptr;
+    free_slots_.push_back(slot);
+    live_connections_.fetch_sub(1);
+    delete conn;
+}
+
+void ServiceLoop::release_unstarted_frames(Connection &conn) {
+    if (conn.front_written > 0) {
+        // The stream must stay framed: the unsent rest of that frame goes out first, as bytes
+        // of our own (nothing of `control` was written yet, it goes after the frame).
+        const std::vector<uint8_t> &wire =
+            conn.queue.front()->wire[conn.encoding == NOTIFY_ENCODING_BINARY ? 1 : 0];
+        conn.control.insert(conn.control.begin(), wire.begin() + conn.front_written, wire.end());
+        conn.control_written = 0;
+    }
+    release_queue(conn);
 }
 
 void ServiceLoop::release_queue(Connection &conn) {
@@ -726,6 +948,7 @@ void ServiceLoop::release_queue(Connection &conn) {
         drop_holder(conn.queue.front());
         conn.queue.pop_front();
     }
+    conn.front_written = 0;
 }
 
 }  // namespace notify::websocket

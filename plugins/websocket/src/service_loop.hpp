@@ -1,6 +1,6 @@
-// One libwebsockets context and the thread that services it. The context listens on the shared
-// port; the connections it accepts live and die on this thread. Other threads reach them only
-// through the inbox, which the loop drains when lws_cancel_service() wakes it.
+// One epoll event loop and the thread that runs it. It owns a listening socket on the shared
+// port and every connection that socket accepts: they live and die on this thread. Other
+// threads reach them only through the inbox, which the loop takes when its eventfd wakes it.
 #pragma once
 
 #include "connection.hpp"
@@ -9,9 +9,6 @@
 
 #include <notify/notify.h>
 
-#include <libwebsockets.h>
-
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -36,7 +33,7 @@ public:
     ServiceLoop(const ServiceLoop &) = delete;
     ServiceLoop &operator=(const ServiceLoop &) = delete;
 
-    // Main thread. Binds `port` (0 = ephemeral) and creates the context that serves it.
+    // Main thread. Binds `port` (0 = ephemeral) and prepares the loop that serves it.
     // `share_port` lets several loops listen on the same port. False with `error` on failure.
     bool listen(uint16_t port, bool share_port, std::string &error);
     uint16_t bound_port() const { return bound_port_; }
@@ -49,11 +46,11 @@ public:
     void post_close(uint64_t conn, uint16_t code, std::string_view reason);
     // Main thread. Stop accepting and close every connection with 1001 after its queue.
     void post_shutdown();
-    // Any thread. WebSocket connections not yet closed.
+    // Any thread. Accepted connections not yet gone.
     size_t live_connections() const { return live_connections_.load(); }
 
-    // Main thread. Ends the service thread and the context; connections still open are closed
-    // (and reported to the host) by the context's destruction; frames still queued are released.
+    // Main thread. Ends the service thread; connections still open are dropped and reported to
+    // the host; frames still queued are released.
     void finish();
 
     uint64_t dropped_frames() const { return dropped_frames_.load(); }
@@ -73,29 +70,36 @@ private:
         std::string reason;  // Kind::close
     };
 
-    friend int lws_event(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                         size_t len);
-    int on_event(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                 size_t len);
-
-    int accept_connections();
+    void run();
+    uint32_t now_ms() const;
+    void accept_connections();
+    // Out of descriptors, the listener leaves epoll for a while instead of waking it in vain.
+    void set_listener_registered(bool registered);
     void stop_listening();
-    int confirm_upgrade(struct lws *wsi, const char *upgrade);
-    void on_established(struct lws *wsi, void *session);
-    int on_receive(Connection &conn, const void *in, size_t len);
-    int on_writeable(Connection &conn);
-    // Writes the connection's queued frames, up to coalesce_limit bytes, with one lws_write.
-    // False when the socket failed.
-    bool write_queued(Connection &conn);
-    // Writes each listed connection's frames at once, without waiting for a poll round-trip,
-    // unless lws still holds unsent bytes of its previous write.
+    void on_readable(Connection &conn);
+    void on_request_bytes(Connection &conn, const uint8_t *data, size_t len);
+    // Sends a complete HTTP response (a file, a refused handshake) and ends the connection.
+    void answer(Connection &conn, const std::string &response);
+    void open_websocket(Connection &conn, notify_encoding encoding);
+    // Feeds WebSocket bytes (unmasked in place) to the connection's frame reader.
+    void on_frame_bytes(Connection &conn, uint8_t *data, size_t len);
+    void deliver_message(Connection &conn, const ReadResult &message);
+    void on_peer_close(Connection &conn, uint16_t code);
+    void on_violation(Connection &conn, uint16_t code, const char *reason);
+    void queue_control(Connection &conn, uint8_t opcode, const uint8_t *payload, size_t len);
+    // Writes what the connection has (the front frame's rest, control bytes, queued frames)
+    // until the socket stops taking it, then waits for EPOLLOUT or moves the connection on
+    // to its next phase.
+    void write_out(Connection &conn);
+    void consume_written(Connection &conn, size_t sent, size_t encoding);
+    void set_waiting_writable(Connection &conn, bool waiting);
+    void list_for_flush(Connection &conn);
     void flush_listed_connections();
-    // True when a connection that received data in this service iteration has more unread
-    // bytes in its socket. Clears the receive list.
-    bool unread_input_pending();
-    void on_closed(void *session);
+    // Keepalive pings, silent peers, and handshakes or closes past their deadline.
+    void check_timers(uint32_t now);
     void drain_inbox();
     void shut_down_connections();
+    // The live connection with this id, or null (gone, or doomed to go this round).
     Connection *find(uint64_t id) const;
     void queue_frame(Connection &conn, OutgoingFrame &frame);
     // The wire form for `encoding`, built on first use; false when the host has none.
@@ -103,9 +107,16 @@ private:
     OutgoingFrame *take_frame(const notify_frame *frame);
     void drop_holder(OutgoingFrame *frame);
     void begin_close(Connection &conn, uint16_t code, std::string_view reason);
+    // Marks the connection to be destroyed at the end of the round: events, deliveries and
+    // flushes already on their way must not find it freed.
+    void doom(Connection &conn);
+    void destroy_doomed();
+    void destroy(Connection *conn);
+    // Drops the queued frames; the unsent rest of one partly written already is kept as
+    // control bytes, so the stream stays framed.
+    void release_unstarted_frames(Connection &conn);
     void release_queue(Connection &conn);
     void log(notify_log_level level, const std::string &message) const;
-    void run();
     // Called with inbox_mutex_ held: wakes the service thread unless a wake is on its way.
     void wake();
 
@@ -114,19 +125,20 @@ private:
     notify_host_ctx *const ctx_;
     const uint8_t index_;
 
-    // lws keeps pointers to these for the context's lifetime.
-    std::array<lws_protocols, 4> protocols_{};
-    lws_http_mount mount_{};
-    lws_retry_bo_t keepalive_{};
-    struct lws_context *context_ = nullptr;
-    struct lws_vhost *vhost_ = nullptr;
-    // The listening socket, adopted by lws as a file descriptor so that it is polled on this
-    // loop's thread; each accepted socket is handed to lws as an HTTP connection.
+    int epoll_fd_ = -1;
+    int wake_fd_ = -1;  // eventfd: other threads post to the inbox and signal it
     int listen_fd_ = -1;
-    struct lws *listener_ = nullptr;
+    bool accepting_ = false;
+    bool listener_registered_ = false;
     uint16_t bound_port_ = 0;
     std::thread thread_;
     std::atomic<bool> exit_requested_{false};
+    int64_t clock_origin_ms_ = 0;
+    uint32_t next_timer_check_ms_ = 0;
+    uint32_t accept_paused_until_ms_ = 0;
+    bool accept_paused_ = false;
+    // Client messages went to the host in the current round.
+    bool messages_received_ = false;
 
     std::mutex inbox_mutex_;
     std::vector<Command> inbox_;         // guarded by inbox_mutex_
@@ -146,14 +158,12 @@ private:
     std::vector<uint32_t> slot_generations_;
     // OutgoingFrames whose last holder is gone, kept with their buffers for the next frames.
     std::vector<std::unique_ptr<OutgoingFrame>> spare_frames_;
-    // Ids of connections with frames queued since the last flush; written after a service
-    // iteration. Ids, not pointers: a connection can close before its flush.
+    // Ids of connections with something to write since the last flush; written after each
+    // round of events. Ids, not pointers: a connection can end before its flush.
     std::vector<uint64_t> flush_list_;
-    // Ids of connections that received data in the current service iteration.
-    std::vector<uint64_t> receive_list_;
-    // Several queued frames of one connection are copied here and written with one lws_write.
-    std::vector<uint8_t> coalesce_buffer_;
-    bool accepting_ = true;
+    std::vector<Connection *> doomed_;
+    // Where reads land; frames complete in one read go to the host from here without a copy.
+    std::unique_ptr<uint8_t[]> read_buffer_;
     bool skip_logged_ = false;
 
     std::atomic<size_t> live_connections_{0};

@@ -246,7 +246,7 @@ notify_status read_settings(const notify_host_api &host, const notify_config *co
     settings.max_frame_size = static_cast<size_t>(max_frame_size);
     settings.threads = static_cast<unsigned>(threads);
     settings.max_queue = static_cast<size_t>(max_queue);
-    // lws counts keepalive time in whole seconds: round a sub-second remainder up.
+    // Keepalive is kept in whole seconds (documented): round a sub-second remainder up.
     settings.ping_interval_s = static_cast<uint16_t>((ping_interval_ms + 999) / 1000);
     return NOTIFY_OK;
 }

@@ -47,7 +47,7 @@ void Core::State::invalidate(Client& client) {
     client.state_since_ms = env.now_ms();
     emit_client_event(NOTIFY_EVENT_DISCONNECT, client);
     drop_all_subscriptions(client);
-    client.missed.clear();
+    std::vector<FrameRef>().swap(client.missed);  // its memory too
     client.missed_overflow = false;
     client.change_times.clear();
     client.resume_token.clear();

@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -82,8 +81,9 @@ struct Client {
     std::unordered_map<std::string, std::int64_t> change_times;
     std::uint64_t publish_stamp = 0;  // the last publish that reached this client
     // While inactive: what was published to it, delivered in order when it resumes (at most
-    // clients.buffer_size; past that the buffer is dropped and missed_overflow set).
-    std::deque<FrameRef> missed;
+    // clients.buffer_size; past that the buffer is dropped and missed_overflow set). A vector,
+    // not a deque: an empty libstdc++ deque still allocates ~600 bytes, for every client.
+    std::vector<FrameRef> missed;
     bool missed_overflow = false;
 };
 

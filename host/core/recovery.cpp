@@ -113,7 +113,7 @@ void Core::State::resume_live(Client& client, std::string_view topic) {
 void Core::State::keep_missed(Client& client, const FrameRef& frame) {
     if (client.missed_overflow) return;
     if (client.missed.size() >= config.clients.buffer_size) {
-        client.missed.clear();
+        std::vector<FrameRef>().swap(client.missed);  // its memory too
         client.missed_overflow = true;
         ++overflow_count;
         return;
@@ -137,7 +137,7 @@ void Core::State::deliver_missed(Client& client) {
     } else {
         for (const FrameRef& frame : client.missed) deliver_frame(conn, frame);
     }
-    client.missed.clear();
+    std::vector<FrameRef>().swap(client.missed);  // its memory too
     pull_all(client);
 }
 

@@ -157,7 +157,8 @@ TEST(ParseRequestHead, AcceptsWhatHttpAllows) {
     EXPECT_EQ(http10.request.version, "HTTP/1.0");
     EXPECT_EQ(http10.request.target, "/index.html");
 
-    const Parsed absolute = parse("GET http://example.com:3000/pubsub?x=1 HTTP/1.1\r\nHost: h\r\n\r\n");
+    const Parsed absolute =
+        parse("GET http://example.com:3000/pubsub?x=1 HTTP/1.1\r\nHost: h\r\n\r\n");
     ASSERT_EQ(absolute.status, HeadStatus::complete);
     EXPECT_EQ(absolute.request.target, "/pubsub");
     const Parsed bare_authority = parse("GET HTTP://example.com?x HTTP/1.1\r\nHost: h\r\n\r\n");

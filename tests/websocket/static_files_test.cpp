@@ -169,7 +169,8 @@ TEST_F(StaticFiles, MissingFilesAre404WithAPlainTextBody) {
     EXPECT_FALSE(missing.body.empty());
     EXPECT_EQ(get("/missing/deeper.js").status_line, "HTTP/1.1 404 Not Found");
     EXPECT_EQ(get("/index.html/x").status_line, "HTTP/1.1 404 Not Found");
-    const Response no_root = split(static_response((base_ / "absent").string(), request("GET", "/")));
+    const Response no_root =
+        split(static_response((base_ / "absent").string(), request("GET", "/")));
     EXPECT_EQ(no_root.status_line, "HTTP/1.1 404 Not Found");
 }
 
@@ -237,10 +238,10 @@ TEST_F(StaticFiles, RefusesEveryTraversal) {
     write("www/a/file.txt", "a");
     for (const char *target :
          {"/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/a/../../secret.txt",
-          "//../secret.txt", "/%2E%2E/secret.txt", "/.%2e/secret.txt", "/a/%2e%2e/%2e%2e/secret.txt",
-          "/..", "/../www2/secret.txt", "/..%5csecret.txt", "/%5c..%5csecret.txt",
-          "/a\\..\\..\\secret.txt", "/a/..", "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-          "/%252e%252e/secret.txt"}) {
+          "//../secret.txt", "/%2E%2E/secret.txt", "/.%2e/secret.txt",
+          "/a/%2e%2e/%2e%2e/secret.txt", "/..", "/../www2/secret.txt", "/..%5csecret.txt",
+          "/%5c..%5csecret.txt", "/a\\..\\..\\secret.txt", "/a/..",
+          "/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/%252e%252e/secret.txt"}) {
         for (const char *method : {"GET", "HEAD"}) {
             const std::string text = static_response(root_, request(method, target));
             EXPECT_EQ(text.find(secret), std::string::npos) << target;

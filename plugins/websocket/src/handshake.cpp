@@ -48,8 +48,8 @@ bool any_list_element(std::string_view list, Visit visit) {
 }
 
 bool lists_token(std::string_view list, std::string_view token) {
-    return any_list_element(list,
-                            [&](std::string_view element) { return equals_ignoring_case(element, token); });
+    return any_list_element(
+        list, [&](std::string_view element) { return equals_ignoring_case(element, token); });
 }
 
 bool is_base64_char(char c) {

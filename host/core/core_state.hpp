@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/change_times.hpp"
 #include "core/core.hpp"
 #include "notify/protocol/json.hpp"
 
@@ -76,9 +77,7 @@ struct Client {
     Connection* connection = nullptr;  // the current connection while active
     std::int64_t state_since_ms = 0;   // when it became inactive or invalid
     std::vector<ClientSubscription> subscriptions;
-    // Time of the last applied subscribe or unsubscribe per topic (unsubscribes stay as
-    // tombstones) so that an older, late change is ignored.
-    std::unordered_map<std::string, std::int64_t> change_times;
+    ChangeTimes change_times;
     std::uint64_t publish_stamp = 0;  // the last publish that reached this client
     // While inactive: what was published to it, delivered in order when it resumes (at most
     // clients.buffer_size; past that the buffer is dropped and missed_overflow set). A vector,

@@ -11,18 +11,19 @@ bool Core::State::is_subscribed(const Client& client, std::string_view topic) co
 
 bool Core::State::is_older_change(const Client& client, std::string_view topic,
                                   std::int64_t time_ms) const {
-    auto found = client.change_times.find(std::string(topic));
-    return found != client.change_times.end() && time_ms < found->second;
+    const std::optional<std::int64_t> changed = client.change_times.find(topic);
+    return changed && time_ms < *changed;
 }
 
 void Core::State::record_change(Client& client, std::string_view topic, std::int64_t time_ms) {
-    client.change_times.insert_or_assign(std::string(topic), time_ms);
+    client.change_times.record(topic, time_ms);
 }
 
 std::int64_t Core::State::client_command_time(const Client& client, std::string_view topic) {
     std::int64_t time_ms = env.now_ms();
-    auto found = client.change_times.find(std::string(topic));
-    if (found != client.change_times.end()) time_ms = std::max(time_ms, found->second);
+    if (const std::optional<std::int64_t> changed = client.change_times.find(topic)) {
+        time_ms = std::max(time_ms, *changed);
+    }
     return time_ms;
 }
 

@@ -24,6 +24,14 @@ public:
         slots_[(head_ + count_) & (capacity_ - 1)] = frame;
         ++count_;
     }
+    // Gives the ring back while nothing is queued: most connections sit idle most of the time.
+    void trim() {
+        if (count_ == 0 && capacity_ > 0) {
+            slots_.reset();
+            capacity_ = 0;
+            head_ = 0;
+        }
+    }
     OutgoingFrame *back() const { return at(count_ - 1); }
     void pop_back() {
         --count_;

@@ -727,6 +727,7 @@ void ServiceLoop::check_timers(uint32_t now) {
         if (conn == nullptr || conn->doomed) {
             continue;
         }
+        conn->queue.trim();
         if (conn->phase != ConnectionPhase::open || conn->pending_close) {
             if (reached(now, conn->deadline_ms)) {
                 doom(*conn);

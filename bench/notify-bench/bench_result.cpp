@@ -77,12 +77,20 @@ void print_latency(const char* name, const LatencyHistogram& histogram) {
                 to_us(histogram.percentile(0.99)), to_us(histogram.percentile(0.999)), to_us(histogram.max()));
 }
 
-std::optional<double> rss_per_connection_bytes(const BenchResult& result) {
+std::optional<double> per_connection_bytes(const BenchResult& result, long ProcessSample::*field) {
     if (!result.server_before || !result.server_connected || result.subscribers_ready == 0) {
         return std::nullopt;
     }
-    return static_cast<double>(result.server_connected->rss_kib - result.server_before->rss_kib) *
+    return static_cast<double>((*result.server_connected).*field - (*result.server_before).*field) *
            1024.0 / static_cast<double>(result.subscribers_ready);
+}
+
+std::optional<double> rss_per_connection_bytes(const BenchResult& result) {
+    return per_connection_bytes(result, &ProcessSample::rss_kib);
+}
+
+std::optional<double> anon_rss_per_connection_bytes(const BenchResult& result) {
+    return per_connection_bytes(result, &ProcessSample::anon_rss_kib);
 }
 
 }  // namespace
@@ -166,6 +174,9 @@ void print_table(const BenchOptions& options, const BenchResult& result) {
         if (const auto per = rss_per_connection_bytes(result)) {
             std::printf(", %.0f B per subscriber connection", *per);
         }
+        if (const auto per = anon_rss_per_connection_bytes(result)) {
+            std::printf(" (%.0f B anonymous)", *per);
+        }
         std::printf("\n");
     }
     for (const auto& error : result.errors) {
@@ -217,6 +228,7 @@ bool write_json(const BenchOptions& options, const BenchResult& result, const st
     write_optional(out, "server_peak_rss_kib",
                    result.server_end ? std::optional<double>(static_cast<double>(result.server_end->peak_rss_kib)) : std::nullopt);
     write_optional(out, "rss_per_connection_bytes", rss_per_connection_bytes(result));
+    write_optional(out, "anon_rss_per_connection_bytes", anon_rss_per_connection_bytes(result));
     out << "  \"errors\": [";
     for (std::size_t i = 0; i < result.errors.size(); ++i) {
         out << (i ? ", " : "") << json_string(result.errors[i]);

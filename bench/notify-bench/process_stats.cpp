@@ -40,6 +40,8 @@ std::optional<ProcessSample> sample_process(pid_t pid) {
     while (std::getline(status_file, line)) {
         if (line.rfind("VmRSS:", 0) == 0) {
             sample.rss_kib = std::stol(line.substr(6));
+        } else if (line.rfind("RssAnon:", 0) == 0) {
+            sample.anon_rss_kib = std::stol(line.substr(8));
         } else if (line.rfind("VmHWM:", 0) == 0) {
             sample.peak_rss_kib = std::stol(line.substr(6));
         }

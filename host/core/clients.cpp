@@ -3,7 +3,7 @@
 namespace notify::core {
 
 Client* Core::State::find_client(std::string_view client_id) const {
-    auto found = clients.find(std::string(client_id));
+    auto found = clients.find(client_id);
     return found == clients.end() ? nullptr : found->second.get();
 }
 
@@ -12,7 +12,7 @@ Client& Core::State::create_client(std::string id, const std::string& user_id) {
     owned->id = std::move(id);
     owned->state_since_ms = env.now_ms();
     Client& client = *owned;
-    clients.emplace(client.id, std::move(owned));
+    clients.emplace(std::string_view(client.id), std::move(owned));
     emit_change(NOTIFY_CHANGE_CLIENT, client.id, true);
     if (!user_id.empty()) add_client_to_user(client, user_id);
     return client;
@@ -97,11 +97,11 @@ void Core::State::clean() {
 
 void Core::State::shutdown() {
     shut_down = true;
-    for (const auto& [ref, connection] : connections) {
-        if (connection->closing) continue;
+    for (auto& [ref, connection] : connections) {
+        if (connection.closing) continue;
         push_disconnect(ref, NOTIFY_CLOSE_GOING_AWAY, "server shutdown");
         // The client stays attached: the transport's close then inactivates it as usual.
-        connection->closing = true;
+        connection.closing = true;
         env.close(ref, NOTIFY_CLOSE_GOING_AWAY, "server shutdown");
     }
 }

@@ -53,7 +53,7 @@ void Core::State::finish_connect(ConnectionRef conn, std::uint64_t command_id,
     } else if (!command.client.empty()) {
         client = find_client(command.client);
         if (client != nullptr && client->state != ClientState::invalid &&
-            (command.resume.empty() || command.resume != client->resume_token)) {
+            (command.resume.empty() || command.resume != client->resume_token.view())) {
             client = nullptr;
         }
         if (client == nullptr) {

@@ -13,11 +13,10 @@ notify_status Core::State::open_connection(ConnectionRef conn, std::string remot
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
     if (connections.size() >= config.limits.max_connections) return NOTIFY_ERR_LIMIT;
-    auto connection = std::make_unique<Connection>();
-    connection->ref = conn;
-    connection->remote_address = std::move(remote_address);
-    connection->encoding = encoding;
-    connections.emplace(conn, std::move(connection));
+    Connection& connection = connections[conn];
+    connection.ref = conn;
+    connection.remote_address = std::move(remote_address);
+    connection.encoding = encoding;
     return NOTIFY_OK;
 }
 
@@ -72,7 +71,7 @@ void Core::State::handle_command(Connection& connection, protocol::Command& comm
 void Core::State::connection_closed(ConnectionRef conn) {
     auto found = connections.find(conn);
     if (found == connections.end()) return;
-    Connection& connection = *found->second;
+    Connection& connection = found->second;
     // A connection the core closed itself (replaced, disconnected) no longer holds its client,
     // so its close is stale and leaves the client alone.
     if (Client* client = connection.client;

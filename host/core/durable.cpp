@@ -19,7 +19,7 @@ void Core::State::save_cursor(const Client& client, const ClientSubscription& su
     DurableSubscriptionRecord record;
     record.client_id = client.id;
     record.user_id = std::string(user_id_of(client));
-    record.resume_token = client.resume_token;
+    record.resume_token = client.resume_token.view();
     record.topic = subscription.topic->name;
     record.acked_offset = subscription.durable->acked;
     env.save_durable_subscription(record);

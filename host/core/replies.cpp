@@ -16,7 +16,7 @@ void deliver_to(CoreEnvironment& env, ConnectionRef conn, const FrameRef& frame)
 
 notify_encoding Core::State::encoding_of(ConnectionRef conn) const {
     auto found = connections.find(conn);
-    return found != connections.end() ? found->second->encoding : NOTIFY_ENCODING_JSON;
+    return found != connections.end() ? found->second.encoding : NOTIFY_ENCODING_JSON;
 }
 
 void Core::State::deliver_frame(ConnectionRef conn, const FrameRef& frame) {
@@ -83,8 +83,8 @@ void Core::State::close_connection(Connection& connection, std::uint16_t code,
 
 Connection* Core::State::live_connection(ConnectionRef conn) {
     auto found = connections.find(conn);
-    if (found == connections.end() || found->second->closing) return nullptr;
-    return found->second.get();
+    if (found == connections.end() || found->second.closing) return nullptr;
+    return &found->second;
 }
 
 }  // namespace notify::core

@@ -28,15 +28,33 @@ struct CloseRequest {
     std::string reason;
 };
 
+// Bytes of our own to write after the front frame and before the rest of the queue: the
+// handshake response, pongs, pings, the close frame.
+struct ControlBytes {
+    std::vector<uint8_t> bytes;
+    size_t written = 0;
+};
+
+// Laid out for size (every idle connection is one of these): fields grouped by alignment, and
+// what only a handshake, a close or a control frame needs behind pointers that are null the
+// rest of the time.
 struct Connection {
     Connection(uint64_t connection_id, int socket, size_t max_message_size)
         : id(connection_id), fd(socket), reader(max_message_size) {}
 
     const uint64_t id;
     const int fd;
-    ConnectionPhase phase = ConnectionPhase::handshaking;
+    // Milliseconds of the loop's clock: the last bytes received, and when the current phase
+    // (handshake, close, linger) must be over.
+    uint32_t last_receive_ms = 0;
+    uint32_t deadline_ms = 0;
+    // Bytes of the frame at the front of `queue` already written.
+    uint32_t front_written = 0;
     // The subprotocol's encoding: which form of each frame this connection receives.
     notify_encoding encoding = NOTIFY_ENCODING_JSON;
+    // The close code sent or received; reported to the host when the connection ends.
+    uint16_t close_code = 0;
+    ConnectionPhase phase = ConnectionPhase::handshaking;
     // True once the host accepted the connection: from then on conn_closed is owed exactly once.
     bool opened = false;
     // Set at the first frame dropped under the "drop" policy, so the log is not flooded.
@@ -52,21 +70,11 @@ struct Connection {
     bool end_after_write = false;
     // Set when the connection must end; the loop destroys it at the end of the round.
     bool doomed = false;
-    // The close code sent or received; reported to the host when the connection ends.
-    uint16_t close_code = 0;
-    // Milliseconds of the loop's clock: the last bytes received, and when the current phase
-    // (handshake, close) must be over.
-    uint32_t last_receive_ms = 0;
-    uint32_t deadline_ms = 0;
-    // Bytes of the frame at the front of `queue` already written.
-    uint32_t front_written = 0;
     // Frames waiting to be written, each holding its OutgoingFrame once; bounded by max_queue.
     FrameQueue queue;
-    // Bytes of our own to write after the front frame and before the rest of the queue: the
-    // handshake response, pongs, pings, the close frame. `control_written` of them went out.
-    std::vector<uint8_t> control;
-    size_t control_written = 0;
-    // The request head while handshaking.
+    // Null while there is nothing of our own to write.
+    std::unique_ptr<ControlBytes> control;
+    // The request head, while it arrives in pieces.
     std::unique_ptr<std::string> request_head;
     // A close asked for (by the host, shutdown or the slow-consumer policy), sent once the
     // queue ahead of it is written.

@@ -49,9 +49,9 @@ public:
 
 private:
     void grow() {
-        const size_t capacity = capacity_ == 0 ? 4 : capacity_ * 2;
+        const uint32_t capacity = capacity_ == 0 ? 4 : capacity_ * 2;
         auto slots = std::make_unique<OutgoingFrame *[]>(capacity);
-        for (size_t i = 0; i < count_; ++i) {
+        for (uint32_t i = 0; i < count_; ++i) {
             slots[i] = at(i);
         }
         slots_ = std::move(slots);
@@ -60,9 +60,10 @@ private:
     }
 
     std::unique_ptr<OutgoingFrame *[]> slots_;
-    size_t capacity_ = 0;  // zero or a power of two
-    size_t head_ = 0;
-    size_t count_ = 0;
+    // 32 bits: a queue is bounded by max_queue (at most 1,000,000), and every connection has one.
+    uint32_t capacity_ = 0;  // zero or a power of two
+    uint32_t head_ = 0;
+    uint32_t count_ = 0;
 };
 
 }  // namespace notify::websocket

@@ -102,7 +102,8 @@ ReadResult FrameReader::read(uint8_t* input, size_t len) {
                 }
             }
             if (is_control(opcode_)) {
-                control_.reserve(static_cast<size_t>(payload_length_));
+                control_ = std::make_unique<std::vector<uint8_t>>();
+                control_->reserve(static_cast<size_t>(payload_length_));
             } else if (opcode_ != opcode_continuation) {
                 message_opcode_ = opcode_;
                 utf8_.reset();
@@ -114,7 +115,7 @@ ReadResult FrameReader::read(uint8_t* input, size_t len) {
         uint8_t* payload = input + pos;
         unmask(payload, chunk, mask_, payload_done_);
         if (is_control(opcode_)) {
-            control_.insert(control_.end(), payload, payload + chunk);
+            control_->insert(control_->end(), payload, payload + chunk);
         } else {
             if (message_opcode_ == opcode_text && !utf8_.feed(payload, chunk)) {
                 return violation(close_invalid_payload, "invalid UTF-8 in text message",
@@ -131,7 +132,7 @@ ReadResult FrameReader::read(uint8_t* input, size_t len) {
         stage_ = Stage::header;
         if (is_control(opcode_)) {
             control_delivered_ = true;
-            return control_event(control_.data(), control_.size(), pos);
+            return control_event(control_->data(), control_->size(), pos);
         }
         if (fin_) {
             const bool text = message_opcode_ == opcode_text;
@@ -164,7 +165,7 @@ void FrameReader::release_delivered() {
     }
     if (control_delivered_) {
         control_delivered_ = false;
-        control_ = std::vector<uint8_t>();
+        control_.reset();
     }
 }
 

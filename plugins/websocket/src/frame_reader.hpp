@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "utf8_validator.hpp"
@@ -56,32 +57,30 @@ class FrameReader {
     ReadResult violation(uint16_t code, const char* reason, size_t consumed);
     ReadResult repeat_violation(size_t consumed) const;
 
+    // Ordered by alignment, eight-byte fields first: every connection carries a reader.
     size_t max_message_size_;
+    uint64_t payload_length_ = 0;  // of the frame being read
+    uint64_t payload_done_ = 0;
+    // The message being assembled (see message_opcode_).
+    std::vector<uint8_t> message_;
+    // A control payload split across reads; null otherwise.
+    std::unique_ptr<std::vector<uint8_t>> control_;
+    const char* failure_reason_ = nullptr;
 
     // The frame being read.
-    Stage stage_ = Stage::header;
-    uint8_t header_size_ = 0;  // header bytes collected so far
     std::array<uint8_t, 14> header_{};
     std::array<uint8_t, 4> mask_{};
+    Stage stage_ = Stage::header;
+    uint8_t header_size_ = 0;  // header bytes collected so far
     uint8_t opcode_ = 0;
     bool fin_ = false;
-    uint64_t payload_length_ = 0;
-    uint64_t payload_done_ = 0;
-
-    // The message being assembled: opcode 0 when none.
+    // The opcode of the message being assembled: 0 when none.
     uint8_t message_opcode_ = 0;
-    std::vector<uint8_t> message_;
     Utf8Validator utf8_;
-
-    // A control payload split across reads; empty (unallocated) otherwise.
-    std::vector<uint8_t> control_;
-
     // Buffers handed out by the last result, released by the next call.
     bool message_delivered_ = false;
     bool control_delivered_ = false;
-
     uint16_t failure_code_ = 0;
-    const char* failure_reason_ = nullptr;
 };
 
 }  // namespace notify::websocket

@@ -326,7 +326,6 @@ void ServiceLoop::accept_connections() {
         const uint64_t id = (uint64_t{index_} << loop_index_shift) |
                             (uint64_t{slot_generations_[slot]} << generation_shift) | slot;
         auto *conn = new Connection(id, fd, settings_.max_frame_size);
-        conn->request_head = std::make_unique<std::string>();
         const uint32_t now = now_ms();
         conn->last_receive_ms = now;
         conn->deadline_ms = now + handshake_timeout_ms;
@@ -404,12 +403,20 @@ void ServiceLoop::on_readable(Connection &conn) {
 }
 
 void ServiceLoop::on_request_bytes(Connection &conn, const uint8_t *data, size_t len) {
-    std::string &head = *conn.request_head;
-    head.append(reinterpret_cast<const char *>(data), len);
+    // A request head usually arrives in one read: it is parsed where it landed, and only a
+    // head split across reads is collected in a buffer of the connection's own.
+    const std::string_view arrived(reinterpret_cast<const char *>(data), len);
+    if (conn.request_head) {
+        conn.request_head->append(arrived);
+    }
+    const std::string_view head = conn.request_head ? *conn.request_head : arrived;
     HttpRequest request;
     size_t head_length = 0;
     switch (parse_request_head(head, max_request_head, request, head_length)) {
     case HeadStatus::incomplete:
+        if (!conn.request_head) {
+            conn.request_head = std::make_unique<std::string>(arrived);
+        }
         return;
     case HeadStatus::too_large:
         answer(conn, plain_response("431 Request Header Fields Too Large",
@@ -435,9 +442,9 @@ void ServiceLoop::on_request_bytes(Connection &conn, const uint8_t *data, size_t
         return;
     }
     // Frames a client sent right behind its request are read once the connection is open.
-    std::string early_frames = head.substr(head_length);
+    std::string early_frames(head.substr(head_length));
     conn.request_head.reset();
-    conn.control.assign(decision.response.begin(), decision.response.end());
+    control_bytes(conn).assign(decision.response.begin(), decision.response.end());
     list_for_flush(conn);
     open_websocket(conn, decision.encoding);
     if (!early_frames.empty() && conn.phase == ConnectionPhase::open) {
@@ -451,7 +458,7 @@ void ServiceLoop::answer(Connection &conn, const std::string &response) {
     conn.phase = ConnectionPhase::answering;
     conn.deadline_ms = now_ms() + close_grace_ms;
     conn.end_after_write = true;
-    conn.control.assign(response.begin(), response.end());
+    control_bytes(conn).assign(response.begin(), response.end());
     list_for_flush(conn);
 }
 
@@ -535,11 +542,11 @@ void ServiceLoop::on_peer_close(Connection &conn, uint16_t code) {
     conn.close_code = code;
     release_unstarted_frames(conn);
     if (code == close_no_status) {
-        append_control_frame(conn.control, opcode_close, nullptr, 0);
+        append_control_frame(control_bytes(conn), opcode_close, nullptr, 0);
     } else {
         const std::array<uint8_t, 2> payload{static_cast<uint8_t>(code >> 8),
                                              static_cast<uint8_t>(code)};
-        append_control_frame(conn.control, opcode_close, payload.data(), payload.size());
+        append_control_frame(control_bytes(conn), opcode_close, payload.data(), payload.size());
     }
     conn.phase = ConnectionPhase::closing;
     conn.deadline_ms = now_ms() + close_grace_ms;
@@ -557,7 +564,7 @@ void ServiceLoop::on_violation(Connection &conn, uint16_t code, const char *reas
     // A peer that broke the protocol gets our close frame and no further say.
     conn.close_code = code;
     release_unstarted_frames(conn);
-    append_close_frame(conn.control, code, reason);
+    append_close_frame(control_bytes(conn), code, reason);
     conn.phase = ConnectionPhase::closing;
     conn.deadline_ms = now_ms() + close_grace_ms;
     conn.end_after_write = true;
@@ -569,8 +576,15 @@ void ServiceLoop::queue_control(Connection &conn, uint8_t opcode, const uint8_t 
     if (conn.phase != ConnectionPhase::open) {
         return;
     }
-    append_control_frame(conn.control, opcode, payload, len);
+    append_control_frame(control_bytes(conn), opcode, payload, len);
     list_for_flush(conn);
+}
+
+std::vector<uint8_t> &ServiceLoop::control_bytes(Connection &conn) {
+    if (!conn.control) {
+        conn.control = std::make_unique<ControlBytes>();
+    }
+    return conn.control->bytes;
 }
 
 void ServiceLoop::list_for_flush(Connection &conn) {
@@ -606,7 +620,7 @@ void ServiceLoop::write_out(Connection &conn) {
         if (conn.queue.empty() && conn.pending_close && conn.phase == ConnectionPhase::open) {
             // Everything queued before the close went out: now the close frame.
             conn.close_code = conn.pending_close->code;
-            append_close_frame(conn.control, conn.pending_close->code,
+            append_close_frame(control_bytes(conn), conn.pending_close->code,
                                conn.pending_close->reason);
             conn.phase = ConnectionPhase::closing;
         }
@@ -624,9 +638,9 @@ void ServiceLoop::write_out(Connection &conn) {
             add(wire.data() + conn.front_written, wire.size() - conn.front_written);
             next_frame = 1;
         }
-        if (conn.control_written < conn.control.size()) {
-            add(conn.control.data() + conn.control_written,
-                conn.control.size() - conn.control_written);
+        if (conn.control) {
+            const ControlBytes &control = *conn.control;
+            add(control.bytes.data() + control.written, control.bytes.size() - control.written);
         }
         for (; next_frame < conn.queue.size() && count < max_write_pieces &&
                total < max_write_bytes;
@@ -681,16 +695,16 @@ void ServiceLoop::consume_written(Connection &conn, size_t sent, size_t encoding
         conn.queue.pop_front();
         drop_holder(front);
     }
-    if (conn.control_written < conn.control.size()) {
-        const size_t rest = conn.control.size() - conn.control_written;
+    if (conn.control) {
+        ControlBytes &control = *conn.control;
+        const size_t rest = control.bytes.size() - control.written;
         if (sent < rest) {
-            conn.control_written += sent;
+            control.written += sent;
             return;
         }
         sent -= rest;
         // Control bytes are rare: give their memory back rather than keep it per connection.
-        std::vector<uint8_t>().swap(conn.control);
-        conn.control_written = 0;
+        conn.control.reset();
     }
     while (sent > 0 && !conn.queue.empty()) {
         OutgoingFrame *front = conn.queue.front();
@@ -938,8 +952,8 @@ void ServiceLoop::release_unstarted_frames(Connection &conn) {
         // of our own (nothing of `control` was written yet, it goes after the frame).
         const std::vector<uint8_t> &wire =
             conn.queue.front()->wire[conn.encoding == NOTIFY_ENCODING_BINARY ? 1 : 0];
-        conn.control.insert(conn.control.begin(), wire.begin() + conn.front_written, wire.end());
-        conn.control_written = 0;
+        std::vector<uint8_t> &control = control_bytes(conn);
+        control.insert(control.begin(), wire.begin() + conn.front_written, wire.end());
     }
     release_queue(conn);
 }

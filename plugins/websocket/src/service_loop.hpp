@@ -87,6 +87,9 @@ private:
     void on_peer_close(Connection &conn, uint16_t code);
     void on_violation(Connection &conn, uint16_t code, const char *reason);
     void queue_control(Connection &conn, uint8_t opcode, const uint8_t *payload, size_t len);
+    // The connection's control bytes, allocated on first use; appending to them is safe at any
+    // time (what was written of them is counted from the front).
+    static std::vector<uint8_t> &control_bytes(Connection &conn);
     // Writes what the connection has (the front frame's rest, control bytes, queued frames)
     // until the socket stops taking it, then waits for EPOLLOUT or moves the connection on
     // to its next phase.

@@ -651,10 +651,17 @@ void ServiceLoop::write_out(Connection &conn) {
         if (count == 0) {
             break;
         }
-        msghdr message{};
-        message.msg_iov = pieces.data();
-        message.msg_iovlen = count;
-        const ssize_t sent = ::sendmsg(conn.fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t sent = 0;
+        if (count == 1) {
+            // At low rates most writes are one frame: send() skips sendmsg's iovec import.
+            sent = ::send(conn.fd, pieces[0].iov_base, pieces[0].iov_len,
+                          MSG_NOSIGNAL | MSG_DONTWAIT);
+        } else {
+            msghdr message{};
+            message.msg_iov = pieces.data();
+            message.msg_iovlen = count;
+            sent = ::sendmsg(conn.fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        }
         if (sent < 0) {
             if (errno == EINTR) {
                 continue;

@@ -47,6 +47,9 @@ constexpr int max_reads_per_event = 4;
 constexpr size_t max_write_pieces = 64;
 constexpr size_t max_write_bytes = 256 * 1024;
 constexpr int max_events = 256;
+// After a round that passed client messages to the host, the loop yields up to this many times
+// while each yield brings new frames from the core thread.
+constexpr unsigned max_gather_yields = 16;
 // Keepalive, handshake and close deadlines are checked this often.
 constexpr uint32_t timer_check_interval_ms = 250;
 // Out of descriptors: accepting pauses this long instead of spinning on the listener.
@@ -187,9 +190,15 @@ void ServiceLoop::run() {
         }
         if (messages_received_) {
             // The core thread shares this core under load: let it turn what was just read
-            // into frames and take those too, so each subscriber gets one write per burst.
-            std::this_thread::yield();
-            drain_inbox();
+            // into frames and take those too, so each subscriber gets one write per burst. One
+            // yield is not enough when a burst fans out to thousands: the scheduler hands the
+            // CPU back before the core is through, and the burst would leave in two writes.
+            for (unsigned yields = 0; yields < max_gather_yields; ++yields) {
+                std::this_thread::yield();
+                if (!drain_inbox()) {
+                    break;
+                }
+            }
         }
         flush_listed_connections();
         const uint32_t now = now_ms();
@@ -769,13 +778,14 @@ void ServiceLoop::check_timers(uint32_t now) {
     flush_listed_connections();
 }
 
-void ServiceLoop::drain_inbox() {
+bool ServiceLoop::drain_inbox() {
     {
         std::lock_guard lock(inbox_mutex_);
         draining_.swap(inbox_);
         draining_conns_.swap(inbox_conns_);
         wake_pending_ = false;
     }
+    const bool took_any = !draining_.empty();
     for (Command &command : draining_) {
         switch (command.kind) {
         case Command::Kind::shutdown:
@@ -801,6 +811,7 @@ void ServiceLoop::drain_inbox() {
     }
     draining_.clear();
     draining_conns_.clear();
+    return took_any;
 }
 
 void ServiceLoop::shut_down_connections() {

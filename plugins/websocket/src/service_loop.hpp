@@ -100,7 +100,8 @@ private:
     void flush_listed_connections();
     // Keepalive pings, silent peers, and handshakes or closes past their deadline.
     void check_timers(uint32_t now);
-    void drain_inbox();
+    // Moves the inbox into the connections' queues; false when it was empty.
+    bool drain_inbox();
     void shut_down_connections();
     // The live connection with this id, or null (gone, or doomed to go this round).
     Connection *find(uint64_t id) const;

@@ -4,6 +4,7 @@
 
 #include <notify/notify.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -63,7 +64,8 @@ class FakeHost {
     std::map<std::string, ConfigValue> config_values;
     std::vector<HostCall> calls;
     std::vector<std::string> log_lines;  // read only while no plugin thread runs
-    std::int64_t now_ms = 0;
+    // Atomic: the durable broker's writer thread reads the clock while a test moves it.
+    std::atomic<std::int64_t> now_ms{0};
 
   private:
     notify_host_api api_;

@@ -9,6 +9,7 @@
 #include <array>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace notify_test {
 namespace {
@@ -50,13 +51,18 @@ std::string ipv4_from_proc(const std::string &hex) {
 
 }  // namespace
 
-std::string raw_http(uint16_t port, const std::string &request, std::chrono::milliseconds timeout) {
+std::string raw_http(uint16_t port, const std::string &request, std::chrono::milliseconds timeout,
+                     bool half_close, std::chrono::milliseconds half_close_pause) {
     Socket socket;
     if (!socket.connect_to("127.0.0.1", port)) {
         return {};
     }
     if (::send(socket.fd(), request.data(), request.size(), MSG_NOSIGNAL) < 0) {
         return {};
+    }
+    if (half_close) {
+        ::shutdown(socket.fd(), SHUT_WR);
+        std::this_thread::sleep_for(half_close_pause);
     }
     std::string response;
     const auto deadline = std::chrono::steady_clock::now() + timeout;

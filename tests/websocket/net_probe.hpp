@@ -9,9 +9,12 @@
 namespace notify_test {
 
 // Sends `request` verbatim to 127.0.0.1:port and returns everything read until the server
-// closes or `timeout` passes.
+// closes or `timeout` passes. `half_close`: shut our sending side right after the request and
+// wait `half_close_pause` before reading, so the server sees EOF while it still writes.
 std::string raw_http(uint16_t port, const std::string &request,
-                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
+                     std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                     bool half_close = false,
+                     std::chrono::milliseconds half_close_pause = std::chrono::milliseconds(300));
 
 // Local addresses ("127.0.0.1", "0.0.0.0", "::", ...) with a socket listening on `port`, from
 // /proc/net/tcp and /proc/net/tcp6.

@@ -256,6 +256,28 @@ TEST(WebsocketPlugin, BurstOfQueuedFramesArrivesWholeAndInOrder) {
     stop_and_check(plugin);
 }
 
+// A queue judged full before the round's write must not cost a reading client its connection:
+// the socket takes what it can first, and only a peer that stopped reading is slow.
+TEST(WebsocketPlugin, BurstLargerThanTheQueueReachesAReadingClient) {
+    const uint16_t port = port_base + 26;
+    PluginInstance plugin(listen_on(port, {{"max_queue", int64_t{8}}}));
+    ASSERT_EQ(plugin.create_status(), NOTIFY_OK) << plugin.error();
+    ASSERT_EQ(plugin.start(), NOTIFY_OK) << plugin.error();
+    Connected peer = connect_client(plugin, port);
+    constexpr int frames = 500;
+    for (int n = 0; n < frames; ++n) {
+        plugin.deliver(frame_json(n), {peer.id});
+    }
+    for (int n = 0; n < frames; ++n) {
+        const ReadResult got = peer.client->read();
+        ASSERT_FALSE(got.error) << "frame " << n << ": " << got.error.message();
+        ASSERT_EQ(got.text, frame_json(n));
+    }
+    EXPECT_EQ(plugin.host.count(ConnEvent::Kind::closed, peer.id), 0u);
+    EXPECT_FALSE(logged(plugin.host, "closing it with 4001"));
+    stop_and_check(plugin);
+}
+
 // Writes wait while a sender has unread input (so a burst of publishes is written together),
 // but only for a bounded number of service iterations: a client that never pauses cannot hold
 // back the frames of others.
@@ -389,6 +411,25 @@ TEST(WebsocketPlugin, ServesStaticFilesAndRefusesTraversal) {
     }
     // The WebSocket endpoint still works on the same port.
     Connected peer = connect_client(plugin, port);
+    stop_and_check(plugin);
+}
+
+// `printf 'GET ...' | nc` shuts its side right after the request: the answer must still arrive
+// whole, even one larger than the socket buffers can hold at once.
+TEST(WebsocketPlugin, HalfClosedHttpClientGetsTheWholeFile) {
+    const uint16_t port = port_base + 27;
+    TempTree tree;
+    const std::string big(12 * 1024 * 1024, 'b');
+    tree.write("www/big.txt", big);
+    PluginInstance plugin(listen_on(port, {{"static_root", PathValue{tree.path("www").string()}}}));
+    ASSERT_EQ(plugin.create_status(), NOTIFY_OK) << plugin.error();
+    ASSERT_EQ(plugin.start(), NOTIFY_OK) << plugin.error();
+    const std::string response =
+        raw_http(port, "GET /big.txt HTTP/1.0\r\nHost: x\r\n\r\n", 10s, /*half_close=*/true);
+    ASSERT_EQ(response.rfind("HTTP/1.0 200", 0), 0u) << response.substr(0, 200);
+    const size_t body = response.find("\r\n\r\n");
+    ASSERT_NE(body, std::string::npos);
+    EXPECT_EQ(response.size() - body - 4, big.size());
     stop_and_check(plugin);
 }
 

@@ -70,6 +70,8 @@ struct Connection {
     bool end_after_write = false;
     // Set when the connection must end; the loop destroys it at the end of the round.
     bool doomed = false;
+    // The peer shut its side down while we still had bytes for it: no more reading.
+    bool peer_eof = false;
     // Frames waiting to be written, each holding its OutgoingFrame once; bounded by max_queue.
     FrameQueue queue;
     // Null while there is nothing of our own to write.

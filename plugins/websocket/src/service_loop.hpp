@@ -71,6 +71,9 @@ private:
     };
 
     void run();
+    // After a round that passed client messages to the host: takes the frames the core makes
+    // of them before writing, while that pays.
+    void gather_frames();
     uint32_t now_ms() const;
     void accept_connections();
     // Out of descriptors, the listener leaves epoll for a while instead of waking it in vain.
@@ -96,12 +99,18 @@ private:
     void write_out(Connection &conn);
     void consume_written(Connection &conn, size_t sent, size_t encoding);
     void set_waiting_writable(Connection &conn, bool waiting);
+    // Registers the events the connection waits for (input unless the peer sent EOF, output
+    // while the socket is full).
+    void update_interest(Connection &conn);
+    static bool has_unsent_output(const Connection &conn);
+    // Frees the connection's control bytes, keeping the count of plain HTTP answers held.
+    void release_control(Connection &conn);
     void list_for_flush(Connection &conn);
     void flush_listed_connections();
     // Keepalive pings, silent peers, and handshakes or closes past their deadline.
     void check_timers(uint32_t now);
-    // Moves the inbox into the connections' queues; false when it was empty.
-    bool drain_inbox();
+    // Moves the inbox into the connections' queues; returns the number of frame recipients.
+    size_t drain_inbox();
     void shut_down_connections();
     // The live connection with this id, or null (gone, or doomed to go this round).
     Connection *find(uint64_t id) const;
@@ -143,6 +152,12 @@ private:
     bool accept_paused_ = false;
     // Client messages went to the host in the current round.
     bool messages_received_ = false;
+    // Recipients the recent gatherings brought (a moving average; it starts high, so that
+    // gathering is on until it proves useless), and rounds since the last one.
+    size_t gathered_average_ = 4096;
+    unsigned rounds_since_gather_probe_ = 0;
+    // Bytes of plain HTTP answers (static files, refusals) held by connections of this loop.
+    size_t answer_bytes_ = 0;
 
     std::mutex inbox_mutex_;
     std::vector<Command> inbox_;         // guarded by inbox_mutex_

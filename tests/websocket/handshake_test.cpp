@@ -1,6 +1,7 @@
 // The HTTP request head parser and the WebSocket handshake decision, as pure functions.
 #include "handshake.hpp"
 #include "http_request.hpp"
+#include "http_response_parts.hpp"
 
 #include <gtest/gtest.h>
 
@@ -250,44 +251,6 @@ TEST(IsWebsocketUpgrade, LooksForTheWebsocketToken) {
         request.upgrade = upgrade;
         EXPECT_FALSE(is_websocket_upgrade(request)) << upgrade;
     }
-}
-
-// A response split into its parts, to check that it is well formed.
-struct Response {
-    std::string status_line;
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;
-
-    std::optional<std::string> header(std::string_view name) const {
-        for (const auto &[key, value] : headers) {
-            if (key == name) {
-                return value;
-            }
-        }
-        return std::nullopt;
-    }
-};
-
-Response split(const std::string &text) {
-    Response response;
-    const size_t head_end = text.find("\r\n\r\n");
-    EXPECT_NE(head_end, std::string::npos) << text;
-    if (head_end == std::string::npos) {
-        return response;
-    }
-    response.body = text.substr(head_end + 4);
-    size_t line_start = text.find("\r\n");
-    response.status_line = text.substr(0, line_start);
-    while (line_start < head_end) {
-        line_start += 2;
-        const size_t line_end = text.find("\r\n", line_start);
-        const std::string line = text.substr(line_start, line_end - line_start);
-        const size_t colon = line.find(": ");
-        EXPECT_NE(colon, std::string::npos) << line;
-        response.headers.emplace_back(line.substr(0, colon), line.substr(colon + 2));
-        line_start = line_end;
-    }
-    return response;
 }
 
 HandshakeDecision decide(const HttpRequest &request,

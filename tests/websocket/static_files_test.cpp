@@ -1,6 +1,8 @@
 // Plain HTTP answers from the static folder, and everything that must not leave it.
 #include "static_files.hpp"
 
+#include "http_response_parts.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,43 +27,6 @@ constexpr std::string_view csp =
     "font-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; "
     "form-action 'self'";
 constexpr std::string_view secret = "TOP-SECRET-CONTENT";
-
-struct Response {
-    std::string status_line;
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;
-
-    std::optional<std::string> header(std::string_view name) const {
-        for (const auto &[key, value] : headers) {
-            if (key == name) {
-                return value;
-            }
-        }
-        return std::nullopt;
-    }
-};
-
-Response split(const std::string &text) {
-    Response response;
-    const size_t head_end = text.find("\r\n\r\n");
-    EXPECT_NE(head_end, std::string::npos) << text;
-    if (head_end == std::string::npos) {
-        return response;
-    }
-    response.body = text.substr(head_end + 4);
-    size_t line_start = text.find("\r\n");
-    response.status_line = text.substr(0, line_start);
-    while (line_start < head_end) {
-        line_start += 2;
-        const size_t line_end = text.find("\r\n", line_start);
-        const std::string line = text.substr(line_start, line_end - line_start);
-        const size_t colon = line.find(": ");
-        EXPECT_NE(colon, std::string::npos) << line;
-        response.headers.emplace_back(line.substr(0, colon), line.substr(colon + 2));
-        line_start = line_end;
-    }
-    return response;
-}
 
 HttpRequest request(std::string method, std::string target, std::string version = "HTTP/1.1") {
     HttpRequest result;

@@ -1,5 +1,7 @@
 #include "frame_reader.hpp"
 
+#include "control_frames.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <utility>
@@ -11,10 +13,6 @@ namespace {
 constexpr uint8_t opcode_continuation = 0x0;
 constexpr uint8_t opcode_text = 0x1;
 constexpr uint8_t opcode_binary = 0x2;
-constexpr uint8_t opcode_close = 0x8;
-constexpr uint8_t opcode_ping = 0x9;
-constexpr uint8_t opcode_pong = 0xA;
-constexpr uint64_t max_control_payload = 125;
 
 constexpr uint16_t close_protocol_error = 1002;
 constexpr uint16_t close_invalid_payload = 1007;
@@ -204,7 +202,7 @@ FrameReader::HeaderStatus FrameReader::check_first_bytes() {
     if ((first & 0x70) != 0) {
         problem = "reserved bits set (no extension negotiated)";
     } else if (opcode != opcode_continuation && opcode != opcode_text && opcode != opcode_binary &&
-               opcode != opcode_close && opcode != opcode_ping && opcode != opcode_pong) {
+               opcode != ws_opcode_close && opcode != ws_opcode_ping && opcode != ws_opcode_pong) {
         problem = "unknown opcode";
     } else if ((header_[1] & 0x80) == 0) {
         problem = "unmasked client frame";
@@ -247,7 +245,7 @@ FrameReader::HeaderStatus FrameReader::accept_header() {
     if ((length >> 63) != 0) {
         return fail(close_protocol_error, "64-bit frame length with the top bit set");
     }
-    if (is_control(opcode) && length > max_control_payload) {
+    if (is_control(opcode) && length > ws_max_control_payload) {
         return fail(close_protocol_error, "control frame longer than 125 bytes");
     }
     // Refused on the header alone, so an oversized message costs no memory.
@@ -266,8 +264,8 @@ FrameReader::HeaderStatus FrameReader::accept_header() {
 
 ReadResult FrameReader::control_event(const uint8_t* payload, size_t size, size_t consumed) {
     ReadResult result{.consumed = consumed};
-    if (opcode_ == opcode_ping || opcode_ == opcode_pong) {
-        result.kind = opcode_ == opcode_ping ? ReadResult::Kind::ping : ReadResult::Kind::pong;
+    if (opcode_ == ws_opcode_ping || opcode_ == ws_opcode_pong) {
+        result.kind = opcode_ == ws_opcode_ping ? ReadResult::Kind::ping : ReadResult::Kind::pong;
         result.data = payload;
         result.size = size;
         return result;

@@ -71,9 +71,6 @@ constexpr uint64_t slot_mask = (uint64_t{1} << generation_shift) - 1;
 constexpr uint32_t generation_mask = (uint32_t{1} << (loop_index_shift - generation_shift)) - 1;
 constexpr uint16_t close_abnormal = 1006;
 constexpr uint16_t close_no_status = 1005;
-constexpr uint8_t opcode_close = 0x8;
-constexpr uint8_t opcode_ping = 0x9;
-constexpr uint8_t opcode_pong = 0xA;
 
 int64_t monotonic_ms() {
     timespec now{};
@@ -549,7 +546,7 @@ void ServiceLoop::on_frame_bytes(Connection &conn, uint8_t *data, size_t len) {
             // than it reads gets no more than max_unsent_control bytes of pongs held for it.
             if (conn.control == nullptr ||
                 conn.control->bytes.size() - conn.control->written < max_unsent_control) {
-                queue_control(conn, opcode_pong, result.data, result.size);
+                queue_control(conn, ws_opcode_pong, result.data, result.size);
             }
             break;
         case ReadResult::Kind::pong:
@@ -605,11 +602,11 @@ void ServiceLoop::on_peer_close(Connection &conn, uint16_t code) {
     conn.close_code = code;
     release_unstarted_frames(conn);
     if (code == close_no_status) {
-        append_control_frame(control_bytes(conn), opcode_close, nullptr, 0);
+        append_control_frame(control_bytes(conn), ws_opcode_close, nullptr, 0);
     } else {
         const std::array<uint8_t, 2> payload{static_cast<uint8_t>(code >> 8),
                                              static_cast<uint8_t>(code)};
-        append_control_frame(control_bytes(conn), opcode_close, payload.data(), payload.size());
+        append_control_frame(control_bytes(conn), ws_opcode_close, payload.data(), payload.size());
     }
     conn.phase = ConnectionPhase::closing;
     conn.deadline_ms = now_ms() + close_grace_ms;
@@ -838,7 +835,7 @@ void ServiceLoop::check_timers(uint32_t now) {
             doom(*conn);  // reported as 1006: the peer vanished without a close
         } else if (silent >= ping_ms && !conn->ping_outstanding) {
             conn->ping_outstanding = true;
-            queue_control(*conn, opcode_ping, nullptr, 0);
+            queue_control(*conn, ws_opcode_ping, nullptr, 0);
         }
     }
     flush_listed_connections();

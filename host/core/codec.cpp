@@ -71,4 +71,11 @@ std::string encode_disconnect_push(notify_encoding encoding, std::uint16_t code,
                                : protocol::encode_disconnect_push(code, reason);
 }
 
+std::string encode_recover_push(notify_encoding encoding, std::string_view topic,
+                                std::uint64_t offset, std::string_view epoch,
+                                std::string_view reason) {
+    return is_binary(encoding) ? protocol::encode_recover_push_binary(topic, offset, epoch, reason)
+                               : protocol::encode_recover_push(topic, offset, epoch, reason);
+}
+
 }  // namespace notify::core

@@ -37,5 +37,8 @@ std::string encode_message_push(notify_encoding encoding, std::string_view topic
                                 std::string_view payload);
 std::string encode_disconnect_push(notify_encoding encoding, std::uint16_t code,
                                    std::string_view reason);
+std::string encode_recover_push(notify_encoding encoding, std::string_view topic,
+                                std::uint64_t offset, std::string_view epoch,
+                                std::string_view reason);
 
 }  // namespace notify::core

@@ -56,7 +56,10 @@ void Core::State::finish_connect(ConnectionRef conn, std::uint64_t command_id,
             (command.resume.empty() || command.resume != client->resume_token.view())) {
             client = nullptr;
         }
-        if (client == nullptr) {
+        // In a cluster the session may live on another node: the client gets a new session
+        // (resumed: false) and recovers per topic from its positions. A wrong token for a
+        // session held here is still refused.
+        if (client == nullptr && !(config.cluster && find_client(command.client) == nullptr)) {
             refuse_connect(*connection, command_id, "unknown client id or wrong resume token");
             return;
         }
@@ -106,6 +109,7 @@ void Core::State::finish_connect(ConnectionRef conn, std::uint64_t command_id,
         deliver_missed(*client);
     }
     apply_user_subscriptions(*client);
+    if (config.cluster) announce_client(*client);
 }
 
 }  // namespace notify::core

@@ -43,19 +43,52 @@ void Core::publish(const PublishTargets& targets, std::string payload) {
     state_->publish(targets, std::move(payload));
 }
 
+// In a cluster a server-side action also goes to the node holding the client (when this one
+// does not) or to every node holding clients of the user.
+bool Core::State::held_elsewhere(notify_target_kind kind, std::string_view id) const {
+    if (!config.cluster) return false;
+    if (kind == NOTIFY_TARGET_USER) return true;
+    const Client* client = find_client(id);
+    return client == nullptr || client->state == ClientState::invalid;
+}
+
 void Core::subscribe(notify_target_kind kind, std::string_view id, std::string_view topic,
                      std::int64_t time_ms) {
     state_->subscribe(kind, id, topic, time_ms);
+    if (state_->held_elsewhere(kind, id)) {
+        state_->forward_command(NOTIFY_COMMAND_SUBSCRIBE, kind, id, topic, time_ms);
+    }
 }
 
 void Core::unsubscribe(notify_target_kind kind, std::string_view id, std::string_view topic,
                        std::int64_t time_ms) {
     state_->unsubscribe(kind, id, topic, time_ms);
+    if (state_->held_elsewhere(kind, id)) {
+        state_->forward_command(NOTIFY_COMMAND_UNSUBSCRIBE, kind, id, topic, time_ms);
+    }
 }
 
 void Core::disconnect(notify_target_kind kind, std::string_view id, std::uint16_t code,
                       std::string_view reason) {
+    const bool forward = state_->held_elsewhere(kind, id);
     state_->disconnect(kind, id, code, reason);
+    if (forward) {
+        state_->forward_command(NOTIFY_COMMAND_DISCONNECT, kind, id, {},
+                                state_->env.now_ms(), code, reason);
+    }
+}
+
+void Core::receive_bus_message(const BusMessage& message) {
+    state_->receive_bus_message(message);
+}
+
+void Core::apply_cluster_command(const ClusterCommand& command) {
+    state_->apply_cluster_command(command);
+}
+
+void Core::stream_lost(std::string_view topic, std::uint64_t offset, std::string_view epoch,
+                       std::string_view reason) {
+    state_->stream_lost(topic, offset, epoch, reason);
 }
 
 void Core::clean() {
@@ -96,6 +129,11 @@ CoreStats Core::stats() const {
         if (!user->clients.empty()) ++stats.users;
     }
     stats.topics = state_->topics.size();
+    for (const auto& [name, topic] : state_->topics) {
+        stats.subscriptions += topic->subscribers.size();
+    }
+    stats.bus_messages = state_->bus_message_count;
+    stats.streams_lost = state_->stream_lost_count;
     stats.publishes = state_->publish_count;
     stats.deliveries = state_->delivery_count;
     stats.refusals = state_->refusal_count;

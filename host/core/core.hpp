@@ -34,6 +34,11 @@ struct CoreConfig {
     host::LimitSettings limits;
     host::NamespaceSpec default_namespace;
     std::vector<host::NamespaceSpec> namespaces;
+    // The broker carries messages between nodes (NOTIFY_BROKER_CAP_CLUSTER, docs/cluster.md):
+    // topic messages reach local subscribers only when they come back from the bus, interest
+    // follows the changelog, and commands for clients and users held elsewhere go on the bus.
+    bool cluster = false;
+    std::string node_id;  // unique per process; names this node's publishes on the bus
 };
 
 // A connect to authenticate (the runtime runs the auth plugin chain).
@@ -79,6 +84,30 @@ struct DurableSubscriptionRecord {
     std::uint64_t acked_offset = 0;
 };
 
+// A message from the cluster bus: a topic message with its position, or a direct message to
+// clients and users (topic empty).
+struct BusMessage {
+    std::string topic;
+    std::uint64_t offset = 0;
+    std::string epoch;
+    std::vector<std::string> clients;
+    std::vector<std::string> users;
+    std::string payload;
+    std::int64_t time_ms = 0;
+    std::string publish_key;  // shared by the parts of one publish with several targets
+};
+
+// A command that follows a client or user to the node that holds it (notify_cluster_command).
+struct ClusterCommand {
+    notify_cluster_command_type type = NOTIFY_COMMAND_SUBSCRIBE;
+    notify_target_kind target = NOTIFY_TARGET_CLIENT;
+    std::string id;
+    std::string topic;
+    std::uint16_t code = 0;
+    std::string reason;
+    std::int64_t time_ms = 0;
+};
+
 // What the core asks of the world. The runtime implements it over the plugins; tests fake it.
 // Every method is called on the core's thread and must not block.
 class CoreEnvironment {
@@ -103,9 +132,11 @@ public:
                                           std::string_view user_id, std::string_view topic) = 0;
 
     // The broker orders and stores a topic message. pending: Core::complete_publish later.
+    // publish_key: non-empty when the topic is one part of a publish with several targets.
     virtual PublishOutcome broker_publish(std::uint64_t request_id, std::string_view topic,
                                           std::string_view payload, std::int64_t time_ms,
-                                          const host::NamespaceSpec& ns) = 0;
+                                          const host::NamespaceSpec& ns,
+                                          std::string_view publish_key) = 0;
 
     // The kept messages of `topic` after since_offset (at most `limit`, 0 = all) and the
     // stream's current position. A visitor that is empty only asks for the position.
@@ -121,6 +152,17 @@ public:
 
     // Events and the changelog, for handler plugins (the runtime filters by event mask).
     virtual void emit(const notify_event& event) = 0;
+
+    // ---- cluster (only with CoreConfig::cluster) ---------------------------------------------
+    // This node gained or lost its interest in a topic, client or user (the changelog).
+    virtual void broker_interest(notify_interest_kind kind, std::string_view name, bool up) = 0;
+    // A publish to clients and users wherever they are; an error text, empty when queued.
+    virtual std::string broker_publish_direct(std::span<const std::string> clients,
+                                              std::span<const std::string> users,
+                                              std::string_view payload, std::int64_t time_ms,
+                                              std::string_view publish_key) = 0;
+    // A command for the node(s) holding command.id.
+    virtual void broker_send_command(const ClusterCommand& command) = 0;
 };
 
 // Targets of a publish; a connection receives a publish at most once whatever the overlap.
@@ -142,6 +184,9 @@ struct CoreStats {
     std::uint64_t refusals = 0;  // every error reply to a client command
     std::uint64_t redeliveries = 0;       // at-least-once messages sent again (ack timeout)
     std::uint64_t buffer_overflows = 0;   // inactive clients whose buffer overflowed
+    std::uint64_t subscriptions = 0;
+    std::uint64_t bus_messages = 0;       // messages that came from the cluster bus
+    std::uint64_t streams_lost = 0;       // recover pushes sent after a loss on the bus
 };
 
 class Core {
@@ -180,6 +225,16 @@ public:
                      std::int64_t time_ms);
     void disconnect(notify_target_kind kind, std::string_view id, std::uint16_t code,
                     std::string_view reason);
+
+    // ---- from the cluster bus (CoreConfig::cluster) ------------------------------------------
+    // Fans a bus message out to this node's subscribers / named clients and users; the parts
+    // of one publish (same publish_key) reach each connection once.
+    void receive_bus_message(const BusMessage& message);
+    void apply_cluster_command(const ClusterCommand& command);
+    // Messages of `topic` were lost on the bus: its subscribers get the recover push (inactive
+    // ones learn it as an overflow at their resume).
+    void stream_lost(std::string_view topic, std::uint64_t offset, std::string_view epoch,
+                     std::string_view reason);
 
     // The periodic cleaner: inactive clients past clients.ttl become invalid (DISCONNECT event);
     // invalid ids past clients.invalidation_time are forgotten.

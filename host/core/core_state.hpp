@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -11,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/change_times.hpp"
@@ -209,6 +211,29 @@ struct Core::State {
     std::uint64_t refusal_count = 0;
     std::uint64_t redelivery_count = 0;
     std::uint64_t overflow_count = 0;
+    std::uint64_t bus_message_count = 0;
+    std::uint64_t stream_lost_count = 0;
+
+    // ---- cluster.cpp ----------------------------------------------------------------------------
+    // The clients reached by recent publishes with several targets (by publish key), so that
+    // their parts, arriving from the bus on different channels, reach each connection once.
+    // Bounded: the oldest keys are forgotten first.
+    std::unordered_map<std::string, std::unordered_set<std::string>> reached_by_publish;
+    std::deque<std::string> reached_order;
+    std::unordered_set<std::string>* reached = nullptr;  // the current bus message's set
+    // "node:job" for a publish with several targets, else empty.
+    std::string publish_key(const PublishJob& job) const;
+    void receive_bus_message(const BusMessage& message);
+    void apply_cluster_command(const ClusterCommand& command);
+    void stream_lost(std::string_view topic, std::uint64_t offset, std::string_view epoch,
+                     std::string_view reason);
+    bool held_elsewhere(notify_target_kind kind, std::string_view id) const;
+    // A client connected here: a session of the same id on another node is replaced.
+    void announce_client(const Client& client);
+    // Server-side actions for a client or user that may be held by another node.
+    void forward_command(notify_cluster_command_type type, notify_target_kind kind,
+                         std::string_view id, std::string_view topic, std::int64_t time_ms,
+                         std::uint16_t code = 0, std::string_view reason = {});
 
     // ---- namespaces.cpp -----------------------------------------------------------------------
     const host::NamespaceSpec& namespace_of(std::string_view topic) const;
@@ -228,6 +253,8 @@ struct Core::State {
     void reply_publish(ConnectionRef conn, std::uint64_t command_id,
                        std::span<const protocol::TopicPosition> positions);
     void push_disconnect(ConnectionRef conn, std::uint16_t code, std::string_view reason);
+    void push_recover(ConnectionRef conn, std::string_view topic, std::uint64_t offset,
+                      std::string_view epoch, std::string_view reason);
     void reply_connect(ConnectionRef conn, std::uint64_t command_id, const Client& client,
                        protocol::SessionResume session);
     void reply_subscribe(ConnectionRef conn, std::uint64_t command_id,
@@ -378,6 +405,8 @@ struct Core::State {
 
     // ---- fanout.cpp ---------------------------------------------------------------------------
     void fan_out(const PublishJob& job);
+    // The topic's subscribers that take a message at `offset`, into the current batches.
+    void add_topic_recipients(Topic& topic, std::uint64_t offset, const FrameRef& frame);
     // Adds the client's connection to the current frame's batch unless this publish already
     // reached it.
     void add_recipient(Client& client, const FrameRef& frame);

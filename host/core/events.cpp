@@ -45,6 +45,8 @@ void Core::State::emit_change(notify_change_subject subject, std::string_view na
     event.change_subject = subject;
     event.change_up = up;
     env.emit(event);
+    // The changelog drives the bus: NOTIFY_CHANGE_* and NOTIFY_INTEREST_* share their numbers.
+    if (config.cluster) env.broker_interest(static_cast<notify_interest_kind>(subject), name, up);
 }
 
 void Core::State::emit_publish(std::string_view topic, const protocol::TopicPosition& position,

@@ -27,23 +27,7 @@ void Core::State::fan_out(const PublishJob& job) {
         const FrameRef frame =
             FrameRef::make_message(position.topic, position.offset, position.epoch, job.payload);
         if (auto found = topics.find(position.topic); found != topics.end()) {
-            Topic& topic = *found->second;
-            if (position.offset > topic.last_offset) topic.last_offset = position.offset;
-            if (is_durable(*topic.space)) {
-                // Inactive subscribers are skipped: their cursors pull from the store on resume.
-                for (TopicSubscriber& subscriber : topic.subscribers) {
-                    Client& client = *subscriber.client;
-                    if (client.publish_stamp == publish_generation) continue;
-                    if (take_live(client, subscriber, position.offset)) {
-                        add_recipient(client, frame);
-                    }
-                }
-            } else {
-                for (const TopicSubscriber& subscriber : topic.subscribers) {
-                    if (position.offset <= subscriber.skip_through) continue;
-                    add_recipient(*subscriber.client, frame);
-                }
-            }
+            add_topic_recipients(*found->second, position.offset, frame);
         }
         if (has_direct_targets && !direct_targets_added) add_direct_targets(frame);
         flush_batches(frame);
@@ -55,9 +39,29 @@ void Core::State::fan_out(const PublishJob& job) {
     }
 }
 
+void Core::State::add_topic_recipients(Topic& topic, std::uint64_t offset,
+                                       const FrameRef& frame) {
+    if (offset > topic.last_offset) topic.last_offset = offset;
+    if (is_durable(*topic.space)) {
+        // Inactive subscribers are skipped: their cursors pull from the store on resume.
+        for (TopicSubscriber& subscriber : topic.subscribers) {
+            Client& client = *subscriber.client;
+            if (client.publish_stamp == publish_generation) continue;
+            if (take_live(client, subscriber, offset)) add_recipient(client, frame);
+        }
+        return;
+    }
+    for (const TopicSubscriber& subscriber : topic.subscribers) {
+        if (offset <= subscriber.skip_through) continue;
+        add_recipient(*subscriber.client, frame);
+    }
+}
+
 void Core::State::add_recipient(Client& client, const FrameRef& frame) {
     if (client.publish_stamp == publish_generation) return;
     client.publish_stamp = publish_generation;
+    // A part of a publish whose other part (another topic, or the client's user) came first.
+    if (reached != nullptr && !reached->insert(client.id).second) return;
     const Connection* connection = client.connection;
     if (client.state != ClientState::active || connection == nullptr || connection->closing) {
         if (client.state == ClientState::inactive) keep_missed(client, frame);

@@ -148,12 +148,18 @@ void Core::State::advance_publish(std::uint64_t job_id) {
 
 void Core::State::start_broker_publishes(PublishJob& job) {
     job.phase = PublishJob::Phase::publishing;
+    const std::string key = publish_key(job);
+    if (config.cluster && (!job.targets.clients.empty() || !job.targets.users.empty())) {
+        std::string error = env.broker_publish_direct(job.targets.clients, job.targets.users,
+                                                      job.payload, job.time_ms, key);
+        if (!error.empty()) job.broker_error = "publish to clients and users failed: " + error;
+    }
     for (std::size_t index = 0; index < job.targets.topics.size(); ++index) {
         const std::string& topic = job.targets.topics[index];
         ++job.broker_pending;
         const std::uint64_t request_id = next_request_id++;
-        const PublishOutcome outcome =
-            env.broker_publish(request_id, topic, job.payload, job.time_ms, namespace_of(topic));
+        const PublishOutcome outcome = env.broker_publish(request_id, topic, job.payload,
+                                                          job.time_ms, namespace_of(topic), key);
         if (outcome.kind == PublishOutcome::Kind::pending) {
             pending_broker_publishes.emplace(request_id, PendingBrokerPublish{job.id, index});
         } else {
@@ -164,7 +170,8 @@ void Core::State::start_broker_publishes(PublishJob& job) {
 }
 
 void Core::State::finish_publish(PublishJob& job) {
-    fan_out(job);
+    // In a cluster every message comes back from the bus, where the broker ordered it.
+    if (!config.cluster) fan_out(job);
     ++publish_count;
     for (std::size_t index = 0; index < job.positions.size(); ++index) {
         if (!job.position_known[index]) continue;

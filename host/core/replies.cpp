@@ -56,6 +56,14 @@ void Core::State::push_disconnect(ConnectionRef conn, std::uint16_t code,
     deliver_to(env, conn, FrameRef::make(encode_disconnect_push(encoding, code, reason), encoding));
 }
 
+void Core::State::push_recover(ConnectionRef conn, std::string_view topic, std::uint64_t offset,
+                               std::string_view epoch, std::string_view reason) {
+    const notify_encoding encoding = encoding_of(conn);
+    deliver_to(env, conn,
+               FrameRef::make(encode_recover_push(encoding, topic, offset, epoch, reason),
+                              encoding));
+}
+
 void Core::State::reply_error(ConnectionRef conn, std::uint64_t command_id,
                               protocol::ErrorCode code, std::string_view message) {
     ++refusal_count;

@@ -60,7 +60,9 @@ void Core::State::finish_subscribe(const PendingSubscribe& pending, const AuthOu
     const host::NamespaceSpec& space = namespace_of(pending.topic);
     const bool durable = is_durable(space);
     StreamState current;
-    if (pending.since || durable) {
+    // In a cluster the position read also tells the broker where this node's stream starts, so
+    // that what is published before its bus subscription is in place is filled from history.
+    if (pending.since || durable || config.cluster) {
         // Checked before anything changes, so a bad position leaves no subscription behind.
         current = env.read_history(pending.topic, 0, 0, space, HistoryVisitor{});
         if (!current.ok) {

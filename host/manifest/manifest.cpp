@@ -246,6 +246,8 @@ private:
             {
                 {"app", [&](toml::node& n, const std::string& p) { parse_app(as_table(n, p), p); }},
                 {"log", [&](toml::node& n, const std::string& p) { parse_log(as_table(n, p), p); }},
+                {"node",
+                 [&](toml::node& n, const std::string& p) { parse_node(as_table(n, p), p); }},
                 {"clients",
                  [&](toml::node& n, const std::string& p) { parse_clients(as_table(n, p), p); }},
                 {"limits",
@@ -392,6 +394,32 @@ private:
                             limits.max_recovery = as_count<std::uint32_t>(n, p, 0);
                         }},
                    });
+    }
+
+    // How this node presents itself to the cluster (docs/cluster.md).
+    void parse_node(toml::table& table, const std::string& path) {
+        parse_keys(
+            table, path,
+            {{"name",
+              [&](toml::node& n, const std::string& p) {
+                  std::string name = as_string(n, p);
+                  if (name.empty() || name.size() > 64 || !matches_charset(name, "_.-")) {
+                      fail_at(n, p, "must match [A-Za-z0-9_.-]{1,64}, got " + in_quotes(name));
+                  }
+                  manifest_.node.name = std::move(name);
+              }},
+             {"urls", [&](toml::node& n, const std::string& p) {
+                  if (!n.is_array()) fail_type(n, p, "an array of client URLs");
+                  std::size_t index = 0;
+                  for (auto& element : *n.as_array()) {
+                      const std::string element_path = p + '[' + std::to_string(index++) + ']';
+                      std::string url = as_string(element, element_path);
+                      if (url.empty() || url.find_first_of(" \t\r\n") != std::string::npos) {
+                          fail_at(element, element_path, "must be a URL without spaces");
+                      }
+                      manifest_.node.urls.push_back(std::move(url));
+                  }
+              }}});
     }
 
     void parse_plugins(toml::table& table, const std::string& path) {

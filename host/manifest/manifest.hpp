@@ -88,11 +88,18 @@ struct LimitSettings {
     std::uint32_t max_recovery = 500;
 };
 
+// [node]: how this node presents itself to the cluster and to tools.
+struct NodeSettings {
+    std::string name;               // default: the host name
+    std::vector<std::string> urls;  // client URLs handed out to clients
+};
+
 struct Manifest {
     std::filesystem::path file;      // absolute path of the manifest
     std::filesystem::path base_dir;  // its folder: relative paths in the manifest resolve here
     std::string app_id = "notify";
     std::string log_level = "info";  // debug | info | warn | error
+    NodeSettings node;
     ClientSettings clients;
     LimitSettings limits;
     std::vector<std::filesystem::path> plugin_dirs;  // [plugins] dirs, resolved, searched first

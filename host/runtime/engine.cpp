@@ -5,6 +5,8 @@
 #include <mutex>
 #include <utility>
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include "manifest/plugin_config.hpp"
@@ -67,6 +69,12 @@ void check_broker_capabilities(const host::Manifest& manifest, const PluginInsta
     }
 }
 
+std::string host_name() {
+    std::array<char, 256> name{};
+    if (gethostname(name.data(), name.size() - 1) != 0 || name[0] == '\0') return "notifyd";
+    return name.data();
+}
+
 std::size_t kind_slot(host::PluginKind kind) { return static_cast<std::size_t>(kind); }
 
 // An instance whose stop() never returned may still run plugin code that reads its ctx, config
@@ -105,9 +113,15 @@ Engine::Engine(host::Manifest manifest, host::PluginCatalog& catalog, EngineOpti
     InstanceRoles roles = roles_of(instances_);
     check_broker_capabilities(manifest_, roles.broker);
     environment_ = std::make_unique<PluginEnvironment>(std::move(roles), options_.clock);
-    core_ = std::make_unique<core::Core>(core_config(manifest_), *environment_);
+    registry_ = std::make_unique<ClusterRegistry>(
+        manifest_.app_id, manifest_.node.name.empty() ? host_name() : manifest_.node.name,
+        manifest_.node.urls);
+    core::CoreConfig config = core_config(manifest_);
+    config.cluster = environment_->has_cluster_broker();
+    config.node_id = registry_->node_id();
+    core_ = std::make_unique<core::Core>(std::move(config), *environment_);
     services_ = std::make_unique<HostServices>(thread_, *core_, *environment_, manifest_.limits,
-                                               options_.clock);
+                                               options_.clock, *registry_);
     for (auto& instance : instances_) instance->ctx->services = services_.get();
 }
 

@@ -12,6 +12,7 @@
 #include "core/core.hpp"
 #include "manifest/manifest.hpp"
 #include "manifest/plugin_loader.hpp"
+#include "runtime/cluster_registry.hpp"
 #include "runtime/core_thread.hpp"
 #include "runtime/host_services.hpp"
 #include "runtime/plugin_environment.hpp"
@@ -75,6 +76,7 @@ private:
     Phase phase_ = Phase::loaded;
     std::vector<std::unique_ptr<PluginInstance>> instances_;
     std::unique_ptr<PluginEnvironment> environment_;
+    std::unique_ptr<ClusterRegistry> registry_;
     std::unique_ptr<core::Core> core_;
     std::unique_ptr<HostServices> services_;
     CoreThread thread_;  // declared last: its queue dies first, before what its work refers to

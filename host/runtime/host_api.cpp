@@ -132,6 +132,42 @@ notify_status host_set_max_frame_size(notify_host_ctx* ctx, uint64_t max_frame_b
                     : NOTIFY_ERR_INVALID_ARGUMENT;
 }
 
+// ---- cluster -----------------------------------------------------------------------------------
+
+void host_broker_message(notify_host_ctx* ctx, const notify_bus_message* message) {
+    if (auto* services = services_of(ctx, "broker_message")) {
+        services->broker_message(*ctx, message);
+    }
+}
+
+void host_broker_command(notify_host_ctx* ctx, const notify_cluster_command* command) {
+    if (auto* services = services_of(ctx, "broker_command")) {
+        services->broker_command(*ctx, command);
+    }
+}
+
+void host_broker_stream_lost(notify_host_ctx* ctx, notify_str topic,
+                             const notify_stream_position* current, notify_str reason) {
+    if (auto* services = services_of(ctx, "broker_stream_lost")) {
+        services->broker_stream_lost(*ctx, topic, current, reason);
+    }
+}
+
+void host_node_info(notify_host_ctx* ctx, notify_node_info* out) {
+    if (auto* services = services_of(ctx, "node_info")) services->node_info(out);
+}
+
+void host_cluster_node_seen(notify_host_ctx* ctx, const notify_node_info* node, int64_t ttl_ms) {
+    if (auto* services = services_of(ctx, "cluster_node_seen")) {
+        services->cluster_node_seen(*ctx, node, ttl_ms);
+    }
+}
+
+notify_status host_cluster_view(notify_host_ctx* ctx, uint32_t kind, notify_owned_bytes* out) {
+    auto* services = services_of(ctx, "cluster_view");
+    return services ? services->cluster_view(kind, out) : NOTIFY_ERR_INVALID_ARGUMENT;
+}
+
 notify_host_api make_host_api() {
     notify_host_api api{};
     api.size = sizeof api;
@@ -154,6 +190,12 @@ notify_host_api make_host_api() {
     api.disconnect = host_disconnect;
     api.now_ms = host_now_ms;
     api.set_max_frame_size = host_set_max_frame_size;
+    api.broker_message = host_broker_message;
+    api.broker_command = host_broker_command;
+    api.broker_stream_lost = host_broker_stream_lost;
+    api.node_info = host_node_info;
+    api.cluster_node_seen = host_cluster_node_seen;
+    api.cluster_view = host_cluster_view;
     return api;
 }
 

@@ -78,9 +78,10 @@ private:
 }  // namespace
 
 HostServices::HostServices(CoreThread& thread, core::Core& core, PluginEnvironment& environment,
-                           host::LimitSettings limits, Clock clock)
+                           host::LimitSettings limits, Clock clock, ClusterRegistry& registry)
     : thread_(thread),
       core_(core),
+      registry_(registry),
       environment_(environment),
       limits_(limits),
       clock_(std::move(clock)) {}
@@ -327,6 +328,164 @@ notify_status HostServices::disconnect(const notify_host_ctx& ctx, notify_target
     thread_.post([this, kind, code, target = std::move(*target), why = std::string(*why)] {
         core_.disconnect(kind, target, code, why);
     });
+    return NOTIFY_OK;
+}
+
+// ---- cluster ---------------------------------------------------------------------------------
+
+namespace {
+
+std::vector<std::string> valid_ids(const notify_str* ids, std::size_t count, bool& ok) {
+    std::vector<std::string> copied;
+    if (count > 0 && ids == nullptr) {
+        ok = false;
+        return copied;
+    }
+    copied.reserve(count);
+    for (std::size_t index = 0; index < count; ++index) {
+        auto id = valid_id(ids[index]);
+        if (!id) {
+            ok = false;
+            return copied;
+        }
+        copied.push_back(std::move(*id));
+    }
+    return copied;
+}
+
+}  // namespace
+
+bool HostServices::from_broker(const notify_host_ctx& ctx, std::string_view call) const {
+    if (ctx.kind == host::PluginKind::broker) return true;
+    reject(ctx, call, "only the broker reports what comes from the cluster");
+    return false;
+}
+
+void HostServices::broker_message(const notify_host_ctx& ctx, const notify_bus_message* message) {
+    if (!from_broker(ctx, "broker_message")) return;
+    if (!NOTIFY_RUNTIME_HAS_FIELD(message, notify_bus_message, publish_key)) {
+        reject(ctx, "broker_message", "message is NULL or smaller than notify_bus_message 1.3");
+        return;
+    }
+    core::BusMessage copied;
+    bool ok = true;
+    const auto topic = bytes_of(message->topic.data, message->topic.len);
+    const auto epoch = bytes_of(message->epoch.data, message->epoch.len);
+    const auto key = bytes_of(message->publish_key.data, message->publish_key.len);
+    const auto* payload_data = reinterpret_cast<const char*>(message->payload.data);
+    const auto payload = bytes_of(payload_data, message->payload.len);
+    if (!topic || !epoch || !key || !payload ||
+        (!topic->empty() && !protocol::is_valid_topic(*topic))) {
+        reject(ctx, "broker_message", "a malformed topic, epoch, key or payload");
+        return;
+    }
+    copied.topic = std::string(*topic);
+    copied.offset = message->offset;
+    copied.epoch = std::string(*epoch);
+    copied.publish_key = std::string(*key);
+    copied.payload = std::string(*payload);
+    copied.time_ms = message->time_ms;
+    copied.clients = valid_ids(message->clients, message->client_count, ok);
+    if (ok) copied.users = valid_ids(message->users, message->user_count, ok);
+    if (!ok) {
+        reject(ctx, "broker_message", "a malformed client or user id");
+        return;
+    }
+    thread_.post([this, copied = std::move(copied)] { core_.receive_bus_message(copied); });
+}
+
+void HostServices::broker_command(const notify_host_ctx& ctx,
+                                  const notify_cluster_command* command) {
+    if (!from_broker(ctx, "broker_command")) return;
+    if (!NOTIFY_RUNTIME_HAS_FIELD(command, notify_cluster_command, time_ms)) {
+        reject(ctx, "broker_command", "command is NULL or smaller than notify_cluster_command");
+        return;
+    }
+    const auto target = static_cast<notify_target_kind>(command->target);
+    auto id = valid_id(command->id);
+    const auto reason = bytes_of(command->reason.data, command->reason.len);
+    if (!valid_target_kind(target) || !id || !reason) {
+        reject(ctx, "broker_command", "a malformed target, id or reason");
+        return;
+    }
+    core::ClusterCommand copied;
+    copied.type = static_cast<notify_cluster_command_type>(command->type);
+    copied.target = target;
+    copied.id = std::move(*id);
+    if (copied.type == NOTIFY_COMMAND_SUBSCRIBE || copied.type == NOTIFY_COMMAND_UNSUBSCRIBE) {
+        auto topic = valid_topic(command->topic);
+        if (!topic) {
+            reject(ctx, "broker_command", "a malformed topic");
+            return;
+        }
+        copied.topic = std::move(*topic);
+    }
+    copied.code = command->code;
+    copied.reason = std::string(*reason);
+    copied.time_ms = command->time_ms;
+    thread_.post([this, copied = std::move(copied)] { core_.apply_cluster_command(copied); });
+}
+
+void HostServices::broker_stream_lost(const notify_host_ctx& ctx, notify_str topic,
+                                      const notify_stream_position* current, notify_str reason) {
+    if (!from_broker(ctx, "broker_stream_lost")) return;
+    auto name = valid_topic(topic);
+    const auto why = bytes_of(reason.data, reason.len);
+    if (!name || !why) {
+        reject(ctx, "broker_stream_lost", "a malformed topic or reason");
+        return;
+    }
+    std::uint64_t offset = 0;
+    std::string epoch;
+    if (NOTIFY_RUNTIME_HAS_FIELD(current, notify_stream_position, epoch)) {
+        offset = current->offset;
+        if (const auto text = bytes_of(current->epoch.data, current->epoch.len)) {
+            epoch = std::string(*text);
+        }
+    }
+    spdlog::warn("messages of '{}' were lost on the cluster bus ({}); its subscribers are told "
+                 "to recover",
+                 *name, *why);
+    thread_.post([this, name = std::move(*name), offset, epoch = std::move(epoch),
+                  why = std::string(*why)] { core_.stream_lost(name, offset, epoch, why); });
+}
+
+void HostServices::node_info(notify_node_info* out) {
+    if (!NOTIFY_RUNTIME_HAS_FIELD(out, notify_node_info, uptime_ms)) return;
+    registry_.fill_self(*out);
+    // The next caller sees counts at most one call old.
+    thread_.post([this] { registry_.update_load(core_.stats()); });
+}
+
+void HostServices::cluster_node_seen(const notify_host_ctx& ctx, const notify_node_info* node,
+                                     std::int64_t ttl_ms) {
+    if (!from_broker(ctx, "cluster_node_seen")) return;
+    if (!NOTIFY_RUNTIME_HAS_FIELD(node, notify_node_info, uptime_ms)) {
+        reject(ctx, "cluster_node_seen", "node is NULL or smaller than notify_node_info 1.3");
+        return;
+    }
+    registry_.node_seen(*node, ttl_ms);
+}
+
+namespace {
+
+void release_owned(void*, std::uint8_t* data) { delete[] data; }
+
+}  // namespace
+
+notify_status HostServices::cluster_view(std::uint32_t kind, notify_owned_bytes* out) {
+    if (out == nullptr) return NOTIFY_ERR_INVALID_ARGUMENT;
+    std::string json;
+    if (kind == NOTIFY_CLUSTER_VIEW_NODES) {
+        json = registry_.nodes_json();
+    } else if (kind == NOTIFY_CLUSTER_VIEW_HANDOUT) {
+        json = registry_.handout_json();
+    } else {
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    auto* data = new std::uint8_t[json.size()];
+    std::copy(json.begin(), json.end(), data);
+    *out = notify_owned_bytes{data, json.size(), release_owned, nullptr};
     return NOTIFY_OK;
 }
 

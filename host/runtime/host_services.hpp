@@ -13,6 +13,7 @@
 #include "core/core.hpp"
 #include "manifest/manifest.hpp"
 #include "notify/notify.h"
+#include "runtime/cluster_registry.hpp"
 #include "runtime/core_thread.hpp"
 #include "runtime/plugin_environment.hpp"
 
@@ -21,7 +22,7 @@ namespace notify::runtime {
 class HostServices {
 public:
     HostServices(CoreThread& thread, core::Core& core, PluginEnvironment& environment,
-                 host::LimitSettings limits, Clock clock);
+                 host::LimitSettings limits, Clock clock, ClusterRegistry& registry);
 
     // ---- logging and time --------------------------------------------------------------------
     void log(const notify_host_ctx& ctx, notify_log_level level, std::string_view message);
@@ -53,6 +54,17 @@ public:
     notify_status disconnect(const notify_host_ctx& ctx, notify_target_kind kind, notify_str id,
                              std::uint16_t code, notify_str reason);
 
+    // ---- cluster (ABI 1.3) ---------------------------------------------------------------------
+    // From the broker only: checked and copied here, applied on the core thread.
+    void broker_message(const notify_host_ctx& ctx, const notify_bus_message* message);
+    void broker_command(const notify_host_ctx& ctx, const notify_cluster_command* command);
+    void broker_stream_lost(const notify_host_ctx& ctx, notify_str topic,
+                            const notify_stream_position* current, notify_str reason);
+    void node_info(notify_node_info* out);
+    void cluster_node_seen(const notify_host_ctx& ctx, const notify_node_info* node,
+                           std::int64_t ttl_ms);
+    notify_status cluster_view(std::uint32_t kind, notify_owned_bytes* out);
+
     // From now on conn_open and the actions answer NOTIFY_ERR_CLOSED.
     void begin_shutdown() { closing_.store(true, std::memory_order_release); }
     std::uint64_t connections() const { return connections_.load(std::memory_order_acquire); }
@@ -70,8 +82,11 @@ private:
                                       notify_target_kind kind, notify_str id, notify_str topic,
                                       bool subscribe);
 
+    bool from_broker(const notify_host_ctx& ctx, std::string_view call) const;
+
     CoreThread& thread_;
     core::Core& core_;
+    ClusterRegistry& registry_;
     PluginEnvironment& environment_;
     host::LimitSettings limits_;
     Clock clock_;

@@ -121,7 +121,8 @@ core::PublishOutcome PluginEnvironment::broker_publish(std::uint64_t request_id,
                                                        std::string_view topic,
                                                        std::string_view payload,
                                                        std::int64_t time_ms,
-                                                       const host::NamespaceSpec& ns) {
+                                                       const host::NamespaceSpec& ns,
+                                                       std::string_view publish_key) {
     core::PublishOutcome outcome;
     const PluginInstance* broker = roles_.broker;
     if (broker == nullptr) {
@@ -139,6 +140,7 @@ core::PublishOutcome PluginEnvironment::broker_publish(std::uint64_t request_id,
                                    payload.size()};
     request.time_ms = time_ms;
     request.history = &history;
+    request.publish_key = view(publish_key);
 
     notify_stream_position position{};
     position.size = sizeof position;
@@ -253,6 +255,77 @@ std::vector<core::DurableSubscriptionRecord> PluginEnvironment::load_durable_sub
                                  broker_error(broker, err, status));
     }
     return records;
+}
+
+bool PluginEnvironment::has_cluster_broker() const {
+    const PluginInstance* broker = roles_.broker;
+    if (broker == nullptr) return false;
+    const notify_broker_vtable& vtable = *broker->descriptor().broker;
+    return (vtable.capabilities & NOTIFY_BROKER_CAP_CLUSTER) != 0U && vtable.interest != nullptr &&
+           vtable.publish_direct != nullptr && vtable.send_command != nullptr;
+}
+
+void PluginEnvironment::broker_interest(notify_interest_kind kind, std::string_view name,
+                                        bool up) {
+    if (!has_cluster_broker()) return;
+    const PluginInstance& broker = *roles_.broker;
+    notify_error err{};
+    const notify_status status = broker.descriptor().broker->interest(
+        broker.handle, static_cast<std::uint32_t>(kind), view(name), up, &err);
+    if (status != NOTIFY_OK) {
+        spdlog::error("broker '{}' could not {} interest in '{}': {}", broker.spec.name,
+                      up ? "take" : "drop", name, broker_error(broker, err, status));
+    }
+}
+
+std::string PluginEnvironment::broker_publish_direct(std::span<const std::string> clients,
+                                                     std::span<const std::string> users,
+                                                     std::string_view payload,
+                                                     std::int64_t time_ms,
+                                                     std::string_view publish_key) {
+    if (!has_cluster_broker()) return "the broker carries no messages between nodes";
+    const PluginInstance& broker = *roles_.broker;
+    std::vector<notify_str> client_views;
+    std::vector<notify_str> user_views;
+    client_views.reserve(clients.size());
+    user_views.reserve(users.size());
+    for (const std::string& id : clients) client_views.push_back(view(id));
+    for (const std::string& id : users) user_views.push_back(view(id));
+    notify_broker_direct direct{};
+    direct.size = sizeof direct;
+    direct.clients = client_views.data();
+    direct.client_count = client_views.size();
+    direct.users = user_views.data();
+    direct.user_count = user_views.size();
+    direct.payload =
+        notify_bytes{reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()};
+    direct.time_ms = time_ms;
+    direct.publish_key = view(publish_key);
+    notify_error err{};
+    const notify_status status =
+        broker.descriptor().broker->publish_direct(broker.handle, &direct, &err);
+    return status == NOTIFY_OK ? std::string() : broker_error(broker, err, status);
+}
+
+void PluginEnvironment::broker_send_command(const core::ClusterCommand& command) {
+    if (!has_cluster_broker()) return;
+    const PluginInstance& broker = *roles_.broker;
+    notify_cluster_command sent{};
+    sent.size = sizeof sent;
+    sent.type = static_cast<std::uint32_t>(command.type);
+    sent.target = static_cast<std::uint32_t>(command.target);
+    sent.id = view(command.id);
+    sent.topic = view(command.topic);
+    sent.code = command.code;
+    sent.reason = view(command.reason);
+    sent.time_ms = command.time_ms;
+    notify_error err{};
+    const notify_status status = broker.descriptor().broker->send_command(broker.handle, &sent,
+                                                                          &err);
+    if (status != NOTIFY_OK) {
+        spdlog::error("broker '{}' could not send a command for '{}' to the cluster: {}",
+                      broker.spec.name, command.id, broker_error(broker, err, status));
+    }
 }
 
 void PluginEnvironment::emit(const notify_event& event) {

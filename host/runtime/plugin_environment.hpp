@@ -48,7 +48,8 @@ public:
 
     core::PublishOutcome broker_publish(std::uint64_t request_id, std::string_view topic,
                                         std::string_view payload, std::int64_t time_ms,
-                                        const host::NamespaceSpec& ns) override;
+                                        const host::NamespaceSpec& ns,
+                                        std::string_view publish_key) override;
 
     core::StreamState read_history(std::string_view topic, std::uint64_t since_offset,
                                    std::uint64_t limit, const host::NamespaceSpec& ns,
@@ -60,6 +61,15 @@ public:
     std::vector<core::DurableSubscriptionRecord> load_durable_subscriptions();
 
     void emit(const notify_event& event) override;
+
+    // A broker with NOTIFY_BROKER_CAP_CLUSTER and the 1.3 members that go with it.
+    bool has_cluster_broker() const;
+    void broker_interest(notify_interest_kind kind, std::string_view name, bool up) override;
+    std::string broker_publish_direct(std::span<const std::string> clients,
+                                      std::span<const std::string> users,
+                                      std::string_view payload, std::int64_t time_ms,
+                                      std::string_view publish_key) override;
+    void broker_send_command(const core::ClusterCommand& command) override;
 
     AuthChain& auth_chain() { return auth_chain_; }
     const InstanceRoles& roles() const { return roles_; }

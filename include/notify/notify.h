@@ -50,7 +50,7 @@ extern "C" {
  * ============================================================================================= */
 
 #define NOTIFY_ABI_MAJOR 1
-#define NOTIFY_ABI_MINOR 2
+#define NOTIFY_ABI_MINOR 3
 
 /* The one symbol a plugin exports. Its name carries the ABI major. */
 #define NOTIFY_PLUGIN_ENTRY notify_plugin_entry_v1
@@ -346,6 +346,10 @@ typedef struct notify_broker_publish {
     notify_bytes payload;
     int64_t time_ms;          /* publish time, milliseconds since the Unix epoch */
     const notify_history_options *history;
+    /* ABI 1.3: non-empty when this topic is one part of a publish with several targets; a
+     * CLUSTER broker carries it with the message so every node delivers the publish once per
+     * connection (host->broker_message). Check NOTIFY_HAS_FIELD (a 1.2 host does not pass it). */
+    notify_str publish_key;
 } notify_broker_publish;
 
 /*
@@ -394,6 +398,105 @@ typedef struct notify_durable_subscription {
 typedef bool (*notify_subscription_sink)(void *sink_ctx,
                                          const notify_durable_subscription *subscription);
 
+
+/* ---- ABI 1.3: what a CLUSTER broker and the host tell each other ----------------------------
+ *
+ * The model (docs/cluster.md): with a broker that declares NOTIFY_BROKER_CAP_CLUSTER, a topic
+ * message reaches this node's subscribers only through host->broker_message, for the messages
+ * this node published too, so that every node sees one order per topic: the broker's. The host
+ * tells the broker what it has interest in (interest), sends what must reach clients and users
+ * wherever they are (publish_direct) and commands that must follow a client or user to the node
+ * that holds it (send_command). The broker watches for loss and reports streams it could not
+ * fill (host->broker_stream_lost) and the other nodes it hears of (host->cluster_node_seen).
+ */
+
+/* What a node has interest in (broker.interest). */
+typedef enum notify_interest_kind {
+    NOTIFY_INTEREST_TOPIC = 1,   /* a topic with a local subscriber */
+    NOTIFY_INTEREST_CLIENT = 2,  /* a client id with a session on this node */
+    NOTIFY_INTEREST_USER = 3     /* a user id with a client on this node */
+} notify_interest_kind;
+
+/*
+ * A message for this node's connections, from the bus. A topic message carries its position;
+ * a direct message names clients and/or users (topic empty, offset 0).
+ * OWNERSHIP: BORROWED (the host copies before returning).
+ */
+typedef struct notify_bus_message {
+    uint32_t size;
+    notify_str topic;            /* empty for a direct message */
+    uint64_t offset;             /* topic messages: the stream offset */
+    notify_str epoch;            /* topic messages: the stream epoch */
+    const notify_str *clients;   /* direct messages: client ids */
+    size_t client_count;
+    const notify_str *users;     /* direct messages: user ids */
+    size_t user_count;
+    notify_bytes payload;
+    int64_t time_ms;             /* publish time */
+    notify_str publish_key;      /* see notify_broker_publish.publish_key; may be empty */
+} notify_bus_message;
+
+/* A publish to clients and users wherever they are connected. OWNERSHIP: BORROWED. */
+typedef struct notify_broker_direct {
+    uint32_t size;
+    const notify_str *clients;
+    size_t client_count;
+    const notify_str *users;
+    size_t user_count;
+    notify_bytes payload;
+    int64_t time_ms;
+    notify_str publish_key;      /* see notify_broker_publish.publish_key; may be empty */
+} notify_broker_direct;
+
+/* Commands that follow a client or user to the node that holds it. */
+typedef enum notify_cluster_command_type {
+    NOTIFY_COMMAND_SUBSCRIBE = 1,        /* subscribe target to topic (time_ms orders changes) */
+    NOTIFY_COMMAND_UNSUBSCRIBE = 2,      /* unsubscribe target from topic */
+    NOTIFY_COMMAND_DISCONNECT = 3,       /* disconnect target with code and reason */
+    /* A client connected (or resumed) on the sending node at time_ms: another node holding an
+     * older session of that client id closes it with NOTIFY_CLOSE_REPLACED and forgets it. */
+    NOTIFY_COMMAND_CLIENT_CONNECTED = 4
+} notify_cluster_command_type;
+
+/* OWNERSHIP: BORROWED (copied before return). */
+typedef struct notify_cluster_command {
+    uint32_t size;
+    uint32_t type;                /* notify_cluster_command_type; ignore values you do not know */
+    uint32_t target;              /* notify_target_kind (CLIENT_CONNECTED: always CLIENT) */
+    notify_str id;                /* client or user id */
+    notify_str topic;             /* SUBSCRIBE, UNSUBSCRIBE */
+    uint16_t code;                /* DISCONNECT: NOTIFY_CLOSE_* */
+    notify_str reason;            /* DISCONNECT */
+    int64_t time_ms;
+} notify_cluster_command;
+
+/*
+ * One node of the cluster, as announced on the bus (host->node_info for this node,
+ * host->cluster_node_seen for the others). Counts are a snapshot.
+ * OWNERSHIP: strings BORROWED (node_info: HOST-owned, valid until the instance is destroyed).
+ */
+typedef struct notify_node_info {
+    uint32_t size;
+    notify_str id;                /* random per process start */
+    notify_str name;              /* [node] name of the manifest */
+    notify_str urls;              /* the client URLs of [node] urls, joined by single spaces */
+    notify_str version;
+    uint64_t connections;
+    uint64_t clients;
+    uint64_t users;
+    uint64_t topics;
+    uint64_t subscriptions;
+    double cpu;                   /* the process's CPU use over the last interval, 1.0 = a core */
+    int64_t uptime_ms;
+    notify_str app_id;            /* [app] id: nodes of one cluster share it (key prefixes) */
+} notify_node_info;
+
+/* What host->cluster_view returns. */
+typedef enum notify_cluster_view_kind {
+    NOTIFY_CLUSTER_VIEW_NODES = 1,   /* JSON: {"nodes":[node...]} (docs/cluster.md) */
+    NOTIFY_CLUSTER_VIEW_HANDOUT = 2  /* JSON: {"node":node,"candidates":[node...]} */
+} notify_cluster_view_kind;
+
 typedef struct notify_broker_vtable {
     uint32_t size;
     uint32_t capabilities;    /* NOTIFY_BROKER_CAP_* */
@@ -436,6 +539,25 @@ typedef struct notify_broker_vtable {
      * OWNERSHIP: records BORROWED for each sink call. THREAD: core thread. */
     notify_status (*subscriptions_load)(void *instance, notify_subscription_sink sink,
                                         void *sink_ctx, notify_error *err);
+
+    /* ---- ABI 1.3, with NOTIFY_BROKER_CAP_CLUSTER (else NULL or absent: check NOTIFY_HAS_FIELD).
+     * Each answers NOTIFY_OK once queued for the bus, or a negative status with err filled
+     * (NOTIFY_ERR_IO while the bus is unreachable). THREAD: core thread; must not block. */
+
+    /* This node gained (up) or lost (!up) its last local subscriber of a topic, session of a
+     * client id or client of a user id. The host calls each transition once, in order; the
+     * broker decides how and when to (un)subscribe on the bus (delayed, sharded).
+     * OWNERSHIP: name BORROWED. */
+    notify_status (*interest)(void *instance, uint32_t kind, notify_str name, bool up,
+                              notify_error *err);
+    /* Carry a publish to clients and users to every node that holds them (this one included:
+     * the message comes back through host->broker_message). OWNERSHIP: direct BORROWED. */
+    notify_status (*publish_direct)(void *instance, const notify_broker_direct *direct,
+                                    notify_error *err);
+    /* Carry a command to the node(s) holding command->id, not back to this node (the host
+     * applied it here already). OWNERSHIP: command BORROWED. */
+    notify_status (*send_command)(void *instance, const notify_cluster_command *command,
+                                  notify_error *err);
 } notify_broker_vtable;
 
 /* ---- handler -------------------------------------------------------------------------------- */
@@ -648,6 +770,33 @@ typedef struct notify_host_api {
      * THREAD: any. Check NOTIFY_HAS_FIELD(host, notify_host_api, set_max_frame_size) first.
      */
     notify_status (*set_max_frame_size)(notify_host_ctx *ctx, uint64_t max_frame_bytes);
+
+    /* ---- 1.3: cluster (CLUSTER brokers report; any plugin may read the views) ------------- */
+
+    /* A message from the bus for this node's connections (topic subscribers, or the named
+     * clients and users). Topic messages must be handed over in offset order per topic, each
+     * once: the broker fills gaps and drops duplicates before calling. THREAD: any (the
+     * broker's own threads). OWNERSHIP: message BORROWED. */
+    void (*broker_message)(notify_host_ctx *ctx, const notify_bus_message *message);
+    /* A command from another node (notify_cluster_command_type). THREAD: any. BORROWED. */
+    void (*broker_command)(notify_host_ctx *ctx, const notify_cluster_command *command);
+    /* The broker lost messages of `topic` it could not fill from history (or the epoch
+     * changed): the host tells the topic's subscribers to recover from their last position
+     * (the `recover` push, docs/protocol.md). `current` is the stream's position when known
+     * (may be NULL). THREAD: any. OWNERSHIP: all BORROWED. */
+    void (*broker_stream_lost)(notify_host_ctx *ctx, notify_str topic,
+                               const notify_stream_position *current, notify_str reason);
+    /* This node, for the broker's announcements. Strings HOST-owned, valid until the instance
+     * is destroyed; counts are a snapshot refreshed about once a second. THREAD: any. */
+    void (*node_info)(notify_host_ctx *ctx, notify_node_info *out);
+    /* Another node announced itself. The host keeps it until a newer announcement, or forgets
+     * it `ttl_ms` after this one. THREAD: any. OWNERSHIP: node BORROWED. */
+    void (*cluster_node_seen)(notify_host_ctx *ctx, const notify_node_info *node,
+                              int64_t ttl_ms);
+    /* A view of the cluster as JSON (notify_cluster_view_kind; this node alone without a
+     * CLUSTER broker), for transports that serve it to clients and tools.
+     * OWNERSHIP: *out OWNED by the caller (release it). THREAD: any. */
+    notify_status (*cluster_view)(notify_host_ctx *ctx, uint32_t kind, notify_owned_bytes *out);
 } notify_host_api;
 
 /* =============================================================================================

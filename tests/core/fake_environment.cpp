@@ -84,7 +84,9 @@ AuthOutcome FakeEnvironment::authorize_publish(std::uint64_t request_id, std::st
 
 PublishOutcome FakeEnvironment::broker_publish(std::uint64_t request_id, std::string_view topic,
                                                std::string_view payload, std::int64_t time_ms,
-                                               const host::NamespaceSpec& ns) {
+                                               const host::NamespaceSpec& ns,
+                                               std::string_view publish_key) {
+    publish_keys.emplace_back(publish_key);
     broker_calls.push_back(
         BrokerCall{request_id, std::string(topic), std::string(payload), time_ms, ns.name});
     if (on_broker_publish) return on_broker_publish(topic);
@@ -177,6 +179,27 @@ void FakeEnvironment::clear_records() {
     auth_requests.clear();
     auth_request_ids.clear();
     broker_calls.clear();
+}
+
+void FakeEnvironment::broker_interest(notify_interest_kind kind, std::string_view name,
+                                      bool up) {
+    interests.push_back(Interest{kind, std::string(name), up});
+}
+
+std::string FakeEnvironment::broker_publish_direct(std::span<const std::string> clients,
+                                                   std::span<const std::string> users,
+                                                   std::string_view payload, std::int64_t,
+                                                   std::string_view publish_key) {
+    if (!direct_error.empty()) return direct_error;
+    directs.push_back(Direct{{clients.begin(), clients.end()},
+                             {users.begin(), users.end()},
+                             std::string(payload),
+                             std::string(publish_key)});
+    return {};
+}
+
+void FakeEnvironment::broker_send_command(const ClusterCommand& command) {
+    commands.push_back(command);
 }
 
 }  // namespace notify::core::testing

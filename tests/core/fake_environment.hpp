@@ -97,13 +97,39 @@ class FakeEnvironment : public CoreEnvironment {
                                   std::string_view user_id, std::string_view topic) override;
     PublishOutcome broker_publish(std::uint64_t request_id, std::string_view topic,
                                   std::string_view payload, std::int64_t time_ms,
-                                  const host::NamespaceSpec& ns) override;
+                                  const host::NamespaceSpec& ns,
+                                  std::string_view publish_key) override;
     StreamState read_history(std::string_view topic, std::uint64_t since_offset,
                              std::uint64_t limit, const host::NamespaceSpec& ns,
                              const HistoryVisitor& visit) override;
     void save_durable_subscription(const DurableSubscriptionRecord& record) override;
     void remove_durable_subscription(std::string_view client_id, std::string_view topic) override;
     void emit(const notify_event& event) override;
+
+    // ---- cluster: what the core asked of the bus ----
+    struct Interest {
+        notify_interest_kind kind;
+        std::string name;
+        bool up;
+        bool operator==(const Interest&) const = default;
+    };
+    struct Direct {
+        std::vector<std::string> clients;
+        std::vector<std::string> users;
+        std::string payload;
+        std::string publish_key;
+    };
+    std::vector<Interest> interests;
+    std::vector<Direct> directs;
+    std::vector<ClusterCommand> commands;
+    std::vector<std::string> publish_keys;  // of every broker_publish, in order
+    std::string direct_error;               // set to make publish_direct fail
+    void broker_interest(notify_interest_kind kind, std::string_view name, bool up) override;
+    std::string broker_publish_direct(std::span<const std::string> clients,
+                                      std::span<const std::string> users,
+                                      std::string_view payload, std::int64_t time_ms,
+                                      std::string_view publish_key) override;
+    void broker_send_command(const ClusterCommand& command) override;
 
     // ---- queries ----
     notify_encoding encoding_of(ConnectionRef conn) const;

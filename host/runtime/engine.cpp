@@ -53,6 +53,16 @@ std::string message_of(notify_error& err, notify_status status) {
 
 // A namespace that asks for at-least-once delivery needs a broker that stores durably.
 void check_broker_capabilities(const host::Manifest& manifest, const PluginInstance* broker) {
+    if (broker != nullptr) {
+        const notify_broker_vtable& vtable = *broker->descriptor().broker;
+        if ((vtable.capabilities & NOTIFY_BROKER_CAP_CLUSTER) != 0U &&
+            (vtable.interest == nullptr || vtable.publish_direct == nullptr ||
+             vtable.send_command == nullptr)) {
+            throw host::PluginLoadError(describe(*broker) +
+                                        ": declares NOTIFY_BROKER_CAP_CLUSTER without the ABI 1.3 "
+                                        "members interest, publish_direct and send_command");
+        }
+    }
     if (broker == nullptr ||
         (broker->descriptor().broker->capabilities & NOTIFY_BROKER_CAP_DURABLE) != 0) {
         return;
@@ -180,6 +190,12 @@ void Engine::start() {
             }
         }
         instance->state = InstanceState::started;
+    }
+    if (environment_->has_cluster_broker()) {
+        spdlog::info("cluster node '{}' (id {}) of app '{}' over broker '{}'",
+                     manifest_.node.name.empty() ? host_name() : manifest_.node.name,
+                     registry_->node_id(), manifest_.app_id,
+                     environment_->roles().broker->spec.name);
     }
     spdlog::info("listening");
 }

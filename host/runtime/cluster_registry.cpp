@@ -149,10 +149,11 @@ void ClusterRegistry::node_seen(const notify_node_info& node, std::int64_t ttl_m
     record.subscriptions = node.subscriptions;
     record.cpu = node.cpu;
     record.uptime_ms = node.uptime_ms;
+    const Clock::time_point expires =
+        Clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(ttl_ms, 0));
+    const std::string id = record.id;
     const std::lock_guard lock(mutex_);
-    remotes_[record.id] = Remote{std::move(record),
-                                 Clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(
-                                                    ttl_ms, 0))};
+    remotes_.insert_or_assign(id, Remote{std::move(record), expires});
 }
 
 std::vector<NodeRecord> ClusterRegistry::live_nodes_locked() {

@@ -176,7 +176,10 @@ void Engine::create() {
 void Engine::start() {
     if (phase_ != Phase::created) return;
     phase_ = Phase::started;
-    thread_.start(manifest_.clients.clean_interval, [this] { core_->clean(); });
+    thread_.start(manifest_.clients.clean_interval, [this] {
+        core_->clean();
+        registry_->update_load(core_->stats());
+    });
     restore_durable_subscriptions();
     for (auto& instance : instances_) {
         if (instance->descriptor().start != nullptr) {

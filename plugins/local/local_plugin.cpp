@@ -481,6 +481,9 @@ const notify_broker_vtable kBrokerVtable = {
     local_subscription_save,
     local_subscription_remove,
     local_subscriptions_load,
+    nullptr,  // interest, publish_direct, send_command: one node, no bus (no CAP_CLUSTER)
+    nullptr,
+    nullptr,
 };
 
 const notify_plugin_descriptor kDescriptor = {

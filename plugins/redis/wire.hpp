@@ -1,0 +1,137 @@
+// The pure parts of the redis broker: the bus wire format (version 1), key and channel names,
+// and the hashes that place topics and ids on shards. No hiredis, no threads: unit-tested alone.
+//
+// Wire format v1 (every message on a Redis channel of this broker):
+//   'N' 'B' <version=1> <type>  then fields, each a 4-byte big-endian length + that many bytes.
+//   Integers are fields holding decimal ASCII (strictly parsed). Fields are in a fixed order per
+//   type; a reader ignores extra fields after the ones it knows (later writers may append).
+//   type 'T' topic:    offset, epoch, topic, publish_key, time_ms, payload
+//                      (the publish Lua script writes offset+epoch and appends the "tail" the
+//                      plugin encoded: topic, publish_key, time_ms, payload; streams store the tail)
+//   type 'D' direct:   client count, clients..., user count, users..., publish_key, time_ms, payload
+//   type 'C' command:  origin node, type, target, id, topic, code, reason, time_ms
+//   type 'A' announce: id, name, urls, version, connections, clients, users, topics,
+//                      subscriptions, cpu, uptime_ms, app_id
+//   type 'P' probe:    origin node, nonce
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace notify::redis {
+
+inline constexpr std::uint8_t kWireVersion = 1;
+
+struct TopicMessage {
+    std::uint64_t offset = 0;
+    std::string epoch;
+    std::string topic;
+    std::string publish_key;
+    std::int64_t time_ms = 0;
+    std::string payload;
+    bool operator==(const TopicMessage&) const = default;
+};
+
+// The part of a topic message the plugin encodes (and a stream entry keeps).
+struct TopicTail {
+    std::string topic;
+    std::string publish_key;
+    std::int64_t time_ms = 0;
+    std::string payload;
+    bool operator==(const TopicTail&) const = default;
+};
+
+struct DirectMessage {
+    std::vector<std::string> clients;
+    std::vector<std::string> users;
+    std::string publish_key;
+    std::int64_t time_ms = 0;
+    std::string payload;
+    bool operator==(const DirectMessage&) const = default;
+};
+
+struct CommandMessage {
+    std::string origin;
+    std::uint32_t type = 0;
+    std::uint32_t target = 0;
+    std::string id;
+    std::string topic;
+    std::uint16_t code = 0;
+    std::string reason;
+    std::int64_t time_ms = 0;
+    bool operator==(const CommandMessage&) const = default;
+};
+
+struct NodeMessage {
+    std::string id;
+    std::string name;
+    std::string urls;
+    std::string version;
+    std::uint64_t connections = 0;
+    std::uint64_t clients = 0;
+    std::uint64_t users = 0;
+    std::uint64_t topics = 0;
+    std::uint64_t subscriptions = 0;
+    double cpu = 0;
+    std::int64_t uptime_ms = 0;
+    std::string app_id;
+    bool operator==(const NodeMessage&) const = default;
+};
+
+struct ProbeMessage {
+    std::string origin;
+    std::uint64_t nonce = 0;
+    bool operator==(const ProbeMessage&) const = default;
+};
+
+using BusMessage =
+    std::variant<TopicMessage, DirectMessage, CommandMessage, NodeMessage, ProbeMessage>;
+
+std::string encode_topic_tail(std::string_view topic, std::string_view publish_key,
+                              std::int64_t time_ms, std::string_view payload);
+// What the publish script sends: header + offset + epoch + tail (tests and tools).
+std::string encode_topic(const TopicMessage& message);
+std::string encode_direct(const DirectMessage& message);
+std::string encode_command(const CommandMessage& message);
+std::string encode_node(const NodeMessage& message);
+std::string encode_probe(const ProbeMessage& message);
+
+// nullopt for anything malformed (wrong magic/version/type, truncated field, bad number).
+std::optional<BusMessage> decode(std::string_view bytes);
+std::optional<TopicTail> decode_topic_tail(std::string_view bytes);
+
+// Strict decimal parsers (no sign, no spaces, no overflow).
+std::optional<std::uint64_t> parse_u64(std::string_view text);
+std::optional<std::int64_t> parse_i64(std::string_view text);
+
+// ---- hashing --------------------------------------------------------------------------------
+
+std::uint64_t fnv1a64(std::string_view data) noexcept;
+// Lamping & Veach, "A Fast, Minimal Memory, Consistent Hash Algorithm" (2014).
+std::int32_t jump_hash(std::uint64_t key, std::int32_t buckets) noexcept;
+// The Redis server (index into addresses) that carries a topic's keys and channel.
+std::size_t topic_server(std::string_view topic, std::size_t servers) noexcept;
+// The client/user channel shard of an id (0..shards).
+std::uint32_t id_shard(std::string_view id, std::uint32_t shards) noexcept;
+// The Redis server that carries client/user channel shard n.
+std::size_t shard_server(std::uint32_t shard, std::size_t servers) noexcept;
+
+// ---- names ----------------------------------------------------------------------------------
+
+struct Names {
+    std::string prefix;
+    std::string topic_channel(std::string_view topic) const;
+    std::string client_channel(std::uint32_t shard) const;
+    std::string user_channel(std::uint32_t shard) const;
+    std::string control_channel() const;
+    std::string node_channel(std::string_view node_id) const;
+    // Both keys of a topic share the {topic} hash tag: one slot in Redis Cluster.
+    std::string meta_key(std::string_view topic) const;
+    std::string stream_key(std::string_view topic) const;
+};
+
+}  // namespace notify::redis

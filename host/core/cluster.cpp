@@ -13,8 +13,10 @@ constexpr std::size_t kRememberedPublishKeys = 4096;
 }  // namespace
 
 std::string Core::State::publish_key(const PublishJob& job) const {
-    const std::size_t parts = job.targets.topics.size() +
-                              (job.targets.clients.empty() && job.targets.users.empty() ? 0 : 1);
+    // Each topic is one bus message, and the broker may split the clients and users over
+    // several channels (one per shard): every target counts as a part.
+    const std::size_t parts =
+        job.targets.topics.size() + job.targets.clients.size() + job.targets.users.size();
     if (!config.cluster || parts < 2) return {};
     return config.node_id + ":" + std::to_string(job.id);
 }

@@ -55,8 +55,9 @@ void Core::State::recover(Connection& connection, std::uint64_t command_id, Clie
     Topic& topic = *client.subscriptions[subscription].topic;
     TopicSubscriber& subscriber = topic.subscribers[client.subscriptions[subscription].slot];
     const auto unrecovered = [&](const StreamState& state) {
-        // Live messages flow from now on; the app reloads its state from the position.
-        subscriber.skip_through = 0;
+        // Live messages flow from now on; the app reloads its state from the position, which
+        // covers every message up to it (in a cluster, some may still be on their way).
+        subscriber.skip_through = state.offset;
         reply_subscribe(connection.ref, command_id, {state.offset, state.epoch}, false);
     };
     // An empty epoch trusts the current one (position_error refused an offset past its end).
@@ -73,8 +74,12 @@ void Core::State::recover(Connection& connection, std::uint64_t command_id, Clie
     }
     std::vector<KeptMessage> missed;
     const StreamState state = read_kept(topic, since->offset, 0, missed);
+    // A stream unknown at the first read may have been created since (a publish on another
+    // node of a cluster): asked from its start, it is the same stream.
+    const bool same_stream = state.epoch == current.epoch ||
+                             (current.offset == 0 && current.epoch.empty() && since->offset == 0);
     // All or nothing: exactly the offsets since+1 .. the stream's last, without a hole.
-    const bool complete = state.ok && state.epoch == current.epoch &&
+    const bool complete = state.ok && same_stream &&
                           state.offset - since->offset <= config.limits.max_recovery &&
                           state.offset >= since->offset &&
                           missed.size() == state.offset - since->offset &&

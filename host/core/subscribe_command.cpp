@@ -93,6 +93,11 @@ void Core::State::finish_subscribe(const PendingSubscribe& pending, const AuthOu
     } else if (pending.since) {
         recover(*connection, pending.command_id, client, index, pending.since, current);
     } else {
+        // In a cluster, messages published before this subscribe may still be on the bus:
+        // the subscription starts after the position read, as on a single node.
+        if (config.cluster) {
+            found->topic->subscribers[found->slot].skip_through = current.offset;
+        }
         reply_empty(pending.conn, pending.command_id);
     }
 }

@@ -245,7 +245,10 @@ struct TopicState {
     Clock::time_point down_since{};
     bool subscribed = false;  // SUBSCRIBE sent on the current pub/sub connection
     std::uint64_t delivered = 0;  // delivered_through: highest offset handed to the host
-    std::uint64_t floor = 0;      // while delivered == 0: the position the host already has
+    // While delivered == 0: the earliest position a local subscriber started from (a history
+    // read on this node); everything after it must reach the host.
+    std::uint64_t floor = 0;
+    bool floor_known = false;
     std::string epoch;
     std::uint64_t known_top = 0;  // highest offset seen in publish completions / reads
     Clock::time_point known_since{};
@@ -1104,7 +1107,7 @@ void Broker::do_interest(InterestJob& job) {
             sub.to_subscribe.push_back(names_.topic_channel(job.name));
             state.subscribed = true;
         }
-        if (fresh) {
+        if (!state.floor_known && state.delivered == 0) {
             // The position before the subscription is active: everything after it must reach
             // the host (a gap past it is filled from history).
             start_position_read(job.name, state);
@@ -1195,16 +1198,23 @@ void Broker::do_raw(RawPublishJob& job) {
 }
 
 void Broker::do_observe(ObserveJob& job) {
-    auto it = topics_.find(job.topic);
-    if (it == topics_.end()) {
-        return;
-    }
+    // The host reads a topic's position before it subscribes its first local client, so the
+    // state may not exist yet: the interest that follows finds the floor in place.
+    auto [it, fresh] = topics_.try_emplace(job.topic);
     TopicState& state = it->second;
+    if (fresh) {
+        state.server = wire::topic_server(job.topic, servers_.size());
+        state.generation = ++generations_;
+        state.down_since = Clock::now();
+    }
     if (!state.epoch.empty() && state.epoch != job.epoch) {
         return;  // the bus will show the new epoch
     }
-    if (state.delivered == 0 && job.offset > state.floor) {
+    // The earliest position wins: a subscriber that started there is owed everything after it
+    // (the host skips what a later subscriber recovered already).
+    if (state.delivered == 0 && (!state.floor_known || job.offset < state.floor)) {
         state.floor = job.offset;
+        state.floor_known = true;
         if (state.epoch.empty()) {
             state.epoch = job.epoch;
         }
@@ -1342,12 +1352,14 @@ void Broker::on_fill(Request* request, const redisReply* reply) {
     std::string error;
     const bool ok = reply != nullptr && parse_history(reply, &history, &error);
     if (request->kind == ReqKind::position) {
-        if (ok && state.delivered == 0) {
+        // Only when no history read of the host said where its subscribers start.
+        if (ok && state.delivered == 0 && !state.floor_known) {
             if (state.epoch.empty()) {
                 state.epoch = history.epoch;
             }
             if (state.epoch == history.epoch) {
-                state.floor = std::max(state.floor, history.offset);
+                state.floor = history.offset;
+                state.floor_known = true;
             }
         }
         return;
@@ -1363,6 +1375,7 @@ void Broker::on_fill(Request* request, const redisReply* reply) {
              history.epoch.empty() ? "the stream expired from Redis" : "the stream's epoch changed");
         state.epoch = history.epoch;
         state.floor = 0;
+        state.floor_known = false;
         if (queued && state.queued.front().epoch == history.epoch) {
             state.delivered = state.queued.front().offset - 1;
         } else {
@@ -1393,6 +1406,7 @@ void Broker::on_fill(Request* request, const redisReply* reply) {
                  " are no longer in the history kept in Redis");
         state.delivered = target;
         state.floor = 0;
+        state.floor_known = false;
     }
     if (state.known_top <= state.delivered) {
         state.known_top = 0;
@@ -1452,6 +1466,7 @@ void Broker::on_topic_message(const std::string& topic, TopicState& state,
         const bool had_any = state.delivered > 0 || state.floor > 0;
         state.epoch = message.epoch;
         state.floor = 0;
+        state.floor_known = false;
         state.known_top = 0;
         if (had_any) {
             lost(topic, message.offset, message.epoch, "the stream's epoch changed");
@@ -1464,7 +1479,7 @@ void Broker::on_topic_message(const std::string& topic, TopicState& state,
         return;  // duplicate
     }
     const std::uint64_t base = state.delivered > 0 ? state.delivered : state.floor;
-    if (base > 0 && message.offset > base + 1) {
+    if ((state.delivered > 0 || state.floor_known) && message.offset > base + 1) {
         const std::uint64_t missing = message.offset - 1 - base;
         state.queued.push_front(std::move(message));
         start_fill(topic, state, missing);
@@ -1646,8 +1661,11 @@ notify_status Broker::history_read(const notify_history_request* request, notify
         return io_error(index, err);
     }
     HistoryReply history;
-    {
+    // A connection kept from before may have been closed by the server (a restart): one more
+    // try on a fresh connection before the error reaches the subscriber.
+    for (int round = 0;; ++round) {
         std::lock_guard lock{server.sync_mutex};
+        const bool reused = server.sync != nullptr;
         const auto now = Clock::now();
         if (server.sync == nullptr) {
             if (now < server.sync_retry) {
@@ -1733,11 +1751,14 @@ notify_status Broker::history_read(const notify_history_request* request, notify
             break;
         }
         if (reply == nullptr) {
-            notify_error_setf(err, "redis %s: history read of '%s': %s",
-                              server.address.text.c_str(), topic.c_str(),
-                              lower_first(server.sync->errstr).c_str());
+            const std::string reason = lower_first(server.sync->errstr);
             redisFree(server.sync);
             server.sync = nullptr;
+            if (reused && round == 0) {
+                continue;
+            }
+            notify_error_setf(err, "redis %s: history read of '%s': %s",
+                              server.address.text.c_str(), topic.c_str(), reason.c_str());
             return NOTIFY_ERR_IO;
         }
         std::string error;
@@ -1751,6 +1772,7 @@ notify_status Broker::history_read(const notify_history_request* request, notify
                               server.address.text.c_str(), topic.c_str(), error.c_str());
             return NOTIFY_ERR_IO;
         }
+        break;
     }
     const notify_history_options* options = request->history;
     const std::uint64_t ttl_ms =

@@ -68,6 +68,30 @@ TEST_F(ClusterTest, SubscribeReadsThePositionSoTheBrokerKnowsWhereTheNodeStarts)
     EXPECT_EQ(env.history_reads, reads + 1);
 }
 
+TEST_F(ClusterTest, MessagesPublishedBeforeTheSubscribeButLateOnTheBusAreNotDelivered) {
+    env.stream_offset("news") = 5;
+    const ConnectedClient reader = open_client(1);
+    subscribe(reader.conn, "news");
+    core().receive_bus_message(topic_message("news", 5, "before"));
+    core().receive_bus_message(topic_message("news", 6, "after"));
+    const std::vector<nlohmann::json> messages = messages_to(reader.conn);
+    ASSERT_EQ(messages.size(), 1U);
+    EXPECT_EQ(messages[0]["data"], "after");
+}
+
+TEST_F(ClusterTest, UnrecoveredSubscribeSkipsWhatItsPositionCovers) {
+    env.stream_offset("news") = 7;
+    const ConnectedClient reader = open_client(1);
+    const nlohmann::json reply = subscribe_since(reader.conn, "news", 3, "another-epoch");
+    ASSERT_FALSE(reply["result"]["recovered"].get<bool>()) << reply.dump();
+    EXPECT_EQ(reply["result"]["offset"], 7);
+    core().receive_bus_message(topic_message("news", 7, "covered by the reload"));
+    core().receive_bus_message(topic_message("news", 8, "live"));
+    const std::vector<nlohmann::json> messages = messages_to(reader.conn);
+    ASSERT_EQ(messages.size(), 1U);
+    EXPECT_EQ(messages[0]["data"], "live");
+}
+
 TEST_F(ClusterTest, DirectTargetsGoToTheBusAndArriveOnceWithTheirTopicPart) {
     const ConnectedClient publisher = open_client(1);
     const ConnectedClient reader = open_client(2, "user:bob");
@@ -96,6 +120,26 @@ TEST_F(ClusterTest, SingleTargetPublishesCarryNoKey) {
     publish(publisher.conn, {"news"}, "x");
     ASSERT_EQ(env.publish_keys.size(), 1U);
     EXPECT_TRUE(env.publish_keys[0].empty());
+}
+
+TEST_F(ClusterTest, ClientAndUserTargetsShareAKeyTheBrokerMaySplitThemOverShards) {
+    const ConnectedClient publisher = open_client(1);
+    const ConnectedClient reader = open_client(2, "user:bob");
+    publish(publisher.conn, {}, "once", {reader.client}, {"bob"});
+    ASSERT_EQ(env.directs.size(), 1U);
+    const std::string key = env.directs[0].publish_key;
+    ASSERT_FALSE(key.empty());
+
+    BusMessage by_client;  // the client's shard channel
+    by_client.clients = {reader.client};
+    by_client.payload = "once";
+    by_client.publish_key = key;
+    BusMessage by_user = by_client;  // the user's shard channel
+    by_user.clients.clear();
+    by_user.users = {"bob"};
+    core().receive_bus_message(by_client);
+    core().receive_bus_message(by_user);
+    EXPECT_EQ(messages_to(reader.conn).size(), 1U);
 }
 
 TEST_F(ClusterTest, BusFailureOfDirectPartIsReportedToThePublisher) {

@@ -74,6 +74,9 @@ void check_server_frame(std::string_view input) {
                                              message->data);
     } else if (const auto* disconnect = std::get_if<protocol::DisconnectPush>(frame)) {
         json = protocol::encode_disconnect_push(disconnect->code, disconnect->reason);
+    } else if (const auto* recover = std::get_if<protocol::RecoverPush>(frame)) {
+        json = protocol::encode_recover_push(recover->topic, recover->offset, recover->epoch,
+                                             recover->reason);
     } else if (const auto& reply = std::get<protocol::Reply>(*frame); reply.error) {
         json = protocol::encode_error_reply(reply.id, reply.error->code, reply.error->message);
     } else {

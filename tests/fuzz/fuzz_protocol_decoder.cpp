@@ -88,6 +88,9 @@ void check_server_frame(std::string_view input) {
     if (const auto* message = std::get_if<protocol::MessagePush>(frame)) {
         encoded = protocol::encode_message_push(message->topic, message->offset, message->epoch,
                                                 message->data);
+    } else if (const auto* recover = std::get_if<protocol::RecoverPush>(frame)) {
+        encoded = protocol::encode_recover_push(recover->topic, recover->offset, recover->epoch,
+                                                recover->reason);
     } else {
         const auto& disconnect = std::get<protocol::DisconnectPush>(*frame);
         encoded = protocol::encode_disconnect_push(disconnect.code, disconnect.reason);

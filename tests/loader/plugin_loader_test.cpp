@@ -4,9 +4,12 @@
 #include <toml++/toml.h>
 #include <unistd.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "manifest/plugin_config.hpp"
 
@@ -213,6 +216,94 @@ TEST(PluginLoader, CreateAndDestroyOfAGoodPlugin) {
     d.destroy(instance);
 }
 
+// The 1.2 prefix of the broker vtable: everything through subscriptions_load (minors append).
+constexpr std::size_t kBrokerVtable12Size = offsetof(notify_broker_vtable, subscriptions_load) +
+                                            sizeof(notify_broker_vtable::subscriptions_load);
+
+struct HistoryEntry {
+    std::uint64_t offset;
+    std::string payload;
+};
+
+bool collect_history(void* sink_ctx, std::uint64_t offset, std::int64_t, notify_bytes payload) {
+    static_cast<std::vector<HistoryEntry>*>(sink_ctx)->push_back(
+        {offset, std::string(reinterpret_cast<const char*>(payload.data), payload.len)});
+    return true;
+}
+
+TEST(PluginLoader, BrokerBuiltAgainstTheFrozen12HeaderLoadsAndWorks) {
+    PluginCatalog catalog({fixtures});
+    const notify_plugin_descriptor& d = catalog.load("fixture_broker_1_2", {})->descriptor();
+    EXPECT_STREQ(d.name, "fixture_broker_1_2");
+    EXPECT_EQ(d.abi_major, 1u);
+    EXPECT_EQ(d.abi_minor, 2u);
+    EXPECT_EQ(d.kinds, std::uint32_t{NOTIFY_KIND_BROKER});
+    EXPECT_EQ(d.transport, nullptr);
+    EXPECT_EQ(d.auth, nullptr);
+    EXPECT_EQ(d.handler, nullptr);
+    ASSERT_NE(d.broker, nullptr);
+    // The host's copy has the current size; what the plugin's 1.2 vtable lacks reads as zero.
+    EXPECT_EQ(d.broker->size, sizeof(notify_broker_vtable));
+    EXPECT_EQ(d.broker->capabilities, std::uint32_t{NOTIFY_BROKER_CAP_HISTORY});
+    ASSERT_NE(d.broker->publish, nullptr);
+    ASSERT_NE(d.broker->history_read, nullptr);
+    EXPECT_EQ(d.broker->subscription_save, nullptr);
+    EXPECT_EQ(d.broker->subscription_remove, nullptr);
+    EXPECT_EQ(d.broker->subscriptions_load, nullptr);
+    static_assert(kBrokerVtable12Size <= sizeof(notify_broker_vtable));
+    const auto* bytes = reinterpret_cast<const unsigned char*>(d.broker);
+    for (std::size_t at = kBrokerVtable12Size; at < sizeof(notify_broker_vtable); ++at) {
+        ASSERT_EQ(bytes[at], 0u) << "byte " << at << " of the broker vtable after the 1.2 end";
+    }
+
+    // Driven with the current header's structs, which are larger than the ones it knows.
+    const notify_host_api host = host_table();
+    const PluginConfig config(PluginInstanceSpec{}, fixtures);
+    void* instance = nullptr;
+    notify_error error{};
+    ASSERT_EQ(d.create(&host, nullptr, config.handle(), &instance, &error), NOTIFY_OK)
+        << error.message;
+    notify_history_options history{};
+    history.size = sizeof(history);
+    history.history_size = 2;
+    const std::string topic = "news";
+    for (int i = 1; i <= 3; ++i) {
+        const std::string payload = "m" + std::to_string(i);
+        notify_broker_publish publish{};
+        publish.size = sizeof(publish);
+        publish.request_id = static_cast<std::uint64_t>(i);
+        publish.topic = {topic.data(), topic.size()};
+        publish.payload = {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()};
+        publish.time_ms = 1000 + i;
+        publish.history = &history;
+        notify_stream_position position{};
+        position.size = sizeof(position);
+        ASSERT_EQ(d.broker->publish(instance, &publish, &position, &error), NOTIFY_OK)
+            << error.message;
+        EXPECT_EQ(position.offset, static_cast<std::uint64_t>(i));
+        EXPECT_EQ(std::string(position.epoch.data, position.epoch.len), "fx12");
+    }
+    notify_history_request request{};
+    request.size = sizeof(request);
+    request.topic = {topic.data(), topic.size()};
+    request.since_offset = 0;
+    request.history = &history;
+    std::vector<HistoryEntry> entries;
+    notify_stream_position current{};
+    current.size = sizeof(current);
+    ASSERT_EQ(
+        d.broker->history_read(instance, &request, collect_history, &entries, &current, &error),
+        NOTIFY_OK)
+        << error.message;
+    ASSERT_EQ(entries.size(), 2u);  // history_size 2: the first message was trimmed
+    EXPECT_EQ(entries[0].offset, 2u);
+    EXPECT_EQ(entries[0].payload, "m2");
+    EXPECT_EQ(entries[1].offset, 3u);
+    EXPECT_EQ(entries[1].payload, "m3");
+    EXPECT_EQ(current.offset, 3u);
+    d.destroy(instance);
+}
+
 TEST(PluginCatalog, ListsEveryPluginFileWithItsLoadResult) {
     PluginCatalog catalog({fixtures, fixtures});
     const auto listings = catalog.list_all();
@@ -230,6 +321,7 @@ TEST(PluginCatalog, ListsEveryPluginFileWithItsLoadResult) {
         }
     }
     EXPECT_EQ(rows, (std::vector<std::string>{
+                        "notify_fixture_broker_1_2.so -> fixture_broker_1_2",
                         "notify_fixture_init_fails.so -> fixture_init_fails",
                         "notify_fixture_missing_entry.so -> error",
                         "notify_fixture_new_minor.so -> fixture_new_minor",

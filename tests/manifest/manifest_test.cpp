@@ -187,13 +187,13 @@ name = "websocket-2"
 
 TEST(Manifest, UnknownTopLevelKeyIsAnError) {
     EXPECT_EQ(error_of("colour = \"red\"\n" + required_instances),
-              at + "1:1: key 'colour': unknown key (known: app, log, clients, limits, plugins, "
+              at + "1:1: key 'colour': unknown key (known: app, log, node, clients, limits, plugins, "
                    "topics, namespaces, broker, auth, handler, transport)");
 }
 
 TEST(Manifest, UnknownTopLevelTableIsAnError) {
     EXPECT_EQ(error_of(required_instances + "\n[server]\nport = 1\n"),
-              at + "7:2: key 'server': unknown key (known: app, log, clients, limits, plugins, "
+              at + "7:2: key 'server': unknown key (known: app, log, node, clients, limits, plugins, "
                    "topics, namespaces, broker, auth, handler, transport)");
 }
 

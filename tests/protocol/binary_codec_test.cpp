@@ -224,7 +224,7 @@ INSTANTIATE_TEST_SUITE_P(
         R"({"id":18446744073709551615,"ping":{}})"));
 
 TEST(JsonBinaryServerFrames, DecodeToTheSameValue) {
-    const std::array<std::string_view, 8> documented = {
+    const std::array<std::string_view, 9> documented = {
         R"({"id":1,"result":{"client":"c1","user":"u1","resume":"r1","version":"0.1.0"}})",
         R"({"id":2,"result":{}})",
         R"({"id":4,"result":{"positions":[{"topic":"a","offset":7,"epoch":"e"}]}})",
@@ -233,6 +233,7 @@ TEST(JsonBinaryServerFrames, DecodeToTheSameValue) {
         R"({"push":{"message":{"topic":"chat","offset":7,"epoch":"e","data":"hello"}}})",
         R"({"push":{"message":{"topic":"chat","offset":8,"epoch":"e","data_b64":"gA=="}}})",
         R"({"push":{"disconnect":{"code":4001,"reason":"slow consumer"}}})",
+        R"({"push":{"recover":{"topic":"chat","offset":41,"epoch":"e","reason":"gap"}}})",
     };
     for (const std::string_view json : documented) {
         auto from_json = protocol::decode_server_frame(json);
@@ -250,6 +251,9 @@ TEST(JsonBinaryServerFrames, EncodersAgreeOnEverySample) {
                                                  message->data);
         } else if (const auto* disconnect = std::get_if<DisconnectPush>(&frame)) {
             json = protocol::encode_disconnect_push(disconnect->code, disconnect->reason);
+        } else if (const auto* recover = std::get_if<protocol::RecoverPush>(&frame)) {
+            json = protocol::encode_recover_push(recover->topic, recover->offset, recover->epoch,
+                                                 recover->reason);
         } else {
             const auto& reply = std::get<Reply>(frame);
             if (reply.error) {

@@ -152,8 +152,10 @@ TEST(BinaryMalformed, UnknownTypesAreErrors) {
               bad_request(0, "expected a command, found frame type 0x00"));
     EXPECT_EQ(command_error(from_hex("40 01 00")),
               bad_request(0, "expected a command, found frame type 0x40"));
-    EXPECT_EQ(frame_error(from_hex("82 00")),
-              (DecodeError{0, ErrorCode::unknown_command, "push: unknown type 0x82"}));
+    EXPECT_EQ(frame_error(from_hex("83 00")),
+              (DecodeError{0, ErrorCode::unknown_command, "push: unknown type 0x83"}));
+    EXPECT_EQ(frame_error(from_hex("bf")),
+              (DecodeError{0, ErrorCode::unknown_command, "push: unknown type 0xbf"}));
     EXPECT_EQ(frame_error(from_hex("42 01")),
               bad_request(0, "expected a reply or a push, found frame type 0x42"));
     EXPECT_EQ(frame_error(from_hex("06 01")),

@@ -124,6 +124,9 @@ std::vector<ServerFrame> sample_server_frames() {
         MessagePush{"chat", 18446744073709551615ULL, "e", ""},
         DisconnectPush{1001, "server shutting down"},
         DisconnectPush{65535, ""},
+        RecoverPush{"chat", 41, "a1b2", "the bus lost messages"},
+        RecoverPush{"chat", 0, "", ""},
+        RecoverPush{"\xc3\xa9t\xc3\xa9", 18446744073709551615ULL, "e", "epoch changed"},
     };
 }
 

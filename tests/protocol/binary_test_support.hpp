@@ -15,7 +15,7 @@ std::string all_byte_values();
 
 // Every command kind, with optional fields both present and absent.
 std::vector<Command> sample_commands();
-// Every server frame kind: connect, empty, publish and error replies, both pushes.
+// Every server frame kind: connect, empty, publish and error replies, every push kind.
 std::vector<ServerFrame> sample_server_frames();
 // Replies with the fields of recovery and resumption: subscribe positions (with and without
 // recovered), resumed connects (with and without overflow), and one reply holding every field.

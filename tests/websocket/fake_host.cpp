@@ -1,6 +1,7 @@
 #include "fake_host.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -194,6 +195,32 @@ FakeHost::FakeHost(Config config) : config_(std::move(config)) {
     api_.conn_closed = [](notify_host_ctx *ctx, uint64_t conn, uint16_t code) {
         from(ctx).record(event_of(ConnEvent::Kind::closed, conn, {}, code));
     };
+}
+
+void FakeHost::set_cluster_views(std::map<uint32_t, std::string> views) {
+    cluster_views_ = std::move(views);
+    api_.cluster_view = [](notify_host_ctx *ctx, uint32_t kind, notify_owned_bytes *out) {
+        FakeHost &host = from(ctx);
+        const auto view = host.cluster_views_.find(kind);
+        if (view == host.cluster_views_.end()) {
+            return notify_status{NOTIFY_ERR_NOT_FOUND};
+        }
+        auto *copy = new uint8_t[view->second.size() + 1];
+        std::memcpy(copy, view->second.data(), view->second.size());
+        out->data = copy;
+        out->len = view->second.size();
+        out->release_ctx = &host;
+        out->release = [](void *release_ctx, uint8_t *data) {
+            delete[] data;
+            static_cast<FakeHost *>(release_ctx)->views_released_.fetch_add(1);
+        };
+        host.views_served_.fetch_add(1);
+        return notify_status{NOTIFY_OK};
+    };
+}
+
+void FakeHost::set_table_size_before_cluster_members() {
+    api_.size = static_cast<uint32_t>(offsetof(notify_host_api, broker_message));
 }
 
 notify_host_ctx *FakeHost::ctx() { return reinterpret_cast<notify_host_ctx *>(this); }

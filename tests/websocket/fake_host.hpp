@@ -57,6 +57,15 @@ public:
     // What conn_open answers from now on.
     void set_open_status(notify_status status) { open_status_ = status; }
 
+    // Gives the host table a cluster_view (ABI 1.3) answering `views` (kind → JSON); a kind
+    // missing from it answers NOTIFY_ERR_NOT_FOUND. Each answer is a fresh owned copy whose
+    // release is counted. Call before start().
+    void set_cluster_views(std::map<uint32_t, std::string> views);
+    // The host table as a 1.2 host passes it: `size` ends before the 1.3 members.
+    void set_table_size_before_cluster_members();
+    int64_t cluster_views_served() const { return views_served_.load(); }
+    int64_t cluster_views_released() const { return views_released_.load(); }
+
     std::vector<ConnEvent> events() const;
     std::vector<std::string> logs() const;
     // Waits until `ready(events)` holds; false on timeout.
@@ -84,6 +93,9 @@ private:
     Config config_;
     notify_host_api api_{};
     std::atomic<notify_status> open_status_{NOTIFY_OK};
+    std::map<uint32_t, std::string> cluster_views_;
+    std::atomic<int64_t> views_served_{0};
+    std::atomic<int64_t> views_released_{0};
     mutable std::mutex mutex_;
     mutable std::condition_variable changed_;
     std::vector<ConnEvent> events_;

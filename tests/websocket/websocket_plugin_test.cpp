@@ -443,6 +443,98 @@ TEST(WebsocketPlugin, WithoutStaticRootHttpGets404) {
     stop_and_check(plugin);
 }
 
+// The cluster view (docs/cluster.md) on the same port: the host's JSON as it is, without a
+// static_root, GET and HEAD; absent from the host table → 404.
+TEST(WebsocketPlugin, ServesTheClusterViewsOfTheHost) {
+    const uint16_t port = port_base + 28;
+    const std::string nodes =
+        R"({"nodes":[{"id":"a1","name":"node-1","urls":["ws://127.0.0.1:3301/pubsub"],)"
+        R"("connections":1,"clients":1,"users":0,"topics":0,"subscriptions":0,"cpu":0.5,)"
+        R"("uptime_ms":10,"self":true}]})";
+    const std::string handout =
+        R"({"node":{"id":"a1","name":"node-1","urls":["ws://127.0.0.1:3301/pubsub"]},)"
+        R"("candidates":[]})";
+    PluginInstance plugin(listen_on(port));
+    plugin.host.set_cluster_views(
+        {{NOTIFY_CLUSTER_VIEW_NODES, nodes}, {NOTIFY_CLUSTER_VIEW_HANDOUT, handout}});
+    ASSERT_EQ(plugin.create_status(), NOTIFY_OK) << plugin.error();
+    ASSERT_EQ(plugin.start(), NOTIFY_OK) << plugin.error();
+
+    const auto check_ok = [](const std::string &response, const std::string &body,
+                             const std::string &version, bool head = false) {
+        EXPECT_EQ(response.rfind(version + " 200 OK\r\n", 0), 0u) << response;
+        EXPECT_NE(response.find("\r\nContent-Type: application/json\r\n"), std::string::npos)
+            << response;
+        EXPECT_NE(response.find("\r\nCache-Control: no-store\r\n"), std::string::npos)
+            << response;
+        EXPECT_NE(response.find("\r\nContent-Length: " + std::to_string(body.size()) + "\r\n"),
+                  std::string::npos)
+            << response;
+        const size_t end = response.find("\r\n\r\n");
+        ASSERT_NE(end, std::string::npos) << response;
+        EXPECT_EQ(response.substr(end + 4), head ? "" : body);
+    };
+    check_ok(raw_http(port, "GET /cluster/nodes HTTP/1.1\r\nHost: x\r\n\r\n"), nodes,
+             "HTTP/1.1");
+    check_ok(raw_http(port, "GET /cluster/handout?from=lb HTTP/1.0\r\n\r\n"), handout,
+             "HTTP/1.0");
+    check_ok(raw_http(port, "HEAD /cluster/nodes HTTP/1.1\r\nHost: x\r\n\r\n"), nodes,
+             "HTTP/1.1", /*head=*/true);
+
+    const std::string post = raw_http(
+        port, "POST /cluster/nodes HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+    EXPECT_EQ(post.rfind("HTTP/1.1 405", 0), 0u) << post;
+    EXPECT_NE(post.find("Allow: GET, HEAD"), std::string::npos) << post;
+    // Only the two paths: everything else is still the static files' (none here: 404).
+    for (const char *target : {"/cluster", "/cluster/nodes/", "/cluster/other", "/"}) {
+        const std::string other =
+            raw_http(port, std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        EXPECT_EQ(other.rfind("HTTP/1.1 404", 0), 0u) << target << ": " << other;
+    }
+    // Every view the host handed out was released once; HEAD asks for it too (its length).
+    EXPECT_EQ(plugin.host.cluster_views_served(), 3);
+    EXPECT_TRUE(wait_for([&] { return plugin.host.cluster_views_released() == 3; }, 2s));
+    stop_and_check(plugin);
+}
+
+TEST(WebsocketPlugin, ClusterViewsAre404WithoutTheHostFunctionAnd503WhenItFails) {
+    {
+        const uint16_t port = port_base + 29;
+        PluginInstance plugin(listen_on(port));
+        plugin.host.set_cluster_views({{NOTIFY_CLUSTER_VIEW_NODES, "{}"}});
+        plugin.host.set_table_size_before_cluster_members();
+        ASSERT_EQ(plugin.create_status(), NOTIFY_OK) << plugin.error();
+        ASSERT_EQ(plugin.start(), NOTIFY_OK) << plugin.error();
+        const std::string response =
+            raw_http(port, "GET /cluster/nodes HTTP/1.1\r\nHost: x\r\n\r\n");
+        EXPECT_EQ(response.rfind("HTTP/1.1 404", 0), 0u) << response;
+        EXPECT_EQ(plugin.host.cluster_views_served(), 0);
+        stop_and_check(plugin);
+    }
+    {
+        const uint16_t port = port_base + 29;
+        PluginInstance plugin(listen_on(port));
+        ASSERT_EQ(plugin.create_status(), NOTIFY_OK) << plugin.error();
+        ASSERT_EQ(plugin.start(), NOTIFY_OK) << plugin.error();
+        // A 1.3 table whose cluster_view is NULL.
+        const std::string missing =
+            raw_http(port, "GET /cluster/handout HTTP/1.1\r\nHost: x\r\n\r\n");
+        EXPECT_EQ(missing.rfind("HTTP/1.1 404", 0), 0u) << missing;
+        stop_and_check(plugin);
+    }
+    {
+        const uint16_t port = port_base + 29;
+        PluginInstance plugin(listen_on(port));
+        plugin.host.set_cluster_views({{NOTIFY_CLUSTER_VIEW_NODES, "{}"}});  // no handout
+        ASSERT_EQ(plugin.create_status(), NOTIFY_OK) << plugin.error();
+        ASSERT_EQ(plugin.start(), NOTIFY_OK) << plugin.error();
+        const std::string failed =
+            raw_http(port, "GET /cluster/handout HTTP/1.1\r\nHost: x\r\n\r\n");
+        EXPECT_EQ(failed.rfind("HTTP/1.1 503", 0), 0u) << failed;
+        stop_and_check(plugin);
+    }
+}
+
 TEST(WebsocketPlugin, CloseArrivesWithItsCodeAfterQueuedFrames) {
     const uint16_t port = port_base + 11;
     PluginInstance plugin(listen_on(port));

@@ -1,5 +1,6 @@
 #include "service_loop.hpp"
 
+#include "cluster_endpoints.hpp"
 #include "control_frames.hpp"
 #include "handshake.hpp"
 #include "http_request.hpp"
@@ -472,6 +473,10 @@ void ServiceLoop::on_request_bytes(Connection &conn, const uint8_t *data, size_t
         break;
     }
     if (!is_websocket_upgrade(request)) {
+        if (auto cluster = cluster_response(host_, ctx_, request)) {
+            answer(conn, *cluster);
+            return;
+        }
         answer(conn, static_response(settings_.static_root, request));
         return;
     }

@@ -42,9 +42,17 @@ struct SendOptions {
     std::string data;
 };
 
+struct NodesOptions {
+    std::string url;
+    std::optional<double> timeout_seconds;  // overall deadline, counted from the start
+    bool json = false;                      // print the server's JSON as it came
+    bool handout = false;                   // the handout's chosen node instead of the table
+};
+
 int run_sub(const SubOptions& options);
 int run_pub(const PubOptions& options);
 int run_send(const SendOptions& options);
+int run_nodes(const NodesOptions& options);
 
 // The deadline `timeout_seconds` after now, none without a timeout.
 Deadline deadline_from(const std::optional<double>& timeout_seconds);

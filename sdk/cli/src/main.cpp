@@ -21,9 +21,8 @@ using notify::cli::ExitCode;
 constexpr double kMaxTimeoutSeconds = 365.0 * 24 * 3600;
 constexpr double kDefaultRequestTimeoutSeconds = 10.0;
 
-void add_connection_options(CLI::App& command, ConnectionOptions& options) {
-    command.add_option("--token", options.token, "Token for the connect command");
-    command.add_option("--timeout", options.timeout_seconds,
+void add_timeout(CLI::App& command, std::optional<double>& timeout_seconds) {
+    command.add_option("--timeout", timeout_seconds,
                        "Overall deadline in seconds (fractions allowed); exit 1 when it passes")
         ->type_name("SECONDS")
         ->check(CLI::Validator(
@@ -37,6 +36,11 @@ void add_connection_options(CLI::App& command, ConnectionOptions& options) {
                 return {};
             },
             ""));
+}
+
+void add_connection_options(CLI::App& command, ConnectionOptions& options) {
+    command.add_option("--token", options.token, "Token for the connect command");
+    add_timeout(command, options.timeout_seconds);
     command.add_flag("--insecure", options.transport.insecure,
                      "wss, tcps: do not verify the server's certificate");
     command.add_option("--cafile", options.transport.cafile,
@@ -81,7 +85,8 @@ int report(const CliError& error) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"notify-cli: subscribe, publish and send to a Notify server", "notify-cli"};
+    CLI::App app{"notify-cli: subscribe, publish and send to a Notify server, list its cluster",
+                 "notify-cli"};
     app.set_version_flag("--version", std::string("notify-cli ") + NOTIFY_CLI_VERSION);
     app.require_subcommand(1);
     app.failure_message(usage_failure);
@@ -128,6 +133,21 @@ int main(int argc, char** argv) {
     send_command->add_option("DATA", send.data, "Payload (sent as given)")->required();
     add_connection_options(*send_command, send.connection);
 
+    notify::cli::NodesOptions nodes;
+    nodes.timeout_seconds = kDefaultRequestTimeoutSeconds;
+    auto* nodes_command = app.add_subcommand(
+        "nodes", "Print the server's cluster view: one line per node (GET /cluster/nodes)");
+    nodes_command
+        ->add_option("URL", nodes.url,
+                     "Server URL: ws://HOST:PORT[/PATH] or http://HOST:PORT[/PATH] (only HOST "
+                     "and PORT are used)")
+        ->required();
+    nodes_command->add_flag("--json", nodes.json, "Print the server's JSON as it came");
+    nodes_command->add_flag("--handout", nodes.handout,
+                            "Print the first URL of the node the server hands out to a new "
+                            "client (GET /cluster/handout)");
+    add_timeout(*nodes_command, nodes.timeout_seconds);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -138,6 +158,7 @@ int main(int argc, char** argv) {
     try {
         if (sub_command->parsed()) return notify::cli::run_sub(sub);
         if (pub_command->parsed()) return notify::cli::run_pub(pub);
+        if (nodes_command->parsed()) return notify::cli::run_nodes(nodes);
         return notify::cli::run_send(send);
     } catch (const CliError& error) {
         return report(error);

@@ -21,15 +21,24 @@ std::uint64_t ProtocolSession::send(protocol::CommandBody body) {
 }
 
 ServerEvent ProtocolSession::next() {
-    const std::string frame = transport_.receive(deadline_);
-    auto decoded = transport_.encoding() == Encoding::binary
-                       ? protocol::decode_server_frame_binary(frame)
-                       : protocol::decode_server_frame(frame);
-    if (const auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
-        throw CliError(ExitCode::failure, "protocol error: cannot decode a frame from the server: " +
-                                              error->message);
+    for (;;) {
+        const std::string frame = transport_.receive(deadline_);
+        auto decoded = transport_.encoding() == Encoding::binary
+                           ? protocol::decode_server_frame_binary(frame)
+                           : protocol::decode_server_frame(frame);
+        if (const auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
+            // A push kind of a later protocol version: the decoders say so with
+            // unknown_command, and a client skips it (docs/protocol.md §5).
+            if (error->code == protocol::ErrorCode::unknown_command) continue;
+            throw CliError(ExitCode::failure,
+                           "protocol error: cannot decode a frame from the server: " +
+                               error->message);
+        }
+        return event_of(std::move(std::get<protocol::ServerFrame>(decoded)));
     }
-    auto& server_frame = std::get<protocol::ServerFrame>(decoded);
+}
+
+ServerEvent ProtocolSession::event_of(protocol::ServerFrame server_frame) {
     if (const auto* disconnect = std::get_if<protocol::DisconnectPush>(&server_frame)) {
         std::string message = "disconnected by the server (code " +
                               std::to_string(disconnect->code);
@@ -37,6 +46,9 @@ ServerEvent ProtocolSession::next() {
         throw CliError(ExitCode::failure, message + ")");
     }
     if (auto* reply = std::get_if<protocol::Reply>(&server_frame)) return std::move(*reply);
+    if (auto* recover = std::get_if<protocol::RecoverPush>(&server_frame)) {
+        return std::move(*recover);
+    }
     return std::move(std::get<protocol::MessagePush>(server_frame));
 }
 

@@ -12,7 +12,7 @@
 
 namespace notify::cli {
 
-using ServerEvent = std::variant<protocol::Reply, protocol::MessagePush>;
+using ServerEvent = std::variant<protocol::Reply, protocol::MessagePush, protocol::RecoverPush>;
 
 class ProtocolSession {
 public:
@@ -21,9 +21,11 @@ public:
     void open();  // connects the transport
     // Sends a command with the next id; returns that id.
     std::uint64_t send(protocol::CommandBody body);
-    // The next reply or message push. A disconnect push throws CliError(failure) with its reason.
+    // The next reply, message push or recover push. A disconnect push throws CliError(failure)
+    // with its reason; a push of a kind this version does not know is skipped
+    // (docs/protocol.md §5).
     ServerEvent next();
-    // Waits for the reply to command `id`, skipping message pushes; an error reply throws
+    // Waits for the reply to command `id`, skipping pushes; an error reply throws
     // CliError(failure) naming `what`, a reply to any other id is a protocol error.
     protocol::Reply await_reply(std::uint64_t id, const std::string& what);
     // Sends connect with `token` and waits for its reply.
@@ -31,6 +33,8 @@ public:
     void close() noexcept;
 
 private:
+    static ServerEvent event_of(protocol::ServerFrame server_frame);
+
     Transport& transport_;
     Deadline deadline_;
     std::uint64_t last_id_ = 0;

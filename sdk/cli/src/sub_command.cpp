@@ -31,6 +31,14 @@ struct PendingAck {
     std::uint64_t offset = 0;
 };
 
+// A subscribe waiting for its reply: the first one of a TOPIC, or a recovery after a recover
+// push (which does not count towards `ready`).
+struct PendingSubscribe {
+    std::string topic;
+    std::optional<protocol::Position> since;  // as sent
+    bool recovery = false;
+};
+
 // One `sub` run: connect, subscribe to every TOPIC, print (and acknowledge) messages.
 class Subscriber {
 public:
@@ -52,6 +60,8 @@ public:
             auto event = session_.next();
             if (const auto* message = std::get_if<protocol::MessagePush>(&event)) {
                 on_message(*message);
+            } else if (const auto* recover = std::get_if<protocol::RecoverPush>(&event)) {
+                on_recover(*recover);
             } else {
                 on_reply(std::get<protocol::Reply>(event));
             }
@@ -70,6 +80,10 @@ private:
 
     void on_message(const protocol::MessagePush& message) {
         if (count_reached() || !wanted_.contains(message.topic)) return;
+        // Between a recover push and the reply of its recovery: the recovery delivers these
+        // again after its reply, in order (docs/protocol.md §5).
+        if (recovering_.contains(message.topic)) return;
+        positions_[message.topic] = protocol::Position{message.offset, message.epoch};
         print_line(format_message_line(message));
         ++printed_;
         if (!options_.ack) return;
@@ -89,11 +103,16 @@ private:
         }
         if (const auto subscribe = pending_subscribes_.find(reply.id);
             subscribe != pending_subscribes_.end()) {
-            const std::string topic = std::move(subscribe->second);
+            const PendingSubscribe pending = std::move(subscribe->second);
             pending_subscribes_.erase(subscribe);
-            if (reply.error) throw_error_reply("subscribe to '" + topic + "'", *reply.error);
-            on_subscribed(topic, reply);
-            if (pending_subscribes_.empty()) print_status("ready");
+            if (reply.error) {
+                throw_error_reply("subscribe to '" + pending.topic + "'", *reply.error);
+            }
+            on_subscribed(pending, reply);
+            if (!pending.recovery) {
+                --initial_subscribes_;
+                if (initial_subscribes_ == 0) print_status("ready");
+            }
             return;
         }
         if (const auto ack = pending_acks_.find(reply.id); ack != pending_acks_.end()) {
@@ -129,23 +148,74 @@ private:
             protocol::SubscribeCommand subscribe;
             subscribe.topic = topic;
             if (!clean_resume) subscribe.since = options_.since;
-            pending_subscribes_.emplace(session_.send(std::move(subscribe)), topic);
+            PendingSubscribe pending{topic, subscribe.since, false};
+            pending_subscribes_.emplace(session_.send(std::move(subscribe)), std::move(pending));
+            ++initial_subscribes_;
         }
     }
 
-    void on_subscribed(const std::string& topic, const protocol::Reply& reply) {
-        if (!options_.since || reply.recovered != false) return;
-        std::string notice = "notify-cli: '" + topic + "' could not be recovered from " +
-                             format_stream_position(*options_.since);
-        if (reply.position) notice += "; now at " + format_stream_position(*reply.position);
-        print_status(notice);
+    void on_subscribed(const PendingSubscribe& pending, const protocol::Reply& reply) {
+        if (reply.position) note_stream_position(pending.topic, *reply.position);
+        if (pending.since && reply.recovered == false) {
+            std::string notice = "notify-cli: '" + pending.topic +
+                                 "' could not be recovered from " +
+                                 format_stream_position(*pending.since);
+            if (reply.position) notice += "; now at " + format_stream_position(*reply.position);
+            print_status(notice);
+        }
+        if (pending.recovery) recovering_.erase(pending.topic);
+    }
+
+    // A subscribe reply's position is the stream's position when the reply was made: it
+    // becomes the topic's last position unless a message seen already is further on.
+    void note_stream_position(const std::string& topic, const protocol::Position& position) {
+        const auto known = positions_.find(topic);
+        if (known == positions_.end() || known->second.epoch != position.epoch ||
+            known->second.offset < position.offset) {
+            positions_[topic] = position;
+        }
+    }
+
+    // The server lost messages of a topic (the cluster bus lost them and history could not
+    // fill the gap, or the epoch changed): subscribe again from the last position seen, and the
+    // server recovers on the subscription it kept (docs/protocol.md §5). A recover push while
+    // a recovery is in flight is covered by it: the server made it before it read the history.
+    void on_recover(const protocol::RecoverPush& push) {
+        if (count_reached() || !wanted_.contains(push.topic)) return;
+        if (recovering_.contains(push.topic)) return;
+        std::string notice = "notify-cli: '" + push.topic + "' lost messages on the server";
+        if (!push.reason.empty()) notice += " (" + push.reason + ")";
+        const protocol::Position* from = last_position(push.topic);
+        if (from == nullptr) {
+            print_status(notice +
+                         "; no position of it was seen to recover from, carrying on live");
+            return;
+        }
+        print_status(notice + "; recovering from " + format_stream_position(*from));
+        protocol::SubscribeCommand subscribe;
+        subscribe.topic = push.topic;
+        subscribe.since = *from;
+        PendingSubscribe pending{push.topic, subscribe.since, true};
+        pending_subscribes_.emplace(session_.send(std::move(subscribe)), std::move(pending));
+        recovering_.insert(push.topic);
+    }
+
+    // The last position seen of `topic`: its last message or subscribe reply, else --since.
+    const protocol::Position* last_position(const std::string& topic) const {
+        if (const auto known = positions_.find(topic); known != positions_.end()) {
+            return &known->second;
+        }
+        return options_.since ? &*options_.since : nullptr;
     }
 
     const SubOptions& options_;
     ProtocolSession& session_;
     const std::set<std::string, std::less<>> wanted_;
     std::optional<std::uint64_t> connect_id_;                  // until the connect reply came
-    std::map<std::uint64_t, std::string> pending_subscribes_;  // command id → topic
+    std::map<std::uint64_t, PendingSubscribe> pending_subscribes_;  // command id → subscribe
+    std::size_t initial_subscribes_ = 0;  // first subscribes without a reply yet
+    std::map<std::string, protocol::Position, std::less<>> positions_;  // last seen per topic
+    std::set<std::string, std::less<>> recovering_;  // topics with a recovery in flight
     std::map<std::uint64_t, PendingAck> pending_acks_;         // command id → what it acks
     std::uint64_t printed_ = 0;
 };

@@ -23,6 +23,7 @@ enum class FrameType : std::uint8_t {
     error = 0x41,
     message_push = 0x80,
     disconnect_push = 0x81,
+    recover_push = 0x82,
 };
 inline constexpr std::uint8_t kFirstCommandType = 0x01;
 inline constexpr std::uint8_t kLastCommandType = 0x3F;

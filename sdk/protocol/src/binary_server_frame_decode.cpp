@@ -88,6 +88,15 @@ DisconnectPush read_disconnect(FrameReader& reader) {
     return disconnect;
 }
 
+RecoverPush read_recover(FrameReader& reader) {
+    RecoverPush recover;
+    recover.topic = reader.text("push.recover.topic");
+    recover.offset = reader.varint("push.recover.offset");
+    recover.epoch = reader.text("push.recover.epoch");
+    recover.reason = reader.text("push.recover.reason");
+    return recover;
+}
+
 ServerFrame read_frame(std::uint8_t type, FrameReader& reader) {
     switch (static_cast<FrameType>(type)) {
         case FrameType::result:
@@ -98,6 +107,8 @@ ServerFrame read_frame(std::uint8_t type, FrameReader& reader) {
             return read_message(reader);
         case FrameType::disconnect_push:
             return read_disconnect(reader);
+        case FrameType::recover_push:
+            return read_recover(reader);
         default:
             break;
     }

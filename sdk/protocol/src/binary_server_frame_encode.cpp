@@ -186,6 +186,19 @@ std::string encode_disconnect_push_binary(std::uint16_t code, std::string_view r
     return out;
 }
 
+std::string encode_recover_push_binary(std::string_view topic, std::uint64_t offset,
+                                       std::string_view epoch, std::string_view reason) {
+    std::string out;
+    out.reserve(1 + field_size(topic) + varint_size(offset) + field_size(epoch) +
+                field_size(reason));
+    append_type(out, FrameType::recover_push);
+    append_field(out, topic);
+    append_varint(out, offset);
+    append_field(out, epoch);
+    append_field(out, reason);
+    return out;
+}
+
 std::string encode_server_frame_binary(const ServerFrame& frame) {
     if (const auto* message = std::get_if<MessagePush>(&frame)) {
         return encode_message_push_binary(message->topic, message->offset, message->epoch,
@@ -193,6 +206,10 @@ std::string encode_server_frame_binary(const ServerFrame& frame) {
     }
     if (const auto* disconnect = std::get_if<DisconnectPush>(&frame)) {
         return encode_disconnect_push_binary(disconnect->code, disconnect->reason);
+    }
+    if (const auto* recover = std::get_if<RecoverPush>(&frame)) {
+        return encode_recover_push_binary(recover->topic, recover->offset, recover->epoch,
+                                          recover->reason);
     }
     const auto& reply = std::get<Reply>(frame);
     if (reply.error) {

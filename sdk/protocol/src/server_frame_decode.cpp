@@ -122,25 +122,52 @@ DisconnectPush read_disconnect(const Json& value) {
     return disconnect;
 }
 
+// The stream's current position is optional (a server may not know it): 0 and "" then.
+RecoverPush read_recover(const Json& value) {
+    Fields fields(value, "push.recover");
+    RecoverPush recover;
+    recover.topic = as_string(fields.require("topic"), fields.path_of("topic"));
+    if (const Json* offset = fields.find("offset")) {
+        recover.offset = as_uint64(*offset, fields.path_of("offset"));
+    }
+    recover.epoch = optional_string(fields, "epoch");
+    recover.reason = optional_string(fields, "reason");
+    return recover;
+}
+
 ServerFrame read_push(const Json& value) {
     Fields fields(value, "push");
-    const Json* message = fields.find("message");
-    const Json* disconnect = fields.find("disconnect");
-    if (message != nullptr && disconnect != nullptr) {
-        fail("push", "expected exactly one kind, found \"disconnect\" and \"message\"");
+    // The kinds this version knows, in name order (the order the message below lists them).
+    constexpr std::string_view kKinds[] = {"disconnect", "message", "recover"};
+    const Json* found = nullptr;
+    std::string_view found_kind;
+    for (const std::string_view kind : kKinds) {
+        const Json* member = fields.find(kind);
+        if (member == nullptr) {
+            continue;
+        }
+        if (found != nullptr) {
+            fail("push", "expected exactly one kind, found \"" + std::string(found_kind) +
+                             "\" and \"" + std::string(kind) + "\"");
+        }
+        found = member;
+        found_kind = kind;
     }
-    if (message != nullptr) {
-        return read_message(*message);
+    if (found_kind == "message") {
+        return read_message(*found);
     }
-    if (disconnect != nullptr) {
-        return read_disconnect(*disconnect);
+    if (found_kind == "disconnect") {
+        return read_disconnect(*found);
+    }
+    if (found_kind == "recover") {
+        return read_recover(*found);
     }
     // A push kind from a newer server: a distinct code lets clients skip it.
     if (!value.empty()) {
         throw detail::Malformed{ErrorCode::unknown_command,
                                 "push: unknown kind \"" + value.begin().key() + "\""};
     }
-    fail("push", "expected a kind: message or disconnect");
+    fail("push", "expected a kind: message, disconnect or recover");
 }
 
 }  // namespace

@@ -178,4 +178,30 @@ std::string encode_disconnect_push(std::uint16_t code, std::string_view reason) 
     return out;
 }
 
+std::string encode_recover_push(std::string_view topic, std::uint64_t offset,
+                                std::string_view epoch, std::string_view reason) {
+    constexpr std::string_view kTopicKey = "{\"push\":{\"recover\":{\"topic\":";
+    constexpr std::string_view kOffsetKey = ",\"offset\":";
+    constexpr std::string_view kEpochKey = ",\"epoch\":";
+    constexpr std::string_view kReasonKey = ",\"reason\":";
+    constexpr std::string_view kClose = "}}}";
+    const detail::JsonStringScan topic_scan = scan_json_string(topic);
+    const detail::JsonStringScan epoch_scan = scan_json_string(epoch);
+    const detail::JsonStringScan reason_scan = scan_json_string(reason);
+    std::string out;
+    out.reserve(kTopicKey.size() + topic_scan.quoted_size + kOffsetKey.size() +
+                kMaxUint64Digits + kEpochKey.size() + epoch_scan.quoted_size +
+                kReasonKey.size() + reason_scan.quoted_size + kClose.size());
+    out += kTopicKey;
+    write_json_string(out, topic, topic_scan);
+    out += kOffsetKey;
+    append_uint(out, offset);
+    out += kEpochKey;
+    write_json_string(out, epoch, epoch_scan);
+    out += kReasonKey;
+    write_json_string(out, reason, reason_scan);
+    out += kClose;
+    return out;
+}
+
 }  // namespace notify::protocol

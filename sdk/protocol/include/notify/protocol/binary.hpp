@@ -44,6 +44,9 @@ std::string encode_error_reply_binary(std::uint64_t id, ErrorCode code, std::str
 std::string encode_message_push_binary(std::string_view topic, std::uint64_t offset,
                                        std::string_view epoch, std::string_view payload);
 std::string encode_disconnect_push_binary(std::uint16_t code, std::string_view reason);
+// Type 0x82: topic string, offset varint, epoch string, reason string (encode_recover_push).
+std::string encode_recover_push_binary(std::string_view topic, std::uint64_t offset,
+                                       std::string_view epoch, std::string_view reason);
 // Any server frame, including a Reply that holds both connect fields and positions (which no
 // single reply encoder above writes).
 std::string encode_server_frame_binary(const ServerFrame& frame);

@@ -143,6 +143,13 @@ std::string encode_error_reply(std::uint64_t id, ErrorCode code, std::string_vie
 std::string encode_message_push(std::string_view topic, std::uint64_t offset,
                                 std::string_view epoch, std::string_view payload);
 std::string encode_disconnect_push(std::uint16_t code, std::string_view reason);
+// {"push":{"recover":{"topic":"…","offset":O,"epoch":"E","reason":"…"}}}: messages of `topic`
+// were lost on the server's side (the cluster bus lost them and history could not fill the gap,
+// or the stream's epoch changed). The client resubscribes with `since` = the last position it
+// saw of that topic. offset/epoch: the stream's current position when known (0 and "" when
+// not); they are always written.
+std::string encode_recover_push(std::string_view topic, std::uint64_t offset,
+                                std::string_view epoch, std::string_view reason);
 
 struct Reply {
     std::uint64_t id = 0;
@@ -173,7 +180,18 @@ struct DisconnectPush {
 
     bool operator==(const DisconnectPush&) const = default;
 };
-using ServerFrame = std::variant<Reply, MessagePush, DisconnectPush>;
+// The server lost messages of `topic` for this client (docs/protocol.md, "recover"): resubscribe
+// with `since` = the last position seen of it. `offset`/`epoch` are the stream's current position
+// when the server knows it (0 and "" otherwise); `reason` is for people.
+struct RecoverPush {
+    std::string topic;
+    std::uint64_t offset = 0;
+    std::string epoch;
+    std::string reason;
+
+    bool operator==(const RecoverPush&) const = default;
+};
+using ServerFrame = std::variant<Reply, MessagePush, DisconnectPush, RecoverPush>;
 
 std::variant<ServerFrame, DecodeError> decode_server_frame(std::string_view json);
 

@@ -1,0 +1,650 @@
+// The redis broker plugin loaded with dlopen (as notifyd does) against a fake 1.3 host, with a
+// real redis-server on a free loopback port. Two instances with two fake hosts act as two nodes.
+#include <notify/notify.h>
+
+#include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+
+#include <dlfcn.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "redis_server.hpp"
+#include "wire.hpp"
+
+namespace notify::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Delivered {
+    std::string topic;
+    std::uint64_t offset = 0;
+    std::string epoch;
+    std::vector<std::string> clients;
+    std::vector<std::string> users;
+    std::string payload;
+    std::string publish_key;
+};
+
+struct Completion {
+    std::uint64_t request_id = 0;
+    notify_status status = 0;
+    std::uint64_t offset = 0;
+    std::string epoch;
+    std::string error;
+};
+
+struct Lost {
+    std::string topic;
+    std::uint64_t offset = 0;
+    std::string reason;
+};
+
+using Value = std::variant<std::string, std::int64_t, std::vector<std::string>>;
+
+// Everything the plugin reports, copied under one mutex (plugin thread vs test thread).
+class FakeHost {
+  public:
+    explicit FakeHost(std::string node_id) : node_id_(std::move(node_id)) {
+        api_.size = sizeof api_;
+        api_.abi_major = NOTIFY_ABI_MAJOR;
+        api_.abi_minor = NOTIFY_ABI_MINOR;
+        api_.log = [](notify_host_ctx* ctx, notify_log_level, notify_str message) {
+            self(ctx)->record([&](FakeHost& h) { h.logs_.emplace_back(message.data, message.len); });
+        };
+        api_.config_get_string = [](const notify_config* cfg, const char* key, notify_str* out) -> notify_status {
+            const auto* value = find(cfg, key);
+            if (value == nullptr) return NOTIFY_ERR_NOT_FOUND;
+            const auto* text = std::get_if<std::string>(value);
+            if (text == nullptr) return NOTIFY_ERR_WRONG_TYPE;
+            *out = notify_str{text->data(), text->size()};
+            return NOTIFY_OK;
+        };
+        api_.config_get_path = api_.config_get_string;
+        api_.config_get_int = [](const notify_config* cfg, const char* key, int64_t* out) -> notify_status {
+            const auto* value = find(cfg, key);
+            if (value == nullptr) return NOTIFY_ERR_NOT_FOUND;
+            const auto* number = std::get_if<std::int64_t>(value);
+            if (number == nullptr) return NOTIFY_ERR_WRONG_TYPE;
+            *out = *number;
+            return NOTIFY_OK;
+        };
+        api_.config_get_duration_ms = api_.config_get_int;  // tests give milliseconds
+        api_.config_get_array_size = [](const notify_config* cfg, const char* key, size_t* out) -> notify_status {
+            const auto* value = find(cfg, key);
+            if (value == nullptr) return NOTIFY_ERR_NOT_FOUND;
+            const auto* list = std::get_if<std::vector<std::string>>(value);
+            if (list == nullptr) return NOTIFY_ERR_WRONG_TYPE;
+            *out = list->size();
+            return NOTIFY_OK;
+        };
+        api_.config_get_array_string = [](const notify_config* cfg, const char* key, size_t index,
+                                          notify_str* out) -> notify_status {
+            const auto* list = std::get_if<std::vector<std::string>>(find(cfg, key));
+            if (list == nullptr || index >= list->size()) return NOTIFY_ERR_NOT_FOUND;
+            *out = notify_str{(*list)[index].data(), (*list)[index].size()};
+            return NOTIFY_OK;
+        };
+        api_.broker_publish_complete = [](notify_host_ctx* ctx, uint64_t id, notify_status status,
+                                          const notify_stream_position* position,
+                                          notify_str error) {
+            Completion c{id, status, position ? position->offset : 0,
+                         position ? std::string{position->epoch.data, position->epoch.len} : "",
+                         std::string{error.data, error.len}};
+            self(ctx)->record([&](FakeHost& h) { h.completions_.push_back(c); });
+        };
+        api_.now_ms = [](notify_host_ctx*) -> int64_t {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        };
+        api_.broker_message = [](notify_host_ctx* ctx, const notify_bus_message* m) {
+            Delivered d{std::string{m->topic.data, m->topic.len}, m->offset,
+                        std::string{m->epoch.data, m->epoch.len}, {}, {},
+                        std::string{reinterpret_cast<const char*>(m->payload.data), m->payload.len},
+                        std::string{m->publish_key.data, m->publish_key.len}};
+            for (size_t i = 0; i < m->client_count; ++i) d.clients.emplace_back(m->clients[i].data, m->clients[i].len);
+            for (size_t i = 0; i < m->user_count; ++i) d.users.emplace_back(m->users[i].data, m->users[i].len);
+            self(ctx)->record([&](FakeHost& h) { h.messages_.push_back(d); });
+        };
+        api_.broker_command = [](notify_host_ctx* ctx, const notify_cluster_command* c) {
+            std::string line = std::to_string(c->type) + ":" + std::string{c->id.data, c->id.len} + ":" +
+                               std::string{c->topic.data, c->topic.len};
+            self(ctx)->record([&](FakeHost& h) { h.commands_.push_back(line); });
+        };
+        api_.broker_stream_lost = [](notify_host_ctx* ctx, notify_str topic,
+                                     const notify_stream_position* current, notify_str reason) {
+            Lost l{std::string{topic.data, topic.len}, current ? current->offset : 0,
+                   std::string{reason.data, reason.len}};
+            self(ctx)->record([&](FakeHost& h) { h.lost_.push_back(l); });
+        };
+        api_.node_info = [](notify_host_ctx* ctx, notify_node_info* out) {
+            FakeHost* h = self(ctx);
+            *out = notify_node_info{};
+            out->size = sizeof *out;
+            out->id = notify_str{h->node_id_.data(), h->node_id_.size()};
+            out->name = notify_str{"node", 4};
+            out->clients = 7;
+        };
+        api_.cluster_node_seen = [](notify_host_ctx* ctx, const notify_node_info* node, int64_t) {
+            std::string id{node->id.data, node->id.len};
+            const auto clients = node->clients;
+            self(ctx)->record([&](FakeHost& h) { h.nodes_[id] = clients; });
+        };
+    }
+
+    const notify_host_api* api() const { return &api_; }
+    notify_host_ctx* ctx() { return reinterpret_cast<notify_host_ctx*>(this); }
+    const notify_config* config() const { return reinterpret_cast<const notify_config*>(&values); }
+
+    // Waits until `pred` holds over this host's records.
+    bool wait(const std::function<bool(FakeHost&)>& pred, std::chrono::milliseconds timeout = 5s) {
+        std::unique_lock lock{mutex_};
+        return changed_.wait_for(lock, timeout, [&] { return pred(*this); });
+    }
+    template <typename F>
+    auto with(F f) {
+        std::lock_guard lock{mutex_};
+        return f(*this);
+    }
+
+    std::map<std::string, Value> values;
+    std::vector<Completion> completions_;
+    std::vector<Delivered> messages_;
+    std::vector<std::string> commands_;
+    std::vector<Lost> lost_;
+    std::vector<std::string> logs_;
+    std::map<std::string, std::uint64_t> nodes_;
+
+  private:
+    static FakeHost* self(notify_host_ctx* ctx) { return reinterpret_cast<FakeHost*>(ctx); }
+    static const Value* find(const notify_config* cfg, const char* key) {
+        const auto* values = reinterpret_cast<const std::map<std::string, Value>*>(cfg);
+        auto it = values->find(key);
+        return it == values->end() ? nullptr : &it->second;
+    }
+    template <typename F>
+    void record(F f) {
+        {
+            std::lock_guard lock{mutex_};
+            f(*this);
+        }
+        changed_.notify_all();
+    }
+
+    std::string node_id_;
+    notify_host_api api_{};
+    std::mutex mutex_;
+    std::condition_variable changed_;
+};
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+const notify_plugin_descriptor* plugin() {
+    static const notify_plugin_descriptor* descriptor = [] {
+        const std::string path = std::string{NOTIFY_TEST_PLUGIN_DIR} + "/notify_redis.so";
+        void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (handle == nullptr) {
+            ADD_FAILURE() << dlerror();
+            return static_cast<const notify_plugin_descriptor*>(nullptr);
+        }
+        auto entry = reinterpret_cast<notify_plugin_entry_fn>(dlsym(handle, NOTIFY_PLUGIN_ENTRY_NAME));
+        return entry();
+    }();
+    return descriptor;
+}
+
+class Node {
+  public:
+    Node(const std::string& id, std::map<std::string, Value> values) : host(id) {
+        host.values = std::move(values);
+        notify_error err{};
+        status = plugin()->create(host.api(), host.ctx(), host.config(), &instance, &err);
+        error = err.message;
+        if (status == NOTIFY_OK) {
+            started = plugin()->start(instance, &err);
+        }
+    }
+    ~Node() {
+        if (instance != nullptr) {
+            plugin()->stop(instance);
+            plugin()->destroy(instance);
+        }
+    }
+    const notify_broker_vtable* vt() const { return plugin()->broker; }
+
+    notify_status publish(const std::string& topic, const std::string& payload,
+                          std::uint64_t history_size = 10, std::string* error_out = nullptr) {
+        notify_history_options options{sizeof options, history_size, 60000, 0, 0};
+        notify_broker_publish request{sizeof request, ++next_request, {topic.data(), topic.size()},
+                                      {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()},
+                                      now_ms(), &options, {"k", 1}};
+        notify_stream_position position{};
+        notify_error err{};
+        const notify_status result = vt()->publish(instance, &request, &position, &err);
+        if (error_out != nullptr) *error_out = err.message;
+        return result;
+    }
+    // Publishes and waits for the completion; returns it.
+    Completion publish_wait(const std::string& topic, const std::string& payload,
+                            std::uint64_t history_size = 10) {
+        EXPECT_EQ(publish(topic, payload, history_size), NOTIFY_PENDING);
+        const std::uint64_t id = next_request;
+        Completion result;
+        EXPECT_TRUE(host.wait([&](FakeHost& h) {
+            for (const auto& c : h.completions_) {
+                if (c.request_id == id) {
+                    result = c;
+                    return true;
+                }
+            }
+            return false;
+        }));
+        return result;
+    }
+    void interest(std::uint32_t kind, const std::string& name, bool up) {
+        notify_error err{};
+        EXPECT_EQ(vt()->interest(instance, kind, {name.data(), name.size()}, up, &err), NOTIFY_OK);
+    }
+    std::vector<std::uint64_t> offsets(const std::string& topic) {
+        return host.with([&](FakeHost& h) {
+            std::vector<std::uint64_t> out;
+            for (const auto& m : h.messages_) {
+                if (m.topic == topic) out.push_back(m.offset);
+            }
+            return out;
+        });
+    }
+    bool wait_offsets(const std::string& topic, std::vector<std::uint64_t> want,
+                      std::chrono::milliseconds timeout = 5s) {
+        host.wait([&](FakeHost& h) {
+            std::size_t n = 0;
+            for (const auto& m : h.messages_) n += m.topic == topic ? 1 : 0;
+            return n >= want.size();
+        }, timeout);
+        return offsets(topic) == want;
+    }
+
+    FakeHost host;
+    void* instance = nullptr;
+    notify_status status = NOTIFY_OK;
+    notify_status started = NOTIFY_OK;
+    std::string error;
+    std::uint64_t next_request = 0;
+};
+
+std::map<std::string, Value> config_for(const RedisServer& redis, std::string prefix = "t") {
+    return {{"addresses", std::vector<std::string>{redis.address()}},
+            {"prefix", prefix},
+            {"probe_interval", std::int64_t{500}},
+            {"announce_interval", std::int64_t{200}},
+            {"unsubscribe_delay", std::int64_t{300}},
+            {"command_timeout", std::int64_t{2000}},
+            {"connect_timeout", std::int64_t{1000}}};
+}
+
+struct HistoryResult {
+    notify_status status = 0;
+    std::vector<std::pair<std::uint64_t, std::string>> entries;
+    std::uint64_t offset = 0;
+    std::string epoch;
+    std::string error;
+};
+
+HistoryResult read_history(Node& node, const std::string& topic, std::uint64_t since,
+                           std::uint64_t limit = 0) {
+    HistoryResult result;
+    notify_history_options options{sizeof options, 10, 60000, 0, 0};
+    notify_history_request request{sizeof request, {topic.data(), topic.size()}, since, limit, &options};
+    notify_stream_position current{};
+    notify_error err{};
+    result.status = node.vt()->history_read(
+        node.instance, &request,
+        [](void* ctx, uint64_t offset, int64_t, notify_bytes payload) {
+            static_cast<HistoryResult*>(ctx)->entries.emplace_back(
+                offset, std::string{reinterpret_cast<const char*>(payload.data), payload.len});
+            return true;
+        },
+        &result, &current, &err);
+    result.offset = current.offset;
+    result.epoch.assign(current.epoch.data, current.epoch.len);
+    result.error = err.message;
+    return result;
+}
+
+// Writes a message into a topic's stream the way the publish script does, but without PUBLISH:
+// a message "lost" on the bus.
+void write_silently(RedisServer& redis, const std::string& prefix, const std::string& topic,
+                    const std::string& payload) {
+    const std::string meta = prefix + ".meta.{" + topic + "}";
+    const std::string stream = prefix + ".stream.{" + topic + "}";
+    const std::string offset = redis.cli("HINCRBY", meta, "s", "1");
+    const std::string tail = redis::encode_topic_tail(topic, "", 1000, payload);
+    redisContext* c = redisConnect("127.0.0.1", redis.port());
+    ASSERT_TRUE(c != nullptr && c->err == 0);
+    auto* reply = static_cast<redisReply*>(redisCommand(c, "XADD %s %s-0 m %b", stream.c_str(),
+                                                        offset.c_str(), tail.data(), tail.size()));
+    ASSERT_NE(reply, nullptr);
+    EXPECT_NE(reply->type, REDIS_REPLY_ERROR) << reply->str;
+    freeReplyObject(reply);
+    redisFree(c);
+}
+
+class RedisBroker : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (RedisServer::server_path().empty()) {
+            GTEST_SKIP() << "redis-server not installed";
+        }
+        ASSERT_NE(plugin(), nullptr);
+        redis = std::make_unique<RedisServer>();
+    }
+    std::unique_ptr<RedisServer> redis;
+};
+
+TEST_F(RedisBroker, DescriptorDeclaresHistoryAndCluster) {
+    EXPECT_EQ(plugin()->broker->capabilities,
+              static_cast<std::uint32_t>(NOTIFY_BROKER_CAP_HISTORY | NOTIFY_BROKER_CAP_CLUSTER));
+}
+
+TEST_F(RedisBroker, BadAddressNamesKeyAndValue) {
+    auto values = config_for(*redis);
+    values["addresses"] = std::vector<std::string>{"localhost"};
+    Node node{"a", values};
+    EXPECT_EQ(node.status, NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(node.error.find("addresses"), std::string::npos) << node.error;
+    EXPECT_NE(node.error.find("localhost"), std::string::npos) << node.error;
+}
+
+TEST_F(RedisBroker, PublishAssignsOffsetsAndHistoryReadsThem) {
+    Node node{"a", config_for(*redis)};
+    ASSERT_EQ(node.status, NOTIFY_OK) << node.error;
+    const Completion first = node.publish_wait("news", "one");
+    ASSERT_EQ(first.status, NOTIFY_OK) << first.error;
+    EXPECT_EQ(first.offset, 1u);
+    EXPECT_EQ(first.epoch.size(), 16u);
+    const Completion second = node.publish_wait("news", "two");
+    EXPECT_EQ(second.offset, 2u);
+    EXPECT_EQ(second.epoch, first.epoch);
+
+    HistoryResult all = read_history(node, "news", 0);
+    ASSERT_EQ(all.status, NOTIFY_OK) << all.error;
+    ASSERT_EQ(all.entries.size(), 2u);
+    EXPECT_EQ(all.entries[0], (std::pair<std::uint64_t, std::string>{1, "one"}));
+    EXPECT_EQ(all.entries[1], (std::pair<std::uint64_t, std::string>{2, "two"}));
+    EXPECT_EQ(all.offset, 2u);
+    EXPECT_EQ(all.epoch, first.epoch);
+
+    HistoryResult since = read_history(node, "news", 1);
+    ASSERT_EQ(since.entries.size(), 1u);
+    EXPECT_EQ(since.entries[0].first, 2u);
+
+    HistoryResult unknown = read_history(node, "nothing", 0);
+    EXPECT_EQ(unknown.status, NOTIFY_OK);
+    EXPECT_EQ(unknown.offset, 0u);
+    EXPECT_EQ(unknown.epoch, "");
+    EXPECT_TRUE(unknown.entries.empty());
+
+    // history_size trims; keys share the {topic} hash tag.
+    for (int i = 0; i < 12; ++i) node.publish_wait("news", "m" + std::to_string(i));
+    EXPECT_EQ(read_history(node, "news", 0).entries.size(), 10u);
+    EXPECT_EQ(redis->cli("XLEN", "t.stream.{news}"), "10");
+    EXPECT_EQ(redis->cli("HGET", "t.meta.{news}", "s"), "14");
+}
+
+TEST_F(RedisBroker, TopicMessagesReachInterestedNodesInOrderIncludingTheirOwn) {
+    Node a{"node-a", config_for(*redis)};
+    Node b{"node-b", config_for(*redis)};
+    ASSERT_EQ(a.status, NOTIFY_OK) << a.error;
+    ASSERT_EQ(b.status, NOTIFY_OK) << b.error;
+    a.interest(NOTIFY_INTEREST_TOPIC, "chat", true);
+    b.interest(NOTIFY_INTEREST_TOPIC, "chat", true);
+    std::this_thread::sleep_for(200ms);  // SUBSCRIBE is asynchronous
+    for (int i = 0; i < 50; ++i) {
+        ASSERT_EQ(a.publish("chat", "m" + std::to_string(i)), NOTIFY_PENDING);
+    }
+    std::vector<std::uint64_t> want;
+    for (std::uint64_t i = 1; i <= 50; ++i) want.push_back(i);
+    EXPECT_TRUE(b.wait_offsets("chat", want)) << ::testing::PrintToString(b.offsets("chat"));
+    EXPECT_TRUE(a.wait_offsets("chat", want)) << ::testing::PrintToString(a.offsets("chat"));
+    const auto first = b.host.with([](FakeHost& h) { return h.messages_.front(); });
+    EXPECT_EQ(first.payload, "m0");
+    EXPECT_EQ(first.publish_key, "k");
+}
+
+TEST_F(RedisBroker, DirectMessagesAndCommandsFollowIdsToTheirNode) {
+    Node a{"node-a", config_for(*redis)};
+    Node b{"node-b", config_for(*redis)};
+    b.interest(NOTIFY_INTEREST_CLIENT, "c1", true);
+    b.interest(NOTIFY_INTEREST_USER, "u1", true);
+    std::this_thread::sleep_for(200ms);
+
+    notify_str clients[] = {{"c1", 2}, {"c-elsewhere", 11}};
+    notify_str users[] = {{"u1", 2}};
+    notify_broker_direct direct{sizeof direct, clients, 2, users, 1,
+                                {reinterpret_cast<const std::uint8_t*>("hi"), 2}, 5, {"pk", 2}};
+    notify_error err{};
+    ASSERT_EQ(a.vt()->publish_direct(a.instance, &direct, &err), NOTIFY_OK) << err.message;
+    ASSERT_TRUE(b.host.wait([](FakeHost& h) { return h.messages_.size() >= 2; }));
+    b.host.with([](FakeHost& h) {
+        bool saw_client = false, saw_user = false;
+        for (const auto& m : h.messages_) {
+            EXPECT_TRUE(m.topic.empty());
+            EXPECT_EQ(m.payload, "hi");
+            for (const auto& id : m.clients) saw_client = saw_client || id == "c1";
+            for (const auto& id : m.users) saw_user = saw_user || id == "u1";
+        }
+        EXPECT_TRUE(saw_client);
+        EXPECT_TRUE(saw_user);
+        return 0;
+    });
+
+    notify_cluster_command command{sizeof command, NOTIFY_COMMAND_SUBSCRIBE, NOTIFY_TARGET_CLIENT,
+                                   {"c1", 2}, {"room", 4}, 0, {}, 9};
+    ASSERT_EQ(a.vt()->send_command(a.instance, &command, &err), NOTIFY_OK);
+    EXPECT_TRUE(b.host.wait([](FakeHost& h) { return !h.commands_.empty(); }));
+    EXPECT_EQ(b.host.with([](FakeHost& h) { return h.commands_.front(); }), "1:c1:room");
+
+    // A command is not carried back to its own node.
+    a.interest(NOTIFY_INTEREST_CLIENT, "c1", true);
+    std::this_thread::sleep_for(200ms);
+    ASSERT_EQ(a.vt()->send_command(a.instance, &command, &err), NOTIFY_OK);
+    EXPECT_TRUE(b.host.wait([](FakeHost& h) { return h.commands_.size() >= 2; }));
+    std::this_thread::sleep_for(100ms);
+    EXPECT_TRUE(a.host.with([](FakeHost& h) { return h.commands_.empty(); }));
+}
+
+TEST_F(RedisBroker, NodesSeeEachOthersAnnouncements) {
+    Node a{"node-a", config_for(*redis)};
+    Node b{"node-b", config_for(*redis)};
+    EXPECT_TRUE(a.host.wait([](FakeHost& h) { return h.nodes_.count("node-b") == 1; }));
+    EXPECT_TRUE(b.host.wait([](FakeHost& h) { return h.nodes_.count("node-a") == 1; }));
+    EXPECT_EQ(a.host.with([](FakeHost& h) { return h.nodes_.count("node-a"); }), 0u);
+    EXPECT_EQ(a.host.with([](FakeHost& h) { return h.nodes_["node-b"]; }), 7u);
+}
+
+TEST_F(RedisBroker, MalformedBusMessagesAreCountedNotDelivered) {
+    Node b{"node-b", config_for(*redis)};
+    b.interest(NOTIFY_INTEREST_TOPIC, "chat", true);
+    std::this_thread::sleep_for(200ms);
+    redis->cli("PUBLISH", "t.topic.chat", "hello from redis-cli");
+    redis->cli("PUBLISH", "t.topic.chat", "again");
+    redis->cli("PUBLISH", "t.control", "garbage");
+    EXPECT_TRUE(b.host.wait([](FakeHost& h) {
+        for (const auto& line : h.logs_) {
+            if (line.find("malformed") != std::string::npos) return true;
+        }
+        return false;
+    }));
+    const Completion done = b.publish_wait("chat", "real");
+    EXPECT_TRUE(b.wait_offsets("chat", {done.offset}));
+    const auto malformed_lines = b.host.with([](FakeHost& h) {
+        int n = 0;
+        for (const auto& line : h.logs_) n += line.find("malformed") != std::string::npos ? 1 : 0;
+        return n;
+    });
+    EXPECT_EQ(malformed_lines, 1);  // rate-limited
+}
+
+TEST_F(RedisBroker, GapOnTheBusIsFilledFromHistory) {
+    Node a{"node-a", config_for(*redis)};
+    Node b{"node-b", config_for(*redis)};
+    b.interest(NOTIFY_INTEREST_TOPIC, "g", true);
+    std::this_thread::sleep_for(200ms);
+    a.publish_wait("g", "1");
+    ASSERT_TRUE(b.wait_offsets("g", {1}));
+    write_silently(*redis, "t", "g", "2");
+    write_silently(*redis, "t", "g", "3");
+    a.publish_wait("g", "4");
+    EXPECT_TRUE(b.wait_offsets("g", {1, 2, 3, 4})) << ::testing::PrintToString(b.offsets("g"));
+    const auto payloads = b.host.with([](FakeHost& h) {
+        std::string all;
+        for (const auto& m : h.messages_) all += m.payload;
+        return all;
+    });
+    EXPECT_EQ(payloads, "1234");
+    EXPECT_TRUE(b.host.with([](FakeHost& h) { return h.lost_.empty(); }));
+}
+
+TEST_F(RedisBroker, GapThatHistoryCannotFillIsReportedLost) {
+    Node a{"node-a", config_for(*redis)};
+    Node b{"node-b", config_for(*redis)};
+    b.interest(NOTIFY_INTEREST_TOPIC, "g", true);
+    std::this_thread::sleep_for(200ms);
+    a.publish_wait("g", "1", 0);
+    ASSERT_TRUE(b.wait_offsets("g", {1}));
+    redis->cli("HINCRBY", "t.meta.{g}", "s", "2");  // offsets 2 and 3 never reach the bus
+    a.publish_wait("g", "4", 0);
+    EXPECT_TRUE(b.wait_offsets("g", {1, 4})) << ::testing::PrintToString(b.offsets("g"));
+    ASSERT_TRUE(b.host.wait([](FakeHost& h) { return !h.lost_.empty(); }));
+    EXPECT_EQ(b.host.with([](FakeHost& h) { return h.lost_.front().topic; }), "g");
+}
+
+TEST_F(RedisBroker, EpochChangeIsReportedLost) {
+    Node a{"node-a", config_for(*redis)};
+    Node b{"node-b", config_for(*redis)};
+    b.interest(NOTIFY_INTEREST_TOPIC, "e", true);
+    std::this_thread::sleep_for(200ms);
+    a.publish_wait("e", "1");
+    ASSERT_TRUE(b.wait_offsets("e", {1}));
+    redis->cli("DEL", "t.meta.{e}");
+    const Completion again = a.publish_wait("e", "new");
+    EXPECT_EQ(again.offset, 1u);
+    EXPECT_TRUE(b.wait_offsets("e", {1, 1}));
+    EXPECT_TRUE(b.host.wait([](FakeHost& h) { return !h.lost_.empty(); }));
+}
+
+TEST_F(RedisBroker, KilledPubSubConnectionReconnectsAndFillsWhatItMissed) {
+    Node a{"node-a", config_for(*redis)};
+    Node b{"node-b", config_for(*redis)};
+    b.interest(NOTIFY_INTEREST_TOPIC, "k", true);
+    std::this_thread::sleep_for(200ms);
+    a.publish_wait("k", "1");
+    ASSERT_TRUE(b.wait_offsets("k", {1}));
+    redis->cli("CLIENT", "KILL", "TYPE", "pubsub");
+    for (int i = 2; i <= 5; ++i) a.publish_wait("k", std::to_string(i));
+    EXPECT_TRUE(b.wait_offsets("k", {1, 2, 3, 4, 5}, 8s)) << ::testing::PrintToString(b.offsets("k"));
+    // Still live afterwards.
+    a.publish_wait("k", "6");
+    EXPECT_TRUE(b.wait_offsets("k", {1, 2, 3, 4, 5, 6}, 8s)) << ::testing::PrintToString(b.offsets("k"));
+}
+
+TEST_F(RedisBroker, DeafServerIsDetectedByTheProbe) {
+    Node b{"node-b", config_for(*redis)};
+    b.interest(NOTIFY_INTEREST_TOPIC, "p", true);
+    std::this_thread::sleep_for(200ms);
+    redis->stop_signal();
+    std::this_thread::sleep_for(1800ms);  // > 2 probe intervals (and the command timeout)
+    redis->cont();
+    EXPECT_TRUE(b.host.wait([](FakeHost& h) {
+        for (const auto& line : h.logs_) {
+            if (line.find("reconnecting") != std::string::npos) return true;
+        }
+        return false;
+    }, 5s));
+    // Works again afterwards.
+    b.host.wait([&](FakeHost&) { return false; }, 1500ms);
+    const Completion done = b.publish_wait("p", "x");
+    EXPECT_EQ(done.status, NOTIFY_OK) << done.error;
+    EXPECT_TRUE(b.wait_offsets("p", {done.offset}));
+}
+
+TEST_F(RedisBroker, UnreachableRedisFailsPublishesPromptlyAndRecovers) {
+    const unsigned short port = redis->port();
+    redis->kill9();
+    auto values = config_for(*redis);
+    Node node{"a", values};
+    ASSERT_EQ(node.status, NOTIFY_OK) << node.error;
+    EXPECT_EQ(node.started, NOTIFY_OK);
+    std::string error;
+    EXPECT_EQ(node.publish("x", "y", 10, &error), NOTIFY_ERR_IO);
+    EXPECT_NE(error.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << error;
+    EXPECT_NE(error.find("refused"), std::string::npos) << error;
+    HistoryResult read = read_history(node, "x", 0);
+    EXPECT_EQ(read.status, NOTIFY_ERR_IO);
+    notify_cluster_command command{sizeof command, NOTIFY_COMMAND_DISCONNECT, NOTIFY_TARGET_USER,
+                                   {"u", 1}, {}, 4003, {}, 0};
+    notify_error err{};
+    EXPECT_EQ(node.vt()->send_command(node.instance, &command, &err), NOTIFY_ERR_IO);
+
+    redis->restart();
+    ASSERT_TRUE(node.host.wait([&](FakeHost&) { return false; }, 100ms) || true);
+    bool ok = false;
+    for (int i = 0; i < 100 && !ok; ++i) {
+        std::this_thread::sleep_for(50ms);
+        ok = node.publish("x", "y") == NOTIFY_PENDING;
+    }
+    EXPECT_TRUE(ok);
+}
+
+TEST_F(RedisBroker, InFlightPublishesFailAsUnknownOutcomeAndLimitApplies) {
+    auto values = config_for(*redis);
+    values["max_pending"] = std::int64_t{2};
+    values["command_timeout"] = std::int64_t{500};
+    Node node{"a", values};
+    ASSERT_EQ(node.status, NOTIFY_OK) << node.error;
+    redis->stop_signal();
+    EXPECT_EQ(node.publish("x", "1"), NOTIFY_PENDING);
+    EXPECT_EQ(node.publish("x", "2"), NOTIFY_PENDING);
+    std::string error;
+    EXPECT_EQ(node.publish("x", "3", 10, &error), NOTIFY_ERR_LIMIT);
+    EXPECT_NE(error.find("max_pending"), std::string::npos) << error;
+    ASSERT_TRUE(node.host.wait([](FakeHost& h) { return h.completions_.size() >= 2; }, 5s));
+    node.host.with([](FakeHost& h) {
+        for (const auto& c : h.completions_) {
+            EXPECT_EQ(c.status, NOTIFY_ERR_IO);
+            EXPECT_NE(c.error.find("unknown outcome"), std::string::npos) << c.error;
+        }
+        return 0;
+    });
+    redis->cont();
+}
+
+TEST_F(RedisBroker, UnsubscribesAfterTheDelay) {
+    Node b{"node-b", config_for(*redis)};
+    b.interest(NOTIFY_INTEREST_TOPIC, "u", true);
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(redis->cli("PUBSUB", "NUMSUB", "t.topic.u"), "t.topic.u\n1");
+    b.interest(NOTIFY_INTEREST_TOPIC, "u", false);
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(redis->cli("PUBSUB", "NUMSUB", "t.topic.u"), "t.topic.u\n1");
+    std::this_thread::sleep_for(600ms);
+    EXPECT_EQ(redis->cli("PUBSUB", "NUMSUB", "t.topic.u"), "t.topic.u\n0");
+}
+
+}  // namespace
+}  // namespace notify::test

@@ -86,7 +86,7 @@ std::string ClusterTest::manifest(int node) const {
            "[[transport]]\nplugin = \"websocket\"\nlisten = \"127.0.0.1:" +
            port +
            "\"\n"
-           "path = \"/pubsub\"\nmax_queue = 100000\n";
+           "path = \"/pubsub\"\nmax_queue = 100000\n" + extra_manifest_;
 }
 
 void ClusterTest::start_node(int node) {
@@ -345,6 +345,10 @@ TrackingSubscriber::~TrackingSubscriber() {
 void TrackingSubscriber::start() {
     client_ = std::make_unique<NotifyClient>(ports_.at(0));
     client_->connect();
+    {
+        std::lock_guard lock(mutex_);
+        report_.client = client_->client();
+    }
     // The whole stream: the reply's recovery covers whatever the bus delivered before.
     recover();
     thread_ = std::thread([this] { run(); });
@@ -402,8 +406,11 @@ void TrackingSubscriber::recover() {
 void TrackingSubscriber::run() {
     try {
         while (!stop_ && Clock::now() < deadline_) {
+            if (drop_.exchange(false)) client_->vanish();
             if (client_->closed()) {
                 if (!reconnect()) return;
+                std::lock_guard lock(mutex_);
+                report_.client = client_->client();
                 continue;
             }
             if (retry_at_ && Clock::now() >= *retry_at_) recover();

@@ -75,6 +75,8 @@ class ClusterTest : public ::testing::Test {
     std::array<std::unique_ptr<Process>, kNodes> nodes_;
     std::array<bool, kNodes> killed_{};
     int cli_runs_ = 0;
+    // Appended to every node's manifest (e.g. one more [[handler]] table); empty by default.
+    std::string extra_manifest_;
 };
 
 // A protocol client over one WebSocket connection (docs/protocol.md): replies are matched by id,
@@ -176,6 +178,9 @@ class TrackingSubscriber {
     void start();
     // Waits until the subscriber's position is `target` (or past it in the same epoch).
     bool wait_for_position(const Position& target, Clock::time_point deadline);
+    // Makes the thread drop its connection abruptly (no close frame), as a lost network would:
+    // it then reconnects to the next port of its list like after any lost connection.
+    void drop_connection() { drop_ = true; }
     void stop();
 
     struct Told {  // a recovery answered "recovered":false: what lies between was skipped
@@ -190,6 +195,7 @@ class TrackingSubscriber {
         int recoveries = 0;
         int reconnects = 0;
         Position position;
+        std::string client;  // the client id of the current connection
     };
     Report report() const;
 
@@ -221,6 +227,7 @@ class TrackingSubscriber {
     std::uint64_t skipped_up_to_ = 0;
     bool may_skip_ahead_ = false;
     std::atomic<bool> stop_{false};
+    std::atomic<bool> drop_{false};
     std::thread thread_;
     mutable std::mutex mutex_;
     Report report_;

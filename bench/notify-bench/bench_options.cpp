@@ -30,7 +30,11 @@ constexpr const char* usage = R"(notify-bench: pub/sub load generator (publisher
   --settle S           seconds between subscribing and sampling the server (default 0.5)
   --connect-timeout S  (default 60); --connect-concurrency N handshakes at once (default 256)
   --per-source N       connections per 127.0.0.x source address (default 20000)
-  --server-pid PID     sample this process's CPU time and memory from /proc
+  --subscriber-url U   subscribers connect round-robin to these servers instead of --host/--port
+                       (repeatable, or a comma-separated list); U = [ws://]HOST:PORT[/PATH],
+                       the path defaulting to --path. Publishers stay on --host/--port.
+  --server-pid PID     sample this process's CPU time and memory from /proc; repeatable: CPU
+                       time and memory are then summed over the processes (and listed per process)
   --label TEXT         copied to the report
   --delivery MODE      at-most-once | at-least-once: the server's setting for the topic,
                        copied to the report
@@ -39,6 +43,26 @@ constexpr const char* usage = R"(notify-bench: pub/sub load generator (publisher
   --json FILE          also write the report as JSON
   --quiet              no human table
 )";
+
+// [ws://]HOST:PORT[/PATH]; an empty path means --path (filled in after parsing).
+bool parse_endpoint(std::string_view text, Endpoint& endpoint) {
+    if (text.starts_with("ws://")) {
+        text.remove_prefix(5);
+    }
+    const auto slash = text.find('/');
+    if (slash != std::string_view::npos) {
+        endpoint.path = text.substr(slash);
+        text = text.substr(0, slash);
+    }
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+        return false;
+    }
+    endpoint.host = text.substr(0, colon);
+    const std::string_view port = text.substr(colon + 1);
+    const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), endpoint.port);
+    return error == std::errc{} && end == port.data() + port.size() && endpoint.port != 0;
+}
 
 template <typename Number>
 bool parse_number(std::string_view text, Number& value) {
@@ -125,7 +149,20 @@ std::optional<BenchOptions> parse_options(int argc, char** argv, int& exit_code)
             ok = parse_number(value, options.connections_per_source_address) &&
                  options.connections_per_source_address > 0;
         } else if (flag == "--server-pid") {
-            ok = parse_number(value, options.server_pid) && options.server_pid > 0;
+            pid_t pid = 0;
+            ok = parse_number(value, pid) && pid > 0;
+            options.server_pids.push_back(pid);
+        } else if (flag == "--subscriber-url") {
+            for (std::string_view rest = value; ok;) {
+                const auto comma = rest.find(',');
+                Endpoint endpoint;
+                ok = parse_endpoint(rest.substr(0, comma), endpoint);
+                options.subscriber_endpoints.push_back(std::move(endpoint));
+                if (comma == std::string_view::npos) {
+                    break;
+                }
+                rest.remove_prefix(comma + 1);
+            }
         } else if (flag == "--json") {
             options.json_path = value;
         } else {
@@ -140,6 +177,11 @@ std::optional<BenchOptions> parse_options(int argc, char** argv, int& exit_code)
     if (!have_target || options.port == 0) {
         std::fprintf(stderr, "notify-bench: --target and --port are required (see --help)\n");
         return std::nullopt;
+    }
+    for (auto& endpoint : options.subscriber_endpoints) {
+        if (endpoint.path.empty()) {
+            endpoint.path = options.path;
+        }
     }
     if (!options.sync_policy.empty() && options.delivery != "at-least-once") {
         std::fprintf(stderr, "notify-bench: --sync describes at-least-once delivery; add --delivery at-least-once\n");
@@ -156,6 +198,21 @@ std::optional<BenchOptions> parse_options(int argc, char** argv, int& exit_code)
         return std::nullopt;
     }
     return options;
+}
+
+std::string Endpoint::to_string() const {
+    return host + ":" + std::to_string(port) + (path == "/" ? "" : path);
+}
+
+Endpoint subscriber_endpoint(const BenchOptions& options, std::size_t index) {
+    if (options.subscriber_endpoints.empty()) {
+        return publisher_endpoint(options);
+    }
+    return options.subscriber_endpoints[index % options.subscriber_endpoints.size()];
+}
+
+Endpoint publisher_endpoint(const BenchOptions& options) {
+    return Endpoint{options.host, options.port, options.path};
 }
 
 }  // namespace notify::bench

@@ -8,8 +8,18 @@
 #include <optional>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace notify::bench {
+
+// Where a connection goes: an IPv4 address, a port and (WebSocket targets) a path.
+struct Endpoint {
+    std::string host;
+    std::uint16_t port = 0;
+    std::string path;
+
+    std::string to_string() const;  // "127.0.0.1:3301/pubsub" (the path only for WebSocket targets)
+};
 
 struct BenchOptions {
     Target target = Target::limit;
@@ -37,10 +47,20 @@ struct BenchOptions {
     double connect_timeout_seconds = 60;
     std::size_t connect_concurrency = 256;
     std::size_t connections_per_source_address = 20'000;
-    pid_t server_pid = 0;
+    // --subscriber-url: subscriber i connects to subscriber_endpoints[i % size]; empty = all go
+    // to --host/--port/--path like the publishers (which always do).
+    std::vector<Endpoint> subscriber_endpoints;
+    // --server-pid, repeatable: the server's processes (e.g. the nodes of a cluster and their
+    // bus); CPU time and memory are summed over them, and also reported one by one.
+    std::vector<pid_t> server_pids;
     std::string json_path;
     bool quiet = false;
 };
+
+// The endpoint subscriber `index` connects to.
+Endpoint subscriber_endpoint(const BenchOptions& options, std::size_t index);
+// The publishers' endpoint: --host, --port, --path.
+Endpoint publisher_endpoint(const BenchOptions& options);
 
 // Parses argv; on --help or an error prints to stdout/stderr and returns nullopt with
 // `exit_code` set.

@@ -17,18 +17,70 @@ std::string mode_of(const BenchOptions& options) {
     return options.rate > 0 ? "rate" : "closed";
 }
 
-void write_latency(std::ofstream& out, const char* name, const LatencyHistogram& histogram) {
+// {"count": N, "p50": ..., "p99": ..., "p999": ..., "max": ..., "mean": ...} in µs.
+void write_latency_object(std::ofstream& out, const LatencyHistogram& histogram) {
     if (histogram.count() == 0) {
-        out << "  \"" << name << "\": {\"count\": 0, \"p50\": null, \"p99\": null, \"p999\": null, "
-            << "\"max\": null, \"mean\": null},\n";
+        out << "{\"count\": 0, \"p50\": null, \"p99\": null, \"p999\": null, \"max\": null, \"mean\": null}";
         return;
     }
-    out << "  \"" << name << "\": {\"count\": " << histogram.count()
+    out << "{\"count\": " << histogram.count()
         << ", \"p50\": " << to_us(histogram.percentile(0.50))
         << ", \"p99\": " << to_us(histogram.percentile(0.99))
         << ", \"p999\": " << to_us(histogram.percentile(0.999))
         << ", \"max\": " << to_us(histogram.max())
-        << ", \"mean\": " << histogram.mean() / 1000.0 << "},\n";
+        << ", \"mean\": " << histogram.mean() / 1000.0 << "}";
+}
+
+void write_latency(std::ofstream& out, const char* name, const LatencyHistogram& histogram) {
+    out << "  \"" << name << "\": ";
+    write_latency_object(out, histogram);
+    out << ",\n";
+}
+
+// Sample `i` of a per-process list, or null when missing or unreadable.
+const ProcessSample* sample_at(const std::vector<std::optional<ProcessSample>>& samples, std::size_t i) {
+    return i < samples.size() && samples[i] ? &*samples[i] : nullptr;
+}
+
+// "servers": one object per --server-pid; "cpu_seconds" is inside the measured window.
+void write_servers(std::ofstream& out, const BenchOptions& options, const BenchResult& result) {
+    out << "  \"server_pids\": [";
+    for (std::size_t i = 0; i < options.server_pids.size(); ++i) {
+        out << (i ? ", " : "") << options.server_pids[i];
+    }
+    out << "],\n  \"servers\": [";
+    for (std::size_t i = 0; i < options.server_pids.size(); ++i) {
+        const ProcessSample* start = sample_at(result.servers_window_start, i);
+        const ProcessSample* window_end = sample_at(result.servers_window_end, i);
+        const ProcessSample* end = sample_at(result.servers_end, i);
+        out << (i ? ",\n    " : "\n    ") << "{\"pid\": " << options.server_pids[i] << ", \"cpu_seconds\": ";
+        if (start && window_end) {
+            out << window_end->cpu_seconds - start->cpu_seconds;
+        } else {
+            out << "null";
+        }
+        if (end) {
+            out << ", \"rss_kib\": " << end->rss_kib << ", \"peak_rss_kib\": " << end->peak_rss_kib << "}";
+        } else {
+            out << ", \"rss_kib\": null, \"peak_rss_kib\": null}";
+        }
+    }
+    out << (options.server_pids.empty() ? "" : "\n  ") << "],\n";
+}
+
+// "subscriber_endpoints": one object per --subscriber-url (empty without).
+void write_endpoints(std::ofstream& out, const BenchOptions& options, const BenchResult& result) {
+    out << "  \"subscriber_endpoints\": [";
+    for (std::size_t i = 0; i < options.subscriber_endpoints.size(); ++i) {
+        out << (i ? ",\n    " : "\n    ") << "{\"endpoint\": \"" << options.subscriber_endpoints[i].to_string()
+            << "\", \"subscribers\": "
+            << (i < result.subscribers_by_endpoint.size() ? result.subscribers_by_endpoint[i] : 0)
+            << ", \"latency_us\": ";
+        write_latency_object(out, i < result.latency_by_endpoint_ns.size() ? result.latency_by_endpoint_ns[i]
+                                                                          : LatencyHistogram{});
+        out << "}";
+    }
+    out << (options.subscriber_endpoints.empty() ? "" : "\n  ") << "],\n";
 }
 
 void write_optional(std::ofstream& out, const char* name, std::optional<double> value) {
@@ -104,10 +156,11 @@ double BenchResult::acknowledged_per_second() const {
 }
 
 std::optional<double> BenchResult::server_cpu_seconds() const {
-    if (!server_window_start || !server_end) {
+    const auto& end = server_window_end ? server_window_end : server_end;  // idle runs have no window
+    if (!server_window_start || !end) {
         return std::nullopt;
     }
-    return server_end->cpu_seconds - server_window_start->cpu_seconds;
+    return end->cpu_seconds - server_window_start->cpu_seconds;
 }
 
 void print_table(const BenchOptions& options, const BenchResult& result) {
@@ -158,7 +211,8 @@ void print_table(const BenchOptions& options, const BenchResult& result) {
         print_latency("ack latency us", result.ack_latency_ns);
     }
     if (const auto cpu = result.server_cpu_seconds(); cpu && !options.idle) {
-        std::printf("  server cpu     %.2f s (per cpu-second:", *cpu);
+        std::printf("  server cpu     %.2f s%s (per cpu-second:", *cpu,
+                    options.server_pids.size() > 1 ? " in total" : "");
         if (has_subscribers) {
             std::printf(" %.0f deliveries", per_cpu_second(result.deliveries_measured, cpu).value_or(0));
         }
@@ -167,6 +221,28 @@ void print_table(const BenchOptions& options, const BenchResult& result) {
                         per_cpu_second(result.acknowledged_measured, cpu).value_or(0));
         }
         std::printf(")\n");
+    }
+    if (!options.idle && has_subscribers) {
+        for (std::size_t i = 0; i < result.latency_by_endpoint_ns.size(); ++i) {
+            const std::string name = options.subscriber_endpoints[i].to_string();
+            std::printf("  via %s (%zu subscribers)\n", name.c_str(), result.subscribers_by_endpoint[i]);
+            print_latency("  latency us", result.latency_by_endpoint_ns[i]);
+        }
+    }
+    if (options.server_pids.size() > 1) {
+        for (std::size_t i = 0; i < options.server_pids.size(); ++i) {
+            const ProcessSample* start = sample_at(result.servers_window_start, i);
+            const ProcessSample* window_end = sample_at(result.servers_window_end, i);
+            const ProcessSample* end = sample_at(result.servers_end, i);
+            std::printf("  server pid %-8d", static_cast<int>(options.server_pids[i]));
+            if (start && window_end && !options.idle) {
+                std::printf(" cpu %.2f s", window_end->cpu_seconds - start->cpu_seconds);
+            }
+            if (end) {
+                std::printf("  rss %ld KiB (peak %ld KiB)", end->rss_kib, end->peak_rss_kib);
+            }
+            std::printf("\n");
+        }
     }
     if (result.server_end) {
         std::printf("  server rss     %ld KiB (peak %ld KiB)", result.server_end->rss_kib,
@@ -229,6 +305,8 @@ bool write_json(const BenchOptions& options, const BenchResult& result, const st
                    result.server_end ? std::optional<double>(static_cast<double>(result.server_end->peak_rss_kib)) : std::nullopt);
     write_optional(out, "rss_per_connection_bytes", rss_per_connection_bytes(result));
     write_optional(out, "anon_rss_per_connection_bytes", anon_rss_per_connection_bytes(result));
+    write_servers(out, options, result);
+    write_endpoints(out, options, result);
     out << "  \"errors\": [";
     for (std::size_t i = 0; i < result.errors.size(); ++i) {
         out << (i ? ", " : "") << json_string(result.errors[i]);

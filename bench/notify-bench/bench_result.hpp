@@ -30,16 +30,27 @@ struct BenchResult {
     LatencyHistogram ack_latency_ns;     // per measured publish: until the server answered it
     LatencyHistogram latency_ns;         // every delivery of a measured message
     LatencyHistogram last_delivery_ns;   // per measured message: until its last subscriber got it
+    // The server's samples: with several --server-pid, sums over the processes (nullopt when
+    // any of them could not be read).
     std::optional<ProcessSample> server_before;     // before connecting
     std::optional<ProcessSample> server_connected;  // after subscribing and settling
     std::optional<ProcessSample> server_window_start;
+    std::optional<ProcessSample> server_window_end;  // when the measured window closed (before the drain)
     std::optional<ProcessSample> server_end;
+    // One entry per --server-pid, in their order: the same samples per process.
+    std::vector<std::optional<ProcessSample>> servers_window_start;
+    std::vector<std::optional<ProcessSample>> servers_window_end;
+    std::vector<std::optional<ProcessSample>> servers_end;
+    // With --subscriber-url: per subscriber endpoint (same order), the ready subscribers and the
+    // latency of every delivery of a measured message to them.
+    std::vector<std::size_t> subscribers_by_endpoint;
+    std::vector<LatencyHistogram> latency_by_endpoint_ns;
     std::vector<std::string> errors;
 
     std::uint64_t lost() const { return expected > unique_deliveries ? expected - unique_deliveries : 0; }
     double deliveries_per_second() const;
     double acknowledged_per_second() const;
-    std::optional<double> server_cpu_seconds() const;  // inside the measured window
+    std::optional<double> server_cpu_seconds() const;  // inside the measured window (not the drain)
 };
 
 void print_table(const BenchOptions& options, const BenchResult& result);

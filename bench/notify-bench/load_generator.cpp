@@ -43,6 +43,7 @@ struct Connection {
     bool is_publisher = false;
     bool stalled = false;
     std::size_t topic_index = 0;
+    std::size_t endpoint_index = SIZE_MAX;  // a subscriber's --subscriber-url, SIZE_MAX without
     bool wants_write = false;
     // A subscriber's newest sequence seen per publisher: only one publisher's messages arrive in
     // order (publisher i sends the sequences s with s % publishers == i).
@@ -89,23 +90,27 @@ public:
             fail(std::string("epoll_create1: ") + std::strerror(errno));
             return std::move(result_);
         }
-        if (options_.server_pid > 0) {
-            result_.server_before = sample_process(options_.server_pid);
-            if (!result_.server_before) {
-                fail("cannot read /proc/" + std::to_string(options_.server_pid) + " (--server-pid)");
+        for (const pid_t pid : options_.server_pids) {
+            if (!sample_process(pid)) {
+                fail("cannot read /proc/" + std::to_string(pid) + " (--server-pid)");
                 return std::move(result_);
             }
         }
+        result_.server_before = sample().total;
+        result_.subscribers_by_endpoint.assign(options_.subscriber_endpoints.size(), 0);
+        result_.latency_by_endpoint_ns.resize(options_.subscriber_endpoints.size());
         connections_.reserve(options_.subscribers + options_.publishers);
         if (!connect_subscribers() || !connect_publishers()) {
             return std::move(result_);
         }
         wait_for(seconds_to_ns(options_.settle_seconds));
-        result_.server_connected = sample();
+        result_.server_connected = sample().total;
         if (!options_.idle && result_.errors.empty()) {
             publish_phase();
         }
-        result_.server_end = sample();
+        const auto end = sample();
+        result_.server_end = end.total;
+        result_.servers_end = end.each;
         finish_counts();
         return std::move(result_);
     }
@@ -131,8 +136,39 @@ private:
         }
     }
 
-    std::optional<ProcessSample> sample() const {
-        return options_.server_pid > 0 ? sample_process(options_.server_pid) : std::nullopt;
+    struct Samples {
+        std::optional<ProcessSample> total;  // nullopt without --server-pid or when any is unreadable
+        std::vector<std::optional<ProcessSample>> each;
+    };
+
+    Samples sample() const {
+        Samples samples;
+        if (options_.server_pids.empty()) {
+            return samples;
+        }
+        ProcessSample total;
+        bool complete = true;
+        for (const pid_t pid : options_.server_pids) {
+            samples.each.push_back(sample_process(pid));
+            if (const auto& one = samples.each.back()) {
+                total.cpu_seconds += one->cpu_seconds;
+                total.rss_kib += one->rss_kib;
+                total.anon_rss_kib += one->anon_rss_kib;
+                total.peak_rss_kib += one->peak_rss_kib;
+            } else {
+                complete = false;
+            }
+        }
+        if (complete) {
+            samples.total = total;
+        }
+        return samples;
+    }
+
+    void sample_window_start() {
+        auto start = sample();
+        result_.server_window_start = start.total;
+        result_.servers_window_start = std::move(start.each);
     }
 
     void fail(std::string message) {
@@ -160,6 +196,11 @@ private:
         Connection& connection = connections_.back();
         connection.is_publisher = is_publisher;
         connection.topic_index = index % options_.topics;
+        // Subscribers are the first connections, so `index` is the subscriber's number.
+        const Endpoint endpoint = is_publisher ? publisher_endpoint(options_) : subscriber_endpoint(options_, index);
+        if (!is_publisher && !options_.subscriber_endpoints.empty()) {
+            connection.endpoint_index = index % options_.subscriber_endpoints.size();
+        }
         if (!is_publisher) {
             connection.last_sequence_by_publisher.assign(options_.publishers, -1);
         }
@@ -170,8 +211,8 @@ private:
         spec.target = options_.target;
         spec.role = is_publisher ? SessionRole::publisher : SessionRole::subscriber;
         spec.topic = topic_names_[connection.topic_index];
-        spec.host = options_.host + ":" + std::to_string(options_.port);
-        spec.path = options_.path;
+        spec.host = endpoint.host + ":" + std::to_string(endpoint.port);
+        spec.path = endpoint.path;
         spec.client_id = "notify-bench-" + std::to_string(getpid()) + "-" + std::to_string(index);
         connection.session = make_session(spec);
 
@@ -185,9 +226,9 @@ private:
 
         sockaddr_in server{};
         server.sin_family = AF_INET;
-        server.sin_port = htons(options_.port);
-        if (inet_pton(AF_INET, options_.host.c_str(), &server.sin_addr) != 1) {
-            fail("--host must be an IPv4 address, got '" + options_.host + "'");
+        server.sin_port = htons(endpoint.port);
+        if (inet_pton(AF_INET, endpoint.host.c_str(), &server.sin_addr) != 1) {
+            fail("--host and --subscriber-url must name IPv4 addresses, got '" + endpoint.host + "'");
             return false;
         }
         // Past ~28k connections one source address runs out of ephemeral ports. Sources start at
@@ -294,7 +335,7 @@ private:
         while (now < measure_end_ && error_count_ == 0) {
             if (!window_started && now >= measure_start_) {
                 window_started = true;
-                result_.server_window_start = sample();
+                sample_window_start();
             }
             std::uint64_t wait_ns = 1'000'000;
             if (open_loop) {
@@ -320,6 +361,14 @@ private:
             now = monotonic_ns();
         }
         result_.measured_seconds = options_.duration_seconds;
+        if (!window_started) {
+            sample_window_start();
+        }
+        // CPU time counts inside the measured window, like the deliveries; the drain's work on
+        // messages that are late (an overloaded open loop) is not charged to the window.
+        auto window_end = sample();
+        result_.server_window_end = window_end.total;
+        result_.servers_window_end = std::move(window_end.each);
         const std::uint64_t drain_end = monotonic_ns() + seconds_to_ns(options_.drain_seconds);
         for (now = monotonic_ns();
              now < drain_end && (completed_ < result_.published || unanswered() > 0) && error_count_ == 0;
@@ -328,9 +377,6 @@ private:
         }
         result_.answers_publishes = answers_publishes_;
         result_.unanswered = unanswered();
-        if (!window_started) {
-            result_.server_window_start = sample();
-        }
     }
 
     void publish(std::uint64_t stamp_ns) {
@@ -481,6 +527,9 @@ private:
             return;
         }
         ++ready_subscribers_;
+        if (connection.endpoint_index != SIZE_MAX) {
+            ++result_.subscribers_by_endpoint[connection.endpoint_index];
+        }
         if (connection.stalled) {
             ++result_.stalled;
             // Never read again: the kernel buffers fill, then the server's queue for it does.
@@ -532,6 +581,9 @@ private:
         const std::uint64_t latency = now_ > track.sent_ns ? now_ - track.sent_ns : 0;
         if (track.measured) {
             result_.latency_ns.record(latency);
+            if (connection.endpoint_index != SIZE_MAX) {
+                result_.latency_by_endpoint_ns[connection.endpoint_index].record(latency);
+            }
         }
         track.slowest_ns = std::max(track.slowest_ns, latency);
         if (track.remaining > 0 && --track.remaining == 0) {

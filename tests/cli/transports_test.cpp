@@ -127,6 +127,41 @@ TEST(NotifyCliTransports, TcpSubPrintsBinaryPushesAsTheContractsLines) {
     EXPECT_EQ(outcome.err, "client c1 r\nready\n");
 }
 
+// Over tcp (binary encoding): the connect reply's ttl_ms, the refresh the read waits for, the
+// subscription token.
+TEST(NotifyCliTransports, TcpSubRefreshesItsTokenAndSendsSubscriptionTokens) {
+    std::string connect_token;
+    std::string refresh_token;
+    std::string subscription_token;
+    FakeTcpServer server([&](int socket) {
+        const auto connect = read_command(socket);
+        connect_token = std::get<protocol::ConnectCommand>(connect.body).token;
+        protocol::SessionResume session;
+        session.ttl_ms = 250;
+        write_frame(socket,
+                    protocol::encode_connect_reply_binary(connect.id, "c1", "", "r", "t", session));
+        const auto subscribe = read_command(socket);
+        subscription_token = std::get<protocol::SubscribeCommand>(subscribe.body).token;
+        write_frame(socket, protocol::encode_empty_reply_binary(subscribe.id));
+        const auto refresh = read_command(socket);
+        refresh_token = std::get<protocol::RefreshCommand>(refresh.body).token;
+        write_frame(socket, protocol::encode_refresh_reply_binary(refresh.id, std::nullopt));
+        write_frame(socket, protocol::encode_message_push_binary("news", 7, "e1", "hello"));
+        char byte = 0;
+        ::recv(socket, &byte, 1, 0);
+    });
+    const auto outcome =
+        run_to_exit(cli({"sub", server.url(), "news", "--count", "1", "--timeout", "5",
+                         "--token-cmd", "echo t-$$", "--sub-token", "news=s"}),
+                    kExitTimeout);
+    EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+    EXPECT_EQ(outcome.err, "client c1 r\nready\n");
+    EXPECT_EQ(connect_token.rfind("t-", 0), 0U) << connect_token;
+    EXPECT_EQ(refresh_token.rfind("t-", 0), 0U) << refresh_token;
+    EXPECT_NE(connect_token, refresh_token);  // a new run of the command, a new shell pid
+    EXPECT_EQ(subscription_token, "s");
+}
+
 TEST(NotifyCliTransports, TcpServerClosingInsideAFrameExitsTwo) {
     FakeTcpServer server([](int socket) {
         read_command(socket);

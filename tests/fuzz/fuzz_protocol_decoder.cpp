@@ -62,7 +62,7 @@ void check_reply(const protocol::Reply& reply) {
     } else if (reply.positions.empty()) {
         encoded = protocol::encode_connect_reply(
             reply.id, reply.client, reply.user, reply.resume, reply.version,
-            protocol::SessionResume{reply.resumed, reply.overflow});
+            protocol::SessionResume{reply.resumed, reply.overflow, reply.ttl_ms});
     } else if (!has_connect_fields) {
         encoded = protocol::encode_publish_reply(reply.id, reply.positions);
     } else {

@@ -17,6 +17,7 @@ using protocol::ErrorCode;
 using protocol::MessagePush;
 using protocol::Reply;
 using protocol::ServerFrame;
+using protocol::SessionResume;
 using protocol::TopicPosition;
 using protocol::testing::all_byte_values;
 using protocol::testing::from_hex;
@@ -150,7 +151,7 @@ TEST(BinaryCodec, TheDocumentedExchangeDecodesAsDocumented) {
                                      "39 33 61 62 05 30 2e 31 2e 30")),
               ServerFrame{connect});
     EXPECT_EQ(decoded_command(from_hex("02 02 00 04 63 68 61 74")),
-              (Command{2, protocol::SubscribeCommand{"chat", std::nullopt}}));
+              (Command{2, protocol::SubscribeCommand{"chat", std::nullopt, ""}}));
     EXPECT_EQ(decoded_frame(from_hex("40 02 00")), ServerFrame{result_reply(2)});
     EXPECT_EQ(decoded_command(from_hex("04 03 01 04 63 68 61 74 00 00 04 00 01 02 ff")),
               (Command{3, protocol::PublishCommand{{"chat"}, {}, {}, payload}}));
@@ -171,12 +172,12 @@ TEST(BinaryCodec, TheDocumentedExchangeDecodesAsDocumented) {
                                                          expected_empty_topic.message)),
               "41 05 66 2c 73 75 62 73 63 72 69 62 65 2e 74 6f 70 69 63 3a 20 65 78 70 65 63 74 "
               "65 64 20 61 20 6e 6f 6e 2d 65 6d 70 74 79 20 73 74 72 69 6e 67");
-    const auto unknown = protocol::decode_command_binary(from_hex("08 06"));
-    const DecodeError expected_unknown{6, ErrorCode::unknown_command, "unknown command type 0x08"};
+    const auto unknown = protocol::decode_command_binary(from_hex("09 06"));
+    const DecodeError expected_unknown{6, ErrorCode::unknown_command, "unknown command type 0x09"};
     EXPECT_EQ(std::get<DecodeError>(unknown), expected_unknown);
     EXPECT_EQ(decoded_frame(from_hex("41 06 67 19 75 6e 6b 6e 6f 77 6e 20 63 6f 6d 6d 61 6e 64 "
-                                     "20 74 79 70 65 20 30 78 30 38")),
-              ServerFrame{error_reply(6, ErrorCode::unknown_command, "unknown command type 0x08")});
+                                     "20 74 79 70 65 20 30 78 30 39")),
+              ServerFrame{error_reply(6, ErrorCode::unknown_command, "unknown command type 0x09")});
     EXPECT_EQ(decoded_frame(from_hex("81 e9 07 14 73 65 72 76 65 72 20 73 68 75 74 74 69 6e 67 "
                                      "20 64 6f 77 6e")),
               (ServerFrame{DisconnectPush{1001, "server shutting down"}}));
@@ -262,10 +263,11 @@ TEST(JsonBinaryServerFrames, EncodersAgreeOnEverySample) {
             } else if (!reply.positions.empty()) {
                 json = protocol::encode_publish_reply(reply.id, reply.positions);
             } else if (reply.client.empty()) {
-                json = protocol::encode_empty_reply(reply.id);
+                json = protocol::encode_refresh_reply(reply.id, reply.ttl_ms);
             } else {
-                json = protocol::encode_connect_reply(reply.id, reply.client, reply.user,
-                                                      reply.resume, reply.version);
+                json = protocol::encode_connect_reply(
+                    reply.id, reply.client, reply.user, reply.resume, reply.version,
+                    SessionResume{reply.resumed, reply.overflow, reply.ttl_ms});
             }
         }
         auto from_json = protocol::decode_server_frame(json);

@@ -143,8 +143,8 @@ TEST(BinaryMalformed, CommandsGetTheSameSemanticChecksAsJson) {
 }
 
 TEST(BinaryMalformed, UnknownTypesAreErrors) {
-    EXPECT_EQ(command_error(from_hex("08 06")),
-              (DecodeError{6, ErrorCode::unknown_command, "unknown command type 0x08"}));
+    EXPECT_EQ(command_error(from_hex("09 06")),
+              (DecodeError{6, ErrorCode::unknown_command, "unknown command type 0x09"}));
     EXPECT_EQ(command_error(from_hex("3f 80 01 ff")),
               (DecodeError{128, ErrorCode::unknown_command, "unknown command type 0x3f"}));
     EXPECT_EQ(command_error(from_hex("08 00")), bad_request(0, "id: expected a positive integer"));

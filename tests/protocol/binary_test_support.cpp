@@ -68,9 +68,9 @@ std::vector<Command> sample_commands() {
         Command{1, ConnectCommand{"t", "c", "r", "u"}},
         Command{2, ConnectCommand{}},
         Command{3, ConnectCommand{"", "client-only", "", ""}},
-        Command{4, SubscribeCommand{"chat", std::nullopt}},
-        Command{5, SubscribeCommand{"ns:chat", Position{18446744073709551615ULL, "e"}}},
-        Command{6, SubscribeCommand{"\xc3\xa9t\xc3\xa9", Position{0, ""}}},
+        Command{4, SubscribeCommand{"chat", std::nullopt, ""}},
+        Command{5, SubscribeCommand{"ns:chat", Position{18446744073709551615ULL, "e"}, ""}},
+        Command{6, SubscribeCommand{"\xc3\xa9t\xc3\xa9", Position{0, ""}, ""}},
         Command{7, UnsubscribeCommand{"chat"}},
         Command{8, PublishCommand{{"a", "b"}, {"c1"}, {"u1", "u2"}, "hello"}},
         Command{9, PublishCommand{{}, {"c1"}, {}, ""}},
@@ -81,6 +81,10 @@ std::vector<Command> sample_commands() {
         Command{11, AckCommand{"orders:1", 5}},
         Command{12, AckCommand{"\xc3\xa9t\xc3\xa9", 18446744073709551615ULL}},
         Command{13, AckCommand{"chat", 0}},
+        Command{14, SubscribeCommand{"ns:secret", std::nullopt, "sub-token"}},
+        Command{15, SubscribeCommand{"ns:secret", Position{7, "e"}, "sub-token"}},
+        Command{16, RefreshCommand{"eyJhbGciOiJIUzI1NiJ9.e30.sig"}},
+        Command{18446744073709551615ULL, RefreshCommand{"t"}},
     };
 }
 
@@ -111,6 +115,18 @@ std::vector<ServerFrame> sample_server_frames() {
     Reply error_with_unknown_code;
     error_with_unknown_code.id = 6;
     error_with_unknown_code.error = DecodeError{6, static_cast<ErrorCode>(4294967295U), "later"};
+    Reply expiring_connect = connect;
+    expiring_connect.id = 7;
+    expiring_connect.ttl_ms = 3600000;
+    Reply refreshed;
+    refreshed.id = 8;
+    refreshed.ttl_ms = 18446744073709551615ULL;
+    Reply refreshed_now;
+    refreshed_now.id = 9;
+    refreshed_now.ttl_ms = 0;
+    Reply expired;
+    expired.id = 10;
+    expired.error = DecodeError{10, ErrorCode::token_expired, "token expired"};
     return {
         connect,
         anonymous_connect,
@@ -127,6 +143,10 @@ std::vector<ServerFrame> sample_server_frames() {
         RecoverPush{"chat", 41, "a1b2", "the bus lost messages"},
         RecoverPush{"chat", 0, "", ""},
         RecoverPush{"\xc3\xa9t\xc3\xa9", 18446744073709551615ULL, "e", "epoch changed"},
+        expiring_connect,
+        refreshed,
+        refreshed_now,
+        expired,
     };
 }
 

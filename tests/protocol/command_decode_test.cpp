@@ -54,9 +54,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCommand{R"({"id":"1","ping":{}})", 0, bad_request, "id: expected a positive integer"},
         BadCommand{R"({"id":18446744073709551616,"ping":{}})", 0, bad_request,
                    "id: expected a positive integer"},
-        BadCommand{
-            R"({"id":1})", 1, bad_request,
-            "expected a command: connect, subscribe, unsubscribe, publish, send, ping or ack"},
+        BadCommand{R"({"id":1})", 1, bad_request,
+                   "expected a command: connect, subscribe, unsubscribe, publish, send, ping, "
+                   "ack or refresh"},
         BadCommand{R"({"id":2,"send":{"data":"x"},"ping":{}})", 2, bad_request,
                    R"(expected exactly one command, found "ping" and "send")"},
         BadCommand{R"({"id":7,"frobnicate":{}})", 7, ErrorCode::unknown_command,

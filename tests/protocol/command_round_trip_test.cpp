@@ -31,9 +31,9 @@ TEST(CommandDecode, ReadsTheDocumentedExamples) {
               (Command{1, protocol::ConnectCommand{"t", "c", "r", "u"}}));
     EXPECT_EQ(decoded(R"({"id":1,"connect":{}})"), (Command{1, protocol::ConnectCommand{}}));
     EXPECT_EQ(decoded(R"({"id":2,"subscribe":{"topic":"chat"}})"),
-              (Command{2, protocol::SubscribeCommand{"chat", std::nullopt}}));
+              (Command{2, protocol::SubscribeCommand{"chat", std::nullopt, ""}}));
     EXPECT_EQ(decoded(R"({"id":2,"subscribe":{"topic":"chat","since":{"offset":9,"epoch":"e"}}})"),
-              (Command{2, protocol::SubscribeCommand{"chat", protocol::Position{9, "e"}}}));
+              (Command{2, protocol::SubscribeCommand{"chat", protocol::Position{9, "e"}, ""}}));
     EXPECT_EQ(decoded(R"({"id":3,"unsubscribe":{"topic":"chat"}})"),
               (Command{3, protocol::UnsubscribeCommand{"chat"}}));
     EXPECT_EQ(
@@ -70,8 +70,8 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         Command{1, protocol::ConnectCommand{}},
         Command{1, protocol::ConnectCommand{"tok\"en", "client-1", "resume-1", "user \xC3\xA9"}},
-        Command{2, protocol::SubscribeCommand{"chat", std::nullopt}},
-        Command{2, protocol::SubscribeCommand{"ns:room", protocol::Position{42, "epoch-1"}}},
+        Command{2, protocol::SubscribeCommand{"chat", std::nullopt, ""}},
+        Command{2, protocol::SubscribeCommand{"ns:room", protocol::Position{42, "epoch-1"}, ""}},
         Command{3, protocol::UnsubscribeCommand{"chat"}},
         Command{4, protocol::PublishCommand{{"a", "b"}, {"c1"}, {"u1"}, "hello"}},
         Command{4, protocol::PublishCommand{{}, {}, {"u1"}, ""}},

@@ -90,7 +90,7 @@ std::optional<std::string> json_of(const Reply& reply) {
     if (!reply.client.empty() && !reply.position && reply.positions.empty()) {
         return protocol::encode_connect_reply(reply.id, reply.client, reply.user, reply.resume,
                                               reply.version,
-                                              SessionResume{reply.resumed, reply.overflow});
+                                              SessionResume{reply.resumed, reply.overflow, std::nullopt});
     }
     return std::nullopt;
 }
@@ -101,11 +101,11 @@ TEST(RecoveryReplyJson, ConnectReplyAddsResumedAndOverflowOnlyWhenTrue) {
     EXPECT_EQ(protocol::encode_connect_reply(1, "c1", "u1", "r1", "0.1.0", SessionResume{}),
               R"({"id":1,"result":{"client":"c1","user":"u1","resume":"r1","version":"0.1.0"}})");
     EXPECT_EQ(
-        protocol::encode_connect_reply(1, "c1", "u1", "r1", "0.1.0", SessionResume{true, false}),
+        protocol::encode_connect_reply(1, "c1", "u1", "r1", "0.1.0", SessionResume{true, false, std::nullopt}),
         R"({"id":1,"result":{"client":"c1","user":"u1","resume":"r1","version":"0.1.0",)"
         R"("resumed":true}})");
     EXPECT_EQ(
-        protocol::encode_connect_reply(1, "c1", "u1", "r1", "0.1.0", SessionResume{true, true}),
+        protocol::encode_connect_reply(1, "c1", "u1", "r1", "0.1.0", SessionResume{true, true, std::nullopt}),
         R"({"id":1,"result":{"client":"c1","user":"u1","resume":"r1","version":"0.1.0",)"
         R"("resumed":true,"overflow":true}})");
 }
@@ -128,7 +128,7 @@ TEST(RecoveryReplyJson, SubscribeReplyCarriesThePositionAndRecoveredOnlyWhenGive
 TEST(RecoveryReplyJson, DecodesTheDocumentedReplies) {
     EXPECT_EQ(decoded_json(R"({"id":1,"result":{"client":"c1","user":"u1","resume":"r1",)"
                            R"("version":"0.1.0","resumed":true,"overflow":true}})"),
-              ServerFrame{connect_reply(1, SessionResume{true, true})});
+              ServerFrame{connect_reply(1, SessionResume{true, true, std::nullopt})});
     EXPECT_EQ(decoded_json(R"({"id":1,"result":{"client":"c1","user":"u1","resume":"r1",)"
                            R"("version":"0.1.0","resumed":false,"overflow":null}})"),
               ServerFrame{connect_reply(1, SessionResume{})});
@@ -190,10 +190,10 @@ TEST(RecoveryReplyBinary, ConnectReplyPutsResumedAndOverflowInAFlagsByteAfterThe
     EXPECT_EQ(to_hex(protocol::encode_connect_reply_binary(9, "c", "", "r", "v", SessionResume{})),
               "40 09 0f 01 63 00 01 72 01 76");
     EXPECT_EQ(to_hex(protocol::encode_connect_reply_binary(9, "c", "", "r", "v",
-                                                           SessionResume{true, false})),
+                                                           SessionResume{true, false, std::nullopt})),
               "40 09 8f 01 63 00 01 72 01 76 01");
     EXPECT_EQ(to_hex(protocol::encode_connect_reply_binary(9, "c", "", "r", "v",
-                                                           SessionResume{true, true})),
+                                                           SessionResume{true, true, std::nullopt})),
               "40 09 8f 01 63 00 01 72 01 76 03");
 }
 
@@ -230,9 +230,9 @@ TEST(RecoveryReplyBinary, ReplyEncodersMatchTheGeneralEncoder) {
     const Reply recovered = subscribe_reply(4, Position{7, "e"}, false);
     EXPECT_EQ(protocol::encode_subscribe_reply_binary(4, Position{7, "e"}, false),
               protocol::encode_server_frame_binary(recovered));
-    const Reply overflowed = connect_reply(5, SessionResume{true, true});
+    const Reply overflowed = connect_reply(5, SessionResume{true, true, std::nullopt});
     EXPECT_EQ(protocol::encode_connect_reply_binary(5, "c1", "u1", "r1", "0.1.0",
-                                                    SessionResume{true, true}),
+                                                    SessionResume{true, true, std::nullopt}),
               protocol::encode_server_frame_binary(overflowed));
 }
 
@@ -268,11 +268,12 @@ TEST(RecoveryReplyBinary, RecoveredIsZeroOrOne) {
         (DecodeError{0, ErrorCode::bad_request, "result.recovered: expected 0 or 1, found 0x02"}));
 }
 
-// A later version may define the rest of the flags byte, and fields after it.
+// A later version may define the rest of the flags byte (bits 3-7; bit 2 is ttl_ms), and
+// fields after it.
 TEST(RecoveryReplyBinary, UnknownFlagsAndTrailingBytesAreIgnored) {
     Reply resumed = reply_with_id(1);
     resumed.resumed = true;
-    EXPECT_EQ(decoded_binary(from_hex("40 01 80 fd 03 61 62 63")), ServerFrame{resumed});
+    EXPECT_EQ(decoded_binary(from_hex("40 01 80 f9 03 61 62 63")), ServerFrame{resumed});
     EXPECT_EQ(decoded_binary(from_hex("40 01 80 00")), ServerFrame{reply_with_id(1)});
 }
 
@@ -310,13 +311,13 @@ Reply documented_resume_reply() {
 const protocol::Command kDocumentedReconnect{
     1, protocol::ConnectCommand{"t0k", "c-6f1d", "r-93ab", ""}};
 const protocol::Command kDocumentedRecovery{
-    2, protocol::SubscribeCommand{"chat", Position{13, "a1b2"}}};
+    2, protocol::SubscribeCommand{"chat", Position{13, "a1b2"}, ""}};
 
 TEST(DocumentedRecoveryExchange, JsonIsWhatTheEncodersWrite) {
     EXPECT_EQ(protocol::encode_command(kDocumentedReconnect),
               R"({"id":1,"connect":{"token":"t0k","client":"c-6f1d","resume":"r-93ab"}})");
     EXPECT_EQ(protocol::encode_connect_reply(1, "c-6f1d", "alice", "r-93ac", "0.1.0",
-                                             SessionResume{true, true}),
+                                             SessionResume{true, true, std::nullopt}),
               R"({"id":1,"result":{"client":"c-6f1d","user":"alice","resume":"r-93ac",)"
               R"("version":"0.1.0","resumed":true,"overflow":true}})");
     EXPECT_EQ(protocol::encode_command(kDocumentedRecovery),
@@ -332,7 +333,7 @@ TEST(DocumentedRecoveryExchange, BytesAreWhatTheEncodersWrite) {
     EXPECT_EQ(to_hex(protocol::encode_command_binary(kDocumentedReconnect)),
               "01 01 01 07 03 74 30 6b 06 63 2d 36 66 31 64 06 72 2d 39 33 61 62");
     EXPECT_EQ(to_hex(protocol::encode_connect_reply_binary(1, "c-6f1d", "alice", "r-93ac", "0.1.0",
-                                                           SessionResume{true, true})),
+                                                           SessionResume{true, true, std::nullopt})),
               "40 01 8f 06 63 2d 36 66 31 64 05 61 6c 69 63 65 06 72 2d 39 33 61 63 05 30 2e 31 "
               "2e 30 03");
     EXPECT_EQ(to_hex(protocol::encode_command_binary(kDocumentedRecovery)),

@@ -2,6 +2,8 @@
 // up to main, which prints it as one `notify-cli: …` line.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -16,10 +18,15 @@ enum class ExitCode : int {
 class CliError : public std::runtime_error {
 public:
     CliError(ExitCode code, const std::string& message);
+    // The server ended the connection with this close code (a disconnect push, a WebSocket or
+    // UDP close): callers that can reconnect branch on it.
+    CliError(ExitCode code, const std::string& message, std::optional<std::uint16_t> close_code);
     ExitCode code() const noexcept { return code_; }
+    std::optional<std::uint16_t> close_code() const noexcept { return close_code_; }
 
 private:
     ExitCode code_;
+    std::optional<std::uint16_t> close_code_;
 };
 
 }  // namespace notify::cli

@@ -15,6 +15,7 @@ namespace notify::cli {
 struct ConnectionOptions {
     std::string url;
     std::string token;
+    std::string token_command;  // --token-cmd: run for a token at every connect and refresh
     std::optional<double> timeout_seconds;  // overall deadline, counted from the start
     TransportOptions transport;
 };
@@ -27,6 +28,9 @@ struct SubOptions {
     bool ack = false;                         // acknowledge every printed message
     std::string client;                       // connect as this client id (reconnect)
     std::string resume;                       // with this resume token
+    // --sub-token values as given: TOPIC=TOKEN (TOPIC one of `topics`) for that topic, else a
+    // token for every topic without one of its own.
+    std::vector<std::string> sub_tokens;
 };
 
 struct PubOptions {
@@ -42,6 +46,18 @@ struct SendOptions {
     std::string data;
 };
 
+struct TokenOptions {
+    std::string secret_env;    // the environment variable holding the HS256 secret
+    std::string subject;       // "sub"
+    std::string ttl = "1h";    // "exp" = iat + ttl; "0": no exp
+    std::string topics;        // "topics": comma-separated
+    std::string info;          // "info": a JSON object
+    std::string topic;         // "topic": makes a subscription token
+    std::string client;        // "client": binds a subscription token to a client id
+    std::string issuer;        // "iss"
+    std::string audience;      // "aud"
+};
+
 struct NodesOptions {
     std::string url;
     std::optional<double> timeout_seconds;  // overall deadline, counted from the start
@@ -53,6 +69,10 @@ int run_sub(const SubOptions& options);
 int run_pub(const PubOptions& options);
 int run_send(const SendOptions& options);
 int run_nodes(const NodesOptions& options);
+int run_token(const TokenOptions& options);
+
+// "30s", "5m", "1h", "2d" or a bare number of seconds ("0": none); nullopt when malformed.
+std::optional<std::uint64_t> parse_duration_seconds(const std::string& text);
 
 // The deadline `timeout_seconds` after now, none without a timeout.
 Deadline deadline_from(const std::optional<double>& timeout_seconds);

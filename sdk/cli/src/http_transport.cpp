@@ -110,6 +110,29 @@ public:
         return frame;
     }
 
+    // SSE wakes up on time; a long-poll wakes up only between polls (a poll the server holds
+    // open ends by the server's poll timeout), so `wake` may pass by that much.
+    std::optional<std::string> receive_until(Deadline deadline, Clock::time_point wake) override {
+        const bool wake_first = !deadline || wake < *deadline;
+        if (delivery_ == Delivery::sse) {
+            const bool ready = runner_.run_until(
+                [this] { return !frames_.empty() || stream_failure_.has_value(); },
+                wake_first ? wake : *deadline);
+            if (!ready) {
+                if (wake_first && Clock::now() >= wake) return std::nullopt;
+                time_out("waiting for the server");
+            }
+        }
+        while (frames_.empty()) {
+            if (stream_failure_) fail(*stream_failure_);
+            if (delivery_ != Delivery::sse && Clock::now() >= wake) return std::nullopt;
+            poll(deadline);
+        }
+        std::string frame = std::move(frames_.front());
+        frames_.pop_front();
+        return frame;
+    }
+
     void close() noexcept override {
         if (!open_) return;
         open_ = false;

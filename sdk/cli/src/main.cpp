@@ -39,7 +39,13 @@ void add_timeout(CLI::App& command, std::optional<double>& timeout_seconds) {
 }
 
 void add_connection_options(CLI::App& command, ConnectionOptions& options) {
-    command.add_option("--token", options.token, "Token for the connect command");
+    auto* token = command.add_option("--token", options.token, "Token for the connect command");
+    command
+        .add_option("--token-cmd", options.token_command,
+                    "Run CMD (/bin/sh -c) for the token at every connect and refresh: its stdout "
+                    "without trailing whitespace")
+        ->type_name("CMD")
+        ->excludes(token);
     add_timeout(command, options.timeout_seconds);
     command.add_flag("--insecure", options.transport.insecure,
                      "wss, tcps: do not verify the server's certificate");
@@ -109,6 +115,12 @@ int main(int argc, char** argv) {
                             "The resume token of that client (the TOKEN of its last `client` line)")
         ->type_name("TOKEN")
         ->needs(client_option);
+    sub_command
+        ->add_option("--sub-token", sub.sub_tokens,
+                     "Subscription token sent with the subscribes: TOKEN for every TOPIC, or "
+                     "TOPIC=TOKEN for one (repeatable)")
+        ->type_name("[TOPIC=]TOKEN")
+        ->allow_extra_args(false);
     add_connection_options(*sub_command, sub.connection);
 
     notify::cli::PubOptions pub;
@@ -148,6 +160,49 @@ int main(int argc, char** argv) {
                             "client (GET /cluster/handout)");
     add_timeout(*nodes_command, nodes.timeout_seconds);
 
+    notify::cli::TokenOptions token;
+    auto* token_command = app.add_subcommand(
+        "token", "Print a development HS256 JWT signed with the secret of --secret-env");
+    token_command
+        ->add_option("--secret-env", token.secret_env,
+                     "Name of the environment variable holding the HMAC secret")
+        ->type_name("NAME")
+        ->required();
+    token_command->add_option("--sub", token.subject, "The user id (\"sub\" claim)")
+        ->type_name("USER");
+    token_command
+        ->add_option("--ttl", token.ttl,
+                     "Lifetime: N[s|m|h|d] (\"exp\" = now + ttl); 0 for a token without exp")
+        ->type_name("DURATION")
+        ->capture_default_str()
+        ->check(CLI::Validator(
+            [](const std::string& text) -> std::string {
+                if (notify::cli::parse_duration_seconds(text)) return {};
+                return "--ttl must be a whole number with an optional unit s, m, h or d (30s, "
+                       "5m, 1h, 2d; 0 for no expiry), not '" + text + "'";
+            },
+            ""));
+    token_command
+        ->add_option("--topics", token.topics,
+                     "Comma-separated topics the connection may use (\"topics\" claim)")
+        ->type_name("A,B");
+    token_command
+        ->add_option("--info", token.info, "A JSON object for the \"info\" claim")
+        ->type_name("JSON");
+    auto* topic_option =
+        token_command
+            ->add_option("--topic", token.topic,
+                         "Make a subscription token for this topic (\"topic\" claim)")
+            ->type_name("TOPIC");
+    token_command
+        ->add_option("--client", token.client,
+                     "Bind the subscription token to this client id (\"client\" claim)")
+        ->type_name("ID")
+        ->needs(topic_option);
+    token_command->add_option("--iss", token.issuer, "The \"iss\" claim")->type_name("ISSUER");
+    token_command->add_option("--aud", token.audience, "The \"aud\" claim")
+        ->type_name("AUDIENCE");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -159,6 +214,7 @@ int main(int argc, char** argv) {
         if (sub_command->parsed()) return notify::cli::run_sub(sub);
         if (pub_command->parsed()) return notify::cli::run_pub(pub);
         if (nodes_command->parsed()) return notify::cli::run_nodes(nodes);
+        if (token_command->parsed()) return notify::cli::run_token(token);
         return notify::cli::run_send(send);
     } catch (const CliError& error) {
         return report(error);

@@ -3,7 +3,7 @@
 #include "cli_error.hpp"
 #include "commands.hpp"
 #include "protocol_session.hpp"
-#include "url.hpp"
+#include "token_source.hpp"
 
 namespace notify::cli {
 namespace {
@@ -54,11 +54,9 @@ void publish_numbered(ProtocolSession& session, const PubOptions& options, std::
 
 int run_pub(const PubOptions& options) {
     const Deadline deadline = deadline_from(options.connection.timeout_seconds);
-    const Url url = parse_url(options.connection.url);
-    const auto transport = make_transport(url, options.connection.transport);
-    ProtocolSession session(*transport, deadline);
-    session.open();
-    session.connect(options.connection.token);
+    TokenSource tokens(options.connection.token, options.connection.token_command);
+    Connection connection = open_connection(options.connection, tokens, deadline, {});
+    ProtocolSession& session = *connection.session;
     if (options.count) {
         publish_numbered(session, options, *options.count);
     } else {

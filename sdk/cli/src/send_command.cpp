@@ -1,17 +1,15 @@
 #include "cli_error.hpp"
 #include "commands.hpp"
 #include "protocol_session.hpp"
-#include "url.hpp"
+#include "token_source.hpp"
 
 namespace notify::cli {
 
 int run_send(const SendOptions& options) {
     const Deadline deadline = deadline_from(options.connection.timeout_seconds);
-    const Url url = parse_url(options.connection.url);
-    const auto transport = make_transport(url, options.connection.transport);
-    ProtocolSession session(*transport, deadline);
-    session.open();
-    session.connect(options.connection.token);
+    TokenSource tokens(options.connection.token, options.connection.token_command);
+    Connection connection = open_connection(options.connection, tokens, deadline, {});
+    ProtocolSession& session = *connection.session;
     protocol::SendCommand send;
     send.data = options.data;
     const auto id = session.send(std::move(send));

@@ -9,7 +9,7 @@
 #include "message_line.hpp"
 #include "protocol_session.hpp"
 #include "stream_position.hpp"
-#include "url.hpp"
+#include "token_source.hpp"
 
 namespace notify::cli {
 namespace {
@@ -39,25 +39,88 @@ struct PendingSubscribe {
     bool recovery = false;
 };
 
-// One `sub` run: connect, subscribe to every TOPIC, print (and acknowledge) messages.
+// The subscription token of each TOPIC from the --sub-token values: TOPIC=TOKEN where TOPIC is
+// one of the topics, else one token for every topic without its own.
+std::map<std::string, std::string, std::less<>> subscription_tokens(const SubOptions& options) {
+    const std::set<std::string, std::less<>> topics(options.topics.begin(), options.topics.end());
+    std::map<std::string, std::string, std::less<>> tokens;
+    std::optional<std::string> for_all;
+    for (const std::string& value : options.sub_tokens) {
+        const auto equals = value.find('=');
+        if (equals != std::string::npos && topics.contains(value.substr(0, equals))) {
+            const std::string topic = value.substr(0, equals);
+            if (!tokens.emplace(topic, value.substr(equals + 1)).second) {
+                throw CliError(ExitCode::failure,
+                               "--sub-token: two tokens for topic '" + topic + "'");
+            }
+            continue;
+        }
+        if (for_all) {
+            throw CliError(ExitCode::failure,
+                           "--sub-token: more than one token for every topic (use TOPIC=TOKEN "
+                           "for a token of one topic)");
+        }
+        for_all = value;
+    }
+    if (for_all) {
+        for (const auto& topic : topics) tokens.emplace(topic, *for_all);
+    }
+    return tokens;
+}
+
+// One `sub` run: connect, subscribe to every TOPIC, print (and acknowledge) messages. When the
+// server closes the connection because its token expired (4006) and --token-cmd can give a new
+// one, it connects again as the same client and carries on.
 class Subscriber {
 public:
-    Subscriber(const SubOptions& options, ProtocolSession& session)
+    Subscriber(const SubOptions& options, Deadline deadline)
         : options_(options),
-          session_(session),
+          deadline_(deadline),
+          tokens_(options.connection.token, options.connection.token_command),
+          topic_tokens_(subscription_tokens(options)),
           wanted_(options.topics.begin(), options.topics.end()) {}
 
     int run() {
         protocol::ConnectCommand connect;
-        connect.token = options_.connection.token;
         connect.client = options_.client;
         connect.resume = options_.resume;
-        connect_id_ = session_.send(std::move(connect));
+        for (;;) {
+            connection_ = open_connection(options_.connection, tokens_, deadline_, connect);
+            try {
+                if (const int code = serve(); code >= 0) return code;
+            } catch (const CliError& error) {
+                if (error.close_code() != kTokenExpiredClose || !tokens_.refreshable()) throw;
+                connection_.session->close();
+                print_status("notify-cli: the server closed the connection because its token "
+                             "expired (code 4006); reconnecting with a new token from "
+                             "--token-cmd");
+            }
+            // As the same client, so the server resumes the session.
+            connect.client = last_client_;
+            connect.resume = last_resume_;
+            reconnected_ = true;
+        }
+    }
+
+private:
+    static constexpr std::uint16_t kTokenExpiredClose = 4006;  // NOTIFY_CLOSE_TOKEN_EXPIRED
+
+    // One connection, from its connect reply on; the exit code once finished.
+    int serve() {
+        pending_subscribes_.clear();
+        pending_acks_.clear();
+        recovering_.clear();
+        session_ = connection_.session.get();
+        on_connected(connection_.reply);
+        if (finished()) {
+            session_->close();
+            return static_cast<int>(ExitCode::success);
+        }
         // Messages may come before the subscribe replies (a server-side handler may have
         // subscribed this client already, a resumed session delivers its buffer), so replies
         // and pushes are handled in one loop, in arrival order.
         for (;;) {
-            auto event = session_.next();
+            auto event = session_->next();
             if (const auto* message = std::get_if<protocol::MessagePush>(&event)) {
                 on_message(*message);
             } else if (const auto* recover = std::get_if<protocol::RecoverPush>(&event)) {
@@ -66,7 +129,7 @@ public:
                 on_reply(std::get<protocol::Reply>(event));
             }
             if (finished()) {
-                session_.close();
+                session_->close();
                 return static_cast<int>(ExitCode::success);
             }
         }
@@ -90,17 +153,11 @@ private:
         protocol::AckCommand ack;
         ack.topic = message.topic;
         ack.offset = message.offset;
-        pending_acks_.emplace(session_.send(std::move(ack)),
+        pending_acks_.emplace(session_->send(std::move(ack)),
                               PendingAck{message.topic, message.offset});
     }
 
     void on_reply(const protocol::Reply& reply) {
-        if (connect_id_ && reply.id == *connect_id_) {
-            connect_id_.reset();
-            if (reply.error) throw_error_reply("connect", *reply.error);
-            on_connected(reply);
-            return;
-        }
         if (const auto subscribe = pending_subscribes_.find(reply.id);
             subscribe != pending_subscribes_.end()) {
             const PendingSubscribe pending = std::move(subscribe->second);
@@ -111,7 +168,10 @@ private:
             on_subscribed(pending, reply);
             if (!pending.recovery) {
                 --initial_subscribes_;
-                if (initial_subscribes_ == 0) print_status("ready");
+                if (initial_subscribes_ == 0 && !ready_printed_) {
+                    ready_printed_ = true;
+                    print_status("ready");
+                }
             }
             return;
         }
@@ -128,8 +188,11 @@ private:
     }
 
     void on_connected(const protocol::Reply& reply) {
-        // Before `ready`, so a script has what it needs to reconnect (--client, --resume).
+        // Before `ready`, so a script has what it needs to reconnect (--client, --resume); a
+        // reconnect prints the new values again.
         print_status("client " + reply.client + (reply.resume.empty() ? "" : " " + reply.resume));
+        last_client_ = reply.client;
+        last_resume_ = reply.resume;
         if (reply.overflow) {
             // The server dropped this client's session buffer; the subscribes below are the
             // per-topic recovery (the server keeps a resumed subscription and recovers it
@@ -144,12 +207,23 @@ private:
         }
         // A clean resume delivered what was missed already; --since again would repeat it.
         const bool clean_resume = reply.resumed && !reply.overflow;
+        initial_subscribes_ = 0;
         for (const auto& topic : options_.topics) {
             protocol::SubscribeCommand subscribe;
             subscribe.topic = topic;
-            if (!clean_resume) subscribe.since = options_.since;
+            if (!clean_resume) {
+                // After a reconnect, from the last position seen (what was printed before).
+                if (!reconnected_) {
+                    subscribe.since = options_.since;
+                } else if (const protocol::Position* from = last_position(topic)) {
+                    subscribe.since = *from;
+                }
+            }
+            if (const auto token = topic_tokens_.find(topic); token != topic_tokens_.end()) {
+                subscribe.token = token->second;
+            }
             PendingSubscribe pending{topic, subscribe.since, false};
-            pending_subscribes_.emplace(session_.send(std::move(subscribe)), std::move(pending));
+            pending_subscribes_.emplace(session_->send(std::move(subscribe)), std::move(pending));
             ++initial_subscribes_;
         }
     }
@@ -195,8 +269,11 @@ private:
         protocol::SubscribeCommand subscribe;
         subscribe.topic = push.topic;
         subscribe.since = *from;
+        if (const auto token = topic_tokens_.find(push.topic); token != topic_tokens_.end()) {
+            subscribe.token = token->second;
+        }
         PendingSubscribe pending{push.topic, subscribe.since, true};
-        pending_subscribes_.emplace(session_.send(std::move(subscribe)), std::move(pending));
+        pending_subscribes_.emplace(session_->send(std::move(subscribe)), std::move(pending));
         recovering_.insert(push.topic);
     }
 
@@ -209,9 +286,16 @@ private:
     }
 
     const SubOptions& options_;
-    ProtocolSession& session_;
+    const Deadline deadline_;
+    TokenSource tokens_;
+    const std::map<std::string, std::string, std::less<>> topic_tokens_;  // TOPIC → sub token
+    Connection connection_;
+    ProtocolSession* session_ = nullptr;  // connection_'s
     const std::set<std::string, std::less<>> wanted_;
-    std::optional<std::uint64_t> connect_id_;                  // until the connect reply came
+    std::string last_client_;  // of the newest connect reply: a reconnect takes them
+    std::string last_resume_;
+    bool reconnected_ = false;
+    bool ready_printed_ = false;
     std::map<std::uint64_t, PendingSubscribe> pending_subscribes_;  // command id → subscribe
     std::size_t initial_subscribes_ = 0;  // first subscribes without a reply yet
     std::map<std::string, protocol::Position, std::less<>> positions_;  // last seen per topic
@@ -223,12 +307,7 @@ private:
 }  // namespace
 
 int run_sub(const SubOptions& options) {
-    const Deadline deadline = deadline_from(options.connection.timeout_seconds);
-    const Url url = parse_url(options.connection.url);
-    const auto transport = make_transport(url, options.connection.transport);
-    ProtocolSession session(*transport, deadline);
-    session.open();
-    return Subscriber(options, session).run();
+    return Subscriber(options, deadline_from(options.connection.timeout_seconds)).run();
 }
 
 }  // namespace notify::cli

@@ -96,6 +96,11 @@ public:
     }
 
     std::string receive(Deadline deadline) override {
+        return *receive_until(deadline, Clock::time_point::max());
+    }
+
+    // The read stays pending across calls that woke up without a frame.
+    std::optional<std::string> receive_until(Deadline deadline, Clock::time_point wake) override {
         for (;;) {
             while (!unread_.empty() && !reader_.failed()) {
                 unread_.remove_prefix(reader_.feed(unread_));
@@ -104,17 +109,27 @@ public:
             if (auto frame = reader_.pop_frame()) return std::move(*frame);
             if (reader_.failed()) fail("protocol error: " + reader_.error());
 
-            std::size_t received = 0;
-            const error_code ec = run([&](auto done) {
-                    stream_.async_read_some(asio::buffer(buffer_),
-                                            [&received, done](error_code e, std::size_t n) {
-                                                received = n;
-                                                done(e);
-                                            });
-                },
-                deadline, "waiting for the server");
-            if (ec) fail_read(ec);
-            unread_ = std::string_view(buffer_.data(), received);
+            if (!reading_) {
+                reading_ = true;
+                read_done_ = false;
+                stream_.async_read_some(asio::buffer(buffer_), [this](error_code e, std::size_t n) {
+                    read_done_ = true;
+                    read_result_ = e;
+                    read_size_ = n;
+                });
+            }
+            const bool wake_first = !deadline || wake < *deadline;
+            if (!runner_.run_until([this] { return read_done_; }, wake_first ? wake : *deadline)) {
+                if (wake_first && Clock::now() >= wake) return std::nullopt;
+                open_ = false;
+                error_code ignored;
+                stream_.lowest_layer().close(ignored);
+                runner_.drain();
+                throw CliError(ExitCode::timeout, "timed out waiting for the server");
+            }
+            reading_ = false;
+            if (read_result_) fail_read(read_result_);
+            unread_ = std::string_view(buffer_.data(), read_size_);
         }
     }
 
@@ -193,6 +208,11 @@ private:
     std::array<char, 16 * 1024> buffer_{};
     std::string_view unread_;
     bool open_ = false;
+    // The read of receive_until, pending across calls that woke up before data came.
+    bool reading_ = false;
+    bool read_done_ = false;
+    error_code read_result_;
+    std::size_t read_size_ = 0;
 };
 
 }  // namespace

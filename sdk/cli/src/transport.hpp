@@ -37,6 +37,13 @@ public:
     virtual void send_frame(std::string_view frame, Deadline deadline) = 0;
     // The next whole frame from the server.
     virtual std::string receive(Deadline deadline) = 0;
+    // The next whole frame, or nullopt once `wake` passed without one; unlike a deadline,
+    // `wake` leaves the transport usable (an operation in flight stays pending for the next
+    // call). The default cannot wake early: it waits for a frame as receive() does.
+    virtual std::optional<std::string> receive_until(Deadline deadline, Clock::time_point wake) {
+        (void)wake;
+        return receive(deadline);
+    }
     // Orderly close, bounded in time; never throws.
     virtual void close() noexcept = 0;
 };

@@ -102,6 +102,27 @@ public:
         }
     }
 
+    std::optional<std::string> receive_until(Deadline deadline, Clock::time_point wake) override {
+        for (;;) {
+            if (passed(deadline)) time_out("waiting for the server");
+            if (Clock::now() >= wake) return std::nullopt;
+            const auto to_wake = std::chrono::duration_cast<milliseconds>(wake - Clock::now());
+            const milliseconds slice = std::min({kQuietInterval, time_left(deadline), to_wake});
+            if (auto frame = client_->receive_frame(std::max(slice, milliseconds(1)))) {
+                return std::string(frame->begin(), frame->end());
+            }
+            require_session();
+            if (Clock::now() >= wake || slice < kQuietInterval) continue;
+            if (passed(deadline)) time_out("waiting for the server");
+            const bool deadline_first = time_left(deadline) <= kPingTimeout;
+            const milliseconds ping_timeout = std::min(kPingTimeout, time_left(deadline));
+            if (client_->ping(std::max(ping_timeout, milliseconds(1)))) continue;
+            require_session();
+            if (deadline_first) time_out("waiting for the server");
+            fail("server at " + url_.text + " stopped answering");
+        }
+    }
+
     void close() noexcept override {
         if (client_) client_->close();
     }
@@ -118,7 +139,9 @@ private:
     void require_session() {
         if (client_->session_id() != 0) return;
         if (const auto code = client_->close_code()) {
-            fail("server closed the connection (code " + std::to_string(*code) + ")");
+            throw CliError(ExitCode::failure,
+                           "server closed the connection (code " + std::to_string(*code) + ")",
+                           static_cast<std::uint16_t>(*code));
         }
         fail("server closed the connection");
     }

@@ -114,13 +114,40 @@ public:
     }
 
     std::string receive(Deadline deadline) override {
-        beast::flat_buffer buffer;
-        const error_code ec = run([&](auto done) {
-                stream_.async_read(buffer, [done](error_code e, std::size_t) { done(e); });
-            },
-            deadline, "waiting for the server");
-        if (ec) fail_connection(ec, "receiving from");
-        return beast::buffers_to_string(buffer.data());
+        return *receive_until(deadline, Clock::time_point::max());
+    }
+
+    // The read stays pending across calls that woke up without a frame.
+    std::optional<std::string> receive_until(Deadline deadline, Clock::time_point wake) override {
+        if (!reading_) {
+            reading_ = true;
+            read_done_ = false;
+            read_buffer_.clear();
+            stream_.async_read(read_buffer_, [this](error_code e, std::size_t) {
+                read_done_ = true;
+                read_result_ = e;
+            });
+        }
+        const bool wake_first = !deadline || wake < *deadline;
+        io_.restart();
+        while (!read_done_) {
+            const auto until = wake_first ? wake : *deadline;
+            if (io_.run_one_until(until) == 0 && Clock::now() >= until) break;
+        }
+        if (!read_done_) {
+            if (wake_first) return std::nullopt;
+            open_ = false;
+            error_code ignored;
+            beast::get_lowest_layer(stream_).socket().close(ignored);
+            io_.restart();
+            io_.run();
+            throw CliError(ExitCode::timeout, "timed out waiting for the server");
+        }
+        reading_ = false;
+        if (read_result_) fail_connection(read_result_, "receiving from");
+        std::string frame = beast::buffers_to_string(read_buffer_.data());
+        read_buffer_.clear();
+        return frame;
     }
 
     void close() noexcept override {
@@ -205,7 +232,9 @@ private:
             std::string message = "server closed the connection (code " +
                                   std::to_string(reason.code);
             if (!reason.reason.empty()) message += ": " + std::string(reason.reason.c_str());
-            fail(message + ")");
+            open_ = false;
+            throw CliError(ExitCode::failure, message + ")",
+                           static_cast<std::uint16_t>(reason.code));
         }
         fail("connection lost while " + std::string(doing) + " " + url_.text + ": " +
              ec.message());
@@ -224,6 +253,11 @@ private:
     ssl::context tls_context_;
     Stream stream_;
     bool open_ = false;
+    // The read of receive_until, pending across calls that woke up before a frame came.
+    beast::flat_buffer read_buffer_;
+    bool reading_ = false;
+    bool read_done_ = false;
+    error_code read_result_;
 };
 
 }  // namespace

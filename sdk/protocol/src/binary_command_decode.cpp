@@ -45,6 +45,8 @@ SubscribeCommand read_subscribe(FrameReader& reader) {
         since.epoch = reader.text("subscribe.since.epoch");
         subscribe.since = std::move(since);
     }
+    subscribe.token =
+        optional_text(reader, presence, binary::kSubscribeToken, "subscribe.token");
     return subscribe;
 }
 
@@ -94,6 +96,8 @@ CommandBody read_body(std::uint8_t type, FrameReader& reader) {
             return PingCommand{};
         case FrameType::ack:
             return read_ack(reader);
+        case FrameType::refresh:
+            return RefreshCommand{reader.non_empty_text("refresh.token")};
         default:
             // A command of a later version: the id is known, so the error can be matched.
             throw MalformedFrame{ErrorCode::unknown_command,

@@ -74,12 +74,19 @@ struct BodyEncoder {
             size +=
                 binary::varint_size(subscribe.since->offset) + field_size(subscribe.since->epoch);
         }
+        if (!subscribe.token.empty()) {
+            size += field_size(subscribe.token);
+        }
         start(FrameType::subscribe, size);
-        out += static_cast<char>(subscribe.since ? binary::kSubscribeSince : 0);
+        out += static_cast<char>((subscribe.since ? binary::kSubscribeSince : 0) |
+                                 (subscribe.token.empty() ? 0 : binary::kSubscribeToken));
         append_field(out, subscribe.topic);
         if (subscribe.since) {
             append_varint(out, subscribe.since->offset);
             append_field(out, subscribe.since->epoch);
+        }
+        if (!subscribe.token.empty()) {
+            append_field(out, subscribe.token);
         }
     }
 
@@ -108,6 +115,11 @@ struct BodyEncoder {
         start(FrameType::ack, field_size(ack.topic) + binary::varint_size(ack.offset));
         append_field(out, ack.topic);
         append_varint(out, ack.offset);
+    }
+
+    void operator()(const RefreshCommand& refresh) const {
+        start(FrameType::refresh, field_size(refresh.token));
+        append_field(out, refresh.token);
     }
 };
 

@@ -19,6 +19,7 @@ enum class FrameType : std::uint8_t {
     send = 0x05,
     ping = 0x06,
     ack = 0x07,
+    refresh = 0x08,
     result = 0x40,
     error = 0x41,
     message_push = 0x80,
@@ -38,6 +39,7 @@ inline constexpr std::uint8_t kConnectResume = 0x04;
 inline constexpr std::uint8_t kConnectUser = 0x08;
 
 inline constexpr std::uint8_t kSubscribeSince = 0x01;
+inline constexpr std::uint8_t kSubscribeToken = 0x02;  // after since: token string
 
 inline constexpr std::uint8_t kResultClient = 0x01;
 inline constexpr std::uint8_t kResultUser = 0x02;
@@ -53,6 +55,8 @@ inline constexpr std::uint8_t kResultRecovered = 0x40;  // subscribe: one byte, 
 inline constexpr std::uint8_t kResultFlags = 0x80;
 inline constexpr std::uint8_t kFlagResumed = 0x01;   // connect: the session was resumed
 inline constexpr std::uint8_t kFlagOverflow = 0x02;  // connect: its missed buffer overflowed
+// A presence bit of the flags byte: a ttl_ms varint follows the flags byte (connect, refresh).
+inline constexpr std::uint8_t kFlagTtl = 0x04;
 
 inline constexpr std::size_t kMaxVarintSize = 10;
 

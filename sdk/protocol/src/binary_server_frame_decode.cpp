@@ -57,6 +57,9 @@ Reply read_result(FrameReader& reader) {
         const std::uint8_t flags = reader.byte("result.flags");
         reply.resumed = (flags & binary::kFlagResumed) != 0;
         reply.overflow = (flags & binary::kFlagOverflow) != 0;
+        if ((flags & binary::kFlagTtl) != 0) {
+            reply.ttl_ms = reader.varint("result.ttl_ms");
+        }
     }
     return reply;
 }

@@ -44,13 +44,15 @@ struct ResultFields {
     std::span<const TopicPosition> positions{};
     const Position* position = nullptr;
     bool recovered = false;
+    std::optional<std::uint64_t> ttl_ms{};  // behind kFlagTtl of the flags byte
     std::uint8_t flags = 0;
     std::uint8_t presence = 0;
 };
 
-std::uint8_t session_flags(SessionResume session) {
+std::uint8_t session_flags(const SessionResume& session) {
     return static_cast<std::uint8_t>((session.resumed ? binary::kFlagResumed : 0) |
-                                     (session.overflow ? binary::kFlagOverflow : 0));
+                                     (session.overflow ? binary::kFlagOverflow : 0) |
+                                     (session.ttl_ms ? binary::kFlagTtl : 0));
 }
 
 std::size_t result_size(std::uint64_t id, const ResultFields& fields) {
@@ -73,6 +75,9 @@ std::size_t result_size(std::uint64_t id, const ResultFields& fields) {
     }
     if (has(binary::kResultFlags)) {
         ++size;
+        if ((fields.flags & binary::kFlagTtl) != 0) {
+            size += varint_size(fields.ttl_ms.value_or(0));
+        }
     }
     return size;
 }
@@ -105,6 +110,9 @@ std::string encode_result(std::uint64_t id, const ResultFields& fields) {
     }
     if (has(binary::kResultFlags)) {
         out += static_cast<char>(fields.flags);
+        if ((fields.flags & binary::kFlagTtl) != 0) {
+            append_varint(out, fields.ttl_ms.value_or(0));
+        }
     }
     return out;
 }
@@ -127,6 +135,7 @@ std::string encode_connect_reply_binary(std::uint64_t id, std::string_view clien
                          .user = user,
                          .resume = resume_token,
                          .version = server_version,
+                         .ttl_ms = session.ttl_ms,
                          .flags = flags,
                          .presence = static_cast<std::uint8_t>(
                              binary::kResultClient | binary::kResultUser | binary::kResultResume |
@@ -135,6 +144,15 @@ std::string encode_connect_reply_binary(std::uint64_t id, std::string_view clien
 
 std::string encode_empty_reply_binary(std::uint64_t id) {
     return encode_result(id, ResultFields{});
+}
+
+std::string encode_refresh_reply_binary(std::uint64_t id, std::optional<std::uint64_t> ttl_ms) {
+    if (!ttl_ms) {
+        return encode_empty_reply_binary(id);
+    }
+    return encode_result(id, ResultFields{.ttl_ms = ttl_ms,
+                                          .flags = binary::kFlagTtl,
+                                          .presence = binary::kResultFlags});
 }
 
 std::string encode_subscribe_reply_binary(std::uint64_t id, const Position& position,
@@ -222,7 +240,9 @@ std::string encode_server_frame_binary(const ServerFrame& frame) {
                         .positions = reply.positions,
                         .position = reply.position ? &*reply.position : nullptr,
                         .recovered = reply.recovered.value_or(false),
-                        .flags = session_flags(SessionResume{reply.resumed, reply.overflow})};
+                        .ttl_ms = reply.ttl_ms,
+                        .flags = session_flags(
+                            SessionResume{reply.resumed, reply.overflow, reply.ttl_ms})};
     const auto mark = [&fields](bool present, std::uint8_t bit) {
         if (present) {
             fields.presence = static_cast<std::uint8_t>(fields.presence | bit);

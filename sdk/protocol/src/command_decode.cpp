@@ -16,8 +16,8 @@ using detail::fail;
 using detail::Fields;
 using detail::Json;
 
-constexpr std::array<std::string_view, 7> kCommandNames = {
-    "connect", "subscribe", "unsubscribe", "publish", "send", "ping", "ack"};
+constexpr std::array<std::string_view, 8> kCommandNames = {
+    "connect", "subscribe", "unsubscribe", "publish", "send", "ping", "ack", "refresh"};
 
 std::string optional_string(Fields& fields, std::string_view key) {
     const Json* value = fields.find(key);
@@ -46,6 +46,7 @@ SubscribeCommand read_subscribe(const Json& value) {
             as_string(position.require("epoch"), position.path_of("epoch"))};
         position.reject_unread();
     }
+    subscribe.token = optional_string(fields, "token");
     fields.reject_unread();
     return subscribe;
 }
@@ -108,6 +109,14 @@ AckCommand read_ack(const Json& value) {
     return ack;
 }
 
+RefreshCommand read_refresh(const Json& value) {
+    Fields fields(value, "refresh");
+    RefreshCommand refresh;
+    refresh.token = as_non_empty_string(fields.require("token"), fields.path_of("token"));
+    fields.reject_unread();
+    return refresh;
+}
+
 CommandBody read_body(std::string_view name, const Json& value) {
     if (name == "connect") {
         return read_connect(value);
@@ -126,6 +135,9 @@ CommandBody read_body(std::string_view name, const Json& value) {
     }
     if (name == "ack") {
         return read_ack(value);
+    }
+    if (name == "refresh") {
+        return read_refresh(value);
     }
     return read_ping(value);
 }
@@ -154,7 +166,8 @@ const Json::object_t::value_type& command_member(const Json& root) {
         command = &member;
     }
     if (command == nullptr) {
-        fail("", "expected a command: connect, subscribe, unsubscribe, publish, send, ping or ack");
+        fail("", "expected a command: connect, subscribe, unsubscribe, publish, send, ping, ack or "
+             "refresh");
     }
     return *command;
 }

@@ -64,6 +64,10 @@ struct BodyEncoder {
             append_json_string(out, subscribe.since->epoch);
             out += '}';
         }
+        if (!subscribe.token.empty()) {
+            out += ",\"token\":";
+            append_json_string(out, subscribe.token);
+        }
         out += '}';
     }
     void operator()(const UnsubscribeCommand& unsubscribe) const {
@@ -94,6 +98,11 @@ struct BodyEncoder {
         append_json_string(out, ack.topic);
         out += ",\"offset\":";
         append_uint(out, ack.offset);
+        out += '}';
+    }
+    void operator()(const RefreshCommand& refresh) const {
+        out += "\"refresh\":{\"token\":";
+        append_json_string(out, refresh.token);
         out += '}';
     }
 };

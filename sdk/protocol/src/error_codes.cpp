@@ -15,6 +15,7 @@ std::string_view error_name(ErrorCode code) {
         case ErrorCode::not_found: return "not_found";
         case ErrorCode::too_large: return "too_large";
         case ErrorCode::unrecoverable: return "unrecoverable";
+        case ErrorCode::token_expired: return "token_expired";
     }
     return "unknown";
 }

@@ -57,6 +57,9 @@ Reply read_result(std::uint64_t id, const Json& value) {
     reply.version = optional_string(fields, "version");
     reply.resumed = optional_bool(fields, "resumed").value_or(false);
     reply.overflow = optional_bool(fields, "overflow").value_or(false);
+    if (const Json* ttl = fields.find("ttl_ms")) {
+        reply.ttl_ms = as_uint64(*ttl, fields.path_of("ttl_ms"));
+    }
     // A subscribe result: the stream's position, both members or neither.
     const Json* offset = fields.find("offset");
     const Json* epoch = fields.find("epoch");

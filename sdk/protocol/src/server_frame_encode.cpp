@@ -30,13 +30,14 @@ std::string encode_connect_reply(std::uint64_t id, std::string_view client, std:
     // Written only when true: a fresh connect's reply stays what it was before sessions resumed.
     constexpr std::string_view kResumed = ",\"resumed\":true";
     constexpr std::string_view kOverflow = ",\"overflow\":true";
+    constexpr std::string_view kTtlKey = ",\"ttl_ms\":";
     std::string out;
     out.reserve(kReplyIdKey.size() + kMaxUint64Digits + kClientKey.size() +
                 scan_json_string(client).quoted_size + kUserKey.size() +
                 scan_json_string(user).quoted_size + kResumeKey.size() +
                 scan_json_string(resume_token).quoted_size + kVersionKey.size() +
                 scan_json_string(server_version).quoted_size + kResumed.size() + kOverflow.size() +
-                2);
+                kTtlKey.size() + kMaxUint64Digits + 2);
     out += kReplyIdKey;
     append_uint(out, id);
     out += kClientKey;
@@ -53,6 +54,10 @@ std::string encode_connect_reply(std::uint64_t id, std::string_view client, std:
     if (session.overflow) {
         out += kOverflow;
     }
+    if (session.ttl_ms) {
+        out += kTtlKey;
+        append_uint(out, *session.ttl_ms);
+    }
     out += "}}";
     return out;
 }
@@ -64,6 +69,21 @@ std::string encode_empty_reply(std::uint64_t id) {
     out += kReplyIdKey;
     append_uint(out, id);
     out += kEmptyResult;
+    return out;
+}
+
+std::string encode_refresh_reply(std::uint64_t id, std::optional<std::uint64_t> ttl_ms) {
+    if (!ttl_ms) {
+        return encode_empty_reply(id);
+    }
+    constexpr std::string_view kTtlKey = ",\"result\":{\"ttl_ms\":";
+    std::string out;
+    out.reserve(kReplyIdKey.size() + kMaxUint64Digits + kTtlKey.size() + kMaxUint64Digits + 2);
+    out += kReplyIdKey;
+    append_uint(out, id);
+    out += kTtlKey;
+    append_uint(out, *ttl_ms);
+    out += "}}";
     return out;
 }
 

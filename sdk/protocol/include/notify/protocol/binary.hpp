@@ -36,6 +36,8 @@ std::string encode_connect_reply_binary(std::uint64_t id, std::string_view clien
                                         std::string_view user, std::string_view resume_token,
                                         std::string_view server_version, SessionResume session);
 std::string encode_empty_reply_binary(std::uint64_t id);
+// An empty result, or one with the flags byte holding ttl_ms (encode_refresh_reply).
+std::string encode_refresh_reply_binary(std::uint64_t id, std::optional<std::uint64_t> ttl_ms);
 std::string encode_subscribe_reply_binary(std::uint64_t id, const Position& position,
                                           std::optional<bool> recovered);
 std::string encode_publish_reply_binary(std::uint64_t id, std::span<const TopicPosition> positions);

@@ -31,6 +31,7 @@ enum class ErrorCode : std::uint32_t {
     not_found = 108,
     too_large = 109,
     unrecoverable = 110,     // reserved: a position that cannot be recovered
+    token_expired = 111,     // the token has expired: get a new token, retrying this one is useless
 };
 
 std::string_view error_name(ErrorCode code);
@@ -65,6 +66,10 @@ struct SubscribeCommand {
     // Recover from this position: the messages after since.offset of epoch since.epoch (an
     // empty epoch means "whatever the current epoch is", e.g. offset 0 for "from the start").
     std::optional<Position> since;
+    // A subscription token (namespaces with subscribe = "token" require one); empty = absent.
+    // Fields added later have a default member initializer, so positional initialisers of the
+    // earlier fields ({topic, since}) stay free of -Wmissing-field-initializers.
+    std::string token{};
 
     bool operator==(const SubscribeCommand&) const = default;
 };
@@ -97,8 +102,17 @@ struct AckCommand {
     bool operator==(const AckCommand&) const = default;
 };
 
+// Replaces the connection's token before it expires (the connect reply's ttl_ms); the token
+// must be of the connection's user. Non-empty.
+struct RefreshCommand {
+    std::string token;
+
+    bool operator==(const RefreshCommand&) const = default;
+};
+
 using CommandBody = std::variant<ConnectCommand, SubscribeCommand, UnsubscribeCommand,
-                                 PublishCommand, SendCommand, PingCommand, AckCommand>;
+                                 PublishCommand, SendCommand, PingCommand, AckCommand,
+                                 RefreshCommand>;
 
 struct Command {
     std::uint64_t id = 0;  // > 0; echoed by the reply
@@ -126,14 +140,20 @@ std::string encode_connect_reply(std::uint64_t id, std::string_view client, std:
 // A connect reply of a reconnect that resumed its session: "resumed":true, plus "overflow":true
 // when more was published to the inactive client than clients.buffer_size (nothing of the
 // buffer is delivered then; the client recovers per topic with subscribe positions).
+// ttl_ms (any connect reply): the connection's token expires in that many milliseconds, the
+// client must send refresh before then; absent when the token does not expire.
 struct SessionResume {
     bool resumed = false;
     bool overflow = false;
+    std::optional<std::uint64_t> ttl_ms{};
 };
 std::string encode_connect_reply(std::uint64_t id, std::string_view client, std::string_view user,
                                  std::string_view resume_token, std::string_view server_version,
                                  SessionResume session);
 std::string encode_empty_reply(std::uint64_t id);  // {"id":N,"result":{}}
+// The reply to refresh: {"id":N,"result":{"ttl_ms":T}}, or {"id":N,"result":{}} when the new
+// token does not expire.
+std::string encode_refresh_reply(std::uint64_t id, std::optional<std::uint64_t> ttl_ms);
 // {"id":N,"result":{"offset":O,"epoch":"E"}} and, when the subscribe carried a position,
 // "recovered":true|false. The position is the stream's current one when the reply was made.
 std::string encode_subscribe_reply(std::uint64_t id, const Position& position,
@@ -163,6 +183,7 @@ struct Reply {
     bool overflow = false;                 // connect: the resumed session's buffer overflowed
     std::optional<Position> position;      // subscribe: the stream's current position
     std::optional<bool> recovered;         // subscribe with a position: whether it was recovered
+    std::optional<std::uint64_t> ttl_ms{};  // connect, refresh: the token expires in ttl_ms ms
 
     bool operator==(const Reply&) const = default;
 };

@@ -93,6 +93,7 @@ void Core::State::clean() {
     for (Client* client : forgotten) forget(*client);
     for (Client* client : expired) invalidate(*client);
     redeliver_expired(now);
+    close_expired_tokens(now);
 }
 
 void Core::State::shutdown() {

@@ -40,6 +40,12 @@ std::string encode_subscribe_reply(notify_encoding encoding, std::uint64_t id,
                                : protocol::encode_subscribe_reply(id, position, recovered);
 }
 
+std::string encode_refresh_reply(notify_encoding encoding, std::uint64_t id,
+                                 std::optional<std::uint64_t> ttl_ms) {
+    return is_binary(encoding) ? protocol::encode_refresh_reply_binary(id, ttl_ms)
+                               : protocol::encode_refresh_reply(id, ttl_ms);
+}
+
 std::string encode_empty_reply(notify_encoding encoding, std::uint64_t id) {
     return is_binary(encoding) ? protocol::encode_empty_reply_binary(id)
                                : protocol::encode_empty_reply(id);

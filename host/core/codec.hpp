@@ -28,6 +28,8 @@ std::string encode_subscribe_reply(notify_encoding encoding, std::uint64_t id,
                                    const protocol::Position& position,
                                    std::optional<bool> recovered);
 std::string encode_empty_reply(notify_encoding encoding, std::uint64_t id);
+std::string encode_refresh_reply(notify_encoding encoding, std::uint64_t id,
+                                 std::optional<std::uint64_t> ttl_ms);
 std::string encode_publish_reply(notify_encoding encoding, std::uint64_t id,
                                  std::span<const protocol::TopicPosition> positions);
 std::string encode_error_reply(notify_encoding encoding, std::uint64_t id,

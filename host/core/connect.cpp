@@ -29,8 +29,8 @@ void Core::State::handle_connect(Connection& connection, std::uint64_t command_i
 }
 
 void Core::State::refuse_connect(Connection& connection, std::uint64_t command_id,
-                                 std::string_view reason) {
-    reply_error(connection.ref, command_id, protocol::ErrorCode::unauthorized, reason);
+                                 std::string_view reason, protocol::ErrorCode code) {
+    reply_error(connection.ref, command_id, code, reason);
     close_connection(connection, NOTIFY_CLOSE_UNAUTHORIZED, reason, ClosePush::none);
 }
 
@@ -43,7 +43,13 @@ void Core::State::finish_connect(ConnectionRef conn, std::uint64_t command_id,
     if (outcome.kind != AuthOutcome::Kind::allow) {
         refuse_connect(*connection, command_id,
                        outcome.reason.empty() ? std::string_view("connect denied")
-                                              : std::string_view(outcome.reason));
+                                              : std::string_view(outcome.reason),
+                       auth_error_code(outcome, protocol::ErrorCode::unauthorized));
+        return;
+    }
+    if (outcome.expires_at_ms != 0 && outcome.expires_at_ms <= env.now_ms()) {
+        refuse_connect(*connection, command_id, "the token has expired",
+                       protocol::ErrorCode::token_expired);
         return;
     }
 
@@ -98,7 +104,11 @@ void Core::State::finish_connect(ConnectionRef conn, std::uint64_t command_id,
     }
     attach_connection(*client, *connection);
     client->resume_token = env.make_resume_token();
-    const protocol::SessionResume session{!is_new, client->missed_overflow};
+    set_credentials(*client, outcome);
+    protocol::SessionResume session;
+    session.resumed = !is_new;
+    session.overflow = client->missed_overflow;
+    session.ttl_ms = credentials_ttl(*client);
     reply_connect(conn, command_id, *client, session);
     emit_client_event(is_new ? NOTIFY_EVENT_CONNECT : NOTIFY_EVENT_RECONNECT, *client);
     if (!is_new) {
@@ -109,6 +119,11 @@ void Core::State::finish_connect(ConnectionRef conn, std::uint64_t command_id,
         deliver_missed(*client);
     }
     apply_user_subscriptions(*client);
+    // The token's topics: server-side subscriptions, so the namespace's subscribe rule does
+    // not apply (the auth chain checked that the names are valid topics).
+    for (const std::string& topic : outcome.topics) {
+        subscribe_client(*client, topic, client_command_time(*client, topic));
+    }
     if (config.cluster) announce_client(*client);
 }
 

@@ -63,6 +63,8 @@ void Core::State::handle_command(Connection& connection, protocol::Command& comm
                 reply_empty(connection.ref, id);
             } else if constexpr (std::is_same_v<Body, protocol::AckCommand>) {
                 handle_ack(connection, id, body);
+            } else if constexpr (std::is_same_v<Body, protocol::RefreshCommand>) {
+                handle_refresh(connection, id, body);
             }
         },
         command.body);

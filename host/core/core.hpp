@@ -48,6 +48,7 @@ struct AuthRequest {
     std::string user_id;    // requested
     std::string remote_address;
     std::uint32_t transport = 0;
+    std::uint32_t purpose = NOTIFY_AUTH_PURPOSE_CONNECT;  // or _REFRESH of a connected client
 };
 
 struct AuthOutcome {
@@ -55,6 +56,10 @@ struct AuthOutcome {
     std::string client_id;  // allow: may be empty (the core makes one)
     std::string user_id;    // allow: may be empty
     std::string reason;     // deny
+    std::uint32_t error_code = 0;     // deny: a protocol error code; 0 = the default one
+    std::int64_t expires_at_ms = 0;   // allow of a connect/refresh: 0 = never expires
+    std::string info;                 // allow of a connect: a JSON object, or empty
+    std::vector<std::string> topics;  // allow of a connect: server-side subscriptions
 };
 
 struct PublishOutcome {
@@ -126,8 +131,11 @@ public:
     // Auth chain. pending: the answer comes later through Core::complete_auth(request_id, ...).
     virtual AuthOutcome authenticate(std::uint64_t request_id, const AuthRequest& request) = 0;
     // Client-side subscribe/publish authorization; pending answers via Core::complete_auth.
+    // token: the subscribe's subscription token (may be empty); token_required: the namespace
+    // admits only tokens a plugin verified, so all-defer denies.
     virtual AuthOutcome authorize_subscribe(std::uint64_t request_id, std::string_view client_id,
-                                            std::string_view user_id, std::string_view topic) = 0;
+                                            std::string_view user_id, std::string_view topic,
+                                            std::string_view token, bool token_required) = 0;
     virtual AuthOutcome authorize_publish(std::uint64_t request_id, std::string_view client_id,
                                           std::string_view user_id, std::string_view topic) = 0;
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -72,6 +73,13 @@ struct TopicSubscriber {
     std::uint64_t skip_through = 0;
 };
 
+// What the auth chain said about a client beyond its user: only clients whose token expires or
+// that carry info have one (most clients of an anonymous app do not).
+struct ClientCredentials {
+    std::int64_t expires_at_ms = 0;  // 0 = never
+    std::string info;                // a JSON object, or empty
+};
+
 struct Client {
     std::string id;
     InlineText<32> resume_token;
@@ -85,6 +93,7 @@ struct Client {
     // clients.buffer_size; past that the buffer is dropped and missed_overflow set). A vector,
     // not a deque: an empty libstdc++ deque still allocates ~600 bytes, for every client.
     std::vector<FrameRef> missed;
+    std::unique_ptr<ClientCredentials> credentials;
     // Last, together: eight bytes of a struct every client has.
     ClientState state = ClientState::active;
     bool missed_overflow = false;
@@ -138,6 +147,12 @@ struct PendingSubscribe {
     std::string client_id;
     std::string topic;
     std::optional<protocol::Position> since;
+};
+
+struct PendingRefresh {
+    ConnectionRef conn;
+    std::uint64_t command_id = 0;
+    std::string client_id;
 };
 
 // A publish on its way: authorization (client publishes), then one broker publish per topic,
@@ -194,6 +209,11 @@ struct Core::State {
     std::uint64_t next_request_id = 1;
     std::unordered_map<std::uint64_t, PendingConnect> pending_connects;
     std::unordered_map<std::uint64_t, PendingSubscribe> pending_subscribes;
+    std::unordered_map<std::uint64_t, PendingRefresh> pending_refreshes;
+    // When a client's connection is closed for an expired token (expiry + refresh grace), by
+    // client id. An entry is stale when the client refreshed since: the client's own deadline
+    // is checked before closing.
+    std::multimap<std::int64_t, std::string> token_deadlines;
     std::unordered_map<std::uint64_t, PendingPublishAuth> pending_publish_auths;
     std::unordered_map<std::uint64_t, PendingBrokerPublish> pending_broker_publishes;
     std::unordered_map<std::uint64_t, PublishJob> publish_jobs;
@@ -257,6 +277,8 @@ struct Core::State {
                       std::string_view epoch, std::string_view reason);
     void reply_connect(ConnectionRef conn, std::uint64_t command_id, const Client& client,
                        protocol::SessionResume session);
+    void reply_refresh(ConnectionRef conn, std::uint64_t command_id,
+                       std::optional<std::uint64_t> ttl_ms);
     void reply_subscribe(ConnectionRef conn, std::uint64_t command_id,
                          const protocol::Position& position, std::optional<bool> recovered);
     void deliver_frame(ConnectionRef conn, const FrameRef& frame);
@@ -281,7 +303,30 @@ struct Core::State {
                         protocol::ConnectCommand& command);
     void finish_connect(ConnectionRef conn, std::uint64_t command_id,
                         const protocol::ConnectCommand& command, const AuthOutcome& outcome);
-    void refuse_connect(Connection& connection, std::uint64_t command_id, std::string_view reason);
+    void refuse_connect(Connection& connection, std::uint64_t command_id, std::string_view reason,
+                        protocol::ErrorCode code = protocol::ErrorCode::unauthorized);
+
+    // ---- credentials.cpp ----------------------------------------------------------------------
+    // The connect reply's ttl_ms for the client's credentials (nullopt: they never expire).
+    std::optional<std::uint64_t> credentials_ttl(const Client& client) const;
+    // Keeps what the auth chain said about the client (expiry, info) and arms the expiry.
+    void set_credentials(Client& client, const AuthOutcome& outcome);
+    void handle_refresh(Connection& connection, std::uint64_t command_id,
+                        const protocol::RefreshCommand& command);
+    void finish_refresh(const PendingRefresh& pending, const AuthOutcome& outcome);
+    // Closes the connections whose token expired more than clients.refresh_grace ago.
+    void close_expired_tokens(std::int64_t now_ms);
+    // The error code of a refused connect/refresh: token_expired when the plugin said so.
+    static protocol::ErrorCode auth_error_code(const AuthOutcome& outcome,
+                                               protocol::ErrorCode fallback);
+
+    // ---- permissions.cpp ----------------------------------------------------------------------
+    // Why the client may not subscribe to / publish on `topic` by the namespace's rules; empty
+    // when it may (a "token" namespace is then decided by the auth chain).
+    std::string subscribe_refusal(const Client& client, std::string_view topic,
+                                  const host::NamespaceSpec& space) const;
+    std::string publish_refusal(const Client& client, std::string_view topic,
+                                const host::NamespaceSpec& space) const;
 
     // ---- clients.cpp --------------------------------------------------------------------------
     Client* find_client(std::string_view client_id) const;

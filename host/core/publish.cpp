@@ -24,18 +24,20 @@ void Core::State::handle_publish(Connection& connection, std::uint64_t command_i
             return;
         }
         const host::NamespaceSpec& space = namespace_of(topic);
-        if (!space.allow_client_publish) {
+        if (std::string refusal = publish_refusal(client, topic, space); !refusal.empty()) {
             reply_error(connection.ref, command_id, protocol::ErrorCode::permission_denied,
-                        namespace_refusal(space, "publish"));
+                        refusal);
             return;
         }
     }
     // Messages straight to clients or users follow the default namespace's rule.
-    if ((!command.clients.empty() || !command.users.empty()) &&
-        !config.default_namespace.allow_client_publish) {
-        reply_error(connection.ref, command_id, protocol::ErrorCode::permission_denied,
-                    namespace_refusal(config.default_namespace, "publish"));
-        return;
+    if (!command.clients.empty() || !command.users.empty()) {
+        if (std::string refusal = publish_refusal(client, {}, config.default_namespace);
+            !refusal.empty()) {
+            reply_error(connection.ref, command_id, protocol::ErrorCode::permission_denied,
+                        refusal);
+            return;
+        }
     }
     if (std::string error = frame_limit_error(command); !error.empty()) {
         reply_error(connection.ref, command_id, protocol::ErrorCode::too_large, error);
@@ -191,6 +193,12 @@ void Core::State::complete_auth(std::uint64_t request_id, const AuthOutcome& out
         const PendingConnect pending = std::move(found->second);
         pending_connects.erase(found);
         finish_connect(pending.conn, pending.command_id, pending.command, outcome);
+        return;
+    }
+    if (auto found = pending_refreshes.find(request_id); found != pending_refreshes.end()) {
+        const PendingRefresh pending = std::move(found->second);
+        pending_refreshes.erase(found);
+        finish_refresh(pending, outcome);
         return;
     }
     if (auto found = pending_subscribes.find(request_id); found != pending_subscribes.end()) {

@@ -34,6 +34,13 @@ void Core::State::reply_connect(ConnectionRef conn, std::uint64_t command_id,
                               encoding));
 }
 
+void Core::State::reply_refresh(ConnectionRef conn, std::uint64_t command_id,
+                                std::optional<std::uint64_t> ttl_ms) {
+    const notify_encoding encoding = encoding_of(conn);
+    deliver_to(env, conn,
+               FrameRef::make(encode_refresh_reply(encoding, command_id, ttl_ms), encoding));
+}
+
 void Core::State::reply_subscribe(ConnectionRef conn, std::uint64_t command_id,
                                   const protocol::Position& position,
                                   std::optional<bool> recovered) {

@@ -11,9 +11,8 @@ void Core::State::handle_subscribe(Connection& connection, std::uint64_t command
         return;
     }
     const host::NamespaceSpec& space = namespace_of(command.topic);
-    if (!space.allow_client_subscribe) {
-        reply_error(connection.ref, command_id, protocol::ErrorCode::permission_denied,
-                    namespace_refusal(space, "subscribe"));
+    if (std::string refusal = subscribe_refusal(client, command.topic, space); !refusal.empty()) {
+        reply_error(connection.ref, command_id, protocol::ErrorCode::permission_denied, refusal);
         return;
     }
     if (is_subscribed(client, command.topic) && !command.since) {
@@ -29,7 +28,8 @@ void Core::State::handle_subscribe(Connection& connection, std::uint64_t command
     const std::uint64_t request_id = next_request_id++;
     PendingSubscribe pending{connection.ref, command_id, client.id, command.topic, command.since};
     const AuthOutcome outcome =
-        env.authorize_subscribe(request_id, client.id, user_id_of(client), command.topic);
+        env.authorize_subscribe(request_id, client.id, user_id_of(client), command.topic,
+                                command.token, space.subscribe == host::SubscribeRule::token);
     if (outcome.kind == AuthOutcome::Kind::pending) {
         pending_subscribes.emplace(request_id, std::move(pending));
         return;
@@ -45,7 +45,8 @@ void Core::State::finish_subscribe(const PendingSubscribe& pending, const AuthOu
     }
     Client& client = *connection->client;
     if (outcome.kind != AuthOutcome::Kind::allow) {
-        reply_error(pending.conn, pending.command_id, protocol::ErrorCode::permission_denied,
+        reply_error(pending.conn, pending.command_id,
+                    auth_error_code(outcome, protocol::ErrorCode::permission_denied),
                     outcome.reason.empty() ? "subscribe: denied" : "subscribe: " + outcome.reason);
         return;
     }

@@ -31,6 +31,34 @@ std::string_view to_string(PluginKind kind) {
     return "unknown";
 }
 
+std::string_view to_string(SubscribeRule rule) {
+    switch (rule) {
+        case SubscribeRule::any:
+            return "any";
+        case SubscribeRule::authenticated:
+            return "authenticated";
+        case SubscribeRule::token:
+            return "token";
+        case SubscribeRule::none:
+            return "none";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(PublishRule rule) {
+    switch (rule) {
+        case PublishRule::any:
+            return "any";
+        case PublishRule::authenticated:
+            return "authenticated";
+        case PublishRule::subscriber:
+            return "subscriber";
+        case PublishRule::none:
+            return "none";
+    }
+    return "unknown";
+}
+
 bool is_plugin_path(std::string_view plugin) {
     return plugin.find('/') != std::string_view::npos ||
            (plugin.size() >= 3 && plugin.substr(plugin.size() - 3) == ".so");
@@ -180,6 +208,36 @@ private:
         }
         fail_at(node, key_path,
                 "must be one of at-most-once, at-least-once; got " + in_quotes(mode));
+    }
+
+    SubscribeRule as_subscribe_rule(const toml::node& node, const std::string& key_path) const {
+        const std::string rule = as_string(node, key_path);
+        for (const SubscribeRule candidate : {SubscribeRule::any, SubscribeRule::authenticated,
+                                              SubscribeRule::token, SubscribeRule::none}) {
+            if (rule == to_string(candidate)) return candidate;
+        }
+        fail_at(node, key_path,
+                "must be one of any, authenticated, token, none; got " + in_quotes(rule));
+    }
+
+    PublishRule as_publish_rule(const toml::node& node, const std::string& key_path) const {
+        const std::string rule = as_string(node, key_path);
+        for (const PublishRule candidate : {PublishRule::any, PublishRule::authenticated,
+                                            PublishRule::subscriber, PublishRule::none}) {
+            if (rule == to_string(candidate)) return candidate;
+        }
+        fail_at(node, key_path,
+                "must be one of any, authenticated, subscriber, none; got " + in_quotes(rule));
+    }
+
+    // An old key and the key that replaced it in one table: which one wins would be a guess.
+    void refuse_both(const toml::table& table, const std::string& old_key_path,
+                     std::string_view new_key) const {
+        if (const toml::node* replacement = table.get(new_key)) {
+            fail_at(*replacement, old_key_path,
+                    "write only " + std::string(new_key) + " = \"...\" (it replaces " +
+                        old_key_path.substr(old_key_path.rfind('.') + 1) + ")");
+        }
     }
 
     bool as_bool(const toml::node& node, std::string_view key_path) const {
@@ -362,6 +420,10 @@ private:
                  [&](toml::node& n, const std::string& p) {
                      clients.invalidation_time = as_duration(n, p, false);
                  }},
+                {"refresh_grace",
+                 [&](toml::node& n, const std::string& p) {
+                     clients.refresh_grace = as_duration(n, p, true);
+                 }},
                 {"buffer_size",
                  [&](toml::node& n, const std::string& p) {
                      clients.buffer_size = as_count<std::uint32_t>(n, p, 0);
@@ -460,13 +522,28 @@ private:
                         [&](toml::node& n, const std::string& p) {
                             ns.history_ttl = as_duration(n, p, true);
                         }},
+                       // allow_client_* keep their meaning: false = "none", true = "any".
                        {"allow_client_subscribe",
                         [&](toml::node& n, const std::string& p) {
-                            ns.allow_client_subscribe = as_bool(n, p);
+                            refuse_both(table, p, "subscribe");
+                            ns.subscribe = as_bool(n, p) ? SubscribeRule::any : SubscribeRule::none;
                         }},
                        {"allow_client_publish",
                         [&](toml::node& n, const std::string& p) {
-                            ns.allow_client_publish = as_bool(n, p);
+                            refuse_both(table, p, "publish");
+                            ns.publish = as_bool(n, p) ? PublishRule::any : PublishRule::none;
+                        }},
+                       {"subscribe",
+                        [&](toml::node& n, const std::string& p) {
+                            ns.subscribe = as_subscribe_rule(n, p);
+                        }},
+                       {"publish",
+                        [&](toml::node& n, const std::string& p) {
+                            ns.publish = as_publish_rule(n, p);
+                        }},
+                       {"user_limited",
+                        [&](toml::node& n, const std::string& p) {
+                            ns.user_limited = as_bool(n, p);
                         }},
                        {"delivery",
                         [&](toml::node& n, const std::string& p) {

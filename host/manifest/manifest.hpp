@@ -52,6 +52,24 @@ enum class Delivery : std::uint32_t {
     at_least_once = 1,  // acknowledged only after the broker stored the message durably
 };
 
+// Who may subscribe to a namespace's topics with a client command (server-side subscriptions,
+// by handlers or a token's `topics`, are never refused by it).
+enum class SubscribeRule : std::uint32_t {
+    any,            // every connected client
+    authenticated,  // clients with a user id
+    token,          // clients presenting a subscription token an auth plugin verified
+    none,           // nobody: server-side subscriptions only
+};
+// Who may publish to a namespace's topics with a client command.
+enum class PublishRule : std::uint32_t {
+    any,
+    authenticated,
+    subscriber,  // clients subscribed to the topic
+    none,
+};
+std::string_view to_string(SubscribeRule rule);
+std::string_view to_string(PublishRule rule);
+
 // Options of the topics "ns:name" (or of topics without a namespace: the default namespace "").
 struct NamespaceSpec {
     std::string name;
@@ -59,8 +77,10 @@ struct NamespaceSpec {
     std::uint32_t max_users = 0;              // distinct users per topic; 0 = unlimited
     std::uint64_t history_size = 0;           // messages kept per topic
     std::chrono::milliseconds history_ttl{0}; // 0 = kept until pushed out by history_size
-    bool allow_client_subscribe = true;       // clients may subscribe themselves
-    bool allow_client_publish = true;         // clients may publish
+    SubscribeRule subscribe = SubscribeRule::any;  // who may subscribe themselves
+    PublishRule publish = PublishRule::any;        // who may publish to the namespace's topics
+    // Topics "ns:name#alice,bob" may be subscribed only by the users listed after '#'.
+    bool user_limited = false;
     Delivery delivery = Delivery::at_most_once;  // "at-most-once" | "at-least-once"
     // A stream's position is kept this long after its last publish; 0 = the broker's choice.
     std::chrono::milliseconds history_meta_ttl{0};
@@ -77,6 +97,9 @@ struct ClientSettings {
     // Messages kept for an inactive client, delivered when it resumes; past it the client is
     // told its buffer overflowed and recovers per topic.
     std::uint32_t buffer_size = 1'000;
+    // A connection whose token expired is closed (NOTIFY_CLOSE_TOKEN_EXPIRED) this long after the
+    // expiry unless the client refreshed it.
+    std::chrono::milliseconds refresh_grace{25'000};
 };
 
 struct LimitSettings {

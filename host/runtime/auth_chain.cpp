@@ -2,7 +2,10 @@
 
 #include <utility>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include "notify/protocol/json.hpp"
 
 namespace notify::runtime {
 namespace {
@@ -14,11 +17,28 @@ std::string copy_text(notify_str text) {
     return std::string(text.data, text.len);
 }
 
-core::AuthOutcome deny(std::string reason) {
+core::AuthOutcome deny(std::string reason, std::uint32_t error_code = 0) {
     core::AuthOutcome outcome;
     outcome.kind = core::AuthOutcome::Kind::deny;
     outcome.reason = std::move(reason);
+    outcome.error_code = error_code;
     return outcome;
+}
+
+// What is wrong with an ALLOW's info and topics, which reach clients, handlers and presence.
+std::string answer_error(const AuthAnswer& answer) {
+    if (!answer.info.empty()) {
+        const nlohmann::json info = nlohmann::json::parse(answer.info, nullptr, false);
+        if (!info.is_object()) {
+            return "the auth plugin's info is not a JSON object";
+        }
+    }
+    for (const std::string& topic : answer.topics) {
+        if (!protocol::is_valid_topic(topic)) {
+            return "the auth plugin named an invalid topic to subscribe to";
+        }
+    }
+    return {};
 }
 
 }  // namespace
@@ -29,6 +49,22 @@ AuthAnswer AuthAnswer::copy(const notify_auth_result& result) {
     answer.client_id = copy_text(result.client_id);
     answer.user_id = copy_text(result.user_id);
     answer.reason = copy_text(result.reason);
+    if (result.size >= NOTIFY_FIELD_END_(notify_auth_result, error_code)) {
+        answer.error_code = result.error_code;
+    }
+    if (result.size >= NOTIFY_FIELD_END_(notify_auth_result, expires_at_ms)) {
+        answer.expires_at_ms = result.expires_at_ms;
+    }
+    if (result.size >= NOTIFY_FIELD_END_(notify_auth_result, info)) {
+        answer.info = copy_text(result.info);
+    }
+    if (result.size >= NOTIFY_FIELD_END_(notify_auth_result, topic_count) &&
+        result.topics != nullptr) {
+        answer.topics.reserve(result.topic_count);
+        for (std::size_t i = 0; i < result.topic_count; ++i) {
+            answer.topics.push_back(copy_text(result.topics[i]));
+        }
+    }
     return answer;
 }
 
@@ -44,17 +80,21 @@ core::AuthOutcome AuthChain::authenticate(std::uint64_t request_id,
     chained.user_id = request.user_id;
     chained.remote_address = request.remote_address;
     chained.transport = std::string(transport_name);
+    chained.purpose = request.purpose;
     return run(request_id, std::move(chained));
 }
 
 core::AuthOutcome AuthChain::authorize(Step step, std::uint64_t request_id,
                                        std::string_view client_id, std::string_view user_id,
-                                       std::string_view topic) {
+                                       std::string_view topic, std::string_view token,
+                                       bool token_required) {
     Request chained;
     chained.step = step;
     chained.client_id = std::string(client_id);
     chained.user_id = std::string(user_id);
     chained.topic = std::string(topic);
+    chained.token = std::string(token);
+    chained.token_required = token_required;
     return run(request_id, std::move(chained));
 }
 
@@ -98,7 +138,18 @@ core::AuthOutcome AuthChain::run(std::uint64_t request_id, Request request) {
         }
         if (auto outcome = decided(request.step, AuthAnswer::copy(result))) return *outcome;
     }
-    if (request.step == Step::authenticate) return deny("no auth plugin accepted the connection");
+    if (request.step == Step::authenticate) {
+        return deny(request.purpose == NOTIFY_AUTH_PURPOSE_REFRESH
+                        ? "no auth plugin accepted the refresh token"
+                        : "no auth plugin accepted the connection");
+    }
+    // A namespace that admits only verified subscription tokens needs a plugin's yes.
+    if (request.token_required) {
+        return deny(request.token.empty()
+                        ? "topic '" + request.topic + "' needs a subscription token"
+                        : "no auth plugin verified the subscription token for '" +
+                              request.topic + "'");
+    }
     core::AuthOutcome allowed;
     allowed.kind = core::AuthOutcome::Kind::allow;
     return allowed;
@@ -117,6 +168,7 @@ notify_status AuthChain::ask(const PluginInstance& auth, std::uint64_t request_i
         plugin_request.user_id = view(request.user_id);
         plugin_request.remote_address = view(request.remote_address);
         plugin_request.transport = view(request.transport);
+        plugin_request.purpose = request.purpose;
         return vtable.authenticate(auth.handle, &plugin_request, &result, &err);
     }
     const auto hook = request.step == Step::authorize_subscribe ? vtable.authorize_subscribe
@@ -128,6 +180,8 @@ notify_status AuthChain::ask(const PluginInstance& auth, std::uint64_t request_i
     plugin_request.client_id = view(request.client_id);
     plugin_request.user_id = view(request.user_id);
     plugin_request.topic = view(request.topic);
+    plugin_request.token = view(request.token);
+    plugin_request.flags = request.token_required ? std::uint32_t{NOTIFY_AUTHZ_TOKEN_REQUIRED} : 0u;
     return hook(auth.handle, &plugin_request, &result, &err);
 }
 
@@ -136,16 +190,24 @@ std::optional<core::AuthOutcome> AuthChain::decided(Step step, const AuthAnswer&
         case NOTIFY_AUTH_DEFER:
             return std::nullopt;
         case NOTIFY_AUTH_ALLOW: {
+            if (step == Step::authenticate) {
+                if (std::string error = answer_error(answer); !error.empty()) {
+                    return deny(std::move(error), NOTIFY_AUTH_ERROR_DEFAULT);
+                }
+            }
             core::AuthOutcome outcome;
             outcome.kind = core::AuthOutcome::Kind::allow;
             if (step == Step::authenticate) {
                 outcome.client_id = answer.client_id;
                 outcome.user_id = answer.user_id;
+                outcome.expires_at_ms = answer.expires_at_ms;
+                outcome.info = answer.info;
+                outcome.topics = answer.topics;
             }
             return outcome;
         }
         case NOTIFY_AUTH_DENY:
-            return deny(answer.reason.empty() ? "denied" : answer.reason);
+            return deny(answer.reason.empty() ? "denied" : answer.reason, answer.error_code);
     }
     return deny("an auth plugin answered with an unknown decision");
 }

@@ -25,7 +25,12 @@ struct AuthAnswer {
     std::string client_id;
     std::string user_id;
     std::string reason;
+    std::uint32_t error_code = 0;
+    std::int64_t expires_at_ms = 0;
+    std::string info;
+    std::vector<std::string> topics;
 
+    // Reads the ABI 1.4 members only when result.size covers them (an older plugin's struct).
     static AuthAnswer copy(const notify_auth_result& result);
 };
 
@@ -38,7 +43,8 @@ public:
     core::AuthOutcome authenticate(std::uint64_t request_id, const core::AuthRequest& request,
                                    std::string_view transport_name);
     core::AuthOutcome authorize(Step step, std::uint64_t request_id, std::string_view client_id,
-                                std::string_view user_id, std::string_view topic);
+                                std::string_view user_id, std::string_view topic,
+                                std::string_view token = {}, bool token_required = false);
 
     // An auth_complete from auth instance `instance` (creation index). Returns the chain's final
     // outcome, or nullopt while it waits again or when no such request waits on that instance.
@@ -57,6 +63,8 @@ private:
         std::string remote_address;
         std::string transport;
         std::string topic;
+        std::uint32_t purpose = NOTIFY_AUTH_PURPOSE_CONNECT;
+        bool token_required = false;
     };
 
     core::AuthOutcome run(std::uint64_t request_id, Request request);

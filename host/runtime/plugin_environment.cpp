@@ -104,9 +104,11 @@ core::AuthOutcome PluginEnvironment::authenticate(std::uint64_t request_id,
 core::AuthOutcome PluginEnvironment::authorize_subscribe(std::uint64_t request_id,
                                                          std::string_view client_id,
                                                          std::string_view user_id,
-                                                         std::string_view topic) {
+                                                         std::string_view topic,
+                                                         std::string_view token,
+                                                         bool token_required) {
     return auth_chain_.authorize(AuthChain::Step::authorize_subscribe, request_id, client_id,
-                                 user_id, topic);
+                                 user_id, topic, token, token_required);
 }
 
 core::AuthOutcome PluginEnvironment::authorize_publish(std::uint64_t request_id,

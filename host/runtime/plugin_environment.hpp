@@ -40,8 +40,9 @@ public:
     core::AuthOutcome authenticate(std::uint64_t request_id,
                                    const core::AuthRequest& request) override;
     core::AuthOutcome authorize_subscribe(std::uint64_t request_id, std::string_view client_id,
-                                          std::string_view user_id,
-                                          std::string_view topic) override;
+                                          std::string_view user_id, std::string_view topic,
+                                          std::string_view token,
+                                          bool token_required) override;
     core::AuthOutcome authorize_publish(std::uint64_t request_id, std::string_view client_id,
                                         std::string_view user_id,
                                         std::string_view topic) override;

@@ -50,7 +50,7 @@ extern "C" {
  * ============================================================================================= */
 
 #define NOTIFY_ABI_MAJOR 1
-#define NOTIFY_ABI_MINOR 3
+#define NOTIFY_ABI_MINOR 4
 
 /* The one symbol a plugin exports. Its name carries the ABI major. */
 #define NOTIFY_PLUGIN_ENTRY notify_plugin_entry_v1
@@ -198,7 +198,10 @@ enum {
     NOTIFY_CLOSE_REPLACED = 4002,          /* a newer connection of the same client */
     NOTIFY_CLOSE_DISCONNECTED = 4003,      /* disconnected by the server or a handler */
     NOTIFY_CLOSE_UNAUTHORIZED = 4004,      /* connect refused */
-    NOTIFY_CLOSE_EXPIRED = 4005            /* session expired or invalidated */
+    NOTIFY_CLOSE_EXPIRED = 4005,           /* session expired or invalidated */
+    /* ABI 1.4: the connection's token expired and no refresh came within the grace period.
+     * Reconnectable: the client gets a fresh token first, then reconnects (and resumes). */
+    NOTIFY_CLOSE_TOKEN_EXPIRED = 4006
 };
 
 /* ---- transport ------------------------------------------------------------------------------ */
@@ -257,7 +260,27 @@ typedef struct notify_auth_request {
     notify_str user_id;         /* requested by the client; may be empty */
     notify_str remote_address;
     notify_str transport;       /* the transport instance's name */
+    /* ABI 1.4 (check NOTIFY_HAS_FIELD): NOTIFY_AUTH_PURPOSE_*. A REFRESH carries the new token
+     * of a connected client, with client_id and user_id its current ones; an ALLOW must keep
+     * the user (another user_id is refused by the host) and sets the new expiry. */
+    uint32_t purpose;
 } notify_auth_request;
+
+/* ABI 1.4: notify_auth_request.purpose. An older host only ever asks CONNECT. */
+enum {
+    NOTIFY_AUTH_PURPOSE_CONNECT = 0,
+    NOTIFY_AUTH_PURPOSE_REFRESH = 1
+};
+
+/* ABI 1.4: notify_auth_result.error_code for a DENY, the client protocol's error code
+ * (docs/protocol.md section 7). 0 lets the host choose (unauthorized for a connect or refresh,
+ * permission_denied for a subscribe or publish). */
+enum {
+    NOTIFY_AUTH_ERROR_DEFAULT = 0,
+    NOTIFY_AUTH_ERROR_UNAUTHORIZED = 101,
+    NOTIFY_AUTH_ERROR_PERMISSION_DENIED = 104,
+    NOTIFY_AUTH_ERROR_TOKEN_EXPIRED = 111  /* fetch a new token; retrying this one is useless */
+};
 
 /*
  * The plugin's answer. For ALLOW, client_id may be empty (the host makes one) and user_id may
@@ -271,6 +294,21 @@ typedef struct notify_auth_result {
     notify_str client_id;
     notify_str user_id;
     notify_str reason;
+    /* ---- ABI 1.4. The host presets size to its own sizeof and zeroes the struct; a plugin
+     * answering through auth_complete sets size to its own sizeof. ---- */
+    /* DENY: NOTIFY_AUTH_ERROR_* (a protocol error code); 0 = the host's default. */
+    uint32_t error_code;
+    /* ALLOW of a connect or refresh: when the credentials expire, Unix time in milliseconds;
+     * 0 = never. Past it (plus the manifest's clients.refresh_grace) the host closes the
+     * connection with NOTIFY_CLOSE_TOKEN_EXPIRED unless a refresh extended it. */
+    int64_t expires_at_ms;
+    /* ALLOW of a connect: a JSON object describing the client (kept with it, shown to handlers
+     * and presence); empty = none. The host refuses text that is not a JSON object. */
+    notify_str info;
+    /* ALLOW of a connect: topics the host subscribes the client to, server-side (no
+     * subscribe permission is checked for them; names must be valid topics). */
+    const notify_str *topics;
+    size_t topic_count;
 } notify_auth_result;
 
 /* A subscribe or publish by a connected client, to authorize. OWNERSHIP: BORROWED. */
@@ -280,7 +318,19 @@ typedef struct notify_authz_request {
     notify_str client_id;
     notify_str user_id;
     notify_str topic;
+    /* ABI 1.4 (check NOTIFY_HAS_FIELD): a subscribe's subscription token (may be empty; always
+     * empty for a publish). A plugin verifies it for exactly this topic, user and client. */
+    notify_str token;
+    /* ABI 1.4: NOTIFY_AUTHZ_* flags. */
+    uint32_t flags;
 } notify_authz_request;
+
+/* ABI 1.4: notify_authz_request.flags. */
+enum {
+    /* The topic's namespace admits only subscribers whose subscription token an auth plugin
+     * verified: DEFER from every plugin denies. A plugin allows only for a valid token. */
+    NOTIFY_AUTHZ_TOKEN_REQUIRED = 1u << 0
+};
 
 typedef struct notify_auth_vtable {
     uint32_t size;

@@ -71,9 +71,17 @@ AuthOutcome FakeEnvironment::authenticate(std::uint64_t request_id, const AuthRe
 }
 
 AuthOutcome FakeEnvironment::authorize_subscribe(std::uint64_t request_id, std::string_view,
-                                                 std::string_view, std::string_view topic) {
+                                                 std::string_view, std::string_view topic,
+                                                 std::string_view token, bool token_required) {
     auth_request_ids.push_back(request_id);
-    return on_authorize_subscribe ? on_authorize_subscribe(topic) : allow();
+    subscribe_tokens.emplace_back(std::string(token), token_required);
+    if (on_authorize_subscribe) return on_authorize_subscribe(topic);
+    if (token_required && token != "good-token") {
+        AuthOutcome denied;
+        denied.reason = "no auth plugin verified the subscription token";
+        return denied;
+    }
+    return allow();
 }
 
 AuthOutcome FakeEnvironment::authorize_publish(std::uint64_t request_id, std::string_view,

@@ -67,6 +67,9 @@ class FakeEnvironment : public CoreEnvironment {
     // Scripted answers; the defaults allow everything and number each topic's stream from 1.
     std::function<AuthOutcome(const AuthRequest&)> on_authenticate;
     std::function<AuthOutcome(std::string_view topic)> on_authorize_subscribe;
+    // Every authorize_subscribe's token and whether the namespace required one, in call order.
+    // Without on_authorize_subscribe a required token is verified when it equals "good-token".
+    std::vector<std::pair<std::string, bool>> subscribe_tokens;
     std::function<AuthOutcome(std::string_view topic)> on_authorize_publish;
     std::function<PublishOutcome(std::string_view topic)> on_broker_publish;
 
@@ -92,7 +95,8 @@ class FakeEnvironment : public CoreEnvironment {
     void close(ConnectionRef conn, std::uint16_t code, std::string_view reason) override;
     AuthOutcome authenticate(std::uint64_t request_id, const AuthRequest& request) override;
     AuthOutcome authorize_subscribe(std::uint64_t request_id, std::string_view client_id,
-                                    std::string_view user_id, std::string_view topic) override;
+                                    std::string_view user_id, std::string_view topic,
+                                    std::string_view token, bool token_required) override;
     AuthOutcome authorize_publish(std::uint64_t request_id, std::string_view client_id,
                                   std::string_view user_id, std::string_view topic) override;
     PublishOutcome broker_publish(std::uint64_t request_id, std::string_view topic,

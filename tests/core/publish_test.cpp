@@ -58,7 +58,7 @@ TEST_F(PublishTest, PublishWithoutTargetsIsABadRequest) {
 TEST_F(PublishTest, NamespaceThatForbidsClientPublishRefusesWithPermissionDenied) {
     host::NamespaceSpec readonly;
     readonly.name = "feed";
-    readonly.allow_client_publish = false;
+    readonly.publish = host::PublishRule::none;
     config.namespaces.push_back(readonly);
     const ConnectedClient publisher = open_client(1);
     const ConnectedClient reader = open_client(2);

@@ -85,7 +85,7 @@ TEST_F(SubscriptionTest, InvalidTopicIsABadRequest) {
 
 TEST_F(SubscriptionTest, NamespaceThatForbidsClientSubscribeRefusesWithPermissionDenied) {
     host::NamespaceSpec closed = make_namespace("private");
-    closed.allow_client_subscribe = false;
+    closed.subscribe = host::SubscribeRule::none;
     config.namespaces.push_back(closed);
     const ConnectedClient ann = open_client(1);
     const nlohmann::json reply = subscribe(ann.conn, "private:room");

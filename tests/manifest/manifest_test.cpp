@@ -95,8 +95,8 @@ address = "127.0.0.1:6379"
     EXPECT_EQ(manifest.limits.max_payload_size, 1024u);
     EXPECT_EQ(manifest.default_namespace.name, "");
     EXPECT_EQ(manifest.default_namespace.history_size, 3u);
-    EXPECT_TRUE(manifest.default_namespace.allow_client_subscribe);
-    EXPECT_FALSE(manifest.default_namespace.allow_client_publish);
+    EXPECT_EQ(manifest.default_namespace.subscribe, SubscribeRule::any);
+    EXPECT_EQ(manifest.default_namespace.publish, PublishRule::none);
     ASSERT_EQ(manifest.namespaces.size(), 1u);
     const NamespaceSpec& chat = manifest.namespaces[0];
     EXPECT_EQ(chat.name, "chat");
@@ -104,8 +104,8 @@ address = "127.0.0.1:6379"
     EXPECT_EQ(chat.max_users, 5u);
     EXPECT_EQ(chat.history_size, 100u);
     EXPECT_EQ(chat.history_ttl, milliseconds(300'000));
-    EXPECT_FALSE(chat.allow_client_subscribe);
-    EXPECT_TRUE(chat.allow_client_publish);
+    EXPECT_EQ(chat.subscribe, SubscribeRule::none);
+    EXPECT_EQ(chat.publish, PublishRule::any);
     ASSERT_EQ(manifest.instances.size(), 3u);
     EXPECT_EQ(manifest.instances[0].plugin, "redis");
     EXPECT_EQ(manifest.instances[0].position.line, 30u);
@@ -200,20 +200,65 @@ TEST(Manifest, UnknownTopLevelTableIsAnError) {
 TEST(Manifest, UnknownKeyInClientsIsAnError) {
     EXPECT_EQ(error_of("[clients]\nttl = \"5s\"\ntll = \"5s\"\n" + required_instances),
               at + "3:1: key 'clients.tll': unknown key (known: ttl, clean_interval, "
-                   "invalidation_time, buffer_size)");
+                   "invalidation_time, refresh_grace, buffer_size)");
 }
 
 TEST(Manifest, TheFirstUnknownKeyInTheFileIsReported) {
     EXPECT_EQ(error_of("[clients]\nzzz = 1\naaa = 2\n" + required_instances),
               at + "2:1: key 'clients.zzz': unknown key (known: ttl, clean_interval, "
-                   "invalidation_time, buffer_size)");
+                   "invalidation_time, refresh_grace, buffer_size)");
 }
 
 TEST(Manifest, UnknownKeyInANamespaceIsAnError) {
     EXPECT_EQ(error_of("[namespaces.chat]\nhistory = 5\n" + required_instances),
               at + "2:1: key 'namespaces.chat.history': unknown key (known: max_clients, "
                    "max_users, history_size, history_ttl, allow_client_subscribe, "
-                   "allow_client_publish, delivery, history_meta_ttl, ack_timeout, max_in_flight)");
+                   "allow_client_publish, subscribe, publish, user_limited, delivery, "
+                   "history_meta_ttl, ack_timeout, max_in_flight)");
+}
+
+TEST(Manifest, NamespacePermissionsDefaultToAnyAndAcceptTheirWords) {
+    const Manifest manifest = parse_manifest(R"(
+[namespaces.private]
+subscribe = "token"
+publish = "subscriber"
+[namespaces.members]
+subscribe = "authenticated"
+publish = "authenticated"
+[namespaces.dm]
+user_limited = true
+[clients]
+refresh_grace = "10s"
+)" + required_instances,
+                                             "/etc/notify/notify.toml");
+    EXPECT_EQ(manifest.default_namespace.subscribe, SubscribeRule::any);
+    EXPECT_EQ(manifest.default_namespace.publish, PublishRule::any);
+    EXPECT_FALSE(manifest.default_namespace.user_limited);
+    EXPECT_EQ(manifest.clients.refresh_grace, std::chrono::milliseconds(10'000));
+    ASSERT_EQ(manifest.namespaces.size(), 3u);
+    EXPECT_EQ(manifest.namespaces[0].subscribe, SubscribeRule::token);
+    EXPECT_EQ(manifest.namespaces[0].publish, PublishRule::subscriber);
+    EXPECT_EQ(manifest.namespaces[1].subscribe, SubscribeRule::authenticated);
+    EXPECT_EQ(manifest.namespaces[1].publish, PublishRule::authenticated);
+    EXPECT_TRUE(manifest.namespaces[2].user_limited);
+}
+
+TEST(Manifest, UnknownPermissionWordsAreErrors) {
+    EXPECT_EQ(error_of("[topics]\nsubscribe = \"everyone\"\n" + required_instances),
+              at + "2:13: key 'topics.subscribe': must be one of any, authenticated, token, none; "
+                   "got \"everyone\"");
+    EXPECT_EQ(error_of("[topics]\npublish = \"token\"\n" + required_instances),
+              at + "2:11: key 'topics.publish': must be one of any, authenticated, subscriber, "
+                   "none; got \"token\"");
+}
+
+TEST(Manifest, AnOldPermissionKeyBesideItsReplacementIsAnError) {
+    const std::string error =
+        error_of("[topics]\nsubscribe = \"any\"\nallow_client_subscribe = false\n" +
+                 required_instances);
+    EXPECT_NE(error.find("key 'topics.allow_client_subscribe': write only subscribe = "),
+              std::string::npos)
+        << error;
 }
 
 TEST(Manifest, NamespaceDeliveryDefaultsToAtMostOnceAndAcceptsAtLeastOnce) {

@@ -63,6 +63,27 @@ void fake_broker_publish_complete(notify_host_ctx* ctx, std::uint64_t request_id
     host_of(ctx).record_completion(std::move(completion));
 }
 
+void fake_auth_complete(notify_host_ctx* ctx, std::uint64_t request_id,
+                        const notify_auth_result* result) {
+    AuthCompletion completion;
+    completion.request_id = request_id;
+    completion.decision = result->decision;
+    completion.client_id = copy(result->client_id);
+    completion.user_id = copy(result->user_id);
+    completion.reason = copy(result->reason);
+    if (NOTIFY_HAS_FIELD(result, notify_auth_result, error_code)) {
+        completion.error_code = result->error_code;
+    }
+    if (NOTIFY_HAS_FIELD(result, notify_auth_result, expires_at_ms)) {
+        completion.expires_at_ms = result->expires_at_ms;
+    }
+    if (NOTIFY_HAS_FIELD(result, notify_auth_result, info)) completion.info = copy(result->info);
+    if (NOTIFY_HAS_FIELD(result, notify_auth_result, topic_count)) {
+        completion.topics = copy_all(result->topics, result->topic_count);
+    }
+    host_of(ctx).record_auth_completion(std::move(completion));
+}
+
 notify_status fake_config_string(const notify_config* cfg, const char* key, notify_str* out) {
     const ConfigMap& values = map_of(cfg);
     const auto found = values.find(key);
@@ -199,6 +220,31 @@ FakeHost::FakeHost() : api_{} {
     api_.config_get_path = fake_config_path;
     api_.config_get_duration_ms = fake_config_duration_ms;
     api_.broker_publish_complete = fake_broker_publish_complete;
+    api_.auth_complete = fake_auth_complete;
+}
+
+std::vector<AuthCompletion> FakeHost::auth_completions() const {
+    const std::lock_guard lock{mutex_};
+    return auth_completions_;
+}
+
+bool FakeHost::wait_for_auth_completions(std::size_t count,
+                                         std::chrono::milliseconds timeout) const {
+    std::unique_lock lock{mutex_};
+    return completed_.wait_for(lock, timeout, [&] { return auth_completions_.size() >= count; });
+}
+
+void FakeHost::record_auth_completion(AuthCompletion completion) {
+    {
+        const std::lock_guard lock{mutex_};
+        auth_completions_.push_back(std::move(completion));
+    }
+    completed_.notify_all();
+}
+
+std::vector<std::string> FakeHost::logs() const {
+    const std::lock_guard lock{mutex_};
+    return log_lines;
 }
 
 std::vector<PublishCompletion> FakeHost::completions() const {

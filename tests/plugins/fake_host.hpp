@@ -44,6 +44,19 @@ struct PublishCompletion {
     std::string error;
 };
 
+// One host->auth_complete call, copied (the members the plugin's result size covers).
+struct AuthCompletion {
+    std::uint64_t request_id = 0;
+    notify_auth_decision decision = NOTIFY_AUTH_DENY;
+    std::string client_id;
+    std::string user_id;
+    std::string reason;
+    std::uint32_t error_code = 0;
+    std::int64_t expires_at_ms = 0;
+    std::string info;
+    std::vector<std::string> topics;
+};
+
 class FakeHost {
   public:
     FakeHost();
@@ -61,6 +74,14 @@ class FakeHost {
     void record_completion(PublishCompletion completion);
     void record_log(std::string line);
 
+    // THREAD: auth answers arrive from any thread; read them through these two.
+    [[nodiscard]] std::vector<AuthCompletion> auth_completions() const;
+    // True once at least `count` auth answers arrived, false after `timeout`.
+    bool wait_for_auth_completions(std::size_t count, std::chrono::milliseconds timeout) const;
+    void record_auth_completion(AuthCompletion completion);
+    // A copy of log_lines, safe while plugin threads run.
+    [[nodiscard]] std::vector<std::string> logs() const;
+
     std::map<std::string, ConfigValue> config_values;
     std::vector<HostCall> calls;
     std::vector<std::string> log_lines;  // read only while no plugin thread runs
@@ -69,9 +90,10 @@ class FakeHost {
 
   private:
     notify_host_api api_;
-    mutable std::mutex mutex_;  // guards completions_ and log_lines
+    mutable std::mutex mutex_;  // guards completions_, auth_completions_ and log_lines
     mutable std::condition_variable completed_;
     std::vector<PublishCompletion> completions_;
+    std::vector<AuthCompletion> auth_completions_;
 };
 
 }  // namespace notify::test

@@ -1,0 +1,256 @@
+#include "verifier.hpp"
+
+#include <jwt.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+
+#include "time_text.hpp"
+
+namespace notify::jwt {
+namespace {
+
+using Json = nlohmann::json;
+
+Verification refuse(std::string reason) {
+    Verification result;
+    result.reason = "jwt: " + std::move(reason);
+    return result;
+}
+
+bool is_base64url(std::string_view part) {
+    return std::all_of(part.begin(), part.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_';
+    });
+}
+
+// Unpadded base64url (RFC 7515) through OpenSSL's base64 decoder: only the alphabet's two
+// characters and the padding differ. The caller checked the alphabet.
+std::optional<std::string> base64url_decode(std::string_view part) {
+    if (part.size() % 4 == 1) return std::nullopt;
+    std::string standard{part};
+    std::replace(standard.begin(), standard.end(), '-', '+');
+    std::replace(standard.begin(), standard.end(), '_', '/');
+    const std::size_t padding = (4 - standard.size() % 4) % 4;
+    standard.append(padding, '=');
+    std::string decoded(standard.size() / 4 * 3, '\0');
+    const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                                        reinterpret_cast<const unsigned char*>(standard.data()),
+                                        static_cast<int>(standard.size()));
+    if (written < 0 || static_cast<std::size_t>(written) < padding) return std::nullopt;
+    decoded.resize(static_cast<std::size_t>(written) - padding);
+    return decoded;
+}
+
+// A part of the token that must hold a JSON object; `name` says which, for the reason.
+std::optional<Json> decode_object(std::string_view part, std::string_view name,
+                                  Verification& failure) {
+    const auto text = base64url_decode(part);
+    if (!text) {
+        failure = refuse(std::string{name} + " is not valid base64url");
+        return std::nullopt;
+    }
+    Json parsed = Json::parse(*text, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+        failure = refuse(std::string{name} + " is not a JSON object");
+        return std::nullopt;
+    }
+    return parsed;
+}
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+// A NumericDate claim (seconds, possibly fractional) as Unix ms; nullopt when not a number in
+// the years 0..9999.
+std::optional<std::int64_t> numeric_date_ms(const Json& value) {
+    constexpr double max_seconds = 253'402'300'799.0;
+    if (value.is_number_integer()) {
+        if (value.is_number_unsigned()) {
+            const auto seconds = value.get<std::uint64_t>();
+            if (seconds > static_cast<std::uint64_t>(max_seconds)) return std::nullopt;
+            return static_cast<std::int64_t>(seconds) * 1000;
+        }
+        const auto seconds = value.get<std::int64_t>();
+        if (seconds < -static_cast<std::int64_t>(max_seconds) ||
+            seconds > static_cast<std::int64_t>(max_seconds)) {
+            return std::nullopt;
+        }
+        return seconds * 1000;
+    }
+    if (value.is_number_float()) {
+        const double seconds = value.get<double>();
+        if (!std::isfinite(seconds) || std::fabs(seconds) > max_seconds) return std::nullopt;
+        return static_cast<std::int64_t>(std::floor(seconds * 1000.0));
+    }
+    return std::nullopt;
+}
+
+struct JwtDeleter {
+    void operator()(jwt_t* token) const noexcept { jwt_free(token); }
+};
+struct MallocDeleter {
+    void operator()(char* text) const noexcept { std::free(text); }
+};
+
+// libjwt verifies the signature of `token` with `key` for the alg its header names; the caller
+// chose `key` because its kind accepts that alg. Returns the verified claims.
+std::optional<Json> verify_signature(const std::string& token, const VerifyKey& key,
+                                     std::string_view alg) {
+    jwt_t* raw = nullptr;
+    const int status =
+        jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>(key.material.data()),
+                   static_cast<int>(key.material.size()));
+    const std::unique_ptr<jwt_t, JwtDeleter> decoded{raw};
+    if (status != 0 || !decoded) return std::nullopt;
+    // libjwt read the same header; insist it verified with the algorithm we checked.
+    const char* verified_alg = jwt_alg_str(jwt_get_alg(decoded.get()));
+    if (verified_alg == nullptr || alg != verified_alg) return std::nullopt;
+    const std::unique_ptr<char, MallocDeleter> grants{jwt_get_grants_json(decoded.get(), nullptr)};
+    if (!grants) return std::nullopt;
+    Json claims = Json::parse(grants.get(), nullptr, false);
+    if (claims.is_discarded() || !claims.is_object()) return std::nullopt;
+    return claims;
+}
+
+bool audience_matches(const Json& aud, const std::string& wanted) {
+    if (aud.is_string()) return aud.get_ref<const std::string&>() == wanted;
+    if (!aud.is_array()) return false;
+    return std::any_of(aud.begin(), aud.end(), [&](const Json& entry) {
+        return entry.is_string() && entry.get_ref<const std::string&>() == wanted;
+    });
+}
+
+}  // namespace
+
+Verification Verifier::verify(std::string_view token, std::int64_t now_ms) const {
+    if (token.size() > settings_.max_token_size) {
+        return refuse("token is " + std::to_string(token.size()) +
+                      " bytes, more than max_token_size (" +
+                      std::to_string(settings_.max_token_size) + ")");
+    }
+    const std::size_t first_dot = token.find('.');
+    const std::size_t second_dot =
+        first_dot == std::string_view::npos ? first_dot : token.find('.', first_dot + 1);
+    if (second_dot == std::string_view::npos ||
+        token.find('.', second_dot + 1) != std::string_view::npos) {
+        return refuse("malformed token: expected header.payload.signature");
+    }
+    const std::string_view header_part = token.substr(0, first_dot);
+    const std::string_view payload_part = token.substr(first_dot + 1, second_dot - first_dot - 1);
+    const std::string_view signature_part = token.substr(second_dot + 1);
+    if (!is_base64url(header_part) || !is_base64url(payload_part) ||
+        !is_base64url(signature_part)) {
+        return refuse("malformed token: a part is not base64url");
+    }
+
+    Verification failure;
+    const auto header = decode_object(header_part, "header", failure);
+    if (!header) return failure;
+    const auto alg_entry = header->find("alg");
+    if (alg_entry == header->end() || !alg_entry->is_string()) {
+        return refuse("header has no alg");
+    }
+    const std::string alg = alg_entry->get<std::string>();
+    if (equals_ignoring_case(alg, "none")) return refuse("alg none is not accepted");
+    if (jwt_str_alg(alg.c_str()) == JWT_ALG_INVAL) {
+        return refuse("alg " + alg + " is not supported");
+    }
+    if (header->contains("crit")) return refuse("header crit is not supported");
+    if (const auto typ = header->find("typ"); typ != header->end()) {
+        if (!typ->is_string() || !equals_ignoring_case(typ->get_ref<const std::string&>(), "JWT")) {
+            return refuse("header typ must be JWT");
+        }
+    }
+    if (!decode_object(payload_part, "payload", failure)) return failure;
+    if (signature_part.empty()) return refuse("signature is missing");
+
+    // Each key is tried only for the algorithms of its kind: this is what refuses an HS256
+    // token "signed" with an RSA public key's PEM used as the HMAC secret.
+    std::string accepted;
+    bool kind_configured = false;
+    std::optional<std::int64_t> retired_at;
+    std::optional<Json> claims;
+    const std::string whole{token};
+    for (const VerifyKey& key : settings_.keys) {
+        if (!accepts(key.kind, alg)) {
+            const std::string_view algorithms = accepted_algorithms(key.kind);
+            if (accepted.find(algorithms) == std::string::npos) {
+                accepted += (accepted.empty() ? "" : ", ") + std::string{algorithms};
+            }
+            continue;
+        }
+        kind_configured = true;
+        if (key.previous && now_ms >= key.valid_until_ms) {
+            retired_at = key.valid_until_ms;
+            continue;
+        }
+        claims = verify_signature(whole, key, alg);
+        if (claims) break;
+    }
+    if (!claims) {
+        if (!kind_configured) {
+            return refuse("alg " + alg + " does not match the configured keys (they accept " +
+                          accepted + ")");
+        }
+        if (retired_at) {
+            return refuse("signature does not verify (the previous key retired at " +
+                          format_time_ms(*retired_at) + ")");
+        }
+        return refuse("signature does not verify");
+    }
+
+    Verification result;
+    result.claims = std::move(*claims);
+    const Json& c = result.claims;
+    if (const auto exp = c.find("exp"); exp != c.end()) {
+        const auto exp_ms = numeric_date_ms(*exp);
+        if (!exp_ms) return refuse("exp claim must be a NumericDate");
+        if (now_ms >= *exp_ms + settings_.leeway_ms) {
+            Verification expired = refuse("token expired at " + format_time_ms(*exp_ms));
+            expired.expired = true;
+            return expired;
+        }
+        result.expires_at_ms = *exp_ms;
+    }
+    if (const auto nbf = c.find("nbf"); nbf != c.end()) {
+        const auto nbf_ms = numeric_date_ms(*nbf);
+        if (!nbf_ms) return refuse("nbf claim must be a NumericDate");
+        if (now_ms + settings_.leeway_ms < *nbf_ms) {
+            return refuse("token is not valid before " + format_time_ms(*nbf_ms));
+        }
+    }
+    if (const auto iat = c.find("iat"); iat != c.end()) {
+        const auto iat_ms = numeric_date_ms(*iat);
+        if (!iat_ms) return refuse("iat claim must be a NumericDate");
+        if (*iat_ms > now_ms + settings_.leeway_ms) {
+            return refuse("token issued in the future (iat " + format_time_ms(*iat_ms) + ")");
+        }
+    }
+    if (!settings_.issuer.empty()) {
+        const auto iss = c.find("iss");
+        if (iss == c.end() || !iss->is_string() ||
+            iss->get_ref<const std::string&>() != settings_.issuer) {
+            return refuse("wrong issuer (iss must be \"" + settings_.issuer + "\")");
+        }
+    }
+    if (!settings_.audience.empty()) {
+        const auto aud = c.find("aud");
+        if (aud == c.end() || !audience_matches(*aud, settings_.audience)) {
+            return refuse("wrong audience (aud must contain \"" + settings_.audience + "\")");
+        }
+    }
+    result.valid = true;
+    return result;
+}
+
+}  // namespace notify::jwt

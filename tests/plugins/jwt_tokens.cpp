@@ -1,0 +1,86 @@
+#include "jwt_tokens.hpp"
+
+#include <gtest/gtest.h>
+#include <jwt.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+
+namespace notify::test::jwt_tokens {
+namespace {
+
+using PkeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+
+std::string pem_of(EVP_PKEY* pkey, bool private_part) {
+    const std::unique_ptr<BIO, decltype(&BIO_free)> bio{BIO_new(BIO_s_mem()), &BIO_free};
+    const int written = private_part ? PEM_write_bio_PrivateKey(bio.get(), pkey, nullptr, nullptr,
+                                                                0, nullptr, nullptr)
+                                     : PEM_write_bio_PUBKEY(bio.get(), pkey);
+    EXPECT_EQ(written, 1);
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio.get(), &data);
+    return std::string{data, static_cast<std::size_t>(len)};
+}
+
+KeyPair finish(EVP_PKEY* raw, const std::filesystem::path& folder, const std::string& file_name) {
+    const PkeyPtr pkey{raw, &EVP_PKEY_free};
+    EXPECT_NE(raw, nullptr);
+    KeyPair pair;
+    if (raw == nullptr) return pair;
+    pair.private_pem = pem_of(raw, true);
+    pair.public_pem = pem_of(raw, false);
+    pair.public_file = folder / file_name;
+    std::ofstream{pair.public_file} << pair.public_pem;
+    return pair;
+}
+
+}  // namespace
+
+KeyPair generate_rsa(int bits, const std::filesystem::path& folder, const std::string& file_name) {
+    return finish(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(bits)),
+                  folder, file_name);
+}
+
+KeyPair generate_ec(const char* curve, const std::filesystem::path& folder,
+                    const std::string& file_name) {
+    return finish(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve), folder, file_name);
+}
+
+std::string sign(std::string_view alg, std::string_view key, const std::string& claims_json) {
+    jwt_t* raw = nullptr;
+    EXPECT_EQ(jwt_new(&raw), 0);
+    const std::unique_ptr<jwt_t, decltype(&jwt_free)> token{raw, &jwt_free};
+    EXPECT_EQ(jwt_add_grants_json(token.get(), claims_json.c_str()), 0) << claims_json;
+    const std::string alg_text{alg};
+    const jwt_alg_t alg_id = jwt_str_alg(alg_text.c_str());
+    EXPECT_EQ(
+        jwt_set_alg(token.get(), alg_id,
+                    key.empty() ? nullptr : reinterpret_cast<const unsigned char*>(key.data()),
+                    static_cast<int>(key.size())),
+        0)
+        << alg;
+    char* encoded = jwt_encode_str(token.get());
+    EXPECT_NE(encoded, nullptr);
+    std::string text = encoded != nullptr ? encoded : "";
+    std::free(encoded);
+    return text;
+}
+
+std::string base64url(std::string_view bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    const int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                    reinterpret_cast<const unsigned char*>(bytes.data()),
+                                    static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(len));
+    while (!out.empty() && out.back() == '=') out.pop_back();
+    std::replace(out.begin(), out.end(), '+', '-');
+    std::replace(out.begin(), out.end(), '/', '_');
+    return out;
+}
+
+}  // namespace notify::test::jwt_tokens

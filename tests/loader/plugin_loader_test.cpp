@@ -231,6 +231,17 @@ bool collect_history(void* sink_ctx, std::uint64_t offset, std::int64_t, notify_
     return true;
 }
 
+TEST(PluginLoader, AuthBuiltAgainstTheFrozen13HeaderLoads) {
+    PluginCatalog catalog({fixtures});
+    const notify_plugin_descriptor& d = catalog.load("fixture_auth_1_3", {})->descriptor();
+    EXPECT_EQ(d.abi_minor, 3u);
+    EXPECT_EQ(d.kinds, std::uint32_t{NOTIFY_KIND_AUTH});
+    ASSERT_NE(d.auth, nullptr);
+    ASSERT_NE(d.auth->authenticate, nullptr);
+    ASSERT_NE(d.auth->authorize_subscribe, nullptr);
+    EXPECT_EQ(d.auth->authorize_publish, nullptr);
+}
+
 TEST(PluginLoader, BrokerBuiltAgainstTheFrozen12HeaderLoadsAndWorks) {
     PluginCatalog catalog({fixtures});
     const notify_plugin_descriptor& d = catalog.load("fixture_broker_1_2", {})->descriptor();
@@ -321,6 +332,7 @@ TEST(PluginCatalog, ListsEveryPluginFileWithItsLoadResult) {
         }
     }
     EXPECT_EQ(rows, (std::vector<std::string>{
+                        "notify_fixture_auth_1_3.so -> fixture_auth_1_3",
                         "notify_fixture_broker_1_2.so -> fixture_broker_1_2",
                         "notify_fixture_init_fails.so -> fixture_init_fails",
                         "notify_fixture_missing_entry.so -> error",

@@ -77,6 +77,10 @@ void check_server_frame(std::string_view input) {
     } else if (const auto* recover = std::get_if<protocol::RecoverPush>(frame)) {
         json = protocol::encode_recover_push(recover->topic, recover->offset, recover->epoch,
                                              recover->reason);
+    } else if (const auto* join = std::get_if<protocol::JoinPush>(frame)) {
+        json = protocol::encode_join_push(join->topic, join->who);
+    } else if (const auto* leave = std::get_if<protocol::LeavePush>(frame)) {
+        json = protocol::encode_leave_push(leave->topic, leave->who);
     } else if (const auto& reply = std::get<protocol::Reply>(*frame); reply.error) {
         json = protocol::encode_error_reply(reply.id, reply.error->code, reply.error->message);
     } else {

@@ -54,8 +54,27 @@ void check_reply(const protocol::Reply& reply) {
     const bool has_connect_fields = !reply.client.empty() || !reply.user.empty() ||
                                     !reply.resume.empty() || !reply.version.empty() ||
                                     reply.resumed || reply.overflow;
+    const bool has_presence_fields =
+        reply.has_presence || reply.presence_clients || reply.presence_users;
     std::string encoded;
-    if (reply.position && !has_connect_fields && reply.positions.empty()) {
+    if (has_presence_fields || reply.has_messages) {
+        // Each of these encoders writes its own fields alone (history: with its position).
+        if (has_connect_fields || !reply.positions.empty() || reply.recovered || reply.ttl_ms) {
+            return;
+        }
+        if (reply.has_presence && !reply.presence_clients && !reply.has_messages &&
+            !reply.position) {
+            encoded = protocol::encode_presence_reply(reply.id, reply.presence);
+        } else if (reply.presence_clients && reply.presence_users && !reply.has_presence &&
+                   !reply.has_messages && !reply.position) {
+            encoded = protocol::encode_presence_stats_reply(reply.id, *reply.presence_clients,
+                                                            *reply.presence_users);
+        } else if (reply.has_messages && reply.position && !has_presence_fields) {
+            encoded = protocol::encode_history_reply(reply.id, *reply.position, reply.messages);
+        } else {
+            return;
+        }
+    } else if (reply.position && !has_connect_fields && reply.positions.empty()) {
         encoded = protocol::encode_subscribe_reply(reply.id, *reply.position, reply.recovered);
     } else if (reply.position || reply.recovered) {
         return;  // no single encoder writes a position beside other fields, or recovered alone
@@ -91,6 +110,10 @@ void check_server_frame(std::string_view input) {
     } else if (const auto* recover = std::get_if<protocol::RecoverPush>(frame)) {
         encoded = protocol::encode_recover_push(recover->topic, recover->offset, recover->epoch,
                                                 recover->reason);
+    } else if (const auto* join = std::get_if<protocol::JoinPush>(frame)) {
+        encoded = protocol::encode_join_push(join->topic, join->who);
+    } else if (const auto* leave = std::get_if<protocol::LeavePush>(frame)) {
+        encoded = protocol::encode_leave_push(leave->topic, leave->who);
     } else {
         const auto& disconnect = std::get<protocol::DisconnectPush>(*frame);
         encoded = protocol::encode_disconnect_push(disconnect.code, disconnect.reason);

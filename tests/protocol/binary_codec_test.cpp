@@ -172,12 +172,12 @@ TEST(BinaryCodec, TheDocumentedExchangeDecodesAsDocumented) {
                                                          expected_empty_topic.message)),
               "41 05 66 2c 73 75 62 73 63 72 69 62 65 2e 74 6f 70 69 63 3a 20 65 78 70 65 63 74 "
               "65 64 20 61 20 6e 6f 6e 2d 65 6d 70 74 79 20 73 74 72 69 6e 67");
-    const auto unknown = protocol::decode_command_binary(from_hex("09 06"));
-    const DecodeError expected_unknown{6, ErrorCode::unknown_command, "unknown command type 0x09"};
+    const auto unknown = protocol::decode_command_binary(from_hex("3f 06"));
+    const DecodeError expected_unknown{6, ErrorCode::unknown_command, "unknown command type 0x3f"};
     EXPECT_EQ(std::get<DecodeError>(unknown), expected_unknown);
     EXPECT_EQ(decoded_frame(from_hex("41 06 67 19 75 6e 6b 6e 6f 77 6e 20 63 6f 6d 6d 61 6e 64 "
-                                     "20 74 79 70 65 20 30 78 30 39")),
-              ServerFrame{error_reply(6, ErrorCode::unknown_command, "unknown command type 0x09")});
+                                     "20 74 79 70 65 20 30 78 33 66")),
+              ServerFrame{error_reply(6, ErrorCode::unknown_command, "unknown command type 0x3f")});
     EXPECT_EQ(decoded_frame(from_hex("81 e9 07 14 73 65 72 76 65 72 20 73 68 75 74 74 69 6e 67 "
                                      "20 64 6f 77 6e")),
               (ServerFrame{DisconnectPush{1001, "server shutting down"}}));
@@ -255,11 +255,24 @@ TEST(JsonBinaryServerFrames, EncodersAgreeOnEverySample) {
         } else if (const auto* recover = std::get_if<protocol::RecoverPush>(&frame)) {
             json = protocol::encode_recover_push(recover->topic, recover->offset, recover->epoch,
                                                  recover->reason);
+        } else if (const auto* join = std::get_if<protocol::JoinPush>(&frame)) {
+            json = protocol::encode_join_push(join->topic, join->who);
+        } else if (const auto* leave = std::get_if<protocol::LeavePush>(&frame)) {
+            json = protocol::encode_leave_push(leave->topic, leave->who);
         } else {
             const auto& reply = std::get<Reply>(frame);
             if (reply.error) {
                 json =
                     protocol::encode_error_reply(reply.id, reply.error->code, reply.error->message);
+            } else if (reply.has_presence) {
+                json = protocol::encode_presence_reply(reply.id, reply.presence);
+            } else if (reply.presence_clients) {
+                json = protocol::encode_presence_stats_reply(reply.id, *reply.presence_clients,
+                                                             reply.presence_users.value_or(0));
+            } else if (reply.has_messages) {
+                json = protocol::encode_history_reply(reply.id, reply.position.value_or(
+                                                                    protocol::Position{}),
+                                                      reply.messages);
             } else if (!reply.positions.empty()) {
                 json = protocol::encode_publish_reply(reply.id, reply.positions);
             } else if (reply.client.empty()) {

@@ -143,8 +143,8 @@ TEST(BinaryMalformed, CommandsGetTheSameSemanticChecksAsJson) {
 }
 
 TEST(BinaryMalformed, UnknownTypesAreErrors) {
-    EXPECT_EQ(command_error(from_hex("09 06")),
-              (DecodeError{6, ErrorCode::unknown_command, "unknown command type 0x09"}));
+    EXPECT_EQ(command_error(from_hex("0c 06")),
+              (DecodeError{6, ErrorCode::unknown_command, "unknown command type 0x0c"}));
     EXPECT_EQ(command_error(from_hex("3f 80 01 ff")),
               (DecodeError{128, ErrorCode::unknown_command, "unknown command type 0x3f"}));
     EXPECT_EQ(command_error(from_hex("08 00")), bad_request(0, "id: expected a positive integer"));
@@ -152,8 +152,8 @@ TEST(BinaryMalformed, UnknownTypesAreErrors) {
               bad_request(0, "expected a command, found frame type 0x00"));
     EXPECT_EQ(command_error(from_hex("40 01 00")),
               bad_request(0, "expected a command, found frame type 0x40"));
-    EXPECT_EQ(frame_error(from_hex("83 00")),
-              (DecodeError{0, ErrorCode::unknown_command, "push: unknown type 0x83"}));
+    EXPECT_EQ(frame_error(from_hex("85 00")),
+              (DecodeError{0, ErrorCode::unknown_command, "push: unknown type 0x85"}));
     EXPECT_EQ(frame_error(from_hex("bf")),
               (DecodeError{0, ErrorCode::unknown_command, "push: unknown type 0xbf"}));
     EXPECT_EQ(frame_error(from_hex("42 01")),

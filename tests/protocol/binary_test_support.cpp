@@ -85,6 +85,13 @@ std::vector<Command> sample_commands() {
         Command{15, SubscribeCommand{"ns:secret", Position{7, "e"}, "sub-token"}},
         Command{16, RefreshCommand{"eyJhbGciOiJIUzI1NiJ9.e30.sig"}},
         Command{18446744073709551615ULL, RefreshCommand{"t"}},
+        Command{17, PresenceCommand{"chat"}},
+        Command{18, PresenceStatsCommand{"\xc3\xa9t\xc3\xa9"}},
+        Command{19, HistoryCommand{"chat", 0, std::nullopt, false}},
+        Command{20, HistoryCommand{"ns:chat", 4294967295U, Position{18446744073709551615ULL, "e"},
+                                   true}},
+        Command{21, HistoryCommand{"chat", 10, Position{0, ""}, false}},
+        Command{22, HistoryCommand{"chat", 1, std::nullopt, true}},
     };
 }
 
@@ -127,6 +134,28 @@ std::vector<ServerFrame> sample_server_frames() {
     Reply expired;
     expired.id = 10;
     expired.error = DecodeError{10, ErrorCode::token_expired, "token expired"};
+    Reply presence;
+    presence.id = 11;
+    presence.has_presence = true;
+    presence.presence = {ClientInfo{"c-1", "alice", R"({"name":"Alice","roles":["a","b"],"n":1})"},
+                         ClientInfo{"c-2", "", ""}, ClientInfo{"c-3", "bob", "{}"}};
+    Reply nobody_present;
+    nobody_present.id = 12;
+    nobody_present.has_presence = true;
+    Reply stats;
+    stats.id = 13;
+    stats.presence_clients = 3;
+    stats.presence_users = 18446744073709551615ULL;
+    Reply history;
+    history.id = 14;
+    history.position = Position{300, "a1b2"};
+    history.has_messages = true;
+    history.messages = {HistoryMessage{298, "two ninety-eight"}, HistoryMessage{299, ""},
+                        HistoryMessage{300, all_byte_values()}};
+    Reply empty_history;
+    empty_history.id = 15;
+    empty_history.position = Position{0, ""};
+    empty_history.has_messages = true;
     return {
         connect,
         anonymous_connect,
@@ -147,6 +176,15 @@ std::vector<ServerFrame> sample_server_frames() {
         refreshed,
         refreshed_now,
         expired,
+        presence,
+        nobody_present,
+        stats,
+        history,
+        empty_history,
+        JoinPush{"chat", ClientInfo{"c-1", "alice", "{\"z\":1,\"a\":[true,null,\"\xc3\xa9\",-2.5]}"}},
+        JoinPush{"chat", ClientInfo{"c-2", "", ""}},
+        LeavePush{"\xc3\xa9t\xc3\xa9", ClientInfo{"c-1", "alice", R"({"name":"Alice"})"}},
+        LeavePush{"chat", ClientInfo{"", "", ""}},
     };
 }
 

@@ -56,7 +56,7 @@ INSTANTIATE_TEST_SUITE_P(
                    "id: expected a positive integer"},
         BadCommand{R"({"id":1})", 1, bad_request,
                    "expected a command: connect, subscribe, unsubscribe, publish, send, ping, "
-                   "ack or refresh"},
+                   "ack, refresh, presence, presence_stats or history"},
         BadCommand{R"({"id":2,"send":{"data":"x"},"ping":{}})", 2, bad_request,
                    R"(expected exactly one command, found "ping" and "send")"},
         BadCommand{R"({"id":7,"frobnicate":{}})", 7, ErrorCode::unknown_command,

@@ -268,12 +268,12 @@ TEST(RecoveryReplyBinary, RecoveredIsZeroOrOne) {
         (DecodeError{0, ErrorCode::bad_request, "result.recovered: expected 0 or 1, found 0x02"}));
 }
 
-// A later version may define the rest of the flags byte (bits 3-7; bit 2 is ttl_ms), and
-// fields after it.
+// A later version may define the rest of the flags byte (bits 6-7; bit 2 is ttl_ms, bits 3-5
+// presence, presence_stats and history), and fields after it.
 TEST(RecoveryReplyBinary, UnknownFlagsAndTrailingBytesAreIgnored) {
     Reply resumed = reply_with_id(1);
     resumed.resumed = true;
-    EXPECT_EQ(decoded_binary(from_hex("40 01 80 f9 03 61 62 63")), ServerFrame{resumed});
+    EXPECT_EQ(decoded_binary(from_hex("40 01 80 c1 03 61 62 63")), ServerFrame{resumed});
     EXPECT_EQ(decoded_binary(from_hex("40 01 80 00")), ServerFrame{reply_with_id(1)});
 }
 

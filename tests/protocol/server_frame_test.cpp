@@ -152,9 +152,9 @@ TEST(ServerFrameDecode, IgnoresMembersFromNewerServers) {
 }
 
 TEST(ServerFrameDecode, ReportsAnUnknownPushKindAsUnknownCommandSoClientsCanSkipIt) {
-    const DecodeError error = decode_error(R"({"push":{"join":{"topic":"a"}}})");
+    const DecodeError error = decode_error(R"({"push":{"typing":{"topic":"a"}}})");
     EXPECT_EQ(error.code, ErrorCode::unknown_command);
-    EXPECT_EQ(error.message, R"(push: unknown kind "join")");
+    EXPECT_EQ(error.message, R"(push: unknown kind "typing")");
 }
 
 TEST(ServerFrameDecode, NamesTheFieldOfEveryMalformedFrame) {
@@ -172,7 +172,7 @@ TEST(ServerFrameDecode, NamesTheFieldOfEveryMalformedFrame) {
         {R"({"id":1,"error":{"code":4294967296,"message":"m"}})",
          "error.code: expected at most 4294967295"},
         {R"({"id":1,"error":{"code":102}})", "error.message: missing"},
-        {R"({"push":{}})", "push: expected a kind: message, disconnect or recover"},
+        {R"({"push":{}})", "push: expected a kind: message, disconnect, recover, join or leave"},
         {R"({"push":{"message":{"topic":"a","offset":1,"epoch":"e"}}})",
          "push.message: expected exactly one of data or data_b64"},
         {R"({"push":{"message":{"topic":"a","offset":1,"epoch":"e","data_b64":"%"}}})",

@@ -31,6 +31,21 @@ struct SubOptions {
     // --sub-token values as given: TOPIC=TOKEN (TOPIC one of `topics`) for that topic, else a
     // token for every topic without one of its own.
     std::vector<std::string> sub_tokens;
+    bool join_leave = false;  // print join and leave pushes as {"join":{…}} / {"leave":{…}}
+};
+
+struct PresenceOptions {
+    ConnectionOptions connection;
+    std::string topic;
+    bool stats = false;  // presence_stats: one {"clients":C,"users":U} line
+};
+
+struct HistoryOptions {
+    ConnectionOptions connection;
+    std::string topic;
+    std::uint32_t limit = 0;                  // 0: the server's maximum
+    std::optional<protocol::Position> since;  // only messages after this position
+    bool reverse = false;                     // newest first
 };
 
 struct PubOptions {
@@ -68,6 +83,8 @@ struct NodesOptions {
 int run_sub(const SubOptions& options);
 int run_pub(const PubOptions& options);
 int run_send(const SendOptions& options);
+int run_presence(const PresenceOptions& options);
+int run_history(const HistoryOptions& options);
 int run_nodes(const NodesOptions& options);
 int run_token(const TokenOptions& options);
 

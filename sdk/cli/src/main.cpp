@@ -61,13 +61,13 @@ void add_url(CLI::App& command, ConnectionOptions& options) {
         ->required();
 }
 
-void add_since(CLI::App& command, std::optional<notify::protocol::Position>& since) {
+void add_since(CLI::App& command, std::optional<notify::protocol::Position>& since,
+               const std::string& description) {
     command
         .add_option_function<std::string>(
             "--since",
             [&since](const std::string& text) { since = notify::cli::parse_stream_position(text); },
-            "Every subscribe recovers the messages after this position (OFFSET alone: of the "
-            "current epoch, so 0 is from the start)")
+            description)
         ->type_name("OFFSET[:EPOCH]")
         ->check(CLI::Validator(
             [](const std::string& text) -> std::string {
@@ -91,7 +91,8 @@ int report(const CliError& error) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"notify-cli: subscribe, publish and send to a Notify server, list its cluster",
+    CLI::App app{"notify-cli: subscribe, publish and send to a Notify server, ask for presence and "
+                 "history, list its cluster",
                  "notify-cli"};
     app.set_version_flag("--version", std::string("notify-cli ") + NOTIFY_CLI_VERSION);
     app.require_subcommand(1);
@@ -104,7 +105,9 @@ int main(int argc, char** argv) {
     sub_command->add_option("TOPIC", sub.topics, "Topics to subscribe to")->required();
     sub_command->add_option("--count", sub.count, "Exit 0 after this many messages")
         ->check(CLI::PositiveNumber);
-    add_since(*sub_command, sub.since);
+    add_since(*sub_command, sub.since,
+              "Every subscribe recovers the messages after this position (OFFSET alone: of the "
+              "current epoch, so 0 is from the start)");
     sub_command->add_flag("--ack", sub.ack,
                           "Acknowledge every printed message (with --count: exit 0 only once "
                           "the server confirmed the acks)");
@@ -121,6 +124,9 @@ int main(int argc, char** argv) {
                      "TOPIC=TOKEN for one (repeatable)")
         ->type_name("[TOPIC=]TOKEN")
         ->allow_extra_args(false);
+    sub_command->add_flag("--join-leave", sub.join_leave,
+                          "Also print join and leave pushes of the TOPICs as {\"join\":{…}} and "
+                          "{\"leave\":{…}} lines");
     add_connection_options(*sub_command, sub.connection);
 
     notify::cli::PubOptions pub;
@@ -144,6 +150,33 @@ int main(int argc, char** argv) {
     add_url(*send_command, send.connection);
     send_command->add_option("DATA", send.data, "Payload (sent as given)")->required();
     add_connection_options(*send_command, send.connection);
+
+    notify::cli::PresenceOptions presence;
+    presence.connection.timeout_seconds = kDefaultRequestTimeoutSeconds;
+    auto* presence_command = app.add_subcommand(
+        "presence", "Print the clients present on TOPIC, one JSON line each, and exit 0");
+    add_url(*presence_command, presence.connection);
+    presence_command->add_option("TOPIC", presence.topic, "Topic to ask about")->required();
+    presence_command->add_flag("--stats", presence.stats,
+                               "Print only the counts: {\"clients\":C,\"users\":U}");
+    add_connection_options(*presence_command, presence.connection);
+
+    notify::cli::HistoryOptions history;
+    history.connection.timeout_seconds = kDefaultRequestTimeoutSeconds;
+    auto* history_command = app.add_subcommand(
+        "history", "Print the messages in TOPIC's history as `sub` prints messages, and exit 0");
+    add_url(*history_command, history.connection);
+    history_command->add_option("TOPIC", history.topic, "Topic to read")->required();
+    history_command
+        ->add_option("--limit", history.limit,
+                     "At most N messages (default: the server's maximum, limits.max_recovery)")
+        ->type_name("N")
+        ->check(CLI::PositiveNumber);
+    add_since(*history_command, history.since,
+              "Only the messages after this position (OFFSET alone: of the current epoch)");
+    history_command->add_flag("--reverse", history.reverse,
+                              "Newest first");
+    add_connection_options(*history_command, history.connection);
 
     notify::cli::NodesOptions nodes;
     nodes.timeout_seconds = kDefaultRequestTimeoutSeconds;
@@ -215,6 +248,8 @@ int main(int argc, char** argv) {
         if (pub_command->parsed()) return notify::cli::run_pub(pub);
         if (nodes_command->parsed()) return notify::cli::run_nodes(nodes);
         if (token_command->parsed()) return notify::cli::run_token(token);
+        if (presence_command->parsed()) return notify::cli::run_presence(presence);
+        if (history_command->parsed()) return notify::cli::run_history(history);
         return notify::cli::run_send(send);
     } catch (const CliError& error) {
         return report(error);

@@ -17,4 +17,40 @@ std::string format_message_line(const protocol::MessagePush& message) {
     return line;
 }
 
+namespace {
+
+// "client":"…","user":"…" and ,"info":{…} when there is one. The decoders hand info on as the
+// compact text of a JSON object, so it goes out as it is.
+void append_client(std::string& line, const protocol::ClientInfo& who) {
+    line += "\"client\":";
+    protocol::append_json_string(line, who.client);
+    line += ",\"user\":";
+    protocol::append_json_string(line, who.user);
+    if (!who.info.empty()) {
+        line += ",\"info\":";
+        line += who.info;
+    }
+}
+
+}  // namespace
+
+std::string format_client_line(const protocol::ClientInfo& who) {
+    std::string line = "{";
+    append_client(line, who);
+    line += "}\n";
+    return line;
+}
+
+std::string format_presence_change_line(std::string_view kind, std::string_view topic,
+                                        const protocol::ClientInfo& who) {
+    std::string line = "{";
+    protocol::append_json_string(line, kind);
+    line += ":{\"topic\":";
+    protocol::append_json_string(line, topic);
+    line += ',';
+    append_client(line, who);
+    line += "}}\n";
+    return line;
+}
+
 }  // namespace notify::cli

@@ -98,6 +98,8 @@ ServerEvent ProtocolSession::event_of(protocol::ServerFrame server_frame) {
     if (auto* recover = std::get_if<protocol::RecoverPush>(&server_frame)) {
         return std::move(*recover);
     }
+    if (auto* join = std::get_if<protocol::JoinPush>(&server_frame)) return std::move(*join);
+    if (auto* leave = std::get_if<protocol::LeavePush>(&server_frame)) return std::move(*leave);
     return std::move(std::get<protocol::MessagePush>(server_frame));
 }
 

@@ -19,7 +19,8 @@ namespace notify::cli {
 struct ConnectionOptions;
 class TokenSource;
 
-using ServerEvent = std::variant<protocol::Reply, protocol::MessagePush, protocol::RecoverPush>;
+using ServerEvent = std::variant<protocol::Reply, protocol::MessagePush, protocol::RecoverPush,
+                                 protocol::JoinPush, protocol::LeavePush>;
 
 class ProtocolSession {
 public:
@@ -28,7 +29,7 @@ public:
     void open();  // connects the transport
     // Sends a command with the next id; returns that id.
     std::uint64_t send(protocol::CommandBody body);
-    // The next reply, message push or recover push. A disconnect push throws CliError(failure)
+    // The next reply, message, recover, join or leave push. A disconnect push throws CliError(failure)
     // with its reason (and its close code); a push of a kind this version does not know is
     // skipped (docs/protocol.md §5). Sends refresh when it is due and consumes its reply.
     ServerEvent next();

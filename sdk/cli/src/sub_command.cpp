@@ -2,6 +2,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "cli_error.hpp"
@@ -125,6 +126,10 @@ private:
                 on_message(*message);
             } else if (const auto* recover = std::get_if<protocol::RecoverPush>(&event)) {
                 on_recover(*recover);
+            } else if (const auto* join = std::get_if<protocol::JoinPush>(&event)) {
+                on_presence_change("join", join->topic, join->who);
+            } else if (const auto* leave = std::get_if<protocol::LeavePush>(&event)) {
+                on_presence_change("leave", leave->topic, leave->who);
             } else {
                 on_reply(std::get<protocol::Reply>(event));
             }
@@ -155,6 +160,13 @@ private:
         ack.offset = message.offset;
         pending_acks_.emplace(session_->send(std::move(ack)),
                               PendingAck{message.topic, message.offset});
+    }
+
+    // Printed with --join-leave only; they do not count towards --count.
+    void on_presence_change(std::string_view kind, const std::string& topic,
+                            const protocol::ClientInfo& who) {
+        if (!options_.join_leave || count_reached() || !wanted_.contains(topic)) return;
+        print_line(format_presence_change_line(kind, topic, who));
     }
 
     void on_reply(const protocol::Reply& reply) {

@@ -1,4 +1,5 @@
 #include <exception>
+#include <limits>
 #include <notify/protocol/binary.hpp>
 
 #include "binary_format.hpp"
@@ -80,6 +81,22 @@ AckCommand read_ack(FrameReader& reader) {
     return ack;
 }
 
+HistoryCommand read_history(FrameReader& reader) {
+    const std::uint8_t flags = reader.byte("history.flags");
+    HistoryCommand history;
+    history.topic = reader.topic("history.topic");
+    history.limit = static_cast<std::uint32_t>(
+        reader.varint_at_most("history.limit", std::numeric_limits<std::uint32_t>::max()));
+    if ((flags & binary::kHistorySince) != 0) {
+        Position since;
+        since.offset = reader.varint("history.since.offset");
+        since.epoch = reader.text("history.since.epoch");
+        history.since = std::move(since);
+    }
+    history.reverse = (flags & binary::kHistoryReverse) != 0;
+    return history;
+}
+
 CommandBody read_body(std::uint8_t type, FrameReader& reader) {
     switch (static_cast<FrameType>(type)) {
         case FrameType::connect:
@@ -98,6 +115,12 @@ CommandBody read_body(std::uint8_t type, FrameReader& reader) {
             return read_ack(reader);
         case FrameType::refresh:
             return RefreshCommand{reader.non_empty_text("refresh.token")};
+        case FrameType::presence:
+            return PresenceCommand{reader.topic("presence.topic")};
+        case FrameType::presence_stats:
+            return PresenceStatsCommand{reader.topic("presence_stats.topic")};
+        case FrameType::history:
+            return read_history(reader);
         default:
             // A command of a later version: the id is known, so the error can be matched.
             throw MalformedFrame{ErrorCode::unknown_command,

@@ -117,6 +117,32 @@ struct BodyEncoder {
         append_varint(out, ack.offset);
     }
 
+    void operator()(const PresenceCommand& presence) const {
+        start(FrameType::presence, field_size(presence.topic));
+        append_field(out, presence.topic);
+    }
+
+    void operator()(const PresenceStatsCommand& stats) const {
+        start(FrameType::presence_stats, field_size(stats.topic));
+        append_field(out, stats.topic);
+    }
+
+    void operator()(const HistoryCommand& history) const {
+        std::size_t size = 1 + field_size(history.topic) + binary::varint_size(history.limit);
+        if (history.since) {
+            size += binary::varint_size(history.since->offset) + field_size(history.since->epoch);
+        }
+        start(FrameType::history, size);
+        out += static_cast<char>((history.since ? binary::kHistorySince : 0) |
+                                 (history.reverse ? binary::kHistoryReverse : 0));
+        append_field(out, history.topic);
+        append_varint(out, history.limit);
+        if (history.since) {
+            append_varint(out, history.since->offset);
+            append_field(out, history.since->epoch);
+        }
+    }
+
     void operator()(const RefreshCommand& refresh) const {
         start(FrameType::refresh, field_size(refresh.token));
         append_field(out, refresh.token);

@@ -20,11 +20,16 @@ enum class FrameType : std::uint8_t {
     ping = 0x06,
     ack = 0x07,
     refresh = 0x08,
+    presence = 0x09,
+    presence_stats = 0x0A,
+    history = 0x0B,
     result = 0x40,
     error = 0x41,
     message_push = 0x80,
     disconnect_push = 0x81,
     recover_push = 0x82,
+    join_push = 0x83,
+    leave_push = 0x84,
 };
 inline constexpr std::uint8_t kFirstCommandType = 0x01;
 inline constexpr std::uint8_t kLastCommandType = 0x3F;
@@ -40,6 +45,11 @@ inline constexpr std::uint8_t kConnectUser = 0x08;
 
 inline constexpr std::uint8_t kSubscribeSince = 0x01;
 inline constexpr std::uint8_t kSubscribeToken = 0x02;  // after since: token string
+
+// history: a flags byte; since is a presence bit (its offset and epoch follow the limit),
+// reverse a flag without a field.
+inline constexpr std::uint8_t kHistorySince = 0x01;
+inline constexpr std::uint8_t kHistoryReverse = 0x02;
 
 inline constexpr std::uint8_t kResultClient = 0x01;
 inline constexpr std::uint8_t kResultUser = 0x02;
@@ -57,6 +67,13 @@ inline constexpr std::uint8_t kFlagResumed = 0x01;   // connect: the session was
 inline constexpr std::uint8_t kFlagOverflow = 0x02;  // connect: its missed buffer overflowed
 // A presence bit of the flags byte: a ttl_ms varint follows the flags byte (connect, refresh).
 inline constexpr std::uint8_t kFlagTtl = 0x04;
+// Presence bits of the flags byte for fields after ttl_ms, in this order:
+// presence: list of {client string, user string, info string}
+inline constexpr std::uint8_t kFlagPresence = 0x08;
+// presence_stats: clients varint, users varint
+inline constexpr std::uint8_t kFlagPresenceStats = 0x10;
+// history: list of {offset varint, data bytes} (the position rides on kResultPosition)
+inline constexpr std::uint8_t kFlagMessages = 0x20;
 
 inline constexpr std::size_t kMaxVarintSize = 10;
 

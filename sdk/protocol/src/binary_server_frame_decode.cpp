@@ -4,6 +4,7 @@
 
 #include "binary_format.hpp"
 #include "binary_reader.hpp"
+#include "json_reader.hpp"
 
 namespace notify::protocol {
 
@@ -15,6 +16,24 @@ using binary::FrameReader;
 using binary::FrameType;
 using binary::hex_byte;
 using binary::MalformedFrame;
+
+// client, user and info strings; info is the text of a JSON object or empty, re-serialized
+// compactly like the JSON decoder's.
+ClientInfo read_client_info(FrameReader& reader, const std::string& path) {
+    ClientInfo who;
+    who.client = reader.text(path + ".client");
+    who.user = reader.text(path + ".user");
+    const std::string info_path = path + ".info";
+    std::string info = reader.text(info_path);
+    if (!info.empty()) {
+        try {
+            who.info = detail::compact_object_text(info, info_path);
+        } catch (detail::Malformed& malformed) {
+            throw MalformedFrame{malformed.code, std::move(malformed.message)};
+        }
+    }
+    return who;
+}
 
 // Like the JSON decoder, this side does not check topic names: the server already did.
 Reply read_result(FrameReader& reader) {
@@ -60,6 +79,31 @@ Reply read_result(FrameReader& reader) {
         if ((flags & binary::kFlagTtl) != 0) {
             reply.ttl_ms = reader.varint("result.ttl_ms");
         }
+        if ((flags & binary::kFlagPresence) != 0) {
+            reply.has_presence = true;
+            const std::size_t count = reader.count("result.presence");
+            reply.presence.reserve(count);
+            for (std::size_t index = 0; index < count; ++index) {
+                reply.presence.push_back(
+                    read_client_info(reader, binary::element_path("result.presence", index)));
+            }
+        }
+        if ((flags & binary::kFlagPresenceStats) != 0) {
+            reply.presence_clients = reader.varint("result.clients");
+            reply.presence_users = reader.varint("result.users");
+        }
+        if ((flags & binary::kFlagMessages) != 0) {
+            reply.has_messages = true;
+            const std::size_t count = reader.count("result.messages");
+            reply.messages.reserve(count);
+            for (std::size_t index = 0; index < count; ++index) {
+                const std::string path = binary::element_path("result.messages", index);
+                HistoryMessage message;
+                message.offset = reader.varint(path + ".offset");
+                message.data = std::string(reader.bytes(path + ".data"));
+                reply.messages.push_back(std::move(message));
+            }
+        }
     }
     return reply;
 }
@@ -100,6 +144,14 @@ RecoverPush read_recover(FrameReader& reader) {
     return recover;
 }
 
+template <typename Push>
+Push read_presence_change(FrameReader& reader, const std::string& path) {
+    Push push;
+    push.topic = reader.text(path + ".topic");
+    push.who = read_client_info(reader, path);
+    return push;
+}
+
 ServerFrame read_frame(std::uint8_t type, FrameReader& reader) {
     switch (static_cast<FrameType>(type)) {
         case FrameType::result:
@@ -112,6 +164,10 @@ ServerFrame read_frame(std::uint8_t type, FrameReader& reader) {
             return read_disconnect(reader);
         case FrameType::recover_push:
             return read_recover(reader);
+        case FrameType::join_push:
+            return read_presence_change<JoinPush>(reader, "push.join");
+        case FrameType::leave_push:
+            return read_presence_change<LeavePush>(reader, "push.leave");
         default:
             break;
     }

@@ -34,6 +34,16 @@ void append_positions(std::string& out, std::span<const TopicPosition> positions
     }
 }
 
+std::size_t client_info_size(const ClientInfo& who) {
+    return field_size(who.client) + field_size(who.user) + field_size(who.info);
+}
+
+void append_client_info(std::string& out, const ClientInfo& who) {
+    append_field(out, who.client);
+    append_field(out, who.user);
+    append_field(out, who.info);
+}
+
 // A result carries each of its fields behind its presence bit; flags go in the byte behind
 // kResultFlags.
 struct ResultFields {
@@ -45,6 +55,10 @@ struct ResultFields {
     const Position* position = nullptr;
     bool recovered = false;
     std::optional<std::uint64_t> ttl_ms{};  // behind kFlagTtl of the flags byte
+    std::span<const ClientInfo> present{};      // behind kFlagPresence
+    std::uint64_t clients = 0;                  // behind kFlagPresenceStats
+    std::uint64_t users = 0;
+    std::span<const HistoryMessage> messages{};  // behind kFlagMessages
     std::uint8_t flags = 0;
     std::uint8_t presence = 0;
 };
@@ -77,6 +91,21 @@ std::size_t result_size(std::uint64_t id, const ResultFields& fields) {
         ++size;
         if ((fields.flags & binary::kFlagTtl) != 0) {
             size += varint_size(fields.ttl_ms.value_or(0));
+        }
+        if ((fields.flags & binary::kFlagPresence) != 0) {
+            size += varint_size(fields.present.size());
+            for (const ClientInfo& who : fields.present) {
+                size += client_info_size(who);
+            }
+        }
+        if ((fields.flags & binary::kFlagPresenceStats) != 0) {
+            size += varint_size(fields.clients) + varint_size(fields.users);
+        }
+        if ((fields.flags & binary::kFlagMessages) != 0) {
+            size += varint_size(fields.messages.size());
+            for (const HistoryMessage& message : fields.messages) {
+                size += varint_size(message.offset) + field_size(message.data);
+            }
         }
     }
     return size;
@@ -112,6 +141,23 @@ std::string encode_result(std::uint64_t id, const ResultFields& fields) {
         out += static_cast<char>(fields.flags);
         if ((fields.flags & binary::kFlagTtl) != 0) {
             append_varint(out, fields.ttl_ms.value_or(0));
+        }
+        if ((fields.flags & binary::kFlagPresence) != 0) {
+            append_varint(out, fields.present.size());
+            for (const ClientInfo& who : fields.present) {
+                append_client_info(out, who);
+            }
+        }
+        if ((fields.flags & binary::kFlagPresenceStats) != 0) {
+            append_varint(out, fields.clients);
+            append_varint(out, fields.users);
+        }
+        if ((fields.flags & binary::kFlagMessages) != 0) {
+            append_varint(out, fields.messages.size());
+            for (const HistoryMessage& message : fields.messages) {
+                append_varint(out, message.offset);
+                append_field(out, message.data);
+            }
         }
     }
     return out;
@@ -182,6 +228,47 @@ std::string encode_error_reply_binary(std::uint64_t id, ErrorCode code, std::str
     return out;
 }
 
+std::string encode_presence_reply_binary(std::uint64_t id, std::span<const ClientInfo> clients) {
+    return encode_result(id, ResultFields{.present = clients,
+                                          .flags = binary::kFlagPresence,
+                                          .presence = binary::kResultFlags});
+}
+
+std::string encode_presence_stats_reply_binary(std::uint64_t id, std::uint64_t clients,
+                                               std::uint64_t users) {
+    return encode_result(id, ResultFields{.clients = clients,
+                                          .users = users,
+                                          .flags = binary::kFlagPresenceStats,
+                                          .presence = binary::kResultFlags});
+}
+
+std::string encode_history_reply_binary(std::uint64_t id, const Position& position,
+                                        std::span<const HistoryMessage> messages) {
+    return encode_result(id, ResultFields{.position = &position,
+                                          .messages = messages,
+                                          .flags = binary::kFlagMessages,
+                                          .presence = static_cast<std::uint8_t>(
+                                              binary::kResultPosition | binary::kResultFlags)});
+}
+
+std::string encode_join_push_binary(std::string_view topic, const ClientInfo& who) {
+    std::string out;
+    out.reserve(1 + field_size(topic) + client_info_size(who));
+    append_type(out, FrameType::join_push);
+    append_field(out, topic);
+    append_client_info(out, who);
+    return out;
+}
+
+std::string encode_leave_push_binary(std::string_view topic, const ClientInfo& who) {
+    std::string out;
+    out.reserve(1 + field_size(topic) + client_info_size(who));
+    append_type(out, FrameType::leave_push);
+    append_field(out, topic);
+    append_client_info(out, who);
+    return out;
+}
+
 std::string encode_message_push_binary(std::string_view topic, std::uint64_t offset,
                                        std::string_view epoch, std::string_view payload) {
     std::string out;
@@ -229,6 +316,12 @@ std::string encode_server_frame_binary(const ServerFrame& frame) {
         return encode_recover_push_binary(recover->topic, recover->offset, recover->epoch,
                                           recover->reason);
     }
+    if (const auto* join = std::get_if<JoinPush>(&frame)) {
+        return encode_join_push_binary(join->topic, join->who);
+    }
+    if (const auto* leave = std::get_if<LeavePush>(&frame)) {
+        return encode_leave_push_binary(leave->topic, leave->who);
+    }
     const auto& reply = std::get<Reply>(frame);
     if (reply.error) {
         return encode_error_reply_binary(reply.id, reply.error->code, reply.error->message);
@@ -241,8 +334,20 @@ std::string encode_server_frame_binary(const ServerFrame& frame) {
                         .position = reply.position ? &*reply.position : nullptr,
                         .recovered = reply.recovered.value_or(false),
                         .ttl_ms = reply.ttl_ms,
-                        .flags = session_flags(
-                            SessionResume{reply.resumed, reply.overflow, reply.ttl_ms})};
+                        .present = reply.presence,
+                        .clients = reply.presence_clients.value_or(0),
+                        .users = reply.presence_users.value_or(0),
+                        .messages = reply.messages,
+                        .flags = static_cast<std::uint8_t>(
+                            session_flags(
+                                SessionResume{reply.resumed, reply.overflow, reply.ttl_ms}) |
+                            (reply.has_presence || !reply.presence.empty() ? binary::kFlagPresence
+                                                                           : 0) |
+                            (reply.presence_clients || reply.presence_users
+                                 ? binary::kFlagPresenceStats
+                                 : 0) |
+                            (reply.has_messages || !reply.messages.empty() ? binary::kFlagMessages
+                                                                           : 0))};
     const auto mark = [&fields](bool present, std::uint8_t bit) {
         if (present) {
             fields.presence = static_cast<std::uint8_t>(fields.presence | bit);

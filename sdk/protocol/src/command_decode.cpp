@@ -1,6 +1,8 @@
 #include "json_reader.hpp"
 
 #include <array>
+#include <limits>
+#include <optional>
 
 namespace notify::protocol {
 
@@ -16,8 +18,9 @@ using detail::fail;
 using detail::Fields;
 using detail::Json;
 
-constexpr std::array<std::string_view, 8> kCommandNames = {
-    "connect", "subscribe", "unsubscribe", "publish", "send", "ping", "ack", "refresh"};
+constexpr std::array<std::string_view, 11> kCommandNames = {
+    "connect", "subscribe", "unsubscribe", "publish",        "send",   "ping",
+    "ack",     "refresh",   "presence",    "presence_stats", "history"};
 
 std::string optional_string(Fields& fields, std::string_view key) {
     const Json* value = fields.find(key);
@@ -35,17 +38,24 @@ ConnectCommand read_connect(const Json& value) {
     return connect;
 }
 
+// "since":{"offset":O,"epoch":"E"} of subscribe and history.
+std::optional<Position> optional_since(Fields& fields) {
+    const Json* since = fields.find("since");
+    if (since == nullptr) {
+        return std::nullopt;
+    }
+    Fields position(*since, fields.path_of("since"));
+    Position read{as_uint64(position.require("offset"), position.path_of("offset")),
+                  as_string(position.require("epoch"), position.path_of("epoch"))};
+    position.reject_unread();
+    return read;
+}
+
 SubscribeCommand read_subscribe(const Json& value) {
     Fields fields(value, "subscribe");
     SubscribeCommand subscribe;
     subscribe.topic = as_topic(fields.require("topic"), fields.path_of("topic"));
-    if (const Json* since = fields.find("since")) {
-        Fields position(*since, fields.path_of("since"));
-        subscribe.since = Position{
-            as_uint64(position.require("offset"), position.path_of("offset")),
-            as_string(position.require("epoch"), position.path_of("epoch"))};
-        position.reject_unread();
-    }
+    subscribe.since = optional_since(fields);
     subscribe.token = optional_string(fields, "token");
     fields.reject_unread();
     return subscribe;
@@ -117,6 +127,45 @@ RefreshCommand read_refresh(const Json& value) {
     return refresh;
 }
 
+PresenceCommand read_presence(const Json& value) {
+    Fields fields(value, "presence");
+    PresenceCommand presence;
+    presence.topic = as_topic(fields.require("topic"), fields.path_of("topic"));
+    fields.reject_unread();
+    return presence;
+}
+
+PresenceStatsCommand read_presence_stats(const Json& value) {
+    Fields fields(value, "presence_stats");
+    PresenceStatsCommand stats;
+    stats.topic = as_topic(fields.require("topic"), fields.path_of("topic"));
+    fields.reject_unread();
+    return stats;
+}
+
+HistoryCommand read_history(const Json& value) {
+    Fields fields(value, "history");
+    HistoryCommand history;
+    history.topic = as_topic(fields.require("topic"), fields.path_of("topic"));
+    if (const Json* limit = fields.find("limit")) {
+        const std::string path = fields.path_of("limit");
+        const std::uint64_t number = as_uint64(*limit, path);
+        if (number > std::numeric_limits<std::uint32_t>::max()) {
+            fail(path, "expected at most 4294967295");
+        }
+        history.limit = static_cast<std::uint32_t>(number);
+    }
+    history.since = optional_since(fields);
+    if (const Json* reverse = fields.find("reverse")) {
+        if (!reverse->is_boolean()) {
+            fail(fields.path_of("reverse"), "expected a boolean");
+        }
+        history.reverse = reverse->get<bool>();
+    }
+    fields.reject_unread();
+    return history;
+}
+
 CommandBody read_body(std::string_view name, const Json& value) {
     if (name == "connect") {
         return read_connect(value);
@@ -138,6 +187,15 @@ CommandBody read_body(std::string_view name, const Json& value) {
     }
     if (name == "refresh") {
         return read_refresh(value);
+    }
+    if (name == "presence") {
+        return read_presence(value);
+    }
+    if (name == "presence_stats") {
+        return read_presence_stats(value);
+    }
+    if (name == "history") {
+        return read_history(value);
     }
     return read_ping(value);
 }
@@ -166,8 +224,8 @@ const Json::object_t::value_type& command_member(const Json& root) {
         command = &member;
     }
     if (command == nullptr) {
-        fail("", "expected a command: connect, subscribe, unsubscribe, publish, send, ping, ack or "
-             "refresh");
+        fail("", "expected a command: connect, subscribe, unsubscribe, publish, send, ping, ack, "
+             "refresh, presence, presence_stats or history");
     }
     return *command;
 }

@@ -54,16 +54,19 @@ struct BodyEncoder {
         append_optional_string(out, "user", connect.user, first);
         out += '}';
     }
+    void append_since(const std::optional<Position>& since) const {
+        if (since) {
+            out += ",\"since\":{\"offset\":";
+            append_uint(out, since->offset);
+            out += ",\"epoch\":";
+            append_json_string(out, since->epoch);
+            out += '}';
+        }
+    }
     void operator()(const SubscribeCommand& subscribe) const {
         out += "\"subscribe\":{\"topic\":";
         append_json_string(out, subscribe.topic);
-        if (subscribe.since) {
-            out += ",\"since\":{\"offset\":";
-            append_uint(out, subscribe.since->offset);
-            out += ",\"epoch\":";
-            append_json_string(out, subscribe.since->epoch);
-            out += '}';
-        }
+        append_since(subscribe.since);
         if (!subscribe.token.empty()) {
             out += ",\"token\":";
             append_json_string(out, subscribe.token);
@@ -98,6 +101,30 @@ struct BodyEncoder {
         append_json_string(out, ack.topic);
         out += ",\"offset\":";
         append_uint(out, ack.offset);
+        out += '}';
+    }
+    void operator()(const PresenceCommand& presence) const {
+        out += "\"presence\":{\"topic\":";
+        append_json_string(out, presence.topic);
+        out += '}';
+    }
+    void operator()(const PresenceStatsCommand& stats) const {
+        out += "\"presence_stats\":{\"topic\":";
+        append_json_string(out, stats.topic);
+        out += '}';
+    }
+    // limit 0 and reverse false are the defaults, left out.
+    void operator()(const HistoryCommand& history) const {
+        out += "\"history\":{\"topic\":";
+        append_json_string(out, history.topic);
+        if (history.limit != 0) {
+            out += ",\"limit\":";
+            append_uint(out, history.limit);
+        }
+        append_since(history.since);
+        if (history.reverse) {
+            out += ",\"reverse\":true";
+        }
         out += '}';
     }
     void operator()(const RefreshCommand& refresh) const {

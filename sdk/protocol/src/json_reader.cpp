@@ -214,4 +214,26 @@ std::string read_payload(Fields& fields) {
     return std::move(*bytes);
 }
 
+OrderedJson parse_ordered(std::string_view text) {
+    return OrderedJson::parse(text);
+}
+
+std::string compact_object(const OrderedJson& value, std::string_view path) {
+    if (!value.is_object()) {
+        fail(path, "expected a JSON object");
+    }
+    return value.dump();
+}
+
+std::string compact_object_text(std::string_view text, std::string_view path) {
+    if (!is_valid_utf8(text) || nests_deeper_than(text, kMaxInfoDepth)) {
+        fail(path, "expected a JSON object");
+    }
+    OrderedJson value = OrderedJson::parse(text, nullptr, false);
+    if (value.is_discarded()) {
+        fail(path, "expected a JSON object");
+    }
+    return compact_object(value, path);
+}
+
 }  // namespace notify::protocol::detail

@@ -16,6 +16,9 @@
 namespace notify::protocol::detail {
 
 using Json = nlohmann::json;
+// Keeps members in their order: client info objects are handed on as text, in the order the
+// server wrote them.
+using OrderedJson = nlohmann::ordered_json;
 
 // Commands nest three levels; anything much deeper is hostile or broken.
 inline constexpr std::size_t kMaxNestingDepth = 16;
@@ -58,5 +61,17 @@ std::vector<std::string> as_list(const Json& value, std::string_view path,
                                  std::string (*read_element)(const Json&, std::string_view));
 // "data" (a JSON string) or "data_b64" (base64), exactly one.
 std::string read_payload(Fields& fields);
+
+// `text`, which parse_object accepted already, with its members in order.
+OrderedJson parse_ordered(std::string_view text);
+// A client info object as compact JSON text (members in order); fails at `path` for anything
+// but an object.
+std::string compact_object(const OrderedJson& value, std::string_view path);
+// An info object nests at most this many levels, itself included: inside a JSON presence reply
+// (4 levels around it) it stays within kMaxNestingDepth.
+inline constexpr std::size_t kMaxInfoDepth = kMaxNestingDepth - 4;
+// The same for JSON text (the binary encoding's info string): fails at `path` unless `text` is
+// one JSON object (valid UTF-8, nested at most kMaxInfoDepth levels).
+std::string compact_object_text(std::string_view text, std::string_view path);
 
 }  // namespace notify::protocol::detail

@@ -2,6 +2,8 @@
 
 #include <notify/protocol/json.hpp>
 
+#include <vector>
+
 namespace notify::protocol {
 
 namespace {
@@ -12,6 +14,38 @@ using detail::scan_json_string;
 using detail::write_json_string;
 
 constexpr std::string_view kReplyIdKey = "{\"id\":";
+
+// "client":"c","user":"u" and ,"info":{…} when there is one (no braces).
+std::size_t client_info_size(const ClientInfo& who) {
+    return 25 + scan_json_string(who.client).quoted_size + scan_json_string(who.user).quoted_size +
+           who.info.size();
+}
+
+void append_client_info(std::string& out, const ClientInfo& who) {
+    out += "\"client\":";
+    write_json_string(out, who.client);
+    out += ",\"user\":";
+    write_json_string(out, who.user);
+    if (!who.info.empty()) {
+        out += ",\"info\":";
+        out += who.info;  // the text of a JSON object, validated by the server
+    }
+}
+
+std::string encode_presence_change(std::string_view kind_key, std::string_view topic,
+                                   const ClientInfo& who) {
+    constexpr std::string_view kClose = "}}}";
+    const detail::JsonStringScan topic_scan = scan_json_string(topic);
+    std::string out;
+    out.reserve(kind_key.size() + topic_scan.quoted_size + 1 + client_info_size(who) +
+                kClose.size());
+    out += kind_key;
+    write_json_string(out, topic, topic_scan);
+    out += ',';
+    append_client_info(out, who);
+    out += kClose;
+    return out;
+}
 
 }  // namespace
 
@@ -222,6 +256,93 @@ std::string encode_recover_push(std::string_view topic, std::uint64_t offset,
     write_json_string(out, reason, reason_scan);
     out += kClose;
     return out;
+}
+
+std::string encode_presence_reply(std::uint64_t id, std::span<const ClientInfo> clients) {
+    constexpr std::string_view kPresenceKey = ",\"result\":{\"presence\":[";
+    std::size_t size = kReplyIdKey.size() + kMaxUint64Digits + kPresenceKey.size() + 3;
+    for (const ClientInfo& who : clients) {
+        size += 3 + client_info_size(who);
+    }
+    std::string out;
+    out.reserve(size);
+    out += kReplyIdKey;
+    append_uint(out, id);
+    out += kPresenceKey;
+    for (std::size_t index = 0; index < clients.size(); ++index) {
+        if (index != 0) {
+            out += ',';
+        }
+        out += '{';
+        append_client_info(out, clients[index]);
+        out += '}';
+    }
+    out += "]}}";
+    return out;
+}
+
+std::string encode_presence_stats_reply(std::uint64_t id, std::uint64_t clients,
+                                        std::uint64_t users) {
+    constexpr std::string_view kClientsKey = ",\"result\":{\"clients\":";
+    constexpr std::string_view kUsersKey = ",\"users\":";
+    std::string out;
+    out.reserve(kReplyIdKey.size() + kMaxUint64Digits + kClientsKey.size() + kMaxUint64Digits +
+                kUsersKey.size() + kMaxUint64Digits + 2);
+    out += kReplyIdKey;
+    append_uint(out, id);
+    out += kClientsKey;
+    append_uint(out, clients);
+    out += kUsersKey;
+    append_uint(out, users);
+    out += "}}";
+    return out;
+}
+
+std::string encode_history_reply(std::uint64_t id, const Position& position,
+                                 std::span<const HistoryMessage> messages) {
+    constexpr std::string_view kOffsetKey = ",\"result\":{\"offset\":";
+    constexpr std::string_view kEpochKey = ",\"epoch\":";
+    constexpr std::string_view kMessagesKey = ",\"messages\":[";
+    constexpr std::string_view kMessageOffsetKey = "{\"offset\":";
+    std::vector<detail::JsonStringScan> scans;
+    scans.reserve(messages.size());
+    std::size_t size = kReplyIdKey.size() + kMaxUint64Digits + kOffsetKey.size() +
+                       kMaxUint64Digits + kEpochKey.size() +
+                       scan_json_string(position.epoch).quoted_size + kMessagesKey.size() + 3;
+    for (const HistoryMessage& message : messages) {
+        scans.push_back(detail::scan_payload(message.data));
+        size += 3 + kMessageOffsetKey.size() + kMaxUint64Digits +
+                detail::payload_field_size(message.data, scans.back());
+    }
+    std::string out;
+    out.reserve(size);
+    out += kReplyIdKey;
+    append_uint(out, id);
+    out += kOffsetKey;
+    append_uint(out, position.offset);
+    out += kEpochKey;
+    write_json_string(out, position.epoch);
+    out += kMessagesKey;
+    for (std::size_t index = 0; index < messages.size(); ++index) {
+        if (index != 0) {
+            out += ',';
+        }
+        out += kMessageOffsetKey;
+        append_uint(out, messages[index].offset);
+        out += ',';
+        detail::append_payload_field_scanned(out, messages[index].data, scans[index]);
+        out += '}';
+    }
+    out += "]}}";
+    return out;
+}
+
+std::string encode_join_push(std::string_view topic, const ClientInfo& who) {
+    return encode_presence_change("{\"push\":{\"join\":{\"topic\":", topic, who);
+}
+
+std::string encode_leave_push(std::string_view topic, const ClientInfo& who) {
+    return encode_presence_change("{\"push\":{\"leave\":{\"topic\":", topic, who);
 }
 
 }  // namespace notify::protocol

@@ -42,6 +42,13 @@ std::string encode_subscribe_reply_binary(std::uint64_t id, const Position& posi
                                           std::optional<bool> recovered);
 std::string encode_publish_reply_binary(std::uint64_t id, std::span<const TopicPosition> positions);
 std::string encode_error_reply_binary(std::uint64_t id, ErrorCode code, std::string_view message);
+// Results with the flags byte (presence 80, history also 20 for its position): flag bit 3 the
+// client list, bit 4 the two counts, bit 5 the messages (docs/protocol.md §12).
+std::string encode_presence_reply_binary(std::uint64_t id, std::span<const ClientInfo> clients);
+std::string encode_presence_stats_reply_binary(std::uint64_t id, std::uint64_t clients,
+                                               std::uint64_t users);
+std::string encode_history_reply_binary(std::uint64_t id, const Position& position,
+                                        std::span<const HistoryMessage> messages);
 // The fan-out hot path: computes the exact size first and allocates once.
 std::string encode_message_push_binary(std::string_view topic, std::uint64_t offset,
                                        std::string_view epoch, std::string_view payload);
@@ -49,6 +56,9 @@ std::string encode_disconnect_push_binary(std::uint16_t code, std::string_view r
 // Type 0x82: topic string, offset varint, epoch string, reason string (encode_recover_push).
 std::string encode_recover_push_binary(std::string_view topic, std::uint64_t offset,
                                        std::string_view epoch, std::string_view reason);
+// Types 0x83 and 0x84: topic string, client string, user string, info string (the JSON text).
+std::string encode_join_push_binary(std::string_view topic, const ClientInfo& who);
+std::string encode_leave_push_binary(std::string_view topic, const ClientInfo& who);
 // Any server frame, including a Reply that holds both connect fields and positions (which no
 // single reply encoder above writes).
 std::string encode_server_frame_binary(const ServerFrame& frame);

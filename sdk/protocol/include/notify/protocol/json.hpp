@@ -110,9 +110,35 @@ struct RefreshCommand {
     bool operator==(const RefreshCommand&) const = default;
 };
 
+// The clients present on a topic (namespaces with presence = true). Answered with a presence
+// result (encode_presence_reply).
+struct PresenceCommand {
+    std::string topic;
+
+    bool operator==(const PresenceCommand&) const = default;
+};
+// How many clients and distinct users are present on a topic (encode_presence_stats_reply).
+struct PresenceStatsCommand {
+    std::string topic;
+
+    bool operator==(const PresenceStatsCommand&) const = default;
+};
+// Messages of a topic's stream (encode_history_reply). limit: at most this many (0 = the
+// server's maximum, limits.max_recovery); since: only messages after this position (its epoch
+// must be the stream's, an empty epoch means the current one); reverse: newest first.
+struct HistoryCommand {
+    std::string topic;
+    std::uint32_t limit = 0;
+    std::optional<Position> since{};
+    bool reverse = false;
+
+    bool operator==(const HistoryCommand&) const = default;
+};
+
 using CommandBody = std::variant<ConnectCommand, SubscribeCommand, UnsubscribeCommand,
                                  PublishCommand, SendCommand, PingCommand, AckCommand,
-                                 RefreshCommand>;
+                                 RefreshCommand, PresenceCommand, PresenceStatsCommand,
+                                 HistoryCommand>;
 
 struct Command {
     std::uint64_t id = 0;  // > 0; echoed by the reply
@@ -133,6 +159,26 @@ std::variant<Command, DecodeError> decode_command(std::string_view json);
 std::string encode_command(const Command& command);
 
 // ---- server -> client ---------------------------------------------------------------------
+
+// A client present on a topic (presence replies, join and leave pushes). user: "" for an
+// anonymous client. info: the text of a JSON object (the connection's info from auth) or empty
+// for none. Encoders write it as it is, so it must be valid JSON (the server validated it);
+// both decoders give it back re-serialized compactly with the members in their order (so a
+// compact object round-trips exactly), and refuse anything but an object.
+struct ClientInfo {
+    std::string client;
+    std::string user{};
+    std::string info{};
+
+    bool operator==(const ClientInfo&) const = default;
+};
+// One message of a history reply: its offset in the stream, and its payload bytes.
+struct HistoryMessage {
+    std::uint64_t offset = 0;
+    std::string data{};
+
+    bool operator==(const HistoryMessage&) const = default;
+};
 
 // {"id":N,"result":{"client":"…","user":"…","resume":"…","version":"…"}}
 std::string encode_connect_reply(std::uint64_t id, std::string_view client, std::string_view user,
@@ -160,6 +206,16 @@ std::string encode_subscribe_reply(std::uint64_t id, const Position& position,
                                    std::optional<bool> recovered);
 std::string encode_publish_reply(std::uint64_t id, std::span<const TopicPosition> positions);
 std::string encode_error_reply(std::uint64_t id, ErrorCode code, std::string_view message);
+// {"id":N,"result":{"presence":[{"client":"c","user":"u","info":{…}},…]}}: "user" is always
+// written ("" for an anonymous client), "info" only when not empty.
+std::string encode_presence_reply(std::uint64_t id, std::span<const ClientInfo> clients);
+// {"id":N,"result":{"clients":C,"users":U}}: connections present, distinct non-empty users.
+std::string encode_presence_stats_reply(std::uint64_t id, std::uint64_t clients,
+                                        std::uint64_t users);
+// {"id":N,"result":{"offset":O,"epoch":"E","messages":[{"offset":1,"data":"…"},…]}}: the
+// stream's current position and the messages asked for ("data_b64" for non-UTF-8 payloads).
+std::string encode_history_reply(std::uint64_t id, const Position& position,
+                                 std::span<const HistoryMessage> messages);
 std::string encode_message_push(std::string_view topic, std::uint64_t offset,
                                 std::string_view epoch, std::string_view payload);
 std::string encode_disconnect_push(std::uint16_t code, std::string_view reason);
@@ -170,6 +226,11 @@ std::string encode_disconnect_push(std::uint16_t code, std::string_view reason);
 // not); they are always written.
 std::string encode_recover_push(std::string_view topic, std::uint64_t offset,
                                 std::string_view epoch, std::string_view reason);
+// {"push":{"join":{"topic":"t","client":"c","user":"u","info":{…}}}}: `who` subscribed to
+// `topic` (namespaces with join_leave = true); "info" only when not empty.
+std::string encode_join_push(std::string_view topic, const ClientInfo& who);
+// {"push":{"leave":{"topic":"t","client":"c","user":"u","info":{…}}}}: `who` left `topic`.
+std::string encode_leave_push(std::string_view topic, const ClientInfo& who);
 
 struct Reply {
     std::uint64_t id = 0;
@@ -184,6 +245,16 @@ struct Reply {
     std::optional<Position> position;      // subscribe: the stream's current position
     std::optional<bool> recovered;         // subscribe with a position: whether it was recovered
     std::optional<std::uint64_t> ttl_ms{};  // connect, refresh: the token expires in ttl_ms ms
+    // presence: the clients present. has_presence tells an empty list ("presence":[]) from a
+    // result without one; the decoders set it whenever the result carries the list.
+    std::vector<ClientInfo> presence{};
+    std::optional<std::uint64_t> presence_clients{};  // presence_stats: "clients"
+    std::optional<std::uint64_t> presence_users{};    // presence_stats: "users"
+    // history: the messages (position holds the stream's current position). has_messages
+    // tells an empty history ("messages":[]) from a result without one, as has_presence does.
+    std::vector<HistoryMessage> messages{};
+    bool has_presence = false;
+    bool has_messages = false;
 
     bool operator==(const Reply&) const = default;
 };
@@ -212,7 +283,22 @@ struct RecoverPush {
 
     bool operator==(const RecoverPush&) const = default;
 };
-using ServerFrame = std::variant<Reply, MessagePush, DisconnectPush, RecoverPush>;
+// `who` subscribed to `topic` (join) or is no longer subscribed to it (leave), in a namespace
+// with join_leave = true; sent to the topic's other subscribers.
+struct JoinPush {
+    std::string topic;
+    ClientInfo who{};
+
+    bool operator==(const JoinPush&) const = default;
+};
+struct LeavePush {
+    std::string topic;
+    ClientInfo who{};
+
+    bool operator==(const LeavePush&) const = default;
+};
+using ServerFrame =
+    std::variant<Reply, MessagePush, DisconnectPush, RecoverPush, JoinPush, LeavePush>;
 
 std::variant<ServerFrame, DecodeError> decode_server_frame(std::string_view json);
 

@@ -19,10 +19,12 @@ Client& Core::State::create_client(std::string id, const std::string& user_id) {
 }
 
 void Core::State::attach_connection(Client& client, Connection& connection) {
+    const bool was_present = client.connection != nullptr;
     client.connection = &connection;
     connection.client = &client;
     client.state = ClientState::active;
     client.state_since_ms = env.now_ms();
+    if (!was_present) presence_of_all(client, true);
 }
 
 void Core::State::inactivate(Client& client) {
@@ -40,6 +42,7 @@ void Core::State::inactivate(Client& client) {
 void Core::State::invalidate(Client& client) {
     if (client.state == ClientState::invalid) return;
     if (client.connection != nullptr) {
+        presence_of_all(client, false);
         client.connection->client = nullptr;
         client.connection = nullptr;
     }

@@ -46,6 +46,37 @@ std::string encode_refresh_reply(notify_encoding encoding, std::uint64_t id,
                                : protocol::encode_refresh_reply(id, ttl_ms);
 }
 
+std::string encode_presence_reply(notify_encoding encoding, std::uint64_t id,
+                                  std::span<const protocol::ClientInfo> clients) {
+    return is_binary(encoding) ? protocol::encode_presence_reply_binary(id, clients)
+                               : protocol::encode_presence_reply(id, clients);
+}
+
+std::string encode_presence_stats_reply(notify_encoding encoding, std::uint64_t id,
+                                        std::uint64_t clients, std::uint64_t users) {
+    return is_binary(encoding) ? protocol::encode_presence_stats_reply_binary(id, clients, users)
+                               : protocol::encode_presence_stats_reply(id, clients, users);
+}
+
+std::string encode_history_reply(notify_encoding encoding, std::uint64_t id,
+                                 const protocol::Position& position,
+                                 std::span<const protocol::HistoryMessage> messages) {
+    return is_binary(encoding) ? protocol::encode_history_reply_binary(id, position, messages)
+                               : protocol::encode_history_reply(id, position, messages);
+}
+
+std::string encode_join_push(notify_encoding encoding, std::string_view topic,
+                             const protocol::ClientInfo& who) {
+    return is_binary(encoding) ? protocol::encode_join_push_binary(topic, who)
+                               : protocol::encode_join_push(topic, who);
+}
+
+std::string encode_leave_push(notify_encoding encoding, std::string_view topic,
+                              const protocol::ClientInfo& who) {
+    return is_binary(encoding) ? protocol::encode_leave_push_binary(topic, who)
+                               : protocol::encode_leave_push(topic, who);
+}
+
 std::string encode_empty_reply(notify_encoding encoding, std::uint64_t id) {
     return is_binary(encoding) ? protocol::encode_empty_reply_binary(id)
                                : protocol::encode_empty_reply(id);

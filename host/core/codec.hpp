@@ -30,6 +30,17 @@ std::string encode_subscribe_reply(notify_encoding encoding, std::uint64_t id,
 std::string encode_empty_reply(notify_encoding encoding, std::uint64_t id);
 std::string encode_refresh_reply(notify_encoding encoding, std::uint64_t id,
                                  std::optional<std::uint64_t> ttl_ms);
+std::string encode_presence_reply(notify_encoding encoding, std::uint64_t id,
+                                  std::span<const protocol::ClientInfo> clients);
+std::string encode_presence_stats_reply(notify_encoding encoding, std::uint64_t id,
+                                        std::uint64_t clients, std::uint64_t users);
+std::string encode_history_reply(notify_encoding encoding, std::uint64_t id,
+                                 const protocol::Position& position,
+                                 std::span<const protocol::HistoryMessage> messages);
+std::string encode_join_push(notify_encoding encoding, std::string_view topic,
+                             const protocol::ClientInfo& who);
+std::string encode_leave_push(notify_encoding encoding, std::string_view topic,
+                              const protocol::ClientInfo& who);
 std::string encode_publish_reply(notify_encoding encoding, std::uint64_t id,
                                  std::span<const protocol::TopicPosition> positions);
 std::string encode_error_reply(notify_encoding encoding, std::uint64_t id,

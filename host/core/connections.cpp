@@ -65,6 +65,12 @@ void Core::State::handle_command(Connection& connection, protocol::Command& comm
                 handle_ack(connection, id, body);
             } else if constexpr (std::is_same_v<Body, protocol::RefreshCommand>) {
                 handle_refresh(connection, id, body);
+            } else if constexpr (std::is_same_v<Body, protocol::PresenceCommand>) {
+                handle_presence(connection, id, body);
+            } else if constexpr (std::is_same_v<Body, protocol::PresenceStatsCommand>) {
+                handle_presence_stats(connection, id, body);
+            } else if constexpr (std::is_same_v<Body, protocol::HistoryCommand>) {
+                handle_history(connection, id, body);
             }
         },
         command.body);
@@ -78,6 +84,7 @@ void Core::State::connection_closed(ConnectionRef conn) {
     // so its close is stale and leaves the client alone.
     if (Client* client = connection.client;
         client != nullptr && client->connection == &connection) {
+        presence_of_all(*client, false);
         client->connection = nullptr;
         inactivate(*client);
     }

@@ -62,6 +62,18 @@ struct AuthOutcome {
     std::vector<std::string> topics;  // allow of a connect: server-side subscriptions
 };
 
+// One subscribed, connected client of a presence topic.
+struct PresenceMember {
+    std::string client_id;
+    std::string user_id;
+    std::string info;  // a JSON object, or empty
+};
+
+struct PresenceCount {
+    std::uint64_t clients = 0;
+    std::uint64_t users = 0;  // distinct non-empty user ids
+};
+
 struct PublishOutcome {
     enum class Kind { done, failed, pending } kind = Kind::failed;
     std::uint64_t offset = 0;
@@ -151,6 +163,14 @@ public:
     virtual StreamState read_history(std::string_view topic, std::uint64_t since_offset,
                                      std::uint64_t limit, const host::NamespaceSpec& ns,
                                      const HistoryVisitor& visit) = 0;
+
+    // Presence (namespaces with `presence = true`), kept by the broker. add/remove log their
+    // failures; read/stats answer an error text (empty on success).
+    virtual void presence_add(std::string_view topic, const PresenceMember& member) = 0;
+    virtual void presence_remove(std::string_view topic, std::string_view client_id) = 0;
+    virtual std::string read_presence(std::string_view topic,
+                                      std::vector<PresenceMember>& members) = 0;
+    virtual std::string presence_stats(std::string_view topic, PresenceCount& count) = 0;
 
     // Durable subscriptions (at-least-once namespaces): stored by the broker, ordered with its
     // publishes, so that they and their acks survive a restart.

@@ -320,6 +320,22 @@ struct Core::State {
     static protocol::ErrorCode auth_error_code(const AuthOutcome& outcome,
                                                protocol::ErrorCode fallback);
 
+    // ---- presence.cpp -------------------------------------------------------------------------
+    // The client joined (subscribed while connected, or its connection resumed) or left the
+    // topic: the broker's presence and the join/leave pushes, as the namespace says.
+    void presence_changed(Client& client, Topic& topic, bool joined);
+    void presence_of_all(Client& client, bool joined);
+    std::string read_refusal(const Client& client, std::string_view topic, host::PublishRule rule,
+                             std::string_view what) const;
+    bool presence_allowed(Connection& connection, std::uint64_t command_id, std::string_view topic,
+                          std::string_view what);
+    void handle_presence(Connection& connection, std::uint64_t command_id,
+                         const protocol::PresenceCommand& command);
+    void handle_presence_stats(Connection& connection, std::uint64_t command_id,
+                               const protocol::PresenceStatsCommand& command);
+    void handle_history(Connection& connection, std::uint64_t command_id,
+                        const protocol::HistoryCommand& command);
+
     // ---- permissions.cpp ----------------------------------------------------------------------
     // Why the client may not subscribe to / publish on `topic` by the namespace's rules; empty
     // when it may (a "token" namespace is then decided by the auth chain).

@@ -90,6 +90,7 @@ void Core::State::close_connection(Connection& connection, std::uint16_t code,
     if (push == ClosePush::disconnect) push_disconnect(connection.ref, code, reason);
     connection.closing = true;
     if (connection.client != nullptr && connection.client->connection == &connection) {
+        presence_of_all(*connection.client, false);
         connection.client->connection = nullptr;
     }
     connection.client = nullptr;

@@ -91,6 +91,9 @@ SubscribeRefusal Core::State::subscribe_client(Client& client, std::string_view 
         save_cursor(client, added);
     }
     emit_topic_event(NOTIFY_EVENT_SUBSCRIBE, client, target.name);
+    if (client.connection != nullptr && (target.space->presence || target.space->join_leave)) {
+        presence_changed(client, target, true);
+    }
     return SubscribeRefusal::none;
 }
 
@@ -109,6 +112,9 @@ void Core::State::unsubscribe_client(Client& client, std::string_view topic, std
 void Core::State::remove_subscription(Client& client, std::size_t index) {
     ClientSubscription removed = std::move(client.subscriptions[index]);
     Topic& topic = *removed.topic;
+    if (client.connection != nullptr && (topic.space->presence || topic.space->join_leave)) {
+        presence_changed(client, topic, false);
+    }
     if (removed.durable) env.remove_durable_subscription(client.id, topic.name);
 
     const std::size_t last_subscriber = topic.subscribers.size() - 1;

@@ -545,6 +545,22 @@ private:
                         [&](toml::node& n, const std::string& p) {
                             ns.user_limited = as_bool(n, p);
                         }},
+                       {"presence",
+                        [&](toml::node& n, const std::string& p) {
+                            ns.presence = as_bool(n, p);
+                        }},
+                       {"join_leave",
+                        [&](toml::node& n, const std::string& p) {
+                            ns.join_leave = as_bool(n, p);
+                        }},
+                       {"read_history",
+                        [&](toml::node& n, const std::string& p) {
+                            ns.read_history = as_publish_rule(n, p);
+                        }},
+                       {"read_presence",
+                        [&](toml::node& n, const std::string& p) {
+                            ns.read_presence = as_publish_rule(n, p);
+                        }},
                        {"delivery",
                         [&](toml::node& n, const std::string& p) {
                             ns.delivery = as_delivery(n, p);

@@ -60,7 +60,8 @@ enum class SubscribeRule : std::uint32_t {
     token,          // clients presenting a subscription token an auth plugin verified
     none,           // nobody: server-side subscriptions only
 };
-// Who may publish to a namespace's topics with a client command.
+// Who may publish to a namespace's topics with a client command (also who may read its history
+// and presence).
 enum class PublishRule : std::uint32_t {
     any,
     authenticated,
@@ -81,6 +82,13 @@ struct NamespaceSpec {
     PublishRule publish = PublishRule::any;        // who may publish to the namespace's topics
     // Topics "ns:name#alice,bob" may be subscribed only by the users listed after '#'.
     bool user_limited = false;
+    // The broker keeps who is subscribed (and connected); clients may ask (read_presence).
+    bool presence = false;
+    // Subscribers get join/leave pushes when others subscribe/unsubscribe or come and go.
+    bool join_leave = false;
+    // Who may read a topic's history / presence with the history / presence commands.
+    PublishRule read_history = PublishRule::subscriber;
+    PublishRule read_presence = PublishRule::subscriber;
     Delivery delivery = Delivery::at_most_once;  // "at-most-once" | "at-least-once"
     // A stream's position is kept this long after its last publish; 0 = the broker's choice.
     std::chrono::milliseconds history_meta_ttl{0};

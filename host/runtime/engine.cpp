@@ -52,6 +52,24 @@ std::string message_of(notify_error& err, notify_status status) {
 }
 
 // A namespace that asks for at-least-once delivery needs a broker that stores durably.
+void check_presence_support(const host::Manifest& manifest, const PluginInstance* broker) {
+    if (broker != nullptr &&
+        (broker->descriptor().broker->capabilities & NOTIFY_BROKER_CAP_PRESENCE) != 0) {
+        return;
+    }
+    std::vector<const host::NamespaceSpec*> spaces{&manifest.default_namespace};
+    for (const host::NamespaceSpec& space : manifest.namespaces) spaces.push_back(&space);
+    for (const host::NamespaceSpec* space : spaces) {
+        if (!space->presence) continue;
+        const std::string key =
+            space->name.empty() ? "topics.presence" : "namespaces." + space->name + ".presence";
+        throw host::ManifestError(manifest.file.string() + ": key '" + key +
+                                  "': presence needs a broker that keeps it, and " +
+                                  (broker != nullptr ? describe(*broker) : "no broker") +
+                                  " does not (the local broker does)");
+    }
+}
+
 void check_broker_capabilities(const host::Manifest& manifest, const PluginInstance* broker) {
     if (broker != nullptr) {
         const notify_broker_vtable& vtable = *broker->descriptor().broker;
@@ -62,7 +80,16 @@ void check_broker_capabilities(const host::Manifest& manifest, const PluginInsta
                                         ": declares NOTIFY_BROKER_CAP_CLUSTER without the ABI 1.3 "
                                         "members interest, publish_direct and send_command");
         }
+        if ((vtable.capabilities & NOTIFY_BROKER_CAP_PRESENCE) != 0U &&
+            (vtable.presence_add == nullptr || vtable.presence_remove == nullptr ||
+             vtable.presence_read == nullptr || vtable.presence_stats == nullptr)) {
+            throw host::PluginLoadError(describe(*broker) +
+                                        ": declares NOTIFY_BROKER_CAP_PRESENCE without the ABI 1.4 "
+                                        "members presence_add, presence_remove, presence_read "
+                                        "and presence_stats");
+        }
     }
+    check_presence_support(manifest, broker);
     if (broker == nullptr ||
         (broker->descriptor().broker->capabilities & NOTIFY_BROKER_CAP_DURABLE) != 0) {
         return;

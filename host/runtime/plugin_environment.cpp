@@ -204,6 +204,84 @@ core::StreamState PluginEnvironment::read_history(std::string_view topic,
     return state;
 }
 
+namespace {
+
+// The broker's presence members, when it keeps presence (checked at start for every presence
+// namespace, so a missing one here is a manifest without presence asking anyway).
+const notify_broker_vtable* presence_vtable(const PluginInstance* broker) {
+    if (broker == nullptr) return nullptr;
+    const notify_broker_vtable& vtable = *broker->descriptor().broker;
+    if ((vtable.capabilities & NOTIFY_BROKER_CAP_PRESENCE) == 0U ||
+        vtable.presence_add == nullptr || vtable.presence_remove == nullptr ||
+        vtable.presence_read == nullptr || vtable.presence_stats == nullptr) {
+        return nullptr;
+    }
+    return &vtable;
+}
+
+bool collect_presence(void* sink_ctx, const notify_presence_entry* entry) {
+    auto& members = *static_cast<std::vector<core::PresenceMember>*>(sink_ctx);
+    if (entry == nullptr) return true;
+    members.push_back(core::PresenceMember{text_of(entry->client_id), text_of(entry->user_id),
+                                           text_of(entry->info)});
+    return true;
+}
+
+}  // namespace
+
+void PluginEnvironment::presence_add(std::string_view topic, const core::PresenceMember& member) {
+    const notify_broker_vtable* vtable = presence_vtable(roles_.broker);
+    if (vtable == nullptr) return;
+    notify_presence_entry entry{};
+    entry.size = sizeof entry;
+    entry.client_id = view(member.client_id);
+    entry.user_id = view(member.user_id);
+    entry.info = view(member.info);
+    notify_error err{};
+    const notify_status status = vtable->presence_add(roles_.broker->handle, view(topic), &entry, &err);
+    if (status != NOTIFY_OK) {
+        spdlog::warn("presence of '{}' in '{}' not kept: {}", member.client_id, topic,
+                     broker_error(*roles_.broker, err, status));
+    }
+}
+
+void PluginEnvironment::presence_remove(std::string_view topic, std::string_view client_id) {
+    const notify_broker_vtable* vtable = presence_vtable(roles_.broker);
+    if (vtable == nullptr) return;
+    notify_error err{};
+    const notify_status status =
+        vtable->presence_remove(roles_.broker->handle, view(topic), view(client_id), &err);
+    if (status != NOTIFY_OK) {
+        spdlog::warn("presence of '{}' in '{}' not removed: {}", client_id, topic,
+                     broker_error(*roles_.broker, err, status));
+    }
+}
+
+std::string PluginEnvironment::read_presence(std::string_view topic,
+                                             std::vector<core::PresenceMember>& members) {
+    const notify_broker_vtable* vtable = presence_vtable(roles_.broker);
+    if (vtable == nullptr) return "the broker keeps no presence";
+    notify_error err{};
+    const notify_status status = vtable->presence_read(roles_.broker->handle, view(topic),
+                                                       collect_presence, &members, &err);
+    return status == NOTIFY_OK ? std::string() : broker_error(*roles_.broker, err, status);
+}
+
+std::string PluginEnvironment::presence_stats(std::string_view topic,
+                                              core::PresenceCount& count) {
+    const notify_broker_vtable* vtable = presence_vtable(roles_.broker);
+    if (vtable == nullptr) return "the broker keeps no presence";
+    notify_presence_stats stats{};
+    stats.size = sizeof stats;
+    notify_error err{};
+    const notify_status status =
+        vtable->presence_stats(roles_.broker->handle, view(topic), &stats, &err);
+    if (status != NOTIFY_OK) return broker_error(*roles_.broker, err, status);
+    count.clients = stats.clients;
+    count.users = stats.users;
+    return {};
+}
+
 bool PluginEnvironment::stores_durable_subscriptions() const {
     const PluginInstance* broker = roles_.broker;
     if (broker == nullptr) return false;

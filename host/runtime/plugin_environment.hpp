@@ -52,6 +52,11 @@ public:
                                         const host::NamespaceSpec& ns,
                                         std::string_view publish_key) override;
 
+    void presence_add(std::string_view topic, const core::PresenceMember& member) override;
+    void presence_remove(std::string_view topic, std::string_view client_id) override;
+    std::string read_presence(std::string_view topic,
+                              std::vector<core::PresenceMember>& members) override;
+    std::string presence_stats(std::string_view topic, core::PresenceCount& count) override;
     core::StreamState read_history(std::string_view topic, std::uint64_t since_offset,
                                    std::uint64_t limit, const host::NamespaceSpec& ns,
                                    const core::HistoryVisitor& visit) override;

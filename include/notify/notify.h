@@ -365,7 +365,9 @@ enum {
     NOTIFY_BROKER_CAP_DURABLE = 1u << 1,
     NOTIFY_BROKER_CAP_CLUSTER = 1u << 2,   /* carries messages between nodes */
     /* ABI 1.2: stores durable subscriptions (subscription_save/_remove/subscriptions_load). */
-    NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS = 1u << 3
+    NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS = 1u << 3,
+    /* ABI 1.4: keeps who is subscribed to the topics of presence namespaces (presence_*). */
+    NOTIFY_BROKER_CAP_PRESENCE = 1u << 4
 };
 
 /* A namespace's delivery mode (notify_history_options.delivery). */
@@ -448,6 +450,26 @@ typedef struct notify_durable_subscription {
 typedef bool (*notify_subscription_sink)(void *sink_ctx,
                                          const notify_durable_subscription *subscription);
 
+
+/* ---- ABI 1.4: presence ---------------------------------------------------------------------- */
+
+/* One subscribed, connected client of a topic. OWNERSHIP: BORROWED. */
+typedef struct notify_presence_entry {
+    uint32_t size;
+    notify_str client_id;
+    notify_str user_id;  /* empty: anonymous */
+    notify_str info;     /* the auth answer's info (a JSON object), or empty */
+} notify_presence_entry;
+
+/* Receives presence entries; return false to stop. THREAD: the calling thread. */
+typedef bool (*notify_presence_sink)(void *sink_ctx, const notify_presence_entry *entry);
+
+/* OWNERSHIP: caller storage; the broker fills it. */
+typedef struct notify_presence_stats {
+    uint32_t size;
+    uint64_t clients;  /* entries */
+    uint64_t users;    /* distinct non-empty user ids among them */
+} notify_presence_stats;
 
 /* ---- ABI 1.3: what a CLUSTER broker and the host tell each other ----------------------------
  *
@@ -608,6 +630,30 @@ typedef struct notify_broker_vtable {
      * applied it here already). OWNERSHIP: command BORROWED. */
     notify_status (*send_command)(void *instance, const notify_cluster_command *command,
                                   notify_error *err);
+
+    /* ---- ABI 1.4, with NOTIFY_BROKER_CAP_PRESENCE (else NULL or absent: check
+     * NOTIFY_HAS_FIELD). Presence is who is subscribed to a topic of a namespace with
+     * `presence = true`, while connected: the host adds a client when it subscribes (or its
+     * connection resumes) and removes it when it unsubscribes or its connection goes. The
+     * broker keeps it so that a cluster broker can keep it cluster-wide (each node adding and
+     * removing its own clients, refreshing them as the broker needs). THREAD: core thread; must
+     * not block. A cluster broker answers reads from state it keeps current, never a round trip
+     * on the core thread. ---- */
+
+    /* Adds or replaces the entry of entry->client_id in topic. OWNERSHIP: all BORROWED. */
+    notify_status (*presence_add)(void *instance, notify_str topic,
+                                  const notify_presence_entry *entry, notify_error *err);
+    /* Removes the entry of client_id from topic (absent is fine). OWNERSHIP: BORROWED. */
+    notify_status (*presence_remove)(void *instance, notify_str topic, notify_str client_id,
+                                     notify_error *err);
+    /* Calls sink once per entry of topic (any order) until it returns false, synchronously.
+     * OWNERSHIP: topic BORROWED; the entries' views are valid only during each sink call. */
+    notify_status (*presence_read)(void *instance, notify_str topic, notify_presence_sink sink,
+                                   void *sink_ctx, notify_error *err);
+    /* The number of entries of topic and of distinct non-empty user ids among them, without
+     * listing them (what big topics need). OWNERSHIP: stats caller storage. */
+    notify_status (*presence_stats)(void *instance, notify_str topic,
+                                    notify_presence_stats *stats, notify_error *err);
 } notify_broker_vtable;
 
 /* ---- handler -------------------------------------------------------------------------------- */

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "durable_broker.hpp"
+#include "presence_store.hpp"
 #include "stream_store.hpp"
 
 namespace {
@@ -30,6 +31,7 @@ struct LocalBroker {
     notify::local::StreamStore store;
     // Null without `data_dir`: at-least-once publishes are then refused.
     std::unique_ptr<notify::local::DurableBroker> durable;
+    notify::local::PresenceStore presence;
 };
 
 std::string_view view_of(notify_str text) noexcept {
@@ -200,7 +202,7 @@ notify_status local_create(const notify_host_api* host, notify_host_ctx* ctx,
         auto broker = std::make_unique<LocalBroker>(LocalBroker{
             host, ctx,
             notify::local::StreamStore{static_cast<std::size_t>(max_topics_kept), make_epoch},
-            nullptr});
+            nullptr, notify::local::PresenceStore{}});
         if (durable_options) {
             broker->durable = open_durable(*durable_options, host, ctx);
         }
@@ -449,6 +451,67 @@ notify_status local_subscriptions_load(void* instance, notify_subscription_sink 
     return NOTIFY_OK;
 }
 
+notify_status local_presence_add(void* instance, notify_str topic,
+                                 const notify_presence_entry* entry, notify_error* err) noexcept {
+    if (!NOTIFY_HAS_FIELD(entry, notify_presence_entry, info) || entry->client_id.len == 0) {
+        notify_error_setf(err, "local broker: presence_add without a client id");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    try {
+        static_cast<LocalBroker*>(instance)->presence.add(
+            view_of(topic), view_of(entry->client_id), view_of(entry->user_id),
+            view_of(entry->info));
+    } catch (const std::exception& failure) {
+        notify_error_setf(err, "local broker: presence_add failed: %s", failure.what());
+        return NOTIFY_ERR_INTERNAL;
+    }
+    return NOTIFY_OK;
+}
+
+notify_status local_presence_remove(void* instance, notify_str topic, notify_str client_id,
+                                    notify_error* err) noexcept {
+    try {
+        static_cast<LocalBroker*>(instance)->presence.remove(view_of(topic), view_of(client_id));
+    } catch (const std::exception& failure) {
+        notify_error_setf(err, "local broker: presence_remove failed: %s", failure.what());
+        return NOTIFY_ERR_INTERNAL;
+    }
+    return NOTIFY_OK;
+}
+
+notify_status local_presence_read(void* instance, notify_str topic, notify_presence_sink sink,
+                                  void* sink_ctx, notify_error* err) noexcept {
+    try {
+        static_cast<LocalBroker*>(instance)->presence.for_each(
+            view_of(topic),
+            [&](const std::string& client_id, const notify::local::PresenceEntry& entry) {
+                const notify_presence_entry seen{
+                    sizeof(notify_presence_entry),
+                    notify_str{client_id.data(), client_id.size()},
+                    notify_str{entry.user_id.data(), entry.user_id.size()},
+                    notify_str{entry.info.data(), entry.info.size()}};
+                return sink(sink_ctx, &seen);
+            });
+    } catch (const std::exception& failure) {
+        notify_error_setf(err, "local broker: presence_read failed: %s", failure.what());
+        return NOTIFY_ERR_INTERNAL;
+    }
+    return NOTIFY_OK;
+}
+
+notify_status local_presence_stats(void* instance, notify_str topic, notify_presence_stats* stats,
+                                   notify_error* err) noexcept {
+    if (!NOTIFY_HAS_FIELD(stats, notify_presence_stats, users)) {
+        notify_error_setf(err, "local broker: presence_stats without room for the counts");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    const notify::local::PresenceCounts counts =
+        static_cast<LocalBroker*>(instance)->presence.counts(view_of(topic));
+    stats->clients = counts.clients;
+    stats->users = counts.users;
+    return NOTIFY_OK;
+}
+
 const notify_config_key kConfigKeys[] = {
     {"max_topics_kept", NOTIFY_CONFIG_INT,
      "Topic streams kept in memory (default 1000000, at least 1). Past it, the stream published "
@@ -475,7 +538,7 @@ const notify_config_key kConfigKeys[] = {
 const notify_broker_vtable kBrokerVtable = {
     sizeof(notify_broker_vtable),
     NOTIFY_BROKER_CAP_HISTORY | NOTIFY_BROKER_CAP_DURABLE |
-        NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS,
+        NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS | NOTIFY_BROKER_CAP_PRESENCE,
     local_publish,
     local_history_read,
     local_subscription_save,
@@ -484,6 +547,10 @@ const notify_broker_vtable kBrokerVtable = {
     nullptr,  // interest, publish_direct, send_command: one node, no bus (no CAP_CLUSTER)
     nullptr,
     nullptr,
+    local_presence_add,
+    local_presence_remove,
+    local_presence_read,
+    local_presence_stats,
 };
 
 const notify_plugin_descriptor kDescriptor = {

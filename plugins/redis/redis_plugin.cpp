@@ -2191,6 +2191,10 @@ const notify_broker_vtable kBrokerVtable = {
     redis_interest,
     redis_publish_direct,
     redis_send_command,
+    nullptr,  // presence_*: not kept in Redis yet (no CAP_PRESENCE; notifyd refuses presence
+    nullptr,  // namespaces with this broker)
+    nullptr,
+    nullptr,
 };
 
 const notify_plugin_descriptor kDescriptor = {

@@ -1,5 +1,7 @@
 #include "fake_environment.hpp"
 
+#include <set>
+
 #include <algorithm>
 
 namespace notify::core::testing {
@@ -142,6 +144,39 @@ void FakeEnvironment::save_durable_subscription(const DurableSubscriptionRecord&
 void FakeEnvironment::remove_durable_subscription(std::string_view client_id,
                                                   std::string_view topic) {
     durable_records.erase({std::string(client_id), std::string(topic)});
+}
+
+void FakeEnvironment::presence_add(std::string_view topic, const PresenceMember& member) {
+    presence[std::string(topic)][member.client_id] = member;
+}
+
+void FakeEnvironment::presence_remove(std::string_view topic, std::string_view client_id) {
+    auto found = presence.find(std::string(topic));
+    if (found == presence.end()) return;
+    found->second.erase(std::string(client_id));
+    if (found->second.empty()) presence.erase(found);
+}
+
+std::string FakeEnvironment::read_presence(std::string_view topic,
+                                           std::vector<PresenceMember>& members) {
+    if (!presence_error.empty()) return presence_error;
+    auto found = presence.find(std::string(topic));
+    if (found == presence.end()) return {};
+    for (const auto& [id, member] : found->second) members.push_back(member);
+    return {};
+}
+
+std::string FakeEnvironment::presence_stats(std::string_view topic, PresenceCount& count) {
+    if (!presence_error.empty()) return presence_error;
+    auto found = presence.find(std::string(topic));
+    if (found == presence.end()) return {};
+    std::set<std::string> users;
+    for (const auto& [id, member] : found->second) {
+        if (!member.user_id.empty()) users.insert(member.user_id);
+    }
+    count.clients = found->second.size();
+    count.users = users.size();
+    return {};
 }
 
 void FakeEnvironment::emit(const notify_event& event) {

@@ -110,6 +110,15 @@ class FakeEnvironment : public CoreEnvironment {
     void remove_durable_subscription(std::string_view client_id, std::string_view topic) override;
     void emit(const notify_event& event) override;
 
+    // ---- presence: the fake broker's, by topic then client id ----
+    void presence_add(std::string_view topic, const PresenceMember& member) override;
+    void presence_remove(std::string_view topic, std::string_view client_id) override;
+    std::string read_presence(std::string_view topic,
+                              std::vector<PresenceMember>& members) override;
+    std::string presence_stats(std::string_view topic, PresenceCount& count) override;
+    std::map<std::string, std::map<std::string, PresenceMember>> presence;
+    std::string presence_error;  // non-empty: read_presence and presence_stats fail with it
+
     // ---- cluster: what the core asked of the bus ----
     struct Interest {
         notify_interest_kind kind;

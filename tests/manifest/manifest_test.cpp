@@ -213,7 +213,8 @@ TEST(Manifest, UnknownKeyInANamespaceIsAnError) {
     EXPECT_EQ(error_of("[namespaces.chat]\nhistory = 5\n" + required_instances),
               at + "2:1: key 'namespaces.chat.history': unknown key (known: max_clients, "
                    "max_users, history_size, history_ttl, allow_client_subscribe, "
-                   "allow_client_publish, subscribe, publish, user_limited, delivery, "
+                   "allow_client_publish, subscribe, publish, user_limited, presence, join_leave, "
+                   "read_history, read_presence, delivery, "
                    "history_meta_ttl, ack_timeout, max_in_flight)");
 }
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -338,6 +339,55 @@ TEST(LocalBrokerConfig, MaxTopicsKeptBelowOneIsRefusedNamingTheKey) {
     EXPECT_FALSE(instance.created());
     EXPECT_EQ(instance.create_status(), NOTIFY_ERR_INVALID_ARGUMENT);
     EXPECT_NE(instance.create_error().find("max_topics_kept"), std::string::npos);
+}
+
+notify_str str(const std::string& text) { return notify_str{text.data(), text.size()}; }
+
+bool collect_presence(void* sink_ctx, const notify_presence_entry* entry) {
+    auto& seen = *static_cast<std::vector<std::string>*>(sink_ctx);
+    seen.push_back(std::string(entry->client_id.data, entry->client_id.len) + "/" +
+                   std::string(entry->user_id.data, entry->user_id.len) + "/" +
+                   std::string(entry->info.data, entry->info.len));
+    return true;
+}
+
+TEST(LocalBrokerPresence, KeepsEntriesAndCountsDistinctUsers) {
+    PluginLibrary library{"local"};
+    ASSERT_NE(library.descriptor(), nullptr);
+    const notify_broker_vtable& broker = *library.descriptor()->broker;
+    ASSERT_NE(broker.capabilities & NOTIFY_BROKER_CAP_PRESENCE, 0u);
+    FakeHost host;
+    PluginInstance instance{library, host};
+    ASSERT_TRUE(instance.created());
+    const std::string topic = "room:1";
+    const auto add = [&](const std::string& client, const std::string& user,
+                         const std::string& info) {
+        const notify_presence_entry entry{sizeof(notify_presence_entry), str(client), str(user),
+                                          str(info)};
+        notify_error err{};
+        EXPECT_EQ(broker.presence_add(instance.get(), str(topic), &entry, &err), NOTIFY_OK);
+    };
+    add("c1", "ann", R"({"n":1})");
+    add("c2", "ann", "");
+    add("c3", "", "");
+    add("c1", "ann", R"({"n":2})");  // replaces
+    notify_presence_stats stats{};
+    stats.size = sizeof stats;
+    notify_error err{};
+    ASSERT_EQ(broker.presence_stats(instance.get(), str(topic), &stats, &err), NOTIFY_OK);
+    EXPECT_EQ(stats.clients, 3u);
+    EXPECT_EQ(stats.users, 1u);
+    std::vector<std::string> seen;
+    ASSERT_EQ(broker.presence_read(instance.get(), str(topic), collect_presence, &seen, &err),
+              NOTIFY_OK);
+    std::sort(seen.begin(), seen.end());
+    EXPECT_EQ(seen, (std::vector<std::string>{R"(c1/ann/{"n":2})", "c2/ann/", "c3//"}));
+    ASSERT_EQ(broker.presence_remove(instance.get(), str(topic), str("c1"), &err), NOTIFY_OK);
+    ASSERT_EQ(broker.presence_remove(instance.get(), str(topic), str("c2"), &err), NOTIFY_OK);
+    ASSERT_EQ(broker.presence_remove(instance.get(), str(topic), str("absent"), &err), NOTIFY_OK);
+    ASSERT_EQ(broker.presence_stats(instance.get(), str(topic), &stats, &err), NOTIFY_OK);
+    EXPECT_EQ(stats.clients, 1u);
+    EXPECT_EQ(stats.users, 0u);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ void Core::State::emit_client_event(notify_event_type type, const Client& client
     notify_event event = make_event(type, env.now_ms());
     event.client_id = view(client.id);
     event.user_id = view(user_id_of(client));
+    if (client.credentials != nullptr) event.client_info = view(client.credentials->info);
     env.emit(event);
 }
 
@@ -35,6 +36,7 @@ void Core::State::emit_topic_event(notify_event_type type, const Client& client,
     notify_event event = make_event(type, env.now_ms());
     event.client_id = view(client.id);
     event.user_id = view(user_id_of(client));
+    if (client.credentials != nullptr) event.client_info = view(client.credentials->info);
     event.topic = view(topic);
     env.emit(event);
 }

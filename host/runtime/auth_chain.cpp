@@ -1,5 +1,6 @@
 #include "runtime/auth_chain.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -25,12 +26,30 @@ core::AuthOutcome deny(std::string reason, std::uint32_t error_code = 0) {
     return outcome;
 }
 
+// Info travels inside presence replies and join/leave pushes, whose decoders bound nesting.
+constexpr int kMaxInfoDepth = 8;
+constexpr std::size_t kMaxInfoSize = 64 * 1024;
+
+int json_depth(const nlohmann::json& value) {
+    if (!value.is_structured()) return 0;
+    int deepest = 0;
+    for (const nlohmann::json& child : value) deepest = std::max(deepest, json_depth(child));
+    return deepest + 1;
+}
+
 // What is wrong with an ALLOW's info and topics, which reach clients, handlers and presence.
 std::string answer_error(const AuthAnswer& answer) {
+    if (answer.info.size() > kMaxInfoSize) {
+        return "the auth plugin's info is larger than " + std::to_string(kMaxInfoSize) + " bytes";
+    }
     if (!answer.info.empty()) {
         const nlohmann::json info = nlohmann::json::parse(answer.info, nullptr, false);
         if (!info.is_object()) {
             return "the auth plugin's info is not a JSON object";
+        }
+        if (json_depth(info) > kMaxInfoDepth) {
+            return "the auth plugin's info nests deeper than " + std::to_string(kMaxInfoDepth) +
+                   " levels";
         }
     }
     for (const std::string& topic : answer.topics) {

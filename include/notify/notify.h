@@ -694,6 +694,10 @@ typedef struct notify_event {
     notify_str epoch;          /* PUBLISH */
     notify_change_subject change_subject;  /* CHANGE */
     bool change_up;                        /* CHANGE: true = came up, false = went down */
+    /* ABI 1.4 (check NOTIFY_HAS_FIELD): the client's info from the auth answer (a JSON
+     * object), or empty; set on the events that name a client (not CHANGE, not a server-side
+     * PUBLISH). */
+    notify_str client_info;
 } notify_event;
 
 typedef struct notify_handler_vtable {

@@ -152,6 +152,13 @@ TEST_F(CredentialsTest, TheTokensTopicsAreSubscribedServerSideEvenWhereClientsMa
     const ConnectedClient ann = open_client(1, "with-topics");
     EXPECT_EQ(core().client_topics(ann.client), (std::vector<std::string>{"feed:a", "feed:b"}));
     EXPECT_EQ(error_code(subscribe(ann.conn, "feed:c")), 104U);
+    // Handlers see the token's info with the client's events.
+    const std::vector<RecordedEvent> connects = env.events_of(NOTIFY_EVENT_CONNECT);
+    ASSERT_EQ(connects.size(), 1U);
+    EXPECT_EQ(connects[0].client_info, R"({"name":"Ann"})");
+    const std::vector<RecordedEvent> subscribes = env.events_of(NOTIFY_EVENT_SUBSCRIBE);
+    ASSERT_FALSE(subscribes.empty());
+    EXPECT_EQ(subscribes[0].client_info, R"({"name":"Ann"})");
 }
 
 class PermissionsTest : public CoreTest {

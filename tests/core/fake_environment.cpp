@@ -192,6 +192,7 @@ void FakeEnvironment::emit(const notify_event& event) {
     recorded.epoch = copy(event.epoch);
     recorded.change_subject = event.change_subject;
     recorded.change_up = event.change_up;
+    recorded.client_info = copy(event.client_info);
     events.push_back(std::move(recorded));
 }
 

@@ -42,6 +42,7 @@ struct RecordedEvent {
     std::string epoch;
     notify_change_subject change_subject = NOTIFY_CHANGE_TOPIC;
     bool change_up = false;
+    std::string client_info;
 };
 
 struct BrokerCall {

@@ -150,6 +150,38 @@ TEST_F(AuthTest, UserLimitedTopicsAndReadOnlyNamespaces) {
         << feed->stderr_text();
 }
 
+TEST_F(AuthTest, PresenceAndJoinLeaveInAConversation) {
+    start_secure();
+    const std::string alice = token({"--sub", "alice", "--ttl", "1h", "--info", R"({"name":"Alice"})"});
+    const std::string bob = token({"--sub", "bob", "--ttl", "1h"});
+    const std::string topic = "dm:chat#alice,bob";
+    auto watcher = cli("watcher", {"sub", url(), topic, "--token", alice, "--join-leave",
+                                   "--count", "1", "--timeout", "20"});
+    ASSERT_TRUE(watcher->wait_for_stderr("ready", std::chrono::seconds(10)))
+        << watcher->stderr_text();
+    auto joiner = cli("joiner", {"sub", url(), topic, "--token", bob, "--timeout", "20"});
+    ASSERT_TRUE(joiner->wait_for_stderr("ready", std::chrono::seconds(10)))
+        << joiner->stderr_text();
+    ASSERT_TRUE(watcher->wait_for_stdout("\"join\"", std::chrono::seconds(10)))
+        << watcher->stdout_text();
+    // Presence is for subscribers (read_presence = "subscriber"): a one-shot client of alice's
+    // that is not subscribed is refused; the stats count both users.
+    auto outsider = cli("outsider", {"presence", url(), topic, "--token", alice});
+    EXPECT_EQ(outsider->wait_for(std::chrono::seconds(10)), 2);
+    EXPECT_NE(outsider->stderr_text().find("permission_denied (104)"), std::string::npos)
+        << outsider->stderr_text();
+    joiner->signal(SIGTERM);
+    ASSERT_TRUE(joiner->wait_for(std::chrono::seconds(10)).has_value());
+    ASSERT_TRUE(watcher->wait_for_stdout("\"leave\"", std::chrono::seconds(10)))
+        << watcher->stdout_text();
+    const std::string lines = watcher->stdout_text();
+    EXPECT_NE(lines.find("\"user\":\"bob\""), std::string::npos) << lines;
+    auto pub = cli("pub", {"pub", url(), topic, "bye", "--token", alice});
+    EXPECT_EQ(pub->wait_for(std::chrono::seconds(10)), 2) << pub->stderr_text();  // not subscribed
+    watcher->signal(SIGTERM);
+    watcher->wait_for(std::chrono::seconds(10));
+}
+
 TEST_F(AuthTest, AnAuthPluginBuiltForAbi13StillDecidesConnects) {
     std::string manifest = chat_manifest(kOldAuthPort);
     const std::string anonymous = "[[auth]]\nplugin = \"anonymous\"\n";

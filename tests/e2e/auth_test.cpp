@@ -12,7 +12,7 @@
 namespace notify::test {
 namespace {
 
-constexpr unsigned short kSecurePort = 39461;
+// One port per test: ctest runs tests in parallel.
 constexpr unsigned short kOldAuthPort = 39462;
 constexpr const char* kSecretEnv = "NOTIFY_E2E_JWT_SECRET";
 
@@ -21,7 +21,7 @@ protected:
     void SetUp() override { ::setenv(kSecretEnv, "e2e-secret-of-32-bytes-or-more!!", 1); }
 
     // conf/secure.toml on the test's port, a short refresh grace, the secret in kSecretEnv.
-    void start_secure() {
+    void start_secure(unsigned short port) {
         std::string text = read_file(NOTIFY_SOURCE_DIR "/conf/secure.toml");
         const auto replace = [&](const std::string& from, const std::string& to) {
             const auto at = text.find(from);
@@ -29,13 +29,13 @@ protected:
             text.replace(at, from.size(), to);
         };
         replace("listen = \"127.0.0.1:3150\"",
-                "listen = \"127.0.0.1:" + std::to_string(kSecurePort) + "\"");
+                "listen = \"127.0.0.1:" + std::to_string(port) + "\"");
         replace("refresh_grace = \"25s\"", "refresh_grace = \"1s\"");
         replace("leeway = \"5s\"", "leeway = \"0s\"");
         replace("hmac_secret_env = \"NOTIFY_JWT_SECRET\"",
                 "hmac_secret_env = \"" + std::string(kSecretEnv) + "\"");
         replace("static_root = \"www\"", "static_root = \"" NOTIFY_SOURCE_DIR "/conf/www\"");
-        start_notifyd(kSecurePort, text);
+        start_notifyd(port, text);
     }
 
     std::unique_ptr<Process> cli(const std::string& label, std::vector<std::string> args) {
@@ -59,7 +59,7 @@ protected:
 };
 
 TEST_F(AuthTest, APrivateTopicNeedsTheUsersSubscriptionToken) {
-    start_secure();
+    start_secure(39461);
     const std::string alice = token({"--sub", "alice", "--ttl", "1h"});
     const std::string alice_x = token({"--sub", "alice", "--topic", "private:x"});
     auto sub = cli("sub", {"sub", url(), "private:x", "--token", alice, "--sub-token", alice_x,
@@ -72,7 +72,7 @@ TEST_F(AuthTest, APrivateTopicNeedsTheUsersSubscriptionToken) {
 }
 
 TEST_F(AuthTest, ASubscriptionTokenOfAnotherUserOrTopicIsRefused) {
-    start_secure();
+    start_secure(39463);
     const std::string bob = token({"--sub", "bob", "--ttl", "1h"});
     const std::string alice_x = token({"--sub", "alice", "--topic", "private:x"});
     const std::string bob_y = token({"--sub", "bob", "--topic", "private:y"});
@@ -92,7 +92,7 @@ TEST_F(AuthTest, ASubscriptionTokenOfAnotherUserOrTopicIsRefused) {
 }
 
 TEST_F(AuthTest, AnExpiredTokenGetsTheExpiredCodeAndNoTokenIsUnauthorized) {
-    start_secure();
+    start_secure(39464);
     const std::string expired = token({"--sub", "alice", "--ttl", "1s"});
     std::this_thread::sleep_for(std::chrono::milliseconds(2'200));
     auto late = cli("late", {"sub", url(), "news", "--token", expired, "--timeout", "10"});
@@ -106,7 +106,7 @@ TEST_F(AuthTest, AnExpiredTokenGetsTheExpiredCodeAndNoTokenIsUnauthorized) {
 }
 
 TEST_F(AuthTest, AConnectionThatRefreshesStaysAndOneThatCannotIsClosed) {
-    start_secure();
+    start_secure(39465);
     // A 2 s token and a grace of 1 s: the fixed one is closed about 3 s after it was minted.
     auto fixed = cli("fixed", {"sub", url(), "news", "--token",
                                token({"--sub", "carol", "--ttl", "2s"}), "--timeout", "30"});
@@ -131,7 +131,7 @@ TEST_F(AuthTest, AConnectionThatRefreshesStaysAndOneThatCannotIsClosed) {
 }
 
 TEST_F(AuthTest, UserLimitedTopicsAndReadOnlyNamespaces) {
-    start_secure();
+    start_secure(39466);
     const std::string bob = token({"--sub", "bob", "--ttl", "1h"});
     auto outsider = cli("outsider", {"sub", url(), "dm:chat#alice,carol", "--token", bob,
                                      "--timeout", "10"});
@@ -151,7 +151,7 @@ TEST_F(AuthTest, UserLimitedTopicsAndReadOnlyNamespaces) {
 }
 
 TEST_F(AuthTest, PresenceAndJoinLeaveInAConversation) {
-    start_secure();
+    start_secure(39467);
     const std::string alice = token({"--sub", "alice", "--ttl", "1h", "--info", R"({"name":"Alice"})"});
     const std::string bob = token({"--sub", "bob", "--ttl", "1h"});
     const std::string topic = "dm:chat#alice,bob";

@@ -32,6 +32,7 @@ TEST(NotifyCliPresence, PrintsOneLinePerClient) {
               "{\"client\":\"c-1\",\"user\":\"alice\",\"info\":{\"name\":\"Al\\\"ice\",\"n\":[1,2]}}\n"
               "{\"client\":\"c-2\",\"user\":\"\"}\n");
     EXPECT_EQ(outcome.err, "");
+    ASSERT_TRUE(server.wait_for_finished_connections(1, std::chrono::seconds(5)));
     EXPECT_EQ(topic, "chat");
     EXPECT_TRUE(server.failures().empty()) << server.failures().front();
 }
@@ -99,6 +100,7 @@ TEST(NotifyCliHistory, PrintsMessagesAsSubDoes) {
               R"({"topic":"chat","offset":13,"epoch":"e1","data_b64":"/wAB"})"
               "\n");
     EXPECT_EQ(outcome.err, "");
+    ASSERT_TRUE(server.wait_for_finished_connections(1, std::chrono::seconds(5)));
     EXPECT_EQ(received, (HistoryCommand{"chat", 2, Position{11, "e1"}, false}));
     EXPECT_TRUE(server.failures().empty()) << server.failures().front();
 }
@@ -116,6 +118,7 @@ TEST(NotifyCliHistory, SendsReverseAndNoLimitByDefault) {
         run_to_exit(cli({"history", server.url(), "chat", "--reverse"}), kExitTimeout);
     EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
     EXPECT_EQ(outcome.out, "");
+    ASSERT_TRUE(server.wait_for_finished_connections(1, std::chrono::seconds(5)));
     EXPECT_EQ(received, (HistoryCommand{"chat", 0, std::nullopt, true}));
 }
 

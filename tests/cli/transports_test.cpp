@@ -42,8 +42,12 @@ public:
     }
     ~FakeTcpServer() {
         ::shutdown(listener_, SHUT_RDWR);
-        thread_.join();
+        join();
         ::close(listener_);
+    }
+    // Waits for the script to end: what it wrote to the test's variables is then safe to read.
+    void join() {
+        if (thread_.joinable()) thread_.join();
     }
     std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
 
@@ -156,6 +160,7 @@ TEST(NotifyCliTransports, TcpSubRefreshesItsTokenAndSendsSubscriptionTokens) {
                     kExitTimeout);
     EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
     EXPECT_EQ(outcome.err, "client c1 r\nready\n");
+    server.join();
     EXPECT_EQ(connect_token.rfind("t-", 0), 0U) << connect_token;
     EXPECT_EQ(refresh_token.rfind("t-", 0), 0U) << refresh_token;
     EXPECT_NE(connect_token, refresh_token);  // a new run of the command, a new shell pid

@@ -28,9 +28,7 @@ class CredentialsTest : public CoreTest {
                 outcome.info = R"({"name":"Ann"})";
                 return outcome;
             }
-            AuthOutcome outcome = allow({}, token);
-            last_purpose = request.purpose;
-            return outcome;
+            return allow({}, token);
         };
     }
 
@@ -49,8 +47,6 @@ class CredentialsTest : public CoreTest {
         }
         return found;
     }
-
-    std::uint32_t last_purpose = 99;
 };
 
 TEST_F(CredentialsTest, AnExpiredTokenGetsItsOwnErrorCodeAndTheConnectionCloses) {
@@ -108,7 +104,8 @@ TEST_F(CredentialsTest, ARefreshExtendsTheConnection) {
 TEST_F(CredentialsTest, ARefreshAsksTheChainWithTheRefreshPurposeAndTheCurrentUser) {
     const ConnectedClient ann = open_client(1, "ann");
     EXPECT_TRUE(refresh(ann.conn, "ann")["result"].empty());
-    EXPECT_EQ(last_purpose, static_cast<std::uint32_t>(NOTIFY_AUTH_PURPOSE_REFRESH));
+    EXPECT_EQ(env.auth_requests.back().purpose,
+              static_cast<std::uint32_t>(NOTIFY_AUTH_PURPOSE_REFRESH));
     EXPECT_EQ(env.auth_requests.back().client_id, ann.client);
     EXPECT_EQ(env.auth_requests.back().user_id, "ann");
 }

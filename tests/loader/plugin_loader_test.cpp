@@ -242,6 +242,24 @@ TEST(PluginLoader, AuthBuiltAgainstTheFrozen13HeaderLoads) {
     EXPECT_EQ(d.auth->authorize_publish, nullptr);
 }
 
+TEST(PluginLoader, HandlersBuiltAgainstTheFrozen10And11HeadersLoad) {
+    PluginCatalog catalog({fixtures});
+    for (const std::uint16_t minor : {std::uint16_t{0}, std::uint16_t{1}}) {
+        const std::string name = "fixture_handler_1_" + std::to_string(minor);
+        SCOPED_TRACE(name);
+        const notify_plugin_descriptor& d = catalog.load(name, {})->descriptor();
+        EXPECT_STREQ(d.name, name.c_str());
+        EXPECT_EQ(d.abi_major, 1u);
+        EXPECT_EQ(d.abi_minor, minor);
+        EXPECT_EQ(d.kinds, std::uint32_t{NOTIFY_KIND_HANDLER});
+        ASSERT_NE(d.handler, nullptr);
+        EXPECT_EQ(d.handler->event_mask, NOTIFY_EVENT_BIT(NOTIFY_EVENT_CONNECT) |
+                                             NOTIFY_EVENT_BIT(NOTIFY_EVENT_DATA));
+        ASSERT_NE(d.handler->on_event, nullptr);
+        EXPECT_EQ(d.config_key_count, 2u);
+    }
+}
+
 TEST(PluginLoader, BrokerBuiltAgainstTheFrozen12HeaderLoadsAndWorks) {
     PluginCatalog catalog({fixtures});
     const notify_plugin_descriptor& d = catalog.load("fixture_broker_1_2", {})->descriptor();
@@ -334,6 +352,8 @@ TEST(PluginCatalog, ListsEveryPluginFileWithItsLoadResult) {
     EXPECT_EQ(rows, (std::vector<std::string>{
                         "notify_fixture_auth_1_3.so -> fixture_auth_1_3",
                         "notify_fixture_broker_1_2.so -> fixture_broker_1_2",
+                        "notify_fixture_handler_1_0.so -> fixture_handler_1_0",
+                        "notify_fixture_handler_1_1.so -> fixture_handler_1_1",
                         "notify_fixture_init_fails.so -> fixture_init_fails",
                         "notify_fixture_missing_entry.so -> error",
                         "notify_fixture_new_minor.so -> fixture_new_minor",

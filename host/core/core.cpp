@@ -8,8 +8,11 @@ namespace notify::core {
 
 Core::State::State(CoreConfig config_in, CoreEnvironment& env_in)
     : config(std::move(config_in)), env(env_in) {
+    any_presence_namespace = config.default_namespace.presence ||
+                             config.default_namespace.join_leave;
     for (const host::NamespaceSpec& space : config.namespaces) {
         namespaces_by_name.emplace(space.name, &space);
+        any_presence_namespace = any_presence_namespace || space.presence || space.join_leave;
     }
 }
 

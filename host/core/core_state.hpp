@@ -205,6 +205,9 @@ struct Core::State {
     std::unordered_map<std::string, std::unique_ptr<User>> users;
     std::unordered_map<std::string, std::unique_ptr<Topic>> topics;
     std::unordered_map<std::string_view, const host::NamespaceSpec*> namespaces_by_name;
+    // Without a presence or join_leave namespace, a client coming or going has nothing to tell
+    // and its subscriptions are not walked.
+    bool any_presence_namespace = false;
 
     std::uint64_t next_request_id = 1;
     std::unordered_map<std::uint64_t, PendingConnect> pending_connects;

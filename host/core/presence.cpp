@@ -48,6 +48,7 @@ void Core::State::presence_changed(Client& client, Topic& topic, bool joined) {
 }
 
 void Core::State::presence_of_all(Client& client, bool joined) {
+    if (!any_presence_namespace) return;
     for (const ClientSubscription& subscription : client.subscriptions) {
         const host::NamespaceSpec& space = *subscription.topic->space;
         if (space.presence || space.join_leave) presence_changed(client, *subscription.topic, joined);

@@ -1,5 +1,6 @@
-// Plugins built against the frozen ABI 1.0 and 1.1 headers (tests/loader/frozen) run in a
-// current notifyd: their handler sees events and acts on the model through the old host table.
+// Plugins built against frozen copies of released headers (tests/loader/frozen) run in a
+// current notifyd: 1.0 and 1.1 handlers see events and act through the old host table; a 1.4
+// auth plugin's answers (expiry, info, server-side topics, error codes, refresh) still count.
 #include <gtest/gtest.h>
 
 #include "notifyd_fixture.hpp"
@@ -43,6 +44,41 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(std::make_pair(FIXTURE_HANDLER_1_0_PATH, static_cast<unsigned short>(39468)),
                       std::make_pair(FIXTURE_HANDLER_1_1_PATH, static_cast<unsigned short>(39469))),
     [](const auto& param_info) { return param_info.index == 0 ? std::string("Abi10") : std::string("Abi11"); });
+
+class OldAuthTest : public NotifydTest {};
+
+TEST_F(OldAuthTest, AnAuthPluginBuiltForAbi14AnswersWithExpiryTopicsAndErrorCodes) {
+    constexpr unsigned short port = 39458;
+    std::string manifest = chat_manifest(port);
+    const std::string anonymous = "[[auth]]\nplugin = \"anonymous\"\n";
+    manifest.replace(manifest.find(anonymous), anonymous.size(),
+                     "[[auth]]\nplugin = \"" FIXTURE_AUTH_1_4_PATH "\"\n");
+    start_notifyd(port, manifest);
+
+    WsClient client(port, "/pubsub");
+    client.send_text(R"({"id":1,"connect":{"token":"user:ann"}})");
+    const auto connected = client.read_until("\"id\":1", seconds(10));
+    ASSERT_TRUE(connected.has_value());
+    EXPECT_NE(connected->find(R"("user":"ann")"), std::string::npos) << *connected;
+    EXPECT_NE(connected->find(R"("ttl_ms":)"), std::string::npos) << *connected;
+    // Subscribed server-side to the answer's topic: a publish there reaches the client.
+    client.send_text(R"({"id":2,"publish":{"topic":"welcome","data":"hi"}})");
+    // (The chat handler's join message on topic chat comes first.)
+    const auto pushed = client.read_until(R"("topic":"welcome")", seconds(10));
+    ASSERT_TRUE(pushed.has_value());
+    EXPECT_NE(pushed->find(R"("data":"hi")"), std::string::npos) << *pushed;
+    // A refresh answered through auth_complete with a 1.4-sized result.
+    client.send_text(R"({"id":3,"refresh":{"token":"user:ann"}})");
+    const auto refreshed = client.read_until("\"id\":3", seconds(10));
+    ASSERT_TRUE(refreshed.has_value());
+    EXPECT_NE(refreshed->find(R"("ttl_ms":)"), std::string::npos) << *refreshed;
+
+    WsClient expired(port, "/pubsub");
+    expired.send_text(R"({"id":1,"connect":{"token":"expired"}})");
+    const auto refused = expired.read_until("\"id\":1", seconds(10));
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_NE(refused->find(R"("code":111)"), std::string::npos) << *refused;
+}
 
 }  // namespace
 }  // namespace notify::test

@@ -242,6 +242,16 @@ TEST(PluginLoader, AuthBuiltAgainstTheFrozen13HeaderLoads) {
     EXPECT_EQ(d.auth->authorize_publish, nullptr);
 }
 
+TEST(PluginLoader, AuthBuiltAgainstTheFrozen14HeaderLoads) {
+    PluginCatalog catalog({fixtures});
+    const notify_plugin_descriptor& d = catalog.load("fixture_auth_1_4", {})->descriptor();
+    EXPECT_EQ(d.abi_minor, 4u);
+    EXPECT_EQ(d.kinds, std::uint32_t{NOTIFY_KIND_AUTH});
+    ASSERT_NE(d.auth, nullptr);
+    ASSERT_NE(d.auth->authenticate, nullptr);
+    EXPECT_EQ(d.auth->authorize_subscribe, nullptr);
+}
+
 TEST(PluginLoader, HandlersBuiltAgainstTheFrozen10And11HeadersLoad) {
     PluginCatalog catalog({fixtures});
     for (const std::uint16_t minor : {std::uint16_t{0}, std::uint16_t{1}}) {
@@ -351,6 +361,7 @@ TEST(PluginCatalog, ListsEveryPluginFileWithItsLoadResult) {
     }
     EXPECT_EQ(rows, (std::vector<std::string>{
                         "notify_fixture_auth_1_3.so -> fixture_auth_1_3",
+                        "notify_fixture_auth_1_4.so -> fixture_auth_1_4",
                         "notify_fixture_broker_1_2.so -> fixture_broker_1_2",
                         "notify_fixture_handler_1_0.so -> fixture_handler_1_0",
                         "notify_fixture_handler_1_1.so -> fixture_handler_1_1",

@@ -1,0 +1,203 @@
+/*
+ * fakehost.h -- a fake notifyd for testing one plugin instance without running the server.
+ *
+ * The fake host builds a manifest table, loads a plugin (a .so path, or an entry function linked
+ * into the test), calls create/start/stop/destroy, sends handler events, asks auth questions
+ * (waiting for answers given later through auth_complete), plays the host side of transport
+ * connections, and records every host call the plugin makes so that a test can assert on them.
+ *
+ * Plain C so that C, C++ and Rust tests (through FFI) use it alike. It is a test library, not
+ * part of the plugin ABI: link it into test programs only (CMake: notify::fakehost,
+ * pkg-config: notify-fakehost).
+ *
+ * OWNERSHIP: every pointer returned by a notify_fakehost_* call is owned by the fake host and
+ * stays valid until notify_fakehost_free() (records are never removed, only appended).
+ * THREAD: the plugin may call the host table from any thread (records are locked);
+ * notify_fakehost_* functions themselves are called from the test's thread.
+ */
+#ifndef NOTIFY_FAKEHOST_H
+#define NOTIFY_FAKEHOST_H
+
+#include <notify/notify.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct notify_fakehost notify_fakehost;
+
+/* ---- lifetime ------------------------------------------------------------------------------ */
+
+notify_fakehost *notify_fakehost_new(void);
+/* Stops and destroys the instance if the test did not and frees all records. The plugin's
+ * library stays loaded (as notifyd keeps plugins resident until exit). */
+void notify_fakehost_free(notify_fakehost *host);
+
+/* The message of the last failed notify_fakehost_* call (or the plugin's err), "" if none. */
+const char *notify_fakehost_last_error(const notify_fakehost *host);
+
+/* ---- the manifest table (set before create) -------------------------------------------------- */
+
+/* Each setter adds or replaces one key of the instance's table. Keys the plugin's config_keys
+ * do not declare, or of another type, make create() fail as notifyd would (unknown key / wrong
+ * type), naming the key. Strings are copied. */
+void notify_fakehost_config_string(notify_fakehost *host, const char *key, const char *value);
+void notify_fakehost_config_int(notify_fakehost *host, const char *key, int64_t value);
+void notify_fakehost_config_bool(notify_fakehost *host, const char *key, bool value);
+void notify_fakehost_config_double(notify_fakehost *host, const char *key, double value);
+void notify_fakehost_config_duration_ms(notify_fakehost *host, const char *key, int64_t value);
+/* A NOTIFY_CONFIG_PATH; relative values resolve against notify_fakehost_set_manifest_dir(). */
+void notify_fakehost_config_path(notify_fakehost *host, const char *key, const char *value);
+void notify_fakehost_config_string_array(notify_fakehost *host, const char *key,
+                                         const char *const *values, size_t count);
+/* The folder relative NOTIFY_CONFIG_PATH values resolve against (default: the working dir). */
+void notify_fakehost_set_manifest_dir(notify_fakehost *host, const char *dir);
+/* The instance's name (logs; an auth request's `transport` when playing a transport). */
+void notify_fakehost_set_instance_name(notify_fakehost *host, const char *name);
+
+/* ---- the host's clock and answers ------------------------------------------------------------ */
+
+/* now_ms() answers this value from now on (0 = the real clock again, the default). */
+void notify_fakehost_set_now_ms(notify_fakehost *host, int64_t now_ms);
+/* The status publish/subscribe/unsubscribe/disconnect/conn_open return (default NOTIFY_OK);
+ * they are recorded either way. */
+void notify_fakehost_set_action_status(notify_fakehost *host, notify_status status);
+void notify_fakehost_set_conn_open_status(notify_fakehost *host, notify_status status);
+/* log() also prints to stderr (default: only when the environment sets NOTIFY_FAKEHOST_VERBOSE). */
+void notify_fakehost_set_log_to_stderr(notify_fakehost *host, bool on);
+
+/* ---- loading and the lifecycle --------------------------------------------------------------- */
+
+/* dlopen a plugin file and call its entry symbol; checks the descriptor as notifyd's loader
+ * does (major, size, kinds with vtables). NOTIFY_ERR_* with last_error on failure. */
+notify_status notify_fakehost_load(notify_fakehost *host, const char *plugin_path);
+/* The same for a plugin linked into the test program (a Rust test passes its entry fn). */
+notify_status notify_fakehost_use(notify_fakehost *host, notify_plugin_entry_fn entry);
+
+/* NULL before load/use. */
+const notify_plugin_descriptor *notify_fakehost_descriptor(const notify_fakehost *host);
+/* The table given to the plugin (for a test that calls a vtable itself). */
+const notify_host_api *notify_fakehost_api(const notify_fakehost *host);
+/* The ctx given to the plugin. */
+notify_host_ctx *notify_fakehost_ctx(const notify_fakehost *host);
+/* The plugin's instance pointer after create(), else NULL. */
+void *notify_fakehost_instance(const notify_fakehost *host);
+
+notify_status notify_fakehost_create(notify_fakehost *host);
+notify_status notify_fakehost_start(notify_fakehost *host);  /* OK when start is NULL */
+void notify_fakehost_stop(notify_fakehost *host);
+void notify_fakehost_destroy(notify_fakehost *host);
+
+/* ---- handlers -------------------------------------------------------------------------------- */
+
+/* Calls on_event when the handler's event_mask has the event's bit (size and time_ms are
+ * filled when 0). Returns false when the handler does not want the event or is not a handler. */
+bool notify_fakehost_event(notify_fakehost *host, const notify_event *event);
+
+/* ---- auth ------------------------------------------------------------------------------------ */
+
+/* An auth answer, copied out of the plugin's result (sync) or its auth_complete call. */
+typedef struct notify_fakehost_auth_answer {
+    notify_status status;          /* what authenticate()/authorize_*() returned */
+    bool pending;                  /* answered later through auth_complete */
+    bool answered;                 /* false: pending and no answer within the timeout */
+    notify_auth_decision decision; /* DEFER when the vtable member is NULL */
+    const char *client_id;
+    const char *user_id;
+    const char *reason;            /* or the err message for a negative status */
+    uint32_t error_code;           /* 1.4 fields: 0 when the plugin's result is older */
+    int64_t expires_at_ms;
+    const char *info;
+    const char *const *topics;
+    size_t topic_count;
+} notify_fakehost_auth_answer;
+
+/* request->request_id is chosen by the fake host when 0. Waits up to timeout_ms for a pending
+ * answer. Returns NOTIFY_OK when an answer (sync or pending) was copied into *out. */
+notify_status notify_fakehost_authenticate(notify_fakehost *host,
+                                           const notify_auth_request *request, int timeout_ms,
+                                           notify_fakehost_auth_answer *out);
+notify_status notify_fakehost_authorize_subscribe(notify_fakehost *host,
+                                                  const notify_authz_request *request,
+                                                  int timeout_ms,
+                                                  notify_fakehost_auth_answer *out);
+notify_status notify_fakehost_authorize_publish(notify_fakehost *host,
+                                                const notify_authz_request *request,
+                                                int timeout_ms,
+                                                notify_fakehost_auth_answer *out);
+
+/* ---- transports ------------------------------------------------------------------------------ */
+
+/* Hands the transport one frame for conns[0..count) through its deliver(): a host-made frame
+ * whose frame_bytes() answers `json` for NOTIFY_ENCODING_JSON and `binary` for BINARY. The
+ * frame lives while the transport holds references; notify_fakehost_frames_alive() counts them
+ * (0 once the transport released every reference it retained). */
+void notify_fakehost_deliver(notify_fakehost *host, notify_bytes json, notify_bytes binary,
+                             const uint64_t *conns, size_t count);
+size_t notify_fakehost_frames_alive(const notify_fakehost *host);
+/* Calls the transport's close(). */
+void notify_fakehost_close(notify_fakehost *host, uint64_t conn, uint16_t code,
+                           const char *reason);
+
+/* ---- recorded host calls --------------------------------------------------------------------- */
+
+typedef enum notify_fakehost_call_kind {
+    NOTIFY_FAKEHOST_LOG = 1,
+    NOTIFY_FAKEHOST_PUBLISH = 2,
+    NOTIFY_FAKEHOST_SUBSCRIBE = 3,
+    NOTIFY_FAKEHOST_UNSUBSCRIBE = 4,
+    NOTIFY_FAKEHOST_DISCONNECT = 5,
+    NOTIFY_FAKEHOST_AUTH_COMPLETE = 6,
+    NOTIFY_FAKEHOST_BROKER_PUBLISH_COMPLETE = 7,
+    NOTIFY_FAKEHOST_CONN_OPEN = 8,
+    NOTIFY_FAKEHOST_CONN_RECEIVE = 9,   /* conn_receive and conn_receive_owned */
+    NOTIFY_FAKEHOST_CONN_CLOSED = 10,
+    NOTIFY_FAKEHOST_SET_MAX_FRAME_SIZE = 11,
+    NOTIFY_FAKEHOST_BROKER_MESSAGE = 12,
+    NOTIFY_FAKEHOST_BROKER_COMMAND = 13,
+    NOTIFY_FAKEHOST_BROKER_STREAM_LOST = 14,
+    NOTIFY_FAKEHOST_CLUSTER_NODE_SEEN = 15
+} notify_fakehost_call_kind;
+
+/* One host call. Fields a kind does not use are zero / empty. Strings are NUL-terminated
+ * copies (views carry the length too, for payloads with NULs). */
+typedef struct notify_fakehost_call {
+    notify_fakehost_call_kind kind;
+    int64_t time_ms;                 /* the fake clock when the call was made */
+    notify_log_level level;          /* LOG */
+    notify_target_kind target;       /* SUBSCRIBE, UNSUBSCRIBE, DISCONNECT */
+    notify_str id;                   /* the client/user id; AUTH_COMPLETE: the answer's user */
+    notify_str topic;                /* SUBSCRIBE, UNSUBSCRIBE, BROKER_*: the topic */
+    notify_str text;                 /* LOG: message; DISCONNECT, STREAM_LOST: reason;
+                                        AUTH_COMPLETE: reason; BROKER_PUBLISH_COMPLETE: error;
+                                        CONN_OPEN: remote address */
+    notify_bytes payload;            /* PUBLISH, CONN_RECEIVE, BROKER_MESSAGE */
+    const notify_str *topics;        /* PUBLISH */
+    size_t topic_count;
+    const notify_str *clients;       /* PUBLISH */
+    size_t client_count;
+    const notify_str *users;         /* PUBLISH */
+    size_t user_count;
+    uint64_t conn;                   /* CONN_*: the connection id */
+    uint64_t request_id;             /* AUTH_COMPLETE, BROKER_PUBLISH_COMPLETE */
+    uint64_t number;                 /* CONN_CLOSED: code; DISCONNECT: code;
+                                        SET_MAX_FRAME_SIZE: bytes; BROKER_*: offset;
+                                        AUTH_COMPLETE: decision; CONN_OPEN: encoding */
+    notify_status status;            /* BROKER_PUBLISH_COMPLETE */
+} notify_fakehost_call;
+
+size_t notify_fakehost_call_count(const notify_fakehost *host);
+/* NULL when index >= count. */
+const notify_fakehost_call *notify_fakehost_call_at(const notify_fakehost *host, size_t index);
+/* How many recorded calls have `kind`. */
+size_t notify_fakehost_count_of(const notify_fakehost *host, notify_fakehost_call_kind kind);
+/* Waits until at least `count` calls of `kind` are recorded (calls made from plugin threads);
+ * false after timeout_ms. */
+bool notify_fakehost_wait_for(notify_fakehost *host, notify_fakehost_call_kind kind,
+                              size_t count, int timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NOTIFY_FAKEHOST_H */

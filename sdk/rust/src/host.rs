@@ -1,0 +1,295 @@
+//! The host table (`notify_host_api`) behind size-checked, safe accessors.
+
+use crate::error::Error;
+use crate::sys::{self, notify_host_api, notify_host_ctx};
+use crate::views::{bytes_view, str_view};
+
+/// Reads member `$member` of the host table, or `None` when the host's table is too small to
+/// contain it (an older host: `NOTIFY_HAS_FIELD`) or the member is NULL.
+macro_rules! host_member {
+    ($host:expr, $member:ident) => {{
+        let api = $host.api;
+        // SAFETY: `api` points to the host's table, valid until the process exits (HOST);
+        // `size` is its first member and always present. The member itself is read through a
+        // raw pointer only after `size` proves the host's table contains it, so a smaller
+        // (older) table is never read past its end.
+        unsafe {
+            let declared_size = core::ptr::addr_of!((*api).size).read();
+            if sys::has_field(declared_size, crate::field_end!(notify_host_api, $member)) {
+                core::ptr::addr_of!((*api).$member).read()
+            } else {
+                None
+            }
+        }
+    }};
+}
+
+/// Log levels of `host.log`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl LogLevel {
+    fn raw(self) -> sys::notify_log_level {
+        match self {
+            LogLevel::Debug => sys::NOTIFY_LOG_DEBUG,
+            LogLevel::Info => sys::NOTIFY_LOG_INFO,
+            LogLevel::Warn => sys::NOTIFY_LOG_WARN,
+            LogLevel::Error => sys::NOTIFY_LOG_ERROR,
+        }
+    }
+}
+
+/// Whom a subscribe, unsubscribe or disconnect names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Client,
+    User,
+}
+
+impl Target {
+    fn raw(self) -> sys::notify_target_kind {
+        match self {
+            Target::Client => sys::NOTIFY_TARGET_CLIENT,
+            Target::User => sys::NOTIFY_TARGET_USER,
+        }
+    }
+}
+
+/// Frame encodings of the client protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Json,
+    Binary,
+}
+
+impl Encoding {
+    pub(crate) fn raw(self) -> sys::notify_encoding {
+        match self {
+            Encoding::Json => sys::NOTIFY_ENCODING_JSON,
+            Encoding::Binary => sys::NOTIFY_ENCODING_BINARY,
+        }
+    }
+}
+
+/// A publish from the plugin: any mix of topics, clients and users. Borrowed: the host copies
+/// everything before [`Host::publish`] returns.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Publish<'a> {
+    pub topics: &'a [&'a str],
+    pub clients: &'a [&'a str],
+    pub users: &'a [&'a str],
+    pub payload: &'a [u8],
+}
+
+/// The host as seen by one plugin instance: its table and the instance's `ctx`.
+///
+/// `Copy`, `Send` and `Sync`: every host-table function is callable from any thread (ABI
+/// THREADS). It is valid from `create` until the instance is dropped (`destroy`): a plugin that
+/// runs threads stops them, and drops every completion handle, before its value is dropped.
+#[derive(Clone, Copy)]
+pub struct Host {
+    pub(crate) api: *const notify_host_api,
+    pub(crate) ctx: *mut notify_host_ctx,
+}
+
+// SAFETY: the host table's functions are thread-safe ("callable from ANY thread", notify.h)
+// and the table and ctx are HOST-owned and valid until the instance is destroyed; `Host` holds
+// only these two pointers and never hands out references into host memory without a lifetime.
+unsafe impl Send for Host {}
+// SAFETY: as for Send: all access goes through the host's thread-safe functions.
+unsafe impl Sync for Host {}
+
+impl Host {
+    /// Wraps the table and ctx given to `create`.
+    ///
+    /// # Safety
+    /// `api` must point to a host table valid until the process exits and `ctx` be the ctx
+    /// the host passed with it (or a fake host's equivalents).
+    pub unsafe fn from_raw(api: *const notify_host_api, ctx: *mut notify_host_ctx) -> Host {
+        Host { api, ctx }
+    }
+
+    /// The raw table and ctx, for members this crate does not wrap. Check `size` yourself
+    /// (`notify_sdk::field_end!`) before reading a member newer than ABI 1.0.
+    pub fn raw(&self) -> (*const notify_host_api, *mut notify_host_ctx) {
+        (self.api, self.ctx)
+    }
+
+    /// The host's ABI version (major, minor).
+    pub fn abi_version(&self) -> (u16, u16) {
+        // SAFETY: `api` is a valid host table (type invariant); the version follows `size`,
+        // inside every table of major 1.
+        unsafe { ((*self.api).abi_major, (*self.api).abi_minor) }
+    }
+
+    /// Logs a line attributed to this instance.
+    pub fn log(&self, level: LogLevel, message: &str) {
+        if let Some(log) = host_member!(self, log) {
+            // SAFETY: the host's log function with our ctx; the message view is BORROWED and
+            // `message` outlives the call.
+            unsafe { log(self.ctx, level.raw(), str_view(message)) }
+        }
+    }
+
+    /// Milliseconds since the Unix epoch on the host's clock (tests may drive it).
+    pub fn now_ms(&self) -> i64 {
+        match host_member!(self, now_ms) {
+            // SAFETY: the host's now_ms with our ctx.
+            Some(now_ms) => unsafe { now_ms(self.ctx) },
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|elapsed| elapsed.as_millis() as i64)
+                .unwrap_or(0),
+        }
+    }
+
+    /// Publishes `request`; queued and applied after the current event, in call order.
+    pub fn publish(&self, request: &Publish<'_>) -> Result<(), Error> {
+        let Some(publish) = host_member!(self, publish) else {
+            return Err(Error::unsupported("host has no publish"));
+        };
+        let topics: Vec<sys::notify_str> = request.topics.iter().map(|t| str_view(t)).collect();
+        let clients: Vec<sys::notify_str> = request.clients.iter().map(|c| str_view(c)).collect();
+        let users: Vec<sys::notify_str> = request.users.iter().map(|u| str_view(u)).collect();
+        let raw = sys::notify_publish_request {
+            size: core::mem::size_of::<sys::notify_publish_request>() as u32,
+            topics: topics.as_ptr(),
+            topic_count: topics.len(),
+            clients: clients.as_ptr(),
+            client_count: clients.len(),
+            users: users.as_ptr(),
+            user_count: users.len(),
+            payload: bytes_view(request.payload),
+        };
+        // SAFETY: the request and every view in it are BORROWED and live until the call
+        // returns (the host copies before returning).
+        Error::check(unsafe { publish(self.ctx, &raw) }, "publish")
+    }
+
+    /// Publishes `payload` to one topic.
+    pub fn publish_to_topic(&self, topic: &str, payload: &[u8]) -> Result<(), Error> {
+        self.publish(&Publish {
+            topics: &[topic],
+            payload,
+            ..Publish::default()
+        })
+    }
+
+    /// Subscribes a client or every client of a user to `topic`.
+    pub fn subscribe(&self, target: Target, id: &str, topic: &str) -> Result<(), Error> {
+        let Some(subscribe) = host_member!(self, subscribe) else {
+            return Err(Error::unsupported("host has no subscribe"));
+        };
+        // SAFETY: views BORROWED for the call; `id` and `topic` outlive it.
+        Error::check(
+            unsafe { subscribe(self.ctx, target.raw(), str_view(id), str_view(topic)) },
+            "subscribe",
+        )
+    }
+
+    /// Unsubscribes a client or every client of a user from `topic`.
+    pub fn unsubscribe(&self, target: Target, id: &str, topic: &str) -> Result<(), Error> {
+        let Some(unsubscribe) = host_member!(self, unsubscribe) else {
+            return Err(Error::unsupported("host has no unsubscribe"));
+        };
+        // SAFETY: views BORROWED for the call; `id` and `topic` outlive it.
+        Error::check(
+            unsafe { unsubscribe(self.ctx, target.raw(), str_view(id), str_view(topic)) },
+            "unsubscribe",
+        )
+    }
+
+    /// Disconnects a client (its session is invalidated) or every client of a user.
+    pub fn disconnect(
+        &self,
+        target: Target,
+        id: &str,
+        code: u16,
+        reason: &str,
+    ) -> Result<(), Error> {
+        let Some(disconnect) = host_member!(self, disconnect) else {
+            return Err(Error::unsupported("host has no disconnect"));
+        };
+        // SAFETY: views BORROWED for the call; `id` and `reason` outlive it.
+        Error::check(
+            unsafe { disconnect(self.ctx, target.raw(), str_view(id), code, str_view(reason)) },
+            "disconnect",
+        )
+    }
+
+    /// ABI 1.2: declares the largest frame this transport can deliver. `None` when the host
+    /// is older than 1.2.
+    pub fn set_max_frame_size(&self, max_frame_bytes: u64) -> Option<Result<(), Error>> {
+        let set_max_frame_size = host_member!(self, set_max_frame_size)?;
+        // SAFETY: the host's function with our ctx; plain integer argument.
+        Some(Error::check(
+            unsafe { set_max_frame_size(self.ctx, max_frame_bytes) },
+            "set_max_frame_size",
+        ))
+    }
+
+    /// Transports: a connection was accepted (`NOTIFY_ERR_LIMIT`: refused by the host).
+    pub fn conn_open(
+        &self,
+        conn: u64,
+        remote_address: &str,
+        encoding: Encoding,
+    ) -> Result<(), Error> {
+        let Some(conn_open) = host_member!(self, conn_open) else {
+            return Err(Error::unsupported("host has no conn_open"));
+        };
+        let info = sys::notify_conn_info {
+            size: core::mem::size_of::<sys::notify_conn_info>() as u32,
+            remote_address: str_view(remote_address),
+            encoding: encoding.raw(),
+        };
+        // SAFETY: `info` and its view are BORROWED for the call and outlive it.
+        Error::check(unsafe { conn_open(self.ctx, conn, &info) }, "conn_open")
+    }
+
+    /// Transports: one complete client frame (the host copies it).
+    pub fn conn_receive(&self, conn: u64, data: &[u8]) {
+        if let Some(conn_receive) = host_member!(self, conn_receive) {
+            // SAFETY: `data` BORROWED for the call.
+            unsafe { conn_receive(self.ctx, conn, bytes_view(data)) }
+        }
+    }
+
+    /// Transports: the connection is gone; exactly once per opened connection.
+    pub fn conn_closed(&self, conn: u64, code: u16) {
+        if let Some(conn_closed) = host_member!(self, conn_closed) {
+            // SAFETY: plain arguments, our ctx.
+            unsafe { conn_closed(self.ctx, conn, code) }
+        }
+    }
+
+    /// ABI 1.3: tells the host's subscribers of `topic` to recover (a broker lost messages).
+    /// `None` when the host is older than 1.3.
+    pub fn broker_stream_lost(&self, topic: &str, reason: &str) -> Option<()> {
+        let stream_lost = host_member!(self, broker_stream_lost)?;
+        // SAFETY: views BORROWED for the call; NULL `current` is allowed ("may be NULL").
+        unsafe {
+            stream_lost(
+                self.ctx,
+                str_view(topic),
+                core::ptr::null(),
+                str_view(reason),
+            )
+        };
+        Some(())
+    }
+}
+
+/// Logs through a [`Host`] with `format!` arguments:
+/// `notify_sdk::log!(host, Info, "joined: {}", id)`.
+#[macro_export]
+macro_rules! log {
+    ($host:expr, $level:ident, $($arg:tt)+) => {
+        $crate::Host::log(&$host, $crate::LogLevel::$level, &::std::format!($($arg)+))
+    };
+}

@@ -1,0 +1,70 @@
+//! # notify-sdk: write Notify plugins in safe Rust
+//!
+//! `notifyd` loads plugins through the C ABI of `include/notify/notify.h` (ABI 1.4). This crate
+//! is that ABI twice:
+//!
+//! - [`sys`]: hand-written `#[repr(C)]` bindings, checked against the C compiler by the crate's
+//!   layout test;
+//! - a safe layer: one trait per plugin kind ([`Handler`], [`Auth`], [`Broker`], [`Transport`])
+//!   on top of [`Plugin`], typed [`Config`] access, a [`Host`] whose members newer than the host
+//!   answer `None`, borrowed views whose lifetimes end with the call, owned answers, and
+//!   `Send` completion handles ([`AuthCompletion`], [`PublishCompletion`]) that answer a
+//!   `NOTIFY_PENDING` call exactly once (dropping one unanswered fails closed).
+//!
+//! [`export_plugin!`] emits the one exported symbol, `notify_plugin_entry_v1`, and a static
+//! descriptor. Every call from the host goes through a trampoline of this crate that catches
+//! panics: the call fails closed (auth: DENY; status: `NOTIFY_ERR_INTERNAL`; events: dropped),
+//! the first panic of an instance is logged, and the instance keeps serving.
+//!
+//! ```no_run
+//! use notify_sdk::{Config, ConfigType, Error, Event, EventKind, Handler, Host, Plugin};
+//!
+//! struct Echo { host: Host }
+//! impl Plugin for Echo {
+//!     fn create(host: Host, _config: &Config<'_>) -> Result<Self, Error> { Ok(Echo { host }) }
+//! }
+//! impl Handler for Echo {
+//!     const EVENT_MASK: u32 = notify_sdk::event_mask(&[EventKind::Data]);
+//!     fn on_event(&self, event: &Event<'_>) {
+//!         let _ = self.host.publish_to_topic("echo", event.data());
+//!     }
+//! }
+//! notify_sdk::export_plugin! {
+//!     plugin: Echo,
+//!     name: "echo",
+//!     version: env!("CARGO_PKG_VERSION"),
+//!     description: "Publishes what clients send to the topic echo",
+//!     kinds: [handler],
+//!     config_keys: [],
+//! }
+//! ```
+
+pub mod sys;
+
+mod auth;
+mod broker;
+mod config;
+mod error;
+mod handler;
+mod host;
+mod macros;
+mod plugin;
+mod transport;
+mod views;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use auth::{
+    Auth, AuthAnswer, AuthCompletion, AuthPurpose, AuthReply, AuthRequest, AuthzRequest, Decision,
+};
+pub use broker::{
+    Broker, BrokerPublish, BrokerReply, HistoryEntry, HistoryRequest, PublishCompletion,
+    StreamPosition,
+};
+pub use config::{Config, ConfigType};
+pub use error::Error;
+pub use handler::{ChangeSubject, Event, EventKind, Handler, event_mask};
+pub use host::{Encoding, Host, LogLevel, Publish, Target};
+pub use plugin::Plugin;
+pub use transport::{Frame, RetainedFrame, Transport};

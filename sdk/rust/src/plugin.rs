@@ -1,0 +1,91 @@
+//! The base trait of every plugin and the instance the host holds.
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::host::{Host, LogLevel};
+use core::any::Any;
+use core::sync::atomic::{AtomicBool, Ordering};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// A plugin instance: one per manifest table (`[[handler]]`, `[[auth]]`, ...).
+///
+/// Calls come from several host threads (create/start/stop on the main thread, vtable calls
+/// on the core thread, completions from your own threads), hence `Send + Sync` and `&self`:
+/// keep mutable state behind a `Mutex` or atomics. Dropping the value is `destroy`: stop your
+/// threads in `stop` or `Drop`; no host call is allowed afterwards.
+pub trait Plugin: Sized + Send + Sync + 'static {
+    /// Builds an instance from its manifest table. An `Err` stops notifyd before it listens,
+    /// naming the plugin and the message (say the key: [`Config`]'s errors do).
+    fn create(host: Host, config: &Config<'_>) -> Result<Self, Error>;
+
+    /// Starts serving (transports begin listening here). Main thread.
+    fn start(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// Begins a graceful shutdown; return once done or after a bounded wait. Main thread.
+    fn stop(&self) {}
+}
+
+/// What the host's `void *instance` points to.
+#[doc(hidden)]
+pub struct Instance<T> {
+    pub(crate) plugin: T,
+    pub(crate) host: Host,
+    /// Set by the first panic caught in this instance: later panics are not logged again.
+    panic_logged: AtomicBool,
+}
+
+impl<T: Plugin> Instance<T> {
+    pub(crate) fn new(plugin: T, host: Host) -> Self {
+        Instance {
+            plugin,
+            host,
+            panic_logged: AtomicBool::new(false),
+        }
+    }
+
+    /// Runs one plugin call. A panic is caught: the first one of the instance is logged
+    /// ("plugin panicked in <entry>: <message>; failing closed") and `fail_closed` answers.
+    pub(crate) fn guard<R>(
+        &self,
+        entry: &str,
+        fail_closed: impl FnOnce() -> R,
+        call: impl FnOnce(&T) -> R,
+    ) -> R {
+        match catch_unwind(AssertUnwindSafe(|| call(&self.plugin))) {
+            Ok(answer) => answer,
+            Err(payload) => {
+                if !self.panic_logged.swap(true, Ordering::AcqRel) {
+                    let message = panic_message(&*payload);
+                    let line = format!("plugin panicked in {entry}: {message}; failing closed");
+                    // The log call runs host code only; a panic here is impossible in practice
+                    // but would still be caught rather than cross the C boundary.
+                    let _ =
+                        catch_unwind(AssertUnwindSafe(|| self.host.log(LogLevel::Error, &line)));
+                }
+                drop_payload(payload);
+                fail_closed()
+            }
+        }
+    }
+}
+
+/// The text of a panic payload (`panic!("...")` carries a `&str` or a `String`).
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_owned()
+    }
+}
+
+/// Drops a panic payload whose own Drop might panic, without letting that unwind further.
+pub(crate) fn drop_payload(payload: Box<dyn Any + Send>) {
+    if let Err(nested) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        // The payload's Drop panicked: leak what it left rather than risk another unwind.
+        core::mem::forget(nested);
+    }
+}

@@ -34,6 +34,10 @@ export interface ClientOptions {
   maxReconnectDelay?: number;
   /** How long a command (connect included) waits for its reply, in ms. Default 10000. */
   timeout?: number;
+  /** Keepalive: after this many ms without any frame received, send the protocol's ping. Default 25000; 0 disables the keepalive. */
+  pingInterval?: number;
+  /** Keepalive: nothing received this many ms after that ping means the connection is lost (closed, then reconnected). Default 10000; 0 disables the keepalive. */
+  pingTimeout?: number;
   /** WebSocket constructor; default globalThis.WebSocket (Node 20 has none: pass `ws`). */
   WebSocket?: unknown;
   /** fetch function for SSE and long-polling; default globalThis.fetch. */
@@ -85,6 +89,14 @@ export interface Message {
   data: Payload;
   offset: number;
   epoch: string;
+  /**
+   * Only with `ack: 'manual'`: acknowledges this message once processed. Acks are cumulative, so
+   * the client acknowledges only the run of messages acked from the first on: an un-acked message
+   * holds back the acks of later ones. Calling it again does nothing.
+   */
+  ack?(): void;
+  /** Only with `ack: 'manual'`: the server delivered this message again because it was not acked (ack_timeout, reconnect). */
+  redelivered?: true;
 }
 
 export interface RecoveredInfo {
@@ -113,8 +125,12 @@ export interface SubscribeOptions {
   onError?(error: NotifyError | Error): void;
   /** Start after this position: the server first delivers what follows it. */
   since?: { offset: number; epoch?: string };
-  /** At-least-once: acknowledge each message once onMessage returned (or its Promise resolved). */
-  ack?: boolean;
+  /**
+   * At-least-once. true: acknowledge each message once onMessage returned (or its Promise resolved).
+   * 'manual': the application calls message.ack(); un-acked messages are handed over again when the
+   * server redelivers them (message.redelivered).
+   */
+  ack?: boolean | 'manual';
   /** Subscription token, for namespaces with subscribe = "token". */
   token?: string;
 }

@@ -47,6 +47,12 @@ export class Client extends Emitter {
     if (transports.length === 0) throw new TypeError('no transport: give `url` (WebSocket) and/or `httpUrl` (SSE, long-polling)');
     const encoding = options.encoding ?? 'json';
     if (encoding !== 'json' && encoding !== 'binary') throw new TypeError("encoding must be 'json' or 'binary'");
+    for (const name of ['pingInterval', 'pingTimeout']) {
+      const value = options[name];
+      if (value !== undefined && !(typeof value === 'number' && value >= 0 && Number.isFinite(value))) {
+        throw new TypeError(`${name} must be a number of ms >= 0 (0 disables the keepalive)`);
+      }
+    }
     this.#options = {
       ...options,
       transports,
@@ -54,6 +60,8 @@ export class Client extends Emitter {
       minReconnectDelay: options.minReconnectDelay ?? 200,
       maxReconnectDelay: options.maxReconnectDelay ?? 10000,
       timeout: options.timeout ?? 10000,
+      pingInterval: options.pingInterval ?? 25000,
+      pingTimeout: options.pingTimeout ?? 10000,
       WebSocket: options.WebSocket ?? globalThis.WebSocket,
       fetch: options.fetch ?? globalThis.fetch?.bind(globalThis),
     };
@@ -292,6 +300,12 @@ export class Client extends Emitter {
       transport: { name: transportName, close() {} },
       pending: new Map(),
       closed: false,
+      lastReceived: 0, // Date.now() of the last frame read (keepalive)
+      framesReceived: 0,
+      pingSentAt: null, // Date.now() of the keepalive ping waiting for an answer
+      framesAtPing: 0, // framesReceived when it was sent
+      pingConfirmed: false, // its deadline passed once; the next look decides
+      keepaliveTimer: null,
       established: false, // the connect reply succeeded
       disconnectPush: null,
       retry: null, // set by a refused connect: how to go on
@@ -371,6 +385,7 @@ export class Client extends Emitter {
     this.#failedAttempts = 0;
     this.#transportIndex = 0;
     this.#scheduleRefresh(result.ttl_ms);
+    this.#startKeepalive(connection);
     this.#state = 'connected';
     this.emit('connected', {
       clientId: result.client,
@@ -392,6 +407,8 @@ export class Client extends Emitter {
 
   #onFrame(connection, raw) {
     if (connection.closed) return;
+    connection.lastReceived = Date.now(); // any frame proves the connection alive (keepalive)
+    connection.framesReceived += 1;
     let frame;
     try {
       frame = connection.decode(raw);
@@ -447,6 +464,7 @@ export class Client extends Emitter {
   #connectionClosed(connection, event) {
     if (connection.closed) return;
     connection.closed = true;
+    clearTimeout(connection.keepaliveTimer);
     if (connection !== this.#connection) return;
     this.#connection = null;
     clearTimeout(this.#refreshTimer);
@@ -512,6 +530,57 @@ export class Client extends Emitter {
     const changed = this.#state !== 'disconnected';
     this.#state = 'disconnected';
     if (announce || changed) this.emit('disconnected', { code, reason, reconnect: false });
+  }
+
+  // ---- keepalive
+
+  // A connection can die silently (a network that drops packets: no close, no RST), and only
+  // traffic tells. After pingInterval ms without any frame received the client sends the
+  // protocol's ping; when no frame at all (the ping's reply or anything else) came pingTimeout ms
+  // later, the connection is taken as lost: closed, then reconnected like any broken connection
+  // (backoff, resume, recovery). One timer per connection, re-armed from the time of the last
+  // frame, so busy connections cost nothing per frame but a Date.now().
+  #startKeepalive(connection) {
+    const { pingInterval, pingTimeout } = this.#options;
+    if (!(pingInterval > 0) || !(pingTimeout > 0)) return;
+    connection.lastReceived = Date.now();
+    connection.pingSentAt = null;
+    const tick = () => {
+      if (connection.closed || connection !== this.#connection) return;
+      const now = Date.now();
+      if (connection.pingSentAt !== null) {
+        if (connection.framesReceived > connection.framesAtPing) {
+          connection.pingSentAt = null; // answered (or other traffic came): alive
+        } else if (now - connection.pingSentAt >= pingTimeout && !connection.pingConfirmed) {
+          // After a stalled event loop, due timers run before the I/O that waited meanwhile (the
+          // reply may be read already but not handled): look once more after that I/O.
+          connection.pingConfirmed = true;
+          connection.keepaliveTimer = setTimeout(tick, 0);
+          return;
+        } else if (now - connection.pingSentAt >= pingTimeout) {
+          const reason = `no reply to ping within ${pingTimeout} ms`;
+          connection.transport.close(CloseCode.NORMAL, reason);
+          this.#connectionClosed(connection, { code: CloseCode.ABNORMAL, reason });
+          return;
+        } else {
+          connection.keepaliveTimer = setTimeout(tick, connection.pingSentAt + pingTimeout - now);
+          return;
+        }
+      }
+      const idle = now - connection.lastReceived;
+      if (idle >= pingInterval) {
+        connection.pingSentAt = now;
+        connection.framesAtPing = connection.framesReceived;
+        connection.pingConfirmed = false;
+        // The reply only matters as traffic (lastReceived); its error or TIMEOUT is not reported.
+        this._call(connection, 'ping', {}, () => {});
+        connection.keepaliveTimer = setTimeout(tick, pingTimeout);
+      } else {
+        connection.keepaliveTimer = setTimeout(tick, pingInterval - idle);
+      }
+    };
+    clearTimeout(connection.keepaliveTimer);
+    connection.keepaliveTimer = setTimeout(tick, pingInterval);
   }
 
   // ---- token refresh (docs/protocol.md, refresh)

@@ -14,6 +14,17 @@ export class Subscription {
   #confirmed = false; // the server holds this subscription (on the current session)
   #active = true;
   #ackChain = Promise.resolve();
+  // ack: 'manual' (at-least-once, the application calls message.ack()). An ack of offset N
+  // acknowledges every message up to N (docs/protocol.md, ack), so only the acked prefix of the
+  // delivered messages is ever acknowledged to the server:
+  #unacked = []; // { offset, epoch, acked } handed to onMessage, in offset order, not yet in the prefix
+  #ackedThrough = null; // offset: every message handed over up to it was acked by the application
+  #sentAck = -1; // the highest ack sent on the current connection
+  // The highest offset the server delivered on the current connection since the last subscribe
+  // reply: the server refuses an ack above what it delivered (bad_request), and a subscribe with
+  // `since` or a reconnect rewinds its delivery cursor.
+  #ackLimit = -1;
+  #subscribesInFlight = 0;
 
   constructor(client, topic, options) {
     this.topic = topic;
@@ -46,6 +57,13 @@ export class Subscription {
   // The connection broke: a subscribe in flight may not have arrived.
   _connectionLost() {
     this.#recovering = false;
+    this.#subscribesInFlight = 0;
+    this.#sentAck = -1;
+    this.#ackLimit = -1;
+  }
+
+  get #manualAck() {
+    return this.options.ack === 'manual';
   }
 
   // Called once per connect reply. resumed/overflow: of that reply.
@@ -67,12 +85,25 @@ export class Subscription {
 
   _subscribe(since, { reportLoss = false } = {}) {
     const body = { topic: this.topic };
-    if (since) body.since = { offset: since.offset, epoch: since.epoch };
+    if (since) {
+      // A subscribe with `since` to an at-least-once topic moves the server's acked offset there.
+      // With manual acks, messages the application has not acked yet must stay unacknowledged:
+      // ask from before the first of them instead (the server delivers them again; see
+      // #onDuplicate). The recovery is still judged against `since`, the last position seen.
+      const first = this.#manualAck ? this.#unacked[0] : undefined;
+      const wire = first && first.epoch === since.epoch && first.offset - 1 < since.offset
+        ? { offset: first.offset - 1, epoch: first.epoch }
+        : since;
+      body.since = { offset: wire.offset, epoch: wire.epoch };
+    }
     if (this.options.token) body.token = this.options.token;
     this.#recovering = Boolean(since);
     const connection = this.#client._currentConnection();
+    this.#subscribesInFlight += 1;
     this.#client._call(connection, 'subscribe', body, (error, result) => {
-      if (!this.#active || connection !== this.#client._currentConnection()) return;
+      if (connection !== this.#client._currentConnection()) return;
+      this.#subscribesInFlight = Math.max(0, this.#subscribesInFlight - 1);
+      if (!this.#active) return;
       if (!error) {
         this.#confirmed = true;
         this.#recovering = false;
@@ -100,6 +131,8 @@ export class Subscription {
     }
     // Nothing of the past follows: the stream goes on live from the reply's position.
     this.#lastSeen = { offset: result.offset, epoch: result.epoch };
+    // Messages still waiting for a manual ack are of a past the server no longer delivers.
+    this.#forgetUnacked();
     const info = { recovered: false };
     if (sameEpoch) info.missed = result.offset - since.offset;
     this.#notify('onRecovered', info);
@@ -120,7 +153,8 @@ export class Subscription {
       if (sameEpoch && message.offset <= last.offset) {
         // Delivered before (a replay after a reconnect). An at-least-once subscription acks it
         // again, else the server would keep delivering it.
-        if (this.options.ack) this.#queueAck(message.offset, undefined);
+        if (this.#manualAck) this.#onDuplicate(message);
+        else if (this.options.ack) this.#queueAck(message.offset, undefined);
         return;
       }
       if (!sameEpoch || message.offset !== last.offset + 1) {
@@ -131,6 +165,13 @@ export class Subscription {
       }
     }
     this.#lastSeen = { offset: message.offset, epoch: message.epoch };
+    if (this.#manualAck) {
+      this.#noteDelivered(message.offset);
+      const entry = { offset: message.offset, epoch: message.epoch, acked: false };
+      this.#unacked.push(entry);
+      this.#handOver(message, entry, false);
+      return;
+    }
     const delivered = { topic: message.topic, data: message.data, offset: message.offset, epoch: message.epoch };
     const handler = this.options.onMessage;
     let outcome;
@@ -157,6 +198,80 @@ export class Subscription {
       );
   }
 
+  // ---- manual acks (ack: 'manual')
+
+  // Gives a message to onMessage with its ack(); `redelivered`: the server sent it again because
+  // it was not acked (after its ack_timeout, or after a reconnect).
+  #handOver(message, entry, redelivered) {
+    const delivered = {
+      topic: message.topic,
+      data: message.data,
+      offset: message.offset,
+      epoch: message.epoch,
+      ack: () => this.#applicationAck(entry),
+    };
+    if (redelivered) delivered.redelivered = true;
+    const handler = this.options.onMessage;
+    if (!handler) return;
+    let outcome;
+    try {
+      outcome = handler.call(this.options, delivered);
+    } catch (error) {
+      this.#notify('onError', error); // not acked unless ack() was called: delivered again later
+      return;
+    }
+    if (outcome && typeof outcome.then === 'function') {
+      Promise.resolve(outcome).catch((error) => this.#notify('onError', error));
+    }
+  }
+
+  // A message at or before the last position seen: the server delivers again what was not
+  // acknowledged to it. One the application has not acked is handed over again; for the rest
+  // the server needs (again) the ack of the prefix.
+  #onDuplicate(message) {
+    // Until the reply to a subscribe with `since`, what comes is from before the server rewound
+    // its cursor: the same messages follow the reply again.
+    if (this.#subscribesInFlight > 0) return;
+    this.#noteDelivered(message.offset);
+    const entry = this.#unacked.find((e) => e.offset === message.offset && e.epoch === message.epoch);
+    if (entry && !entry.acked) this.#handOver(message, entry, true);
+    this.#flushAcks();
+  }
+
+  #noteDelivered(offset) {
+    if (this.#subscribesInFlight === 0 && offset > this.#ackLimit) {
+      this.#ackLimit = offset;
+      this.#flushAcks();
+    }
+  }
+
+  #applicationAck(entry) {
+    if (!this.#active || entry.acked) return;
+    entry.acked = true;
+    let advanced = false;
+    while (this.#unacked.length > 0 && this.#unacked[0].acked) {
+      this.#ackedThrough = this.#unacked.shift().offset;
+      advanced = true;
+    }
+    if (advanced) this.#flushAcks();
+  }
+
+  // Sends the ack of the acked prefix, as far as the server delivered on this connection (the
+  // rest goes once it delivers them again). Offsets only grow: the order of the protocol.
+  #flushAcks() {
+    if (this.#ackedThrough === null) return;
+    const offset = Math.min(this.#ackedThrough, this.#ackLimit);
+    if (offset <= this.#sentAck) return;
+    this.#sentAck = offset;
+    this.#client._ack(this, offset);
+  }
+
+  #forgetUnacked() {
+    for (const entry of this.#unacked) entry.acked = true; // their ack() does nothing any more
+    this.#unacked = [];
+    this.#ackedThrough = null;
+  }
+
   _onJoin(info) {
     if (this.#active) this.#notify('onJoin', info);
   }
@@ -166,6 +281,13 @@ export class Subscription {
   }
 
   _onAckFailed(error) {
+    if (this.#manualAck && error.code === ErrorCode.BAD_REQUEST) {
+      // The server rewound its delivery (ack_timeout) between our view and the ack: the ack is
+      // sent again once it delivers those messages again.
+      this.#sentAck = -1;
+      this.#ackLimit = -1;
+      return;
+    }
     this.#notify('onError', error);
   }
 

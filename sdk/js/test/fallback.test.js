@@ -27,10 +27,15 @@ function fetchWithoutSse(url, init) {
   return fetch(url, init);
 }
 
-// A fetch whose SSE streams the test can break, as a lost network would.
+// A fetch whose SSE streams the test can break, as a lost network would. `refuseStreams`: how
+// many of the next requests for a stream fail (the network is still down for them).
 function breakableFetch() {
   const streams = new Set();
   async function fetchImpl(url, init) {
+    if (String(url).endsWith('/events') && fetchImpl.refuseStreams > 0) {
+      fetchImpl.refuseStreams -= 1;
+      throw new TypeError('fetch failed');
+    }
     const response = await fetch(url, init);
     if (!String(url).endsWith('/events') || !response.body) return response;
     const reader = response.body.getReader();
@@ -48,6 +53,7 @@ function breakableFetch() {
     streams.add(stream);
     return new Response(body, { status: response.status, headers: response.headers });
   }
+  fetchImpl.refuseStreams = 0;
   fetchImpl.breakStreams = () => {
     for (const { controller, reader } of streams) {
       controller.error(new TypeError('network connection lost'));
@@ -101,7 +107,9 @@ test('WebSocket and SSE blocked: long-polling carries the connection', async () 
   await roundTrip(c, 'over-longpoll');
 });
 
-test('an SSE connection that breaks reconnects and resumes its session', async () => {
+// A stream that breaks is reattached with Last-Event-ID (sse-resume.test.js); when that fails
+// too, the connection ends and the client reconnects.
+test('an SSE connection that breaks and cannot reattach reconnects and resumes its session', async () => {
   const fetchImpl = breakableFetch();
   const c = client({ httpUrl, transports: ['sse'], fetch: fetchImpl });
   const first = await connected(c);
@@ -112,6 +120,7 @@ test('an SSE connection that breaks reconnects and resumes its session', async (
 
   const lost = nextEvent(c, 'disconnected');
   const resumed = nextEvent(c, 'connected');
+  fetchImpl.refuseStreams = 1;
   fetchImpl.breakStreams();
   assert.deepEqual(await lost, { code: 1006, reason: 'network connection lost', reconnect: true });
   const again = await resumed;

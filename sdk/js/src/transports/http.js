@@ -4,8 +4,14 @@
 //
 // SSE is read with fetch() streaming instead of EventSource: it works the same in browsers and
 // Node (which has no EventSource), and lets the client decide about reconnecting itself instead
-// of EventSource's automatic retries.
+// of EventSource's automatic retries. A stream that breaks while the session lives on is
+// reattached with Last-Event-ID: the server replays what the broken stream lost, and the
+// protocol connection goes on as if nothing happened. When it cannot replay (`event: gap`), or
+// the reattach fails, the connection ends and the client reconnects (resume and recovery).
 import { CloseCode } from '../errors.js';
+
+// Reattaches in a row without anything read in between: past that the stream is not healthy.
+const MAX_SSE_REATTACHES = 3;
 
 export class HttpTransport {
   #handlers = null;
@@ -15,6 +21,8 @@ export class HttpTransport {
   #outgoing = []; // command texts waiting for the POST in flight to finish
   #posting = false;
   #closeEvent = null; // the SSE 'close' event's { code, reason }, when the server sent one
+  #lastEventId = null; // the `id:` of the last SSE event read, for Last-Event-ID
+  #reattaches = 0; // stream reattaches since something was last read
 
   // mode: 'sse' or 'longpoll'. fetch: the fetch function to use.
   constructor({ baseUrl, fetch, mode }) {
@@ -50,32 +58,80 @@ export class HttpTransport {
   }
 
   async #readEvents() {
-    const response = await this.fetch(this.#sessionUrl('events'), {
-      headers: { Accept: 'text/event-stream' },
-      signal: this.#abort.signal,
-    });
+    let response = await this.#getEvents(null);
     if (!response.ok || !response.body) {
       throw new Error(`GET events answered HTTP ${response.status}`);
     }
     this.#handlers.onOpen();
-    const parser = new SseParser((event, data) => {
+    for (;;) {
+      let broken;
+      try {
+        broken = await this.#readStream(response);
+      } catch (error) {
+        broken = error?.message ?? String(error);
+      }
       if (this.#closed) return;
+      if (this.#closeEvent) {
+        this.#finish(this.#closeEvent.code, this.#closeEvent.reason);
+        return;
+      }
+      // The stream broke (or ended) without the server's close event: the session may well be
+      // alive. Reattach with the id of the last event read; a session that is gone answers 404.
+      if (this.#lastEventId === null || this.#reattaches >= MAX_SSE_REATTACHES) {
+        this.#finish(CloseCode.ABNORMAL, broken);
+        return;
+      }
+      this.#reattaches += 1;
+      try {
+        response = await this.#getEvents(this.#lastEventId);
+      } catch {
+        response = null;
+      }
+      if (this.#closed) return;
+      if (!response?.ok || !response.body) {
+        response?.body?.cancel().catch(() => {});
+        this.#finish(CloseCode.ABNORMAL, broken); // what broke the stream, not the failed reattach
+        return;
+      }
+    }
+  }
+
+  #getEvents(lastEventId) {
+    const headers = { Accept: 'text/event-stream' };
+    if (lastEventId !== null) headers['Last-Event-ID'] = lastEventId;
+    return this.fetch(this.#sessionUrl('events'), { headers, signal: this.#abort.signal });
+  }
+
+  // Reads one SSE response until it ends. Resolves with why it ended, or rejects with what broke
+  // it. A `gap` event (the frames after Last-Event-ID are no longer kept) ends the connection.
+  async #readStream(response) {
+    let gap = false;
+    const parser = new SseParser((event, data, id) => {
+      if (this.#closed || gap) return;
+      if (id !== '') this.#lastEventId = id;
       if (event === 'close') {
         this.#closeEvent = parseCloseEvent(data);
       } else if (event === 'message') {
         this.#handlers.onFrame(data);
+      } else if (event === 'gap') {
+        // Frames the broken stream lost cannot be replayed: end the connection as without
+        // Last-Event-ID; the client's resume and recovery make up for them.
+        gap = true;
+        this.#finish(CloseCode.ABNORMAL, `the event stream lost frames it cannot replay (${data})`);
       }
-      // 'gap' only follows a Last-Event-ID, which this transport never sends: a broken stream
-      // ends the connection, and the protocol's resume and recovery make up for it.
     });
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      parser.push(value);
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done || this.#closed) break;
+        this.#reattaches = 0; // the server serves this stream (heartbeat comments included)
+        parser.push(value);
+      }
+    } finally {
+      if (this.#closed) reader.cancel().catch(() => {});
     }
-    const { code, reason } = this.#closeEvent ?? { code: CloseCode.ABNORMAL, reason: 'the event stream ended' };
-    this.#finish(code, reason);
+    return 'the event stream ended';
   }
 
   async #poll() {
@@ -155,12 +211,14 @@ function parseCloseEvent(data) {
   }
 }
 
-// Cuts a text/event-stream into events (the WHATWG rules this transport needs: data, event,
-// comments, any line ending).
+// Cuts a text/event-stream into events (the WHATWG rules this transport needs: data, event, id,
+// comments, any line ending). onEvent(type, data, lastEventId): lastEventId is the last `id:`
+// seen so far on the stream ('' when none), as EventSource's lastEventId.
 export class SseParser {
   #buffer = '';
   #data = [];
   #event = '';
+  #lastEventId = '';
 
   constructor(onEvent) {
     this.onEvent = onEvent;
@@ -180,7 +238,7 @@ export class SseParser {
 
   #line(line) {
     if (line === '') {
-      if (this.#data.length > 0) this.onEvent(this.#event || 'message', this.#data.join('\n'));
+      if (this.#data.length > 0) this.onEvent(this.#event || 'message', this.#data.join('\n'), this.#lastEventId);
       this.#data = [];
       this.#event = '';
       return;
@@ -192,5 +250,6 @@ export class SseParser {
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'data') this.#data.push(value);
     else if (field === 'event') this.#event = value;
+    else if (field === 'id' && !value.includes('\0')) this.#lastEventId = value;
   }
 }

@@ -95,7 +95,10 @@ export interface Message {
    * holds back the acks of later ones. Calling it again does nothing.
    */
   ack?(): void;
-  /** Only with `ack: 'manual'`: the server delivered this message again because it was not acked (ack_timeout, reconnect). */
+  /**
+   * Only with `ack: 'manual'` or `ack: true`: the server delivered this message again because it was
+   * not acked (ack_timeout, reconnect) — with `ack: true`, because its earlier onMessage threw or rejected.
+   */
   redelivered?: true;
 }
 
@@ -126,7 +129,10 @@ export interface SubscribeOptions {
   /** Start after this position: the server first delivers what follows it. */
   since?: { offset: number; epoch?: string };
   /**
-   * At-least-once. true: acknowledge each message once onMessage returned (or its Promise resolved).
+   * At-least-once. true: acknowledge each message once onMessage returned (or its Promise resolved);
+   * one whose onMessage threw or rejected is not acked (the error goes to onError) and is handed over
+   * again when the server redelivers it (ack_timeout, reconnect; message.redelivered). Acks are
+   * cumulative: a message still being handled, or failed, holds back the acks of later ones.
    * 'manual': the application calls message.ack(); un-acked messages are handed over again when the
    * server redelivers them (message.redelivered).
    */

@@ -13,11 +13,13 @@ export class Subscription {
   #recovering = false; // a subscribe with `since` is waiting for its reply
   #confirmed = false; // the server holds this subscription (on the current session)
   #active = true;
-  #ackChain = Promise.resolve();
-  // ack: 'manual' (at-least-once, the application calls message.ack()). An ack of offset N
-  // acknowledges every message up to N (docs/protocol.md, ack), so only the acked prefix of the
-  // delivered messages is ever acknowledged to the server:
-  #unacked = []; // { offset, epoch, acked } handed to onMessage, in offset order, not yet in the prefix
+  // At-least-once (ack: true or 'manual'). An ack of offset N acknowledges every message up to N
+  // (docs/protocol.md, ack), so only the acked prefix of the delivered messages is ever
+  // acknowledged to the server. With 'manual' the application acks each message with
+  // message.ack(); with true the client acks it once onMessage returned or its Promise resolved.
+  // { offset, epoch, acked, running } handed to onMessage, in offset order, not yet in the prefix;
+  // running (ack: true): its handler has not finished yet.
+  #unacked = [];
   #ackedThrough = null; // offset: every message handed over up to it was acked by the application
   #sentAck = -1; // the highest ack sent on the current connection
   // The highest offset the server delivered on the current connection since the last subscribe
@@ -66,6 +68,10 @@ export class Subscription {
     return this.options.ack === 'manual';
   }
 
+  get #atLeastOnce() {
+    return Boolean(this.options.ack); // true or 'manual'
+  }
+
   // Called once per connect reply. resumed/overflow: of that reply.
   _restore({ resumed, overflow }) {
     if (!this.#active) return;
@@ -87,10 +93,11 @@ export class Subscription {
     const body = { topic: this.topic };
     if (since) {
       // A subscribe with `since` to an at-least-once topic moves the server's acked offset there.
-      // With manual acks, messages the application has not acked yet must stay unacknowledged:
-      // ask from before the first of them instead (the server delivers them again; see
-      // #onDuplicate). The recovery is still judged against `since`, the last position seen.
-      const first = this.#manualAck ? this.#unacked[0] : undefined;
+      // Messages not acked yet (manual: the application did not call ack(); true: their handler
+      // is still running, threw or rejected) must stay unacknowledged: ask from before the first
+      // of them instead (the server delivers them again; see #onDuplicate). The recovery is
+      // still judged against `since`, the last position seen.
+      const first = this.#atLeastOnce ? this.#unacked[0] : undefined;
       const wire = first && first.epoch === since.epoch && first.offset - 1 < since.offset
         ? { offset: first.offset - 1, epoch: first.epoch }
         : since;
@@ -131,7 +138,7 @@ export class Subscription {
     }
     // Nothing of the past follows: the stream goes on live from the reply's position.
     this.#lastSeen = { offset: result.offset, epoch: result.epoch };
-    // Messages still waiting for a manual ack are of a past the server no longer delivers.
+    // Messages still waiting for their ack are of a past the server no longer delivers.
     this.#forgetUnacked();
     const info = { recovered: false };
     if (sameEpoch) info.missed = result.offset - since.offset;
@@ -151,10 +158,10 @@ export class Subscription {
     if (last) {
       const sameEpoch = last.epoch === '' || last.epoch === message.epoch;
       if (sameEpoch && message.offset <= last.offset) {
-        // Delivered before (a replay after a reconnect). An at-least-once subscription acks it
-        // again, else the server would keep delivering it.
-        if (this.#manualAck) this.#onDuplicate(message);
-        else if (this.options.ack) this.#queueAck(message.offset, undefined);
+        // Delivered before (a replay after a reconnect, or a redelivery of what was not acked).
+        // An at-least-once subscription hands an un-acked one over again and acks the rest
+        // again, else the server would keep delivering them.
+        if (this.#atLeastOnce) this.#onDuplicate(message);
         return;
       }
       if (!sameEpoch || message.offset !== last.offset + 1) {
@@ -165,76 +172,77 @@ export class Subscription {
       }
     }
     this.#lastSeen = { offset: message.offset, epoch: message.epoch };
-    if (this.#manualAck) {
+    if (this.#atLeastOnce) {
       this.#noteDelivered(message.offset);
-      const entry = { offset: message.offset, epoch: message.epoch, acked: false };
+      const entry = { offset: message.offset, epoch: message.epoch, acked: false, running: false };
       this.#unacked.push(entry);
       this.#handOver(message, entry, false);
       return;
     }
+    // At most once: no acks, the position seen is what recovery goes by.
     const delivered = { topic: message.topic, data: message.data, offset: message.offset, epoch: message.epoch };
     const handler = this.options.onMessage;
-    let outcome;
-    if (handler) {
-      try {
-        outcome = handler.call(this.options, delivered);
-      } catch (error) {
-        this.#notify('onError', error);
-        return; // not acknowledged: an at-least-once topic delivers it again after a reconnect
-      }
+    if (!handler) return;
+    try {
+      handler.call(this.options, delivered);
+    } catch (error) {
+      this.#notify('onError', error);
     }
-    if (this.options.ack) this.#queueAck(message.offset, outcome);
   }
 
-  // Acks go out in offset order, each once its message's handler finished (acks are cumulative,
-  // so acking a later offset first would acknowledge a message still being processed).
-  #queueAck(offset, outcome) {
-    const processed = outcome && typeof outcome.then === 'function' ? outcome : undefined;
-    this.#ackChain = this.#ackChain
-      .then(() => processed)
-      .then(
-        () => this.#client._ack(this, offset),
-        (error) => this.#notify('onError', error),
-      );
-  }
+  // ---- at-least-once (ack: true, ack: 'manual')
 
-  // ---- manual acks (ack: 'manual')
-
-  // Gives a message to onMessage with its ack(); `redelivered`: the server sent it again because
-  // it was not acked (after its ack_timeout, or after a reconnect).
+  // Gives a message to onMessage; `redelivered`: the server sent it again because it was not
+  // acked (after its ack_timeout, or after a reconnect). ack: 'manual' adds the message's ack().
+  // ack: true acks it once the handler returned or its Promise resolved; a handler that threw or
+  // rejected leaves it un-acked, so that the server delivers it again (and it holds back the acks
+  // of later messages meanwhile: acks are cumulative).
   #handOver(message, entry, redelivered) {
-    const delivered = {
-      topic: message.topic,
-      data: message.data,
-      offset: message.offset,
-      epoch: message.epoch,
-      ack: () => this.#applicationAck(entry),
-    };
+    const manual = this.#manualAck;
+    const delivered = { topic: message.topic, data: message.data, offset: message.offset, epoch: message.epoch };
+    if (manual) delivered.ack = () => this.#applicationAck(entry);
     if (redelivered) delivered.redelivered = true;
     const handler = this.options.onMessage;
-    if (!handler) return;
+    if (!handler) {
+      if (!manual) this.#applicationAck(entry);
+      return;
+    }
     let outcome;
     try {
       outcome = handler.call(this.options, delivered);
     } catch (error) {
-      this.#notify('onError', error); // not acked unless ack() was called: delivered again later
+      this.#notify('onError', error); // not acked (unless ack() was called): delivered again later
       return;
     }
     if (outcome && typeof outcome.then === 'function') {
-      Promise.resolve(outcome).catch((error) => this.#notify('onError', error));
+      if (!manual) entry.running = true;
+      Promise.resolve(outcome).then(
+        () => {
+          if (manual) return;
+          entry.running = false;
+          this.#applicationAck(entry);
+        },
+        (error) => {
+          entry.running = false;
+          this.#notify('onError', error);
+        },
+      );
+    } else if (!manual) {
+      this.#applicationAck(entry);
     }
   }
 
   // A message at or before the last position seen: the server delivers again what was not
-  // acknowledged to it. One the application has not acked is handed over again; for the rest
-  // the server needs (again) the ack of the prefix.
+  // acknowledged to it. One not acked yet is handed over again — unless its handler (ack: true)
+  // is still running: its ack goes out when it finishes. For the rest the server needs (again)
+  // the ack of the prefix.
   #onDuplicate(message) {
     // Until the reply to a subscribe with `since`, what comes is from before the server rewound
     // its cursor: the same messages follow the reply again.
     if (this.#subscribesInFlight > 0) return;
     this.#noteDelivered(message.offset);
     const entry = this.#unacked.find((e) => e.offset === message.offset && e.epoch === message.epoch);
-    if (entry && !entry.acked) this.#handOver(message, entry, true);
+    if (entry && !entry.acked && !entry.running) this.#handOver(message, entry, true);
     this.#flushAcks();
   }
 
@@ -267,7 +275,7 @@ export class Subscription {
   }
 
   #forgetUnacked() {
-    for (const entry of this.#unacked) entry.acked = true; // their ack() does nothing any more
+    for (const entry of this.#unacked) entry.acked = true; // their ack() (or handler's end) does nothing any more
     this.#unacked = [];
     this.#ackedThrough = null;
   }
@@ -281,7 +289,7 @@ export class Subscription {
   }
 
   _onAckFailed(error) {
-    if (this.#manualAck && error.code === ErrorCode.BAD_REQUEST) {
+    if (this.#atLeastOnce && error.code === ErrorCode.BAD_REQUEST) {
       // The server rewound its delivery (ack_timeout) between our view and the ack: the ack is
       // sent again once it delivers those messages again.
       this.#sentAck = -1;

@@ -433,6 +433,40 @@ TEST(WebsocketPlugin, HalfClosedHttpClientGetsTheWholeFile) {
     stop_and_check(plugin);
 }
 
+// A second folder under a URL prefix (the JS client beside the demo page), with the same rules.
+TEST(WebsocketPlugin, ServesAMountedFolderUnderItsPrefix) {
+    const uint16_t port = port_base + 30;
+    TempTree tree;
+    tree.write("www/index.html", "<h1>page</h1>");
+    tree.write("sdk/index.js", "export const sdk = 1;");
+    tree.write("outside.txt", "OUTSIDE-CONTENT");
+    PluginInstance plugin(listen_on(
+        port, {{"static_root", PathValue{tree.path("www").string()}},
+               {"static_mount", "/notify-client/"},
+               {"static_mount_root", PathValue{tree.path("sdk").string()}}}));
+    ASSERT_EQ(plugin.create_status(), NOTIFY_OK) << plugin.error();
+    ASSERT_EQ(plugin.start(), NOTIFY_OK) << plugin.error();
+
+    const std::string script =
+        raw_http(port, "GET /notify-client/index.js HTTP/1.0\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(script.rfind("HTTP/1.0 200", 0), 0u) << script;
+    EXPECT_NE(script.find("text/javascript"), std::string::npos) << script;
+    EXPECT_NE(script.find("export const sdk = 1;"), std::string::npos) << script;
+    const std::string page = raw_http(port, "GET / HTTP/1.0\r\nHost: x\r\n\r\n");
+    EXPECT_NE(page.find("<h1>page</h1>"), std::string::npos) << page;
+    // The mount's files are not in static_root, and nothing leaves the mount's folder.
+    EXPECT_EQ(raw_http(port, "GET /index.js HTTP/1.0\r\nHost: x\r\n\r\n").rfind("HTTP/1.0 404", 0),
+              0u);
+    for (const char *target : {"/notify-client/../outside.txt", "/notify-client/%2e%2e/outside.txt",
+                               "/notify-client/..%2foutside.txt"}) {
+        const std::string response =
+            raw_http(port, std::string("GET ") + target + " HTTP/1.0\r\nHost: x\r\n\r\n");
+        EXPECT_EQ(response.find("OUTSIDE-CONTENT"), std::string::npos) << target;
+        EXPECT_EQ(response.find(" 200 "), std::string::npos) << target << "\n" << response;
+    }
+    stop_and_check(plugin);
+}
+
 TEST(WebsocketPlugin, WithoutStaticRootHttpGets404) {
     const uint16_t port = port_base + 10;
     PluginInstance plugin(listen_on(port));
@@ -833,7 +867,17 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{{{"allowed_origins", std::vector<std::string>{""}}},
                   "websocket: allowed_origins[0]: is empty"},
         BadConfig{{{"static_root", PathValue{"/nonexistent/notify-www"}}},
-                  "websocket: static_root '/nonexistent/notify-www': not a directory"}));
+                  "websocket: static_root '/nonexistent/notify-www': not a directory"},
+        BadConfig{{{"static_mount", "/x/"}}, "static_mount and static_mount_root go together"},
+        BadConfig{{{"static_mount_root", PathValue{"/tmp"}}},
+                  "static_mount and static_mount_root go together"},
+        BadConfig{{{"static_mount", "x/"}, {"static_mount_root", PathValue{"/tmp"}}},
+                  "websocket: static_mount 'x/': expected a URL prefix"},
+        BadConfig{{{"static_mount", "/a/../"}, {"static_mount_root", PathValue{"/tmp"}}},
+                  "websocket: static_mount '/a/../': expected a URL prefix"},
+        BadConfig{{{"static_mount", "/x/"},
+                   {"static_mount_root", PathValue{"/nonexistent/notify-sdk"}}},
+                  "websocket: static_mount_root '/nonexistent/notify-sdk': not a directory"}));
 
 TEST(WebsocketPlugin, DescriptorDeclaresEveryManifestKey) {
     const notify_plugin_descriptor &descriptor = websocket_descriptor();
@@ -846,7 +890,8 @@ TEST(WebsocketPlugin, DescriptorDeclaresEveryManifestKey) {
         keys.insert(descriptor.config_keys[i].name);
     }
     EXPECT_EQ(keys, (std::set<std::string>{"listen", "path", "max_frame_size", "allowed_origins",
-                                           "static_root", "threads", "max_queue", "slow_consumer",
+                                           "static_root", "static_mount", "static_mount_root",
+                                           "threads", "max_queue", "slow_consumer",
                                            "ping_interval"}));
 }
 

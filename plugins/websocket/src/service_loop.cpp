@@ -477,7 +477,14 @@ void ServiceLoop::on_request_bytes(Connection &conn, const uint8_t *data, size_t
             answer(conn, *cluster);
             return;
         }
-        answer(conn, static_response(settings_.static_root, request));
+        if (!settings_.static_mount.empty() &&
+            request.target.starts_with(settings_.static_mount)) {
+            HttpRequest within_mount = request;
+            within_mount.target = request.target.substr(settings_.static_mount.size() - 1);
+            answer(conn, static_response(settings_.static_mount_root, within_mount));
+        } else {
+            answer(conn, static_response(settings_.static_root, request));
+        }
         return;
     }
     HandshakeDecision decision =

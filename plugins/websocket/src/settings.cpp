@@ -13,7 +13,7 @@
 namespace notify::websocket {
 namespace {
 
-constexpr std::array<notify_config_key, 9> keys{{
+constexpr std::array<notify_config_key, 11> keys{{
     {"listen", NOTIFY_CONFIG_STRING,
      "\"HOST:PORT\" to bind, HOST an IPv4 literal or \"localhost\"; only that address is bound "
      "(default \"127.0.0.1:3000\"; port 0 = ephemeral)"},
@@ -25,6 +25,10 @@ constexpr std::array<notify_config_key, 9> keys{{
      "Origin header values accepted at the handshake; others get HTTP 403 (default empty = any)"},
     {"static_root", NOTIFY_CONFIG_PATH,
      "folder served over HTTP on the same port, index.html for \"/\" (default unset = no files)"},
+    {"static_mount", NOTIFY_CONFIG_STRING,
+     "URL prefix (\"/name/\") under which static_mount_root is served (default unset)"},
+    {"static_mount_root", NOTIFY_CONFIG_PATH,
+     "folder served under static_mount, with static_root's rules (default unset)"},
     {"threads", NOTIFY_CONFIG_INT, "service threads sharing the listening port (default 1)"},
     {"max_queue", NOTIFY_CONFIG_INT, "frames queued per connection (default 1024)"},
     {"slow_consumer", NOTIFY_CONFIG_STRING,
@@ -133,21 +137,74 @@ notify_status read_origins(const notify_host_api &host, const notify_config *con
     return NOTIFY_OK;
 }
 
-notify_status read_static_root(const notify_host_api &host, const notify_config *config,
-                               Settings &settings, notify_error *err) {
+// A folder key: absent leaves `out` empty; present must name a directory, kept canonical.
+notify_status read_folder(const notify_host_api &host, const notify_config *config,
+                          const char *key, std::string &out, notify_error *err) {
     notify_str value{};
-    const notify_status status = host.config_get_path(config, "static_root", &value);
+    const notify_status status = host.config_get_path(config, key, &value);
     if (status != NOTIFY_OK) {
-        return check_read(status, "static_root", err);
+        return check_read(status, key, err);
     }
     const std::string root(value.data, value.len);
     std::error_code ec;
     if (!std::filesystem::is_directory(root, ec)) {
-        return fail(err, "websocket: static_root " + in_quotes(root) + ": not a directory");
+        return fail(err, std::string("websocket: ") + key + " " + in_quotes(root) +
+                             ": not a directory");
     }
-    settings.static_root = std::filesystem::canonical(root, ec).string();
+    out = std::filesystem::canonical(root, ec).string();
     if (ec) {
-        return fail(err, "websocket: static_root " + in_quotes(root) + ": " + ec.message());
+        return fail(err, std::string("websocket: ") + key + " " + in_quotes(root) + ": " +
+                             ec.message());
+    }
+    return NOTIFY_OK;
+}
+
+// "/a/" or "/a/b/": starts and ends with '/', plain path characters, no empty, "." or ".."
+// segment (the prefix is compared with the raw request target, before percent-decoding).
+bool is_mount_prefix(const std::string &prefix) {
+    if (prefix.size() < 3 || prefix.front() != '/' || prefix.back() != '/') {
+        return false;
+    }
+    size_t segment_start = 1;
+    for (size_t i = 1; i < prefix.size(); ++i) {
+        const char c = prefix[i];
+        if (c == '/') {
+            const std::string_view segment(prefix.data() + segment_start, i - segment_start);
+            if (segment.empty() || segment == "." || segment == "..") {
+                return false;
+            }
+            segment_start = i + 1;
+        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     c == '-' || c == '_' || c == '.' || c == '~')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+notify_status read_static_folders(const notify_host_api &host, const notify_config *config,
+                                  Settings &settings, notify_error *err) {
+    if (const notify_status s = read_folder(host, config, "static_root", settings.static_root, err);
+        s != NOTIFY_OK) {
+        return s;
+    }
+    if (const notify_status s = read_string(host, config, "static_mount", settings.static_mount, err);
+        s != NOTIFY_OK) {
+        return s;
+    }
+    if (const notify_status s =
+            read_folder(host, config, "static_mount_root", settings.static_mount_root, err);
+        s != NOTIFY_OK) {
+        return s;
+    }
+    if (settings.static_mount.empty() != settings.static_mount_root.empty()) {
+        return fail(err, "websocket: static_mount and static_mount_root go together: set both "
+                         "or neither");
+    }
+    if (!settings.static_mount.empty() && !is_mount_prefix(settings.static_mount)) {
+        return fail(err, "websocket: static_mount " + in_quotes(settings.static_mount) +
+                             ": expected a URL prefix like \"/name/\" (letters, digits, "
+                             "'-', '_', '.', '~' between slashes)");
     }
     return NOTIFY_OK;
 }
@@ -240,7 +297,7 @@ notify_status read_settings(const notify_host_api &host, const notify_config *co
     if (const notify_status s = read_origins(host, config, settings, err); s != NOTIFY_OK) {
         return s;
     }
-    if (const notify_status s = read_static_root(host, config, settings, err); s != NOTIFY_OK) {
+    if (const notify_status s = read_static_folders(host, config, settings, err); s != NOTIFY_OK) {
         return s;
     }
     settings.max_frame_size = static_cast<size_t>(max_frame_size);

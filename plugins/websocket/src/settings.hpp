@@ -20,6 +20,10 @@ struct Settings {
     size_t max_frame_size = 65536;
     std::vector<std::string> allowed_origins;  // empty = any origin
     std::string static_root;                   // empty = no HTTP files
+    // A second folder served under a URL prefix ("/notify-client/"), e.g. the JS client beside
+    // the page; empty = none. The root is canonical, like static_root.
+    std::string static_mount;
+    std::string static_mount_root;
     unsigned threads = 1;
     size_t max_queue = 1024;
     SlowConsumerPolicy slow_consumer = SlowConsumerPolicy::disconnect;

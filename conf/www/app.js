@@ -1,168 +1,148 @@
-// Notify chat demo: one WebSocket to /pubsub with the JSON protocol (docs/protocol.md).
+// Notify chat demo on the JavaScript SDK (sdk/js, served at ./notify-client/). The SDK owns the
+// protocol: connecting, reconnecting with backoff, resuming the session and recovering the
+// messages of #chat missed while the page was away. This file only shows what happens.
 // Every text from the network is shown with textContent, never parsed as HTML.
-'use strict';
+import { Client, ErrorCode } from './notify-client/index.js';
 
-(function () {
-  const SUBPROTOCOL = 'notify.json.v1';
-  const TOPIC = 'chat';
-  const FIRST_RETRY_MS = 500;
-  const MAX_RETRY_MS = 15000;
+const TOPIC = 'chat';
 
-  const stateView = document.getElementById('state');
-  const clientView = document.getElementById('client');
-  const messages = document.getElementById('messages');
-  const form = document.getElementById('composer');
-  const input = document.getElementById('text');
-  const sendButton = document.getElementById('send');
+const stateView = document.getElementById('state');
+const clientView = document.getElementById('client');
+const messages = document.getElementById('messages');
+const form = document.getElementById('composer');
+const input = document.getElementById('text');
+const sendButton = document.getElementById('send');
 
-  let socket = null;
-  let nextId = 1;
-  let retryMs = FIRST_RETRY_MS;
-  let ready = false;
-  const waitingReplies = new Map();
+function endpoint() {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return scheme + '//' + location.host + '/pubsub';
+}
 
-  function endpoint() {
-    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return scheme + '//' + location.host + '/pubsub';
+function setState(text, kind) {
+  stateView.textContent = text;
+  stateView.className = 'state state-' + kind;
+}
+
+function setCanSend(value) {
+  input.disabled = !value;
+  sendButton.disabled = !value;
+}
+
+// `position` ({topic, offset}) is kept on the item so that a reader (or a test) can check that
+// the stream arrived whole: offsets of a topic go up by one per message.
+function show(kind, text, meta, position) {
+  const item = document.createElement('li');
+  item.className = kind;
+  if (position) {
+    item.dataset.topic = position.topic;
+    item.dataset.offset = String(position.offset);
   }
-
-  function setState(text, kind) {
-    stateView.textContent = text;
-    stateView.className = 'state state-' + kind;
+  if (meta) {
+    const label = document.createElement('span');
+    label.className = 'meta';
+    label.textContent = meta;
+    item.appendChild(label);
   }
+  item.appendChild(document.createTextNode(text));
+  messages.appendChild(item);
+  item.scrollIntoView({ block: 'end' });
+}
 
-  function setReady(value) {
-    ready = value;
-    input.disabled = !value;
-    sendButton.disabled = !value;
+function describe(error) {
+  if (error && typeof error === 'object') {
+    const code = error.code !== undefined ? ' (code ' + error.code + ')' : '';
+    return (error.message || String(error)) + code;
   }
+  return String(error);
+}
 
-  function show(kind, text, meta) {
-    const item = document.createElement('li');
-    item.className = kind;
-    if (meta) {
-      const label = document.createElement('span');
-      label.className = 'meta';
-      label.textContent = meta;
-      item.appendChild(label);
+// The SDK hands over a payload that is valid UTF-8 as a string, any other as bytes.
+function payloadText(data) {
+  if (typeof data === 'string') {
+    return data;
+  }
+  const size = data && typeof data.byteLength === 'number' ? data.byteLength : 0;
+  return '[binary ' + size + ' bytes]';
+}
+
+const client = new Client({ url: endpoint() });
+
+// Set from a lost connection until the next one is made: the SDK's attempts in between are
+// shown as 'reconnecting', not as a first 'connecting'.
+let reconnecting = false;
+// The SDK reports every failed attempt; the list says it once per outage, the badge says the rest.
+let unreachableShown = false;
+
+client.on('connecting', function () {
+  setState(reconnecting ? 'reconnecting' : 'connecting', 'connecting');
+});
+
+client.on('connected', function (info) {
+  reconnecting = false;
+  unreachableShown = false;
+  clientView.textContent = info.clientId || '—';
+  setState('connected', 'open');
+  setCanSend(true);
+  if (info.resumed) {
+    show('info', 'session resumed');
+  }
+});
+
+client.on('disconnected', function (info) {
+  setCanSend(false);
+  clientView.textContent = '—';
+  const why = info.code + (info.reason ? ': ' + info.reason : '');
+  reconnecting = info.reconnect;
+  if (info.reconnect) {
+    setState('reconnecting', 'connecting');
+    show('info', 'connection lost (' + why + '), reconnecting');
+  } else {
+    setState('disconnected', 'closed');
+    show('info', 'disconnected (' + why + ')');
+  }
+});
+
+client.on('error', function (error) {
+  if (error.code === ErrorCode.TRANSPORT_FAILED) {
+    if (!unreachableShown) {
+      unreachableShown = true;
+      show('info', 'the server cannot be reached, retrying');
     }
-    item.appendChild(document.createTextNode(text));
-    messages.appendChild(item);
-    item.scrollIntoView({ block: 'end' });
+    return;
   }
+  show('error', describe(error));
+});
 
-  // Sends {"id":N,"<name>":body}; onReply gets the reply object carrying the same id.
-  function command(name, body, onReply) {
-    const id = nextId++;
-    if (onReply) {
-      waitingReplies.set(id, onReply);
+// Recovery: after a lost connection the SDK subscribes again from the last message seen, so
+// every line of #chat shows up once, in order, even those sent while this page was away.
+client.subscribe(TOPIC, {
+  onMessage: function (message) {
+    show('message', payloadText(message.data), '#' + message.topic + ' ' + message.offset,
+      { topic: message.topic, offset: message.offset });
+  },
+  onRecovered: function (info) {
+    if (!info.recovered) {
+      show('error', 'some messages of #' + TOPIC + ' could not be recovered');
+    } else if (info.missed > 0) {
+      show('info', 'back with the ' + info.missed + ' message' + (info.missed === 1 ? '' : 's') + ' sent while away');
     }
-    socket.send(JSON.stringify({ id: id, [name]: body }));
-  }
+  },
+  onError: function (error) {
+    show('error', 'subscription to #' + TOPIC + ' failed: ' + describe(error));
+  },
+});
 
-  function describeError(reply) {
-    return reply.error.message + ' (code ' + reply.error.code + ')';
+form.addEventListener('submit', function (event) {
+  event.preventDefault();
+  const text = input.value;
+  if (input.disabled || text.trim() === '') {
+    return;
   }
-
-  function payloadText(message) {
-    if (typeof message.data === 'string') {
-      return message.data;
-    }
-    if (typeof message.data_b64 === 'string') {
-      let size = 0;
-      try {
-        size = atob(message.data_b64).length;
-      } catch (e) {
-        return '[binary, invalid base64]';
-      }
-      return '[binary ' + size + ' bytes]';
-    }
-    return '[empty]';
-  }
-
-  function onFrame(text) {
-    let frame;
-    try {
-      frame = JSON.parse(text);
-    } catch (e) {
-      show('error', 'unreadable frame from the server');
-      return;
-    }
-    if (frame.push && frame.push.message) {
-      const message = frame.push.message;
-      show('message', payloadText(message), '#' + message.topic + ' ' + message.offset);
-    } else if (frame.push && frame.push.disconnect) {
-      const disconnect = frame.push.disconnect;
-      show('info', 'disconnected by the server: ' + disconnect.reason + ' (' + disconnect.code + ')');
-    } else if (typeof frame.id === 'number' && waitingReplies.has(frame.id)) {
-      const onReply = waitingReplies.get(frame.id);
-      waitingReplies.delete(frame.id);
-      onReply(frame);
-    } else if (frame.error) {
-      show('error', describeError(frame));
-    }
-  }
-
-  function onConnected(reply) {
-    if (reply.error) {
-      show('error', 'connect refused: ' + describeError(reply));
-      return;
-    }
-    clientView.textContent = reply.result.client || '—';
-    command('subscribe', { topic: TOPIC }, function (subscribed) {
-      if (subscribed.error) {
-        show('error', 'subscribe to #' + TOPIC + ' failed: ' + describeError(subscribed));
-        return;
-      }
-      setState('connected', 'open');
-      setReady(true);
-      show('info', 'joined #' + TOPIC);
-    });
-  }
-
-  function scheduleReconnect() {
-    // Exponential backoff with jitter so that many pages do not return at the same instant.
-    const delay = Math.round(retryMs * (0.5 + Math.random()));
-    retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
-    setState('reconnecting in ' + Math.ceil(delay / 1000) + ' s', 'closed');
-    setTimeout(open, delay);
-  }
-
-  function open() {
-    setState('connecting', 'connecting');
-    nextId = 1;
-    waitingReplies.clear();
-    socket = new WebSocket(endpoint(), SUBPROTOCOL);
-    socket.onopen = function () {
-      retryMs = FIRST_RETRY_MS;
-      command('connect', {}, onConnected);
-    };
-    socket.onmessage = function (event) {
-      if (typeof event.data === 'string') {
-        onFrame(event.data);
-      }
-    };
-    socket.onclose = function (event) {
-      setReady(false);
-      clientView.textContent = '—';
-      show('info', 'connection closed (' + event.code + (event.reason ? ': ' + event.reason : '') + ')');
-      scheduleReconnect();
-    };
-  }
-
-  form.addEventListener('submit', function (event) {
-    event.preventDefault();
-    const text = input.value;
-    if (!ready || text.trim() === '') {
-      return;
-    }
-    command('send', { data: text }, function (reply) {
-      if (reply.error) {
-        show('error', 'not sent: ' + describeError(reply));
-      }
-    });
-    input.value = '';
+  input.value = '';
+  // The chat handler publishes what it receives to #chat; the line comes back as a message.
+  client.send(text).catch(function (error) {
+    show('error', 'not sent: ' + describe(error));
   });
+});
 
-  open();
-})();
+client.connect();

@@ -3,6 +3,12 @@
 //! libnotify_fakehost.a. Only test targets get it (`rustc-link-arg-tests`), never the library
 //! or a plugin built on it. Without the variable, the fake-host tests do not pretend to pass:
 //! `tests/fakehost_*.rs` then contain one failing test that says how to run them.
+//!
+//! Plugin crates run this same script (`build = "<sdk>/build.rs"`): it applies to the package
+//! being built (CARGO_MANIFEST_DIR). A package without integration tests (`tests/*.rs`), such
+//! as the SDK installed in `<prefix>/share/notify/rust/notify-sdk` built as a dependency, gets
+//! no link arguments: cargo refuses `rustc-link-arg-tests` for a package without test targets.
+//! Nothing here reads the Notify source tree.
 use std::path::Path;
 
 fn main() {
@@ -19,10 +25,31 @@ fn main() {
     }
     println!("cargo::rerun-if-changed={}", archive.display());
     println!("cargo::rustc-cfg=notify_fakehost");
+    if !has_integration_tests() {
+        return;
+    }
     println!("cargo::rustc-link-arg-tests=-L{dir}");
     println!("cargo::rustc-link-arg-tests=-Wl,--whole-archive");
     println!("cargo::rustc-link-arg-tests=-lnotify_fakehost");
     println!("cargo::rustc-link-arg-tests=-Wl,--no-whole-archive");
     println!("cargo::rustc-link-arg-tests=-lstdc++");
     println!("cargo::rustc-link-arg-tests=-ldl");
+}
+
+/// True when the package being built has integration tests (`tests/*.rs`, the targets cargo
+/// discovers), the only targets `rustc-link-arg-tests` applies to.
+fn has_integration_tests() -> bool {
+    let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+        return false;
+    };
+    let tests = Path::new(&dir).join("tests");
+    let Ok(entries) = std::fs::read_dir(&tests) else {
+        return false;
+    };
+    // Adding the first test file must rerun this script (the directory is watched).
+    println!("cargo::rerun-if-changed={}", tests.display());
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        path.is_file() && path.extension().is_some_and(|ext| ext == "rs")
+    })
 }

@@ -5,7 +5,11 @@
 //! plugin inside `Instance::guard` (catch_unwind) and fails closed on a panic.
 
 use crate::auth::{Auth, AuthAnswer, AuthReply, AuthRequest, AuthzRequest};
-use crate::broker::{Broker, BrokerPublish, BrokerReply, HistoryEntry, HistoryRequest};
+use crate::broker::{
+    Broker, BrokerPublish, BrokerReply, DurableSubscription, HistoryEntry, HistoryRequest,
+    PresenceEntry,
+};
+use crate::cluster::{BrokerDirect, ClusterCommand, InterestKind};
 use crate::config::Config;
 use crate::error::{Error, write_message};
 use crate::handler::{Event, Handler};
@@ -443,22 +447,63 @@ unsafe extern "C" fn authorize_publish<T: Auth>(
 
 // ---- broker -------------------------------------------------------------------------------
 
+/// The broker's vtable: `capabilities` is `T::CAPABILITIES`, and the 1.2–1.4 members are set
+/// only for the capabilities it declares (NULL otherwise, so the host never calls them).
 pub const fn broker_vtable<T: Broker>() -> sys::notify_broker_vtable {
+    let durable = T::CAPABILITIES & sys::NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS != 0;
+    let cluster = T::CAPABILITIES & sys::NOTIFY_BROKER_CAP_CLUSTER != 0;
+    let presence = T::CAPABILITIES & sys::NOTIFY_BROKER_CAP_PRESENCE != 0;
     sys::notify_broker_vtable {
         size: core::mem::size_of::<sys::notify_broker_vtable>() as u32,
         capabilities: T::CAPABILITIES,
         publish: Some(broker_publish::<T>),
         history_read: Some(history_read::<T>),
-        subscription_save: None,
-        subscription_remove: None,
-        subscriptions_load: None,
-        interest: None,
-        publish_direct: None,
-        send_command: None,
-        presence_add: None,
-        presence_remove: None,
-        presence_read: None,
-        presence_stats: None,
+        subscription_save: if durable {
+            Some(subscription_save::<T>)
+        } else {
+            None
+        },
+        subscription_remove: if durable {
+            Some(subscription_remove::<T>)
+        } else {
+            None
+        },
+        subscriptions_load: if durable {
+            Some(subscriptions_load::<T>)
+        } else {
+            None
+        },
+        interest: if cluster { Some(interest::<T>) } else { None },
+        publish_direct: if cluster {
+            Some(publish_direct::<T>)
+        } else {
+            None
+        },
+        send_command: if cluster {
+            Some(send_command::<T>)
+        } else {
+            None
+        },
+        presence_add: if presence {
+            Some(presence_add::<T>)
+        } else {
+            None
+        },
+        presence_remove: if presence {
+            Some(presence_remove::<T>)
+        } else {
+            None
+        },
+        presence_read: if presence {
+            Some(presence_read::<T>)
+        } else {
+            None
+        },
+        presence_stats: if presence {
+            Some(presence_stats::<T>)
+        } else {
+            None
+        },
     }
 }
 
@@ -586,6 +631,270 @@ unsafe extern "C" fn history_read<T: Broker>(
             error.status()
         }
     }
+}
+
+/// Runs one status-returning broker call (ABI 1.2–1.4 members): a missing instance is
+/// `NOTIFY_ERR_INVALID_ARGUMENT`, a panic `NOTIFY_ERR_INTERNAL` (logged once), an `Err` its
+/// status with the message in `err`.
+///
+/// # Safety
+/// `instance` as the vtable's: the pointer create returned; `err` NULL or the host's buffer.
+unsafe fn broker_status<T: Broker>(
+    instance: *mut c_void,
+    err: *mut notify_error,
+    entry: &'static str,
+    call: impl FnOnce(&T) -> Result<(), Error>,
+) -> notify_status {
+    // SAFETY: the host passes the pointer create returned.
+    let Some(instance) = (unsafe { instance_ref::<T>(instance) }) else {
+        // SAFETY: `err` is NULL or the host's buffer.
+        unsafe { write_message(err, "NULL broker instance") };
+        return sys::NOTIFY_ERR_INVALID_ARGUMENT;
+    };
+    let result = instance.guard(
+        entry,
+        || Err(Error::internal("internal error: the broker panicked")),
+        call,
+    );
+    match result {
+        Ok(()) => sys::NOTIFY_OK,
+        Err(error) => {
+            // SAFETY: `err` is NULL or the host's buffer.
+            unsafe { error.write_to(err) };
+            error.status()
+        }
+    }
+}
+
+/// For a malformed host argument: `NOTIFY_ERR_INVALID_ARGUMENT` with `message` in `err`.
+///
+/// # Safety
+/// `err` must be NULL or the host's writable buffer.
+unsafe fn invalid(err: *mut notify_error, message: &str) -> notify_status {
+    // SAFETY: forwarded contract.
+    unsafe { write_message(err, message) };
+    sys::NOTIFY_ERR_INVALID_ARGUMENT
+}
+
+unsafe extern "C" fn subscription_save<T: Broker>(
+    instance: *mut c_void,
+    subscription: *const sys::notify_durable_subscription,
+    err: *mut notify_error,
+) -> notify_status {
+    // SAFETY: the host's record, readable for its declared size during the call.
+    let Some(raw) = (unsafe { read_sized(subscription) }) else {
+        // SAFETY: `err` is NULL or the host's buffer.
+        return unsafe { invalid(err, "subscription_save: NULL subscription") };
+    };
+    // SAFETY: views BORROWED for the call.
+    let subscription = unsafe { DurableSubscription::from_raw(&raw) };
+    // SAFETY: forwarded from the host's call.
+    unsafe {
+        broker_status::<T>(instance, err, "subscription_save", |plugin| {
+            plugin.subscription_save(&subscription)
+        })
+    }
+}
+
+unsafe extern "C" fn subscription_remove<T: Broker>(
+    instance: *mut c_void,
+    client_id: sys::notify_str,
+    topic: sys::notify_str,
+    err: *mut notify_error,
+) -> notify_status {
+    // SAFETY: views BORROWED for the call.
+    let (client_id, topic) = unsafe { (str_of(client_id), str_of(topic)) };
+    // SAFETY: forwarded from the host's call.
+    unsafe {
+        broker_status::<T>(instance, err, "subscription_remove", |plugin| {
+            plugin.subscription_remove(client_id, topic)
+        })
+    }
+}
+
+unsafe extern "C" fn subscriptions_load<T: Broker>(
+    instance: *mut c_void,
+    sink: sys::notify_subscription_sink,
+    sink_ctx: *mut c_void,
+    err: *mut notify_error,
+) -> notify_status {
+    let Some(sink) = sink else {
+        // SAFETY: `err` is NULL or the host's buffer.
+        return unsafe { invalid(err, "subscriptions_load: NULL sink") };
+    };
+    let mut feed = |subscription: &DurableSubscription<'_>| -> bool {
+        let raw = subscription.as_raw();
+        // SAFETY: the host's sink and context for this call; `raw` and the strings it views
+        // outlive the sink call (BORROWED for it).
+        unsafe { sink(sink_ctx, &raw) }
+    };
+    // SAFETY: forwarded from the host's call.
+    unsafe {
+        broker_status::<T>(instance, err, "subscriptions_load", |plugin| {
+            plugin.subscriptions_load(&mut feed)
+        })
+    }
+}
+
+unsafe extern "C" fn interest<T: Broker>(
+    instance: *mut c_void,
+    kind: u32,
+    name: sys::notify_str,
+    up: bool,
+    err: *mut notify_error,
+) -> notify_status {
+    // SAFETY: the name is BORROWED for the call.
+    let name = unsafe { str_of(name) };
+    let kind = InterestKind::from_raw(kind);
+    // SAFETY: forwarded from the host's call.
+    unsafe {
+        broker_status::<T>(instance, err, "interest", |plugin| {
+            plugin.interest(kind, name, up)
+        })
+    }
+}
+
+unsafe extern "C" fn publish_direct<T: Broker>(
+    instance: *mut c_void,
+    direct: *const sys::notify_broker_direct,
+    err: *mut notify_error,
+) -> notify_status {
+    // SAFETY: the host's struct, readable for its declared size during the call.
+    let Some(raw) = (unsafe { read_sized(direct) }) else {
+        // SAFETY: `err` is NULL or the host's buffer.
+        return unsafe { invalid(err, "publish_direct: NULL message") };
+    };
+    // SAFETY: arrays and views BORROWED for the call.
+    let direct = unsafe { BrokerDirect::from_raw(&raw) };
+    // SAFETY: forwarded from the host's call.
+    unsafe {
+        broker_status::<T>(instance, err, "publish_direct", |plugin| {
+            plugin.publish_direct(&direct)
+        })
+    }
+}
+
+unsafe extern "C" fn send_command<T: Broker>(
+    instance: *mut c_void,
+    command: *const sys::notify_cluster_command,
+    err: *mut notify_error,
+) -> notify_status {
+    // SAFETY: the host's command, readable for its declared size during the call.
+    let Some(raw) = (unsafe { read_sized(command) }) else {
+        // SAFETY: `err` is NULL or the host's buffer.
+        return unsafe { invalid(err, "send_command: NULL command") };
+    };
+    // SAFETY: views BORROWED for the call.
+    let Some(command) = (unsafe { ClusterCommand::from_raw(&raw) }) else {
+        let message = format!("send_command: unknown target kind {}", raw.target);
+        // SAFETY: `err` is NULL or the host's buffer.
+        return unsafe { invalid(err, &message) };
+    };
+    // SAFETY: forwarded from the host's call.
+    unsafe {
+        broker_status::<T>(instance, err, "send_command", |plugin| {
+            plugin.send_command(&command)
+        })
+    }
+}
+
+unsafe extern "C" fn presence_add<T: Broker>(
+    instance: *mut c_void,
+    topic: sys::notify_str,
+    entry: *const sys::notify_presence_entry,
+    err: *mut notify_error,
+) -> notify_status {
+    // SAFETY: the host's entry, readable for its declared size during the call.
+    let Some(raw) = (unsafe { read_sized(entry) }) else {
+        // SAFETY: `err` is NULL or the host's buffer.
+        return unsafe { invalid(err, "presence_add: NULL entry") };
+    };
+    // SAFETY: views BORROWED for the call.
+    let (topic, entry) = unsafe { (str_of(topic), PresenceEntry::from_raw(&raw)) };
+    // SAFETY: forwarded from the host's call.
+    unsafe {
+        broker_status::<T>(instance, err, "presence_add", |plugin| {
+            plugin.presence_add(topic, &entry)
+        })
+    }
+}
+
+unsafe extern "C" fn presence_remove<T: Broker>(
+    instance: *mut c_void,
+    topic: sys::notify_str,
+    client_id: sys::notify_str,
+    err: *mut notify_error,
+) -> notify_status {
+    // SAFETY: views BORROWED for the call.
+    let (topic, client_id) = unsafe { (str_of(topic), str_of(client_id)) };
+    // SAFETY: forwarded from the host's call.
+    unsafe {
+        broker_status::<T>(instance, err, "presence_remove", |plugin| {
+            plugin.presence_remove(topic, client_id)
+        })
+    }
+}
+
+unsafe extern "C" fn presence_read<T: Broker>(
+    instance: *mut c_void,
+    topic: sys::notify_str,
+    sink: sys::notify_presence_sink,
+    sink_ctx: *mut c_void,
+    err: *mut notify_error,
+) -> notify_status {
+    let Some(sink) = sink else {
+        // SAFETY: `err` is NULL or the host's buffer.
+        return unsafe { invalid(err, "presence_read: NULL sink") };
+    };
+    // SAFETY: the topic is BORROWED for the call.
+    let topic = unsafe { str_of(topic) };
+    let mut feed = |entry: &PresenceEntry<'_>| -> bool {
+        let raw = entry.as_raw();
+        // SAFETY: the host's sink and context for this call; `raw` and the strings it views
+        // outlive the sink call (valid only during it, per the ABI).
+        unsafe { sink(sink_ctx, &raw) }
+    };
+    // SAFETY: forwarded from the host's call.
+    unsafe {
+        broker_status::<T>(instance, err, "presence_read", |plugin| {
+            plugin.presence_read(topic, &mut feed)
+        })
+    }
+}
+
+unsafe extern "C" fn presence_stats<T: Broker>(
+    instance: *mut c_void,
+    topic: sys::notify_str,
+    stats: *mut sys::notify_presence_stats,
+    err: *mut notify_error,
+) -> notify_status {
+    if stats.is_null() {
+        // SAFETY: `err` is NULL or the host's buffer.
+        return unsafe { invalid(err, "presence_stats: NULL stats") };
+    }
+    // SAFETY: the topic is BORROWED for the call.
+    let topic = unsafe { str_of(topic) };
+    let mut counts = None;
+    // SAFETY: forwarded from the host's call.
+    let status = unsafe {
+        broker_status::<T>(instance, err, "presence_stats", |plugin| {
+            counts = Some(plugin.presence_stats(topic)?);
+            Ok(())
+        })
+    };
+    if let (sys::NOTIFY_OK, Some(counts)) = (status, counts) {
+        // SAFETY: `stats` is the host's caller storage (checked non-NULL), a whole
+        // notify_presence_stats (ABI 1.4, the struct's first version); the broker fills it and
+        // sets `size` to what it filled.
+        unsafe {
+            stats.write(sys::notify_presence_stats {
+                size: core::mem::size_of::<sys::notify_presence_stats>() as u32,
+                clients: counts.clients,
+                users: counts.users,
+            });
+        }
+    }
+    status
 }
 
 // ---- transport ----------------------------------------------------------------------------

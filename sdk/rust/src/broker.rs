@@ -1,13 +1,23 @@
-//! Broker plugins: order and store publishes (offset + epoch), serve history.
+//! Broker plugins: order and store publishes (offset + epoch), serve history, and, per the
+//! capabilities they declare, store durable subscriptions (ABI 1.2), carry messages between
+//! nodes (1.3: [`BrokerDirect`](crate::BrokerDirect), [`ClusterCommand`](crate::ClusterCommand),
+//! [`InterestKind`](crate::InterestKind)) and keep presence (1.4).
 //!
-//! This layer wraps `publish` and `history_read`; the durable-subscription, cluster and
-//! presence members of `notify_broker_vtable` are left NULL (a broker needing them uses
-//! [`sys`](crate::sys) directly for now).
+//! The vtable's `capabilities` is [`Broker::CAPABILITIES`], and each group of members is set
+//! only when its capability is declared (NULL otherwise, as the ABI says): a broker gets
+//! durable-subscription calls only with `NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS`, cluster calls
+//! only with `NOTIFY_BROKER_CAP_CLUSTER`, presence calls only with `NOTIFY_BROKER_CAP_PRESENCE`.
+//! A declared capability whose methods keep their defaults fails closed: every call answers
+//! `NOTIFY_ERR_UNSUPPORTED` (the host logs it; nothing is pretended to be stored or sent).
 
+use crate::cluster::{BrokerDirect, ClusterCommand, InterestKind};
 use crate::error::Error;
 use crate::host::{Host, LogLevel};
 use crate::plugin::Plugin;
-use crate::sys::{self, notify_broker_publish, notify_history_options, notify_history_request};
+use crate::sys::{
+    self, notify_broker_publish, notify_durable_subscription, notify_history_options,
+    notify_history_request, notify_presence_entry,
+};
 use crate::views::{bytes_from, str_of, str_view};
 use core::cell::Cell;
 use core::marker::PhantomData;
@@ -231,9 +241,107 @@ pub struct HistoryEntry<'b> {
     pub payload: &'b [u8],
 }
 
+/// ABI 1.2: a durable subscription — a client subscribed to a topic of an at-least-once
+/// namespace, with the last offset it acknowledged. Given to `subscription_save` (borrowed for
+/// the call: copy what you keep) and handed back to the host by `subscriptions_load`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DurableSubscription<'a> {
+    pub client_id: &'a str,
+    /// "" = no user.
+    pub user_id: &'a str,
+    /// The client's current resume token.
+    pub resume_token: &'a str,
+    pub topic: &'a str,
+    /// Every message up to this offset is acknowledged.
+    pub acked_offset: u64,
+}
+
+impl<'a> DurableSubscription<'a> {
+    /// # Safety
+    /// `raw` must be a copy of the host's record whose views are valid for `'a`.
+    pub(crate) unsafe fn from_raw(raw: &notify_durable_subscription) -> Self {
+        // SAFETY: views BORROWED for 'a (contract).
+        unsafe {
+            DurableSubscription {
+                client_id: str_of(raw.client_id),
+                user_id: str_of(raw.user_id),
+                resume_token: str_of(raw.resume_token),
+                topic: str_of(raw.topic),
+                acked_offset: raw.acked_offset,
+            }
+        }
+    }
+    /// Views of `self` (valid while its strings are).
+    pub(crate) fn as_raw(&self) -> notify_durable_subscription {
+        notify_durable_subscription {
+            size: core::mem::size_of::<notify_durable_subscription>() as u32,
+            client_id: str_view(self.client_id),
+            user_id: str_view(self.user_id),
+            resume_token: str_view(self.resume_token),
+            topic: str_view(self.topic),
+            acked_offset: self.acked_offset,
+        }
+    }
+}
+
+/// ABI 1.4: one subscribed, connected client of a presence topic. Given to `presence_add`
+/// (borrowed for the call) and handed to the host by `presence_read`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PresenceEntry<'a> {
+    pub client_id: &'a str,
+    /// "" = anonymous.
+    pub user_id: &'a str,
+    /// The auth answer's info (a JSON object) or "".
+    pub info: &'a str,
+}
+
+impl<'a> PresenceEntry<'a> {
+    /// # Safety
+    /// `raw` must be a copy of the host's entry whose views are valid for `'a`.
+    pub(crate) unsafe fn from_raw(raw: &notify_presence_entry) -> Self {
+        // SAFETY: views BORROWED for 'a (contract).
+        unsafe {
+            PresenceEntry {
+                client_id: str_of(raw.client_id),
+                user_id: str_of(raw.user_id),
+                info: str_of(raw.info),
+            }
+        }
+    }
+    /// Views of `self` (valid while its strings are).
+    pub(crate) fn as_raw(&self) -> notify_presence_entry {
+        notify_presence_entry {
+            size: core::mem::size_of::<notify_presence_entry>() as u32,
+            client_id: str_view(self.client_id),
+            user_id: str_view(self.user_id),
+            info: str_view(self.info),
+        }
+    }
+}
+
+/// ABI 1.4: a presence topic's counts (`presence_stats`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PresenceStats {
+    /// Entries.
+    pub clients: u64,
+    /// Distinct non-empty user ids among them.
+    pub users: u64,
+}
+
+fn unsupported(member: &str, capability: &str) -> Error {
+    Error::unsupported(format!(
+        "{member} is not implemented by this broker (it declares {capability} without it)"
+    ))
+}
+
 /// A broker plugin (the `[broker]` table). Calls run on the core thread and must not block.
+///
+/// Beyond `publish` and `history_read`, each group of methods is wired into the vtable only
+/// when [`CAPABILITIES`](Broker::CAPABILITIES) declares it (see the module docs); their
+/// defaults answer `NOTIFY_ERR_UNSUPPORTED`. A panic in any of them answers
+/// `NOTIFY_ERR_INTERNAL` (logged once per instance).
 pub trait Broker: Plugin {
-    /// `NOTIFY_BROKER_CAP_*`.
+    /// `NOTIFY_BROKER_CAP_*`: what the broker implements. Decides which vtable members are set.
     const CAPABILITIES: u32 = 0;
 
     /// Assigns the next offset of the topic and stores the message.
@@ -250,5 +358,97 @@ pub trait Broker: Plugin {
         Err(Error::unsupported(
             "history_read is not implemented by this broker",
         ))
+    }
+
+    // ---- ABI 1.2, with NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS ------------------------------
+
+    /// Inserts or replaces the `(client_id, topic)` record. Need not be synchronous, but is
+    /// ordered with publishes: durable no later than any at-least-once publish acknowledged
+    /// after it; a later save of the same record wins.
+    fn subscription_save(&self, subscription: &DurableSubscription<'_>) -> Result<(), Error> {
+        let _ = subscription;
+        Err(unsupported(
+            "subscription_save",
+            "NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS",
+        ))
+    }
+
+    /// Deletes the `(client_id, topic)` record, ordered like saves; a missing record is `Ok`.
+    fn subscription_remove(&self, client_id: &str, topic: &str) -> Result<(), Error> {
+        let _ = (client_id, topic);
+        Err(unsupported(
+            "subscription_remove",
+            "NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS",
+        ))
+    }
+
+    /// Feeds `sink` every stored record, synchronously, until it returns false (the host
+    /// calls this once, at start).
+    fn subscriptions_load(
+        &self,
+        sink: &mut dyn FnMut(&DurableSubscription<'_>) -> bool,
+    ) -> Result<(), Error> {
+        let _ = sink;
+        Err(unsupported(
+            "subscriptions_load",
+            "NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS",
+        ))
+    }
+
+    // ---- ABI 1.3, with NOTIFY_BROKER_CAP_CLUSTER --------------------------------------------
+    // Each answers Ok once queued for the bus, or an error (`Error::io` while the bus is
+    // unreachable). Must not block. Messages for this node go to `Host::broker_message`.
+
+    /// This node gained (`up`) or lost its last local subscriber of a topic, session of a
+    /// client id or client of a user id; each transition once, in order.
+    fn interest(&self, kind: InterestKind, name: &str, up: bool) -> Result<(), Error> {
+        let _ = (kind, name, up);
+        Err(unsupported("interest", "NOTIFY_BROKER_CAP_CLUSTER"))
+    }
+
+    /// Carries a publish to clients and users to every node that holds them, this one
+    /// included (it comes back through `Host::broker_message`).
+    fn publish_direct(&self, direct: &BrokerDirect<'_>) -> Result<(), Error> {
+        let _ = direct;
+        Err(unsupported("publish_direct", "NOTIFY_BROKER_CAP_CLUSTER"))
+    }
+
+    /// Carries a command to the node(s) holding `command.id`, not back to this node (the
+    /// host applied it here already).
+    fn send_command(&self, command: &ClusterCommand<'_>) -> Result<(), Error> {
+        let _ = command;
+        Err(unsupported("send_command", "NOTIFY_BROKER_CAP_CLUSTER"))
+    }
+
+    // ---- ABI 1.4, with NOTIFY_BROKER_CAP_PRESENCE -------------------------------------------
+    // Who is subscribed to a topic of a `presence = true` namespace, while connected. Must not
+    // block: a cluster broker answers reads from state it keeps current.
+
+    /// Adds or replaces the entry of `entry.client_id` in `topic`.
+    fn presence_add(&self, topic: &str, entry: &PresenceEntry<'_>) -> Result<(), Error> {
+        let _ = (topic, entry);
+        Err(unsupported("presence_add", "NOTIFY_BROKER_CAP_PRESENCE"))
+    }
+
+    /// Removes the entry of `client_id` from `topic` (absent is `Ok`).
+    fn presence_remove(&self, topic: &str, client_id: &str) -> Result<(), Error> {
+        let _ = (topic, client_id);
+        Err(unsupported("presence_remove", "NOTIFY_BROKER_CAP_PRESENCE"))
+    }
+
+    /// Feeds `sink` each entry of `topic` (any order), synchronously, until it returns false.
+    fn presence_read(
+        &self,
+        topic: &str,
+        sink: &mut dyn FnMut(&PresenceEntry<'_>) -> bool,
+    ) -> Result<(), Error> {
+        let _ = (topic, sink);
+        Err(unsupported("presence_read", "NOTIFY_BROKER_CAP_PRESENCE"))
+    }
+
+    /// The number of entries of `topic` and of distinct non-empty user ids among them.
+    fn presence_stats(&self, topic: &str) -> Result<PresenceStats, Error> {
+        let _ = topic;
+        Err(unsupported("presence_stats", "NOTIFY_BROKER_CAP_PRESENCE"))
     }
 }

@@ -1,8 +1,9 @@
 //! The host table (`notify_host_api`) behind size-checked, safe accessors.
 
+use crate::cluster::{BusMessage, ClusterCommand, ClusterViewKind, NodeInfo};
 use crate::error::Error;
 use crate::sys::{self, notify_host_api, notify_host_ctx};
-use crate::views::{bytes_view, str_view};
+use crate::views::{bytes_of, bytes_view, str_view};
 
 /// Reads member `$member` of the host table, or `None` when the host's table is too small to
 /// contain it (an older host: `NOTIFY_HAS_FIELD`) or the member is NULL.
@@ -52,7 +53,14 @@ pub enum Target {
 }
 
 impl Target {
-    fn raw(self) -> sys::notify_target_kind {
+    pub(crate) fn from_raw(raw: sys::notify_target_kind) -> Option<Target> {
+        match raw {
+            sys::NOTIFY_TARGET_CLIENT => Some(Target::Client),
+            sys::NOTIFY_TARGET_USER => Some(Target::User),
+            _ => None,
+        }
+    }
+    pub(crate) fn raw(self) -> sys::notify_target_kind {
         match self {
             Target::Client => sys::NOTIFY_TARGET_CLIENT,
             Target::User => sys::NOTIFY_TARGET_USER,
@@ -282,6 +290,94 @@ impl Host {
             )
         };
         Some(())
+    }
+
+    /// ABI 1.3, CLUSTER brokers: a message from the bus for this node's connections (topic
+    /// messages in offset order per topic, each once: fill gaps and drop duplicates first).
+    /// Any thread. `None` when the host is older than 1.3.
+    pub fn broker_message(&self, message: &BusMessage<'_>) -> Option<()> {
+        let broker_message = host_member!(self, broker_message)?;
+        let clients: Vec<sys::notify_str> = message.clients.iter().map(|c| str_view(c)).collect();
+        let users: Vec<sys::notify_str> = message.users.iter().map(|u| str_view(u)).collect();
+        let raw = sys::notify_bus_message {
+            size: core::mem::size_of::<sys::notify_bus_message>() as u32,
+            topic: str_view(message.topic),
+            offset: message.offset,
+            epoch: str_view(message.epoch),
+            clients: clients.as_ptr(),
+            client_count: clients.len(),
+            users: users.as_ptr(),
+            user_count: users.len(),
+            payload: bytes_view(message.payload),
+            time_ms: message.time_ms,
+            publish_key: str_view(message.publish_key),
+        };
+        // SAFETY: `raw`, the arrays and every view in them are BORROWED and live until the
+        // call returns (the host copies before returning).
+        unsafe { broker_message(self.ctx, &raw) };
+        Some(())
+    }
+
+    /// ABI 1.3, CLUSTER brokers: a command from another node. Any thread. `None` when the
+    /// host is older than 1.3.
+    pub fn broker_command(&self, command: &ClusterCommand<'_>) -> Option<()> {
+        let broker_command = host_member!(self, broker_command)?;
+        let raw = command.as_raw();
+        // SAFETY: `raw` and the strings it views live until the call returns (BORROWED).
+        unsafe { broker_command(self.ctx, &raw) };
+        Some(())
+    }
+
+    /// ABI 1.3: this node as the broker announces it (a copy; counts are a snapshot
+    /// refreshed about once a second). Any thread. `None` when the host is older than 1.3.
+    pub fn node_info(&self) -> Option<NodeInfo> {
+        let node_info = host_member!(self, node_info)?;
+        // SAFETY: all-zero is a valid notify_node_info (integers, a double, NULL views).
+        let mut raw: sys::notify_node_info = unsafe { core::mem::zeroed() };
+        raw.size = core::mem::size_of::<sys::notify_node_info>() as u32;
+        // SAFETY: `raw` is our writable storage of the declared size for the call.
+        unsafe { node_info(self.ctx, &mut raw) };
+        // SAFETY: the host's strings are HOST-owned, valid until the instance is destroyed;
+        // they are copied now. A host that left members alone left them zero (empty).
+        Some(unsafe { NodeInfo::from_raw(&raw) })
+    }
+
+    /// ABI 1.3, CLUSTER brokers: another node announced itself; the host forgets it `ttl_ms`
+    /// after this call unless announced again. Any thread. `None` when the host is older.
+    pub fn cluster_node_seen(&self, node: &NodeInfo, ttl_ms: i64) -> Option<()> {
+        let cluster_node_seen = host_member!(self, cluster_node_seen)?;
+        let raw = node.to_raw();
+        // SAFETY: `raw` and the strings of `node` it views live until the call returns.
+        unsafe { cluster_node_seen(self.ctx, &raw, ttl_ms) };
+        Some(())
+    }
+
+    /// ABI 1.3: a view of the cluster as JSON (this node alone without a CLUSTER broker).
+    /// Any thread. `None` when the host is older than 1.3.
+    pub fn cluster_view(&self, kind: ClusterViewKind) -> Option<Result<String, Error>> {
+        let cluster_view = host_member!(self, cluster_view)?;
+        let mut out = sys::notify_owned_bytes {
+            data: core::ptr::null_mut(),
+            len: 0,
+            release: None,
+            release_ctx: core::ptr::null_mut(),
+        };
+        // SAFETY: `out` is our writable storage for the call; plain integer kind.
+        let status = unsafe { cluster_view(self.ctx, kind.raw(), &mut out) };
+        if status != sys::NOTIFY_OK {
+            return Some(Err(Error::new(
+                status,
+                format!("cluster_view failed with status {status}"),
+            )));
+        }
+        // SAFETY: on success `out` is OWNED by us: `len` readable bytes at `data` until we
+        // release them, which happens only after this copy.
+        let json = String::from_utf8(unsafe { bytes_of(out.data, out.len) }.to_vec());
+        if let Some(release) = out.release {
+            // SAFETY: released exactly once, with the context the host gave.
+            unsafe { release(out.release_ctx, out.data) };
+        }
+        Some(json.map_err(|_| Error::internal("cluster_view: the host's JSON is not UTF-8")))
     }
 }
 

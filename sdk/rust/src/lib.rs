@@ -43,6 +43,7 @@ pub mod sys;
 
 mod auth;
 mod broker;
+mod cluster;
 mod config;
 mod error;
 mod handler;
@@ -59,8 +60,11 @@ pub use auth::{
     Auth, AuthAnswer, AuthCompletion, AuthPurpose, AuthReply, AuthRequest, AuthzRequest, Decision,
 };
 pub use broker::{
-    Broker, BrokerPublish, BrokerReply, HistoryEntry, HistoryRequest, PublishCompletion,
-    StreamPosition,
+    Broker, BrokerPublish, BrokerReply, DurableSubscription, HistoryEntry, HistoryOptions,
+    HistoryRequest, PresenceEntry, PresenceStats, PublishCompletion, StreamPosition,
+};
+pub use cluster::{
+    BrokerDirect, BusMessage, ClusterCommand, ClusterViewKind, CommandKind, InterestKind, NodeInfo,
 };
 pub use config::{Config, ConfigType};
 pub use error::Error;

@@ -39,6 +39,10 @@ pub const NOTIFY_FAKEHOST_CONN_OPEN: notify_fakehost_call_kind = 8;
 pub const NOTIFY_FAKEHOST_CONN_RECEIVE: notify_fakehost_call_kind = 9;
 pub const NOTIFY_FAKEHOST_CONN_CLOSED: notify_fakehost_call_kind = 10;
 pub const NOTIFY_FAKEHOST_SET_MAX_FRAME_SIZE: notify_fakehost_call_kind = 11;
+pub const NOTIFY_FAKEHOST_BROKER_MESSAGE: notify_fakehost_call_kind = 12;
+pub const NOTIFY_FAKEHOST_BROKER_COMMAND: notify_fakehost_call_kind = 13;
+pub const NOTIFY_FAKEHOST_BROKER_STREAM_LOST: notify_fakehost_call_kind = 14;
+pub const NOTIFY_FAKEHOST_CLUSTER_NODE_SEEN: notify_fakehost_call_kind = 15;
 
 #[repr(C)]
 pub struct notify_fakehost_call {
@@ -203,9 +207,25 @@ pub struct Call {
     pub text: String,
     pub payload: Vec<u8>,
     pub topics: Vec<String>,
+    pub clients: Vec<String>,
+    pub users: Vec<String>,
     pub request_id: u64,
     pub number: u64,
     pub status: i32,
+}
+
+/// `count` recorded views at `data`.
+///
+/// # Safety
+/// `data` must be NULL or point to `count` views owned by the fake host until free.
+unsafe fn texts(data: *const notify_str, count: usize) -> Vec<String> {
+    if data.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: contract.
+    (0..count)
+        .map(|i| view_text(unsafe { *data.add(i) }))
+        .collect()
 }
 
 /// An auth answer as the fake host saw it, copied.
@@ -384,6 +404,14 @@ impl FakeHost {
         // SAFETY: valid host, NUL-terminated reason.
         unsafe { notify_fakehost_close(self.raw, conn, code, c(reason).as_ptr()) }
     }
+    /// The host table and ctx the plugin was given, as a `Host` (to call the SDK's host
+    /// wrappers as the plugin would).
+    pub fn host(&self) -> notify_sdk::Host {
+        // SAFETY: the fake host's table and ctx stay valid until notify_fakehost_free.
+        unsafe {
+            notify_sdk::Host::from_raw(notify_fakehost_api(self.raw), notify_fakehost_ctx(self.raw))
+        }
+    }
     /// The plugin's instance pointer and descriptor, to call a vtable directly.
     pub fn instance(&self) -> *mut c_void {
         // SAFETY: valid host.
@@ -416,6 +444,10 @@ impl FakeHost {
                     text: view_text(call.text),
                     payload,
                     topics,
+                    // SAFETY: the record's arrays, valid until free.
+                    clients: unsafe { texts(call.clients, call.client_count) },
+                    // SAFETY: as clients.
+                    users: unsafe { texts(call.users, call.user_count) },
                     request_id: call.request_id,
                     number: call.number,
                     status: call.status,

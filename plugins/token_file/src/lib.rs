@@ -2,13 +2,15 @@
 //!
 //! The file (config key `file`) holds one `TOKEN USER_ID` pair per line, separated by spaces
 //! or tabs; blank lines and lines starting with `#` are ignored. A connect whose token is
-//! listed is allowed as that user; any other token is denied with error 101 (unauthorized).
-//! Subscribes and publishes are left to the next plugin (defer).
+//! listed is allowed as that user; any other token, including one that is not UTF-8, is
+//! denied with error 101 (unauthorized). Subscribes and publishes are left to the next plugin
+//! (defer).
 //!
 //! The decision is made on a worker thread and answered through the SDK's completion handle
 //! (NOTIFY_PENDING), so the core thread never touches the file system. The worker re-reads
-//! the file when its modification time changes; a file that became unreadable or malformed
-//! keeps the last good table (and logs why).
+//! the file when its version changes (length, mtime, ctime or inode; see `tokens`); a file
+//! that became missing, unreadable or malformed keeps the last good table and logs why once
+//! per failing version of the file.
 
 mod tokens;
 
@@ -20,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::mpsc::{Sender, channel};
 use std::thread::JoinHandle;
-use tokens::TokenTable;
+use tokens::{Reload, TokenTable};
 
 /// One question for the worker: the token to look up and the handle that answers it.
 struct Lookup {
@@ -85,11 +87,17 @@ impl Drop for TokenFile {
 
 impl Auth for TokenFile {
     fn authenticate(&self, request: &AuthRequest<'_>) -> AuthReply {
+        // `token()` reads a non-UTF-8 token as "", i.e. absent: deny it as what it is instead.
+        let Ok(token) = core::str::from_utf8(request.token_bytes()) else {
+            return AuthAnswer::deny("malformed token (not UTF-8)")
+                .error_code(sys::NOTIFY_AUTH_ERROR_UNAUTHORIZED)
+                .into();
+        };
         let Some(completion) = request.complete_later() else {
             return AuthAnswer::deny("internal error").into();
         };
         let lookup = Lookup {
-            token: request.token().to_owned(),
+            token: token.to_owned(),
             completion,
         };
         let queue = self.lookups.lock().ok().and_then(|lookups| lookups.clone());
@@ -106,7 +114,7 @@ impl Auth for TokenFile {
     }
 }
 
-/// The worker: answers lookups in order, re-reading the file when its mtime changed.
+/// The worker: answers lookups in order, re-reading the file when its version changed.
 fn run_worker(
     host: Host,
     path: PathBuf,
@@ -115,15 +123,18 @@ fn run_worker(
 ) {
     for lookup in lookups {
         match table.reload_if_changed(&path) {
-            Ok(true) => notify_sdk::log!(
+            Reload::Reloaded => notify_sdk::log!(
                 host,
                 Info,
                 "token_file: re-read {} ({} tokens)",
                 path.display(),
                 table.len()
             ),
-            Ok(false) => {}
-            Err(message) => notify_sdk::log!(
+            Reload::Unchanged | Reload::Failed { warn: false, .. } => {}
+            Reload::Failed {
+                message,
+                warn: true,
+            } => notify_sdk::log!(
                 host,
                 Warn,
                 "token_file: keeping the last good tokens: {message}"

@@ -23,11 +23,34 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 pub use crate::sys::{notify_config_key, notify_plugin_descriptor};
 
-/// Makes static ABI data (raw pointers to other statics) shareable.
+/// Makes static ABI data (raw pointers to other statics) shareable between threads.
+///
+/// The field is private and the only constructor is `unsafe`: `Sync` is asserted for the
+/// value wrapped, whatever its type, so the caller (the macros) vouches for it.
 #[repr(transparent)]
-pub struct StaticCell<T>(pub T);
-// SAFETY: only used for descriptors, vtables and key tables: immutable data holding pointers to
-// other immutable statics, read by any thread.
+pub struct StaticCell<T>(T);
+
+impl<T> StaticCell<T> {
+    /// Wraps `value` for a `static`.
+    ///
+    /// # Safety
+    /// `value` must be safe to read from any thread for as long as the cell lives, and never
+    /// change: a descriptor, a vtable or a key table (integers, `Option<fn>` and raw pointers
+    /// to other such immutable statics, e.g. NUL-terminated strings), as `export_plugin!` and
+    /// `plugin_descriptor!` build. Nothing with interior mutability or thread affinity.
+    pub const unsafe fn new(value: T) -> Self {
+        StaticCell(value)
+    }
+
+    /// The wrapped value.
+    pub const fn get(&self) -> &T {
+        &self.0
+    }
+}
+
+// SAFETY: a StaticCell is only built through `new`, whose contract is that the value is
+// immutable data readable from any thread (descriptors, vtables and key tables pointing to other
+// immutable statics); `get` hands out shared references only.
 unsafe impl<T> Sync for StaticCell<T> {}
 
 /// `text` plus a NUL, at compile time; fails the build on an interior NUL.
@@ -231,6 +254,9 @@ unsafe extern "C" fn destroy<T: Plugin>(instance: *mut c_void) {
     // and makes no call for it afterwards.
     let boxed = unsafe { Box::from_raw(instance.cast::<Instance<T>>()) };
     let host = boxed.host;
+    let alive = boxed.alive.clone();
+    // Completion handles still answer while the plugin value is dropped (its Drop may answer
+    // or drop them, or join threads that do)...
     if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(boxed))) {
         host.log(
             LogLevel::Error,
@@ -241,6 +267,10 @@ unsafe extern "C" fn destroy<T: Plugin>(instance: *mut c_void) {
         );
         drop_payload(payload);
     }
+    // ...and not once it is gone: this waits for any handle's host call in flight, and every
+    // handle left (kept by a detached thread, say) answers nothing from now on, since no host
+    // call may follow destroy's return.
+    alive.end();
 }
 
 // ---- handler ------------------------------------------------------------------------------
@@ -355,7 +385,7 @@ unsafe extern "C" fn authenticate<T: Auth>(
         return sys::NOTIFY_ERR_INVALID_ARGUMENT;
     };
     // SAFETY: views BORROWED for the call.
-    let request = unsafe { AuthRequest::from_raw(raw, instance.host) };
+    let request = unsafe { AuthRequest::from_raw(raw, instance.host, &instance.alive) };
     let reply = instance.guard(
         "authenticate",
         || AuthReply::Answer(AuthAnswer::internal_error()),
@@ -391,7 +421,7 @@ unsafe fn authorize<T: Auth>(
         return sys::NOTIFY_ERR_INVALID_ARGUMENT;
     };
     // SAFETY: views BORROWED for the call.
-    let request = unsafe { AuthzRequest::from_raw(raw, instance.host) };
+    let request = unsafe { AuthzRequest::from_raw(raw, instance.host, &instance.alive) };
     let reply = instance.guard(
         entry,
         || AuthReply::Answer(AuthAnswer::internal_error()),
@@ -551,7 +581,7 @@ unsafe extern "C" fn broker_publish<T: Broker>(
         return sys::NOTIFY_ERR_INVALID_ARGUMENT;
     };
     // SAFETY: views BORROWED for the call.
-    let publish = unsafe { BrokerPublish::from_raw(raw, instance.host) };
+    let publish = unsafe { BrokerPublish::from_raw(raw, instance.host, &instance.alive) };
     let reply = instance.guard(
         "publish",
         || BrokerReply::Done(Err(Error::internal("internal error: the broker panicked"))),

@@ -1,9 +1,9 @@
 //! Auth plugins: decide connects (and refreshes), subscribes and publishes, now or later.
 
 use crate::host::{Host, LogLevel};
-use crate::plugin::Plugin;
+use crate::plugin::{Liveness, Plugin};
 use crate::sys::{self, notify_auth_request, notify_auth_result, notify_authz_request};
-use crate::views::{str_of, str_view};
+use crate::views::{raw_str_bytes, str_of, str_view};
 use core::cell::Cell;
 use core::marker::PhantomData;
 
@@ -168,10 +168,16 @@ pub enum AuthPurpose {
 ///
 /// `complete` consumes it, so it answers at most once; dropping it unanswered answers DENY
 /// ("internal error") and logs a warning, so a request is never left hanging (fail closed).
-/// Answer (or drop) it before the plugin instance is dropped.
+///
+/// Answer (or drop) it before the plugin instance is dropped: answers sent while the plugin
+/// value is being dropped (from its `Drop`, or by a thread it joins there) still go out. Once
+/// `destroy` has dropped the value, the handle is dead: `complete` and `Drop` make no host
+/// call at all (no answer, no log), since the ABI forbids host calls after `destroy` returns;
+/// the host has failed the request itself by then.
 #[must_use = "dropping an AuthCompletion answers DENY"]
 pub struct AuthCompletion {
     host: Host,
+    alive: Liveness,
     request_id: u64,
     answered: bool,
 }
@@ -182,13 +188,14 @@ impl AuthCompletion {
         self.request_id
     }
 
-    /// Answers the request.
+    /// Answers the request (nothing happens once the instance was destroyed).
     pub fn complete(mut self, answer: AuthAnswer) {
-        self.send(&answer);
+        self.answered = true;
+        self.alive.while_alive(|| self.send(&answer));
     }
 
-    fn send(&mut self, answer: &AuthAnswer) {
-        self.answered = true;
+    /// The host call. Callers hold `alive`'s read lock (`while_alive`).
+    fn send(&self, answer: &AuthAnswer) {
         let (api, ctx) = self.host.raw();
         // SAFETY: the host table is valid until exit; auth_complete is an ABI 1.0 member.
         let Some(auth_complete) = (unsafe { (*api).auth_complete }) else {
@@ -207,7 +214,12 @@ impl AuthCompletion {
 
 impl Drop for AuthCompletion {
     fn drop(&mut self) {
-        if !self.answered {
+        if self.answered {
+            return;
+        }
+        self.answered = true;
+        // One read lock for the log and the answer (a nested one could deadlock with destroy).
+        self.alive.while_alive(|| {
             self.host.log(
                 LogLevel::Warn,
                 &format!(
@@ -216,7 +228,7 @@ impl Drop for AuthCompletion {
                 ),
             );
             self.send(&AuthAnswer::internal_error());
-        }
+        });
     }
 }
 
@@ -239,14 +251,16 @@ pub(crate) fn zeroed_result() -> notify_auth_result {
 /// Shared by both request kinds: lends out the completion handle once.
 pub(crate) struct PendingSlot {
     host: Host,
+    alive: Liveness,
     request_id: u64,
     taken: Cell<bool>,
 }
 
 impl PendingSlot {
-    pub(crate) fn new(host: Host, request_id: u64) -> Self {
+    pub(crate) fn new(host: Host, alive: &Liveness, request_id: u64) -> Self {
         PendingSlot {
             host,
+            alive: alive.clone(),
             request_id,
             taken: Cell::new(false),
         }
@@ -257,6 +271,7 @@ impl PendingSlot {
         } else {
             Some(AuthCompletion {
                 host: self.host,
+                alive: self.alive.clone(),
                 request_id: self.request_id,
                 answered: false,
             })
@@ -278,10 +293,10 @@ impl<'a> AuthRequest<'a> {
     /// # Safety
     /// `raw` must be a copy of the host's request (members past its size zeroed) whose views
     /// stay valid for `'a`.
-    pub(crate) unsafe fn from_raw(raw: notify_auth_request, host: Host) -> Self {
+    pub(crate) unsafe fn from_raw(raw: notify_auth_request, host: Host, alive: &Liveness) -> Self {
         AuthRequest {
             raw,
-            pending: PendingSlot::new(host, raw.request_id),
+            pending: PendingSlot::new(host, alive, raw.request_id),
             _call: PhantomData,
         }
     }
@@ -291,10 +306,17 @@ impl<'a> AuthRequest<'a> {
     pub fn request_id(&self) -> u64 {
         self.raw.request_id
     }
-    /// The connect command's token (may be empty).
+    /// The connect command's token as text: "" when there is none OR when its bytes are not
+    /// UTF-8 (the two look the same here). A plugin that must tell them apart (to deny a
+    /// malformed token rather than treat it as absent) reads [`token_bytes`](Self::token_bytes).
     pub fn token(&self) -> &'a str {
         // SAFETY: the request's views are BORROWED for the call ('a).
         unsafe { str_of(self.raw.token) }
+    }
+    /// The connect command's token as the host sent it, UTF-8 or not (empty when none).
+    pub fn token_bytes(&self) -> &'a [u8] {
+        // SAFETY: as token.
+        unsafe { raw_str_bytes(self.raw.token) }
     }
     pub fn client_id(&self) -> &'a str {
         // SAFETY: as token.
@@ -343,10 +365,10 @@ pub struct AuthzRequest<'a> {
 impl<'a> AuthzRequest<'a> {
     /// # Safety
     /// As [`AuthRequest::from_raw`].
-    pub(crate) unsafe fn from_raw(raw: notify_authz_request, host: Host) -> Self {
+    pub(crate) unsafe fn from_raw(raw: notify_authz_request, host: Host, alive: &Liveness) -> Self {
         AuthzRequest {
             raw,
-            pending: PendingSlot::new(host, raw.request_id),
+            pending: PendingSlot::new(host, alive, raw.request_id),
             _call: PhantomData,
         }
     }
@@ -368,16 +390,23 @@ impl<'a> AuthzRequest<'a> {
         // SAFETY: as client_id.
         unsafe { str_of(self.raw.topic) }
     }
-    /// ABI 1.4: a subscribe's subscription token ("" from an older host).
+    /// ABI 1.4: a subscribe's subscription token as text: "" when there is none (or the host
+    /// is older) OR when its bytes are not UTF-8 (the two look the same here; see
+    /// [`token_bytes`](Self::token_bytes)).
     pub fn token(&self) -> &'a str {
+        core::str::from_utf8(self.token_bytes()).unwrap_or("")
+    }
+    /// ABI 1.4: a subscribe's subscription token as the host sent it, UTF-8 or not (empty when
+    /// none or from an older host).
+    pub fn token_bytes(&self) -> &'a [u8] {
         if !sys::has_field(
             self.raw.size,
             crate::field_end!(notify_authz_request, token),
         ) {
-            return "";
+            return &[];
         }
         // SAFETY: member present (size checked); views BORROWED for the call.
-        unsafe { str_of(self.raw.token) }
+        unsafe { raw_str_bytes(self.raw.token) }
     }
     /// ABI 1.4: the namespace admits only subscribers with a verified subscription token.
     pub fn token_required(&self) -> bool {
@@ -409,5 +438,45 @@ pub trait Auth: Plugin {
     fn authorize_publish(&self, request: &AuthzRequest<'_>) -> AuthReply {
         let _ = request;
         AuthReply::Answer(AuthAnswer::defer())
+    }
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+
+    fn authz(size: u32, token: &[u8]) -> notify_authz_request {
+        // SAFETY: all-zero is a valid notify_authz_request (integers, NULL views).
+        let mut raw: notify_authz_request = unsafe { core::mem::zeroed() };
+        raw.size = size;
+        raw.token = sys::notify_str {
+            data: token.as_ptr().cast(),
+            len: token.len(),
+        };
+        raw
+    }
+
+    #[test]
+    fn authz_token_bytes_keep_what_token_hides() {
+        // SAFETY: a dangling host is never called (no completion is taken); views outlive use.
+        let host = unsafe { Host::from_raw(core::ptr::null(), core::ptr::null_mut()) };
+        let alive = Liveness::new();
+        let full = core::mem::size_of::<notify_authz_request>() as u32;
+        let bad: &[u8] = b"\xffsub";
+        // SAFETY: `bad` outlives the request.
+        let request = unsafe { AuthzRequest::from_raw(authz(full, bad), host, &alive) };
+        assert_eq!(request.token(), "");
+        assert_eq!(request.token_bytes(), bad);
+        // SAFETY: as above.
+        let request = unsafe { AuthzRequest::from_raw(authz(full, b"sub"), host, &alive) };
+        assert_eq!(
+            (request.token(), request.token_bytes()),
+            ("sub", &b"sub"[..])
+        );
+        // An older host (before ABI 1.4) has no token member: nothing, whatever is there.
+        let old = crate::field_end!(notify_authz_request, token) as u32 - 1;
+        // SAFETY: as above.
+        let request = unsafe { AuthzRequest::from_raw(authz(old, b"sub"), host, &alive) };
+        assert_eq!((request.token(), request.token_bytes()), ("", &b""[..]));
     }
 }

@@ -13,7 +13,7 @@
 use crate::cluster::{BrokerDirect, ClusterCommand, InterestKind};
 use crate::error::Error;
 use crate::host::{Host, LogLevel};
-use crate::plugin::Plugin;
+use crate::plugin::{Liveness, Plugin};
 use crate::sys::{
     self, notify_broker_publish, notify_durable_subscription, notify_history_options,
     notify_history_request, notify_presence_entry,
@@ -69,6 +69,7 @@ pub struct BrokerPublish<'a> {
     raw: notify_broker_publish,
     history: HistoryOptions,
     host: Host,
+    alive: Liveness,
     taken: Cell<bool>,
     _call: PhantomData<&'a notify_broker_publish>,
 }
@@ -76,13 +77,18 @@ pub struct BrokerPublish<'a> {
 impl<'a> BrokerPublish<'a> {
     /// # Safety
     /// `raw` must be a copy of the host's publish whose views are valid for `'a`.
-    pub(crate) unsafe fn from_raw(raw: notify_broker_publish, host: Host) -> Self {
+    pub(crate) unsafe fn from_raw(
+        raw: notify_broker_publish,
+        host: Host,
+        alive: &Liveness,
+    ) -> Self {
         // SAFETY: `history` is the host's pointer for this call.
         let history = unsafe { HistoryOptions::read(raw.history) };
         BrokerPublish {
             raw,
             history,
             host,
+            alive: alive.clone(),
             taken: Cell::new(false),
             _call: PhantomData,
         }
@@ -127,6 +133,7 @@ impl<'a> BrokerPublish<'a> {
         } else {
             Some(PublishCompletion {
                 host: self.host,
+                alive: self.alive.clone(),
                 request_id: self.raw.request_id,
                 answered: false,
             })
@@ -136,20 +143,27 @@ impl<'a> BrokerPublish<'a> {
 
 /// The one answer to a pending broker publish, from any thread. Consumed by `complete`;
 /// dropped unanswered it answers `NOTIFY_ERR_INTERNAL` (fail closed).
+///
+/// As [`AuthCompletion`](crate::AuthCompletion): answer (or drop) it before the instance is
+/// dropped; once `destroy` has dropped the plugin value, `complete` and `Drop` make no host
+/// call (no answer, no log).
 #[must_use = "dropping a PublishCompletion fails the publish"]
 pub struct PublishCompletion {
     host: Host,
+    alive: Liveness,
     request_id: u64,
     answered: bool,
 }
 
 impl PublishCompletion {
+    /// Answers the publish (nothing happens once the instance was destroyed).
     pub fn complete(mut self, result: Result<StreamPosition, Error>) {
-        self.send(&result);
+        self.answered = true;
+        self.alive.while_alive(|| self.send(&result));
     }
 
-    fn send(&mut self, result: &Result<StreamPosition, Error>) {
-        self.answered = true;
+    /// The host call. Callers hold `alive`'s read lock (`while_alive`).
+    fn send(&self, result: &Result<StreamPosition, Error>) {
         let (api, ctx) = self.host.raw();
         // SAFETY: the host table is valid until exit; broker_publish_complete is ABI 1.0.
         let Some(complete) = (unsafe { (*api).broker_publish_complete }) else {
@@ -183,7 +197,12 @@ impl PublishCompletion {
 
 impl Drop for PublishCompletion {
     fn drop(&mut self) {
-        if !self.answered {
+        if self.answered {
+            return;
+        }
+        self.answered = true;
+        // One read lock for the log and the answer (a nested one could deadlock with destroy).
+        self.alive.while_alive(|| {
             self.host.log(
                 LogLevel::Warn,
                 &format!(
@@ -194,7 +213,7 @@ impl Drop for PublishCompletion {
             self.send(&Err(Error::internal(
                 "internal error: the broker dropped the publish",
             )));
-        }
+        });
     }
 }
 

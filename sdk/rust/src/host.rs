@@ -97,8 +97,24 @@ pub struct Publish<'a> {
 /// The host as seen by one plugin instance: its table and the instance's `ctx`.
 ///
 /// `Copy`, `Send` and `Sync`: every host-table function is callable from any thread (ABI
-/// THREADS). It is valid from `create` until the instance is dropped (`destroy`): a plugin that
-/// runs threads stops them, and drops every completion handle, before its value is dropped.
+/// THREADS).
+///
+/// # Invariant: no call after `destroy`
+///
+/// A `Host` is valid from `create` until the instance's `destroy` returns, and NOT after:
+/// notify.h forbids any host call once `destroy` has returned (the `ctx` is dead). Being
+/// `Copy`, a `Host` cannot check this itself, so the plugin upholds it: every copy of the
+/// `Host` held outside the plugin value (by a thread, a timer, a callback) must make its last
+/// call before the plugin value's `Drop` finishes; in practice, stop and join your threads in
+/// [`Plugin::stop`](crate::Plugin::stop) or in `Drop`, and never hand a `Host` to a detached
+/// thread. Calls made while the value is being dropped are still allowed.
+///
+/// The SDK's completion handles ([`AuthCompletion`](crate::AuthCompletion),
+/// [`PublishCompletion`](crate::PublishCompletion)) are the exception that is checked: they
+/// share a liveness flag with the instance, which `destroy` clears (waiting for a call in
+/// flight) right after the plugin value is dropped, and a handle answered or dropped later
+/// makes no host call. That guards only the handles, not a `Host` copied out of them or kept
+/// elsewhere.
 #[derive(Clone, Copy)]
 pub struct Host {
     pub(crate) api: *const notify_host_api,

@@ -19,27 +19,39 @@ macro_rules! __c_string {
 macro_rules! __add_kind {
     ($descriptor:ident, $plugin:ty, handler) => {{
         static VTABLE: $crate::__private::StaticCell<$crate::sys::notify_handler_vtable> =
-            $crate::__private::StaticCell($crate::__private::handler_vtable::<$plugin>());
+            // SAFETY: a vtable: integers and plain function pointers, never changed.
+            unsafe {
+                $crate::__private::StaticCell::new($crate::__private::handler_vtable::<$plugin>())
+            };
         $descriptor.kinds |= $crate::sys::NOTIFY_KIND_HANDLER;
-        $descriptor.handler = &VTABLE.0;
+        $descriptor.handler = VTABLE.get();
     }};
     ($descriptor:ident, $plugin:ty, auth) => {{
         static VTABLE: $crate::__private::StaticCell<$crate::sys::notify_auth_vtable> =
-            $crate::__private::StaticCell($crate::__private::auth_vtable::<$plugin>());
+            // SAFETY: a vtable: integers and plain function pointers, never changed.
+            unsafe {
+                $crate::__private::StaticCell::new($crate::__private::auth_vtable::<$plugin>())
+            };
         $descriptor.kinds |= $crate::sys::NOTIFY_KIND_AUTH;
-        $descriptor.auth = &VTABLE.0;
+        $descriptor.auth = VTABLE.get();
     }};
     ($descriptor:ident, $plugin:ty, broker) => {{
         static VTABLE: $crate::__private::StaticCell<$crate::sys::notify_broker_vtable> =
-            $crate::__private::StaticCell($crate::__private::broker_vtable::<$plugin>());
+            // SAFETY: a vtable: integers and plain function pointers, never changed.
+            unsafe {
+                $crate::__private::StaticCell::new($crate::__private::broker_vtable::<$plugin>())
+            };
         $descriptor.kinds |= $crate::sys::NOTIFY_KIND_BROKER;
-        $descriptor.broker = &VTABLE.0;
+        $descriptor.broker = VTABLE.get();
     }};
     ($descriptor:ident, $plugin:ty, transport) => {{
         static VTABLE: $crate::__private::StaticCell<$crate::sys::notify_transport_vtable> =
-            $crate::__private::StaticCell($crate::__private::transport_vtable::<$plugin>());
+            // SAFETY: a vtable: integers and plain function pointers, never changed.
+            unsafe {
+                $crate::__private::StaticCell::new($crate::__private::transport_vtable::<$plugin>())
+            };
         $descriptor.kinds |= $crate::sys::NOTIFY_KIND_TRANSPORT;
-        $descriptor.transport = &VTABLE.0;
+        $descriptor.transport = VTABLE.get();
     }};
 }
 
@@ -64,21 +76,28 @@ macro_rules! plugin_descriptor {
             names.len()
         };
         static CONFIG_KEYS: $crate::__private::StaticCell<[$crate::__private::notify_config_key; KEY_COUNT]> =
-            $crate::__private::StaticCell([
-                $($crate::__private::config_key($crate::__c_string!($key), $key_type, $crate::__c_string!($doc))),*
-            ]);
+            {
+                // The caller's expressions are evaluated outside the unsafe block.
+                let keys = [
+                    $($crate::__private::config_key($crate::__c_string!($key), $key_type, $crate::__c_string!($doc))),*
+                ];
+                // SAFETY: key entries point to NUL-terminated static strings; never changed.
+                unsafe { $crate::__private::StaticCell::new(keys) }
+            };
         static DESCRIPTOR: $crate::__private::StaticCell<$crate::__private::notify_plugin_descriptor> =
-            $crate::__private::StaticCell({
+            {
                 let mut descriptor = $crate::__private::descriptor::<$plugin>(
                     $crate::__c_string!($name),
                     $crate::__c_string!($version),
                     $crate::__c_string!($description),
-                    &CONFIG_KEYS.0,
+                    CONFIG_KEYS.get(),
                 );
                 $($crate::__add_kind!(descriptor, $plugin, $kind);)+
-                descriptor
-            });
-        &DESCRIPTOR.0 as *const $crate::__private::notify_plugin_descriptor
+                // SAFETY: the descriptor points to static strings, CONFIG_KEYS and vtables in
+                // such cells, and holds function pointers; never changed.
+                unsafe { $crate::__private::StaticCell::new(descriptor) }
+            };
+        DESCRIPTOR.get() as *const $crate::__private::notify_plugin_descriptor
     }};
 }
 

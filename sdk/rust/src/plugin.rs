@@ -6,6 +6,7 @@ use crate::host::{Host, LogLevel};
 use core::any::Any;
 use core::sync::atomic::{AtomicBool, Ordering};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// A plugin instance: one per manifest table (`[[handler]]`, `[[auth]]`, ...).
 ///
@@ -34,6 +35,8 @@ pub struct Instance<T> {
     pub(crate) host: Host,
     /// Set by the first panic caught in this instance: later panics are not logged again.
     panic_logged: AtomicBool,
+    /// Cleared by `destroy` once `plugin` is dropped; shared with every completion handle.
+    pub(crate) alive: Liveness,
 }
 
 impl<T: Plugin> Instance<T> {
@@ -42,6 +45,7 @@ impl<T: Plugin> Instance<T> {
             plugin,
             host,
             panic_logged: AtomicBool::new(false),
+            alive: Liveness::new(),
         }
     }
 
@@ -68,6 +72,41 @@ impl<T: Plugin> Instance<T> {
                 fail_closed()
             }
         }
+    }
+}
+
+/// Whether an instance may still be called back: true from `create` until `destroy` has
+/// dropped the plugin value, then false for good. Completion handles ([`AuthCompletion`],
+/// [`PublishCompletion`]) hold a clone, so one kept past `destroy` (by a detached thread, say)
+/// answers nothing instead of calling the host with a dead ctx.
+///
+/// The race is closed by the lock, not just the flag: a handle makes its host call while
+/// holding the read lock ([`Liveness::while_alive`]), and `destroy` clears the flag under the
+/// write lock ([`Liveness::end`]), which waits for every such call in flight. So each host call
+/// of a handle either returns before `destroy` returns or never starts.
+///
+/// [`AuthCompletion`]: crate::AuthCompletion
+/// [`PublishCompletion`]: crate::PublishCompletion
+#[derive(Clone, Debug)]
+pub(crate) struct Liveness(Arc<RwLock<bool>>);
+
+impl Liveness {
+    pub(crate) fn new() -> Self {
+        Liveness(Arc::new(RwLock::new(true)))
+    }
+
+    /// Runs `call` (which may call the host) under the read lock if the instance is alive;
+    /// `None`, without running it, once it was destroyed. `call` must not re-enter
+    /// `while_alive` (a nested read lock can deadlock against a waiting `end`).
+    pub(crate) fn while_alive<R>(&self, call: impl FnOnce() -> R) -> Option<R> {
+        // Poisoning cannot leave the flag half-written (a bool store does not panic).
+        let alive = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        if *alive { Some(call()) } else { None }
+    }
+
+    /// Marks the instance destroyed, after every host call in flight under `while_alive`.
+    pub(crate) fn end(&self) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = false;
     }
 }
 

@@ -246,11 +246,25 @@ mod with_fake_host {
 
     struct TestAuth {
         host: Host,
+        /// Handles the plugin value owns: dropped (answering DENY) while it is destroyed.
+        held: Mutex<Vec<notify_sdk::AuthCompletion>>,
+    }
+
+    /// Handles kept outside any plugin value, as a detached thread would, keyed by token.
+    static DETACHED_AUTH: Mutex<Vec<(String, notify_sdk::AuthCompletion)>> = Mutex::new(Vec::new());
+
+    fn take_detached_auth(token: &str) -> notify_sdk::AuthCompletion {
+        let mut kept = DETACHED_AUTH.lock().unwrap();
+        let index = kept.iter().position(|(t, _)| t == token).expect(token);
+        kept.remove(index).1
     }
 
     impl Plugin for TestAuth {
         fn create(host: Host, _config: &Config<'_>) -> Result<Self, Error> {
-            Ok(TestAuth { host })
+            Ok(TestAuth {
+                host,
+                held: Mutex::new(Vec::new()),
+            })
         }
     }
 
@@ -281,6 +295,22 @@ mod with_fake_host {
                 }
                 "panic" => panic!("auth exploded"),
                 "forgot" => AuthReply::Pending,
+                "held" => {
+                    let completion = request.complete_later().expect("first take");
+                    self.held.lock().unwrap().push(completion);
+                    AuthReply::Pending
+                }
+                token if token.starts_with("detached-") => {
+                    let completion = request.complete_later().expect("first take");
+                    DETACHED_AUTH
+                        .lock()
+                        .unwrap()
+                        .push((token.to_owned(), completion));
+                    AuthReply::Pending
+                }
+                "" if !request.token_bytes().is_empty() => {
+                    AuthAnswer::deny(format!("not UTF-8: {:?}", request.token_bytes())).into()
+                }
                 _ => {
                     notify_sdk::log!(self.host, Debug, "unknown token");
                     AuthAnswer::deny("unknown token")
@@ -364,6 +394,44 @@ mod with_fake_host {
     }
 
     #[test]
+    fn a_handle_answered_after_destroy_makes_no_host_call() {
+        let host = auth_host();
+        // Timeout 0: the fake host reports the requests as still pending and moves on.
+        for token in ["held", "detached-complete", "detached-drop"] {
+            assert_eq!(
+                host.authenticate(token, 0).0,
+                sys::NOTIFY_PENDING,
+                "{token}"
+            );
+        }
+        assert_eq!(host.calls_of(NOTIFY_FAKEHOST_AUTH_COMPLETE).len(), 0);
+        host.destroy();
+        // The handle the plugin value held was dropped during destroy: its DENY went out.
+        let answered = host.calls_of(NOTIFY_FAKEHOST_AUTH_COMPLETE);
+        assert_eq!(answered.len(), 1, "{answered:?}");
+        assert_eq!(answered[0].number, u64::from(sys::NOTIFY_AUTH_DENY));
+        let calls_at_destroy = host.calls().len();
+
+        // The detached handles outlive the instance: neither answers nor logs through the host.
+        take_detached_auth("detached-complete").complete(AuthAnswer::allow().user_id("late"));
+        let dropped = take_detached_auth("detached-drop");
+        std::thread::spawn(move || drop(dropped)).join().unwrap();
+        assert_eq!(host.calls_of(NOTIFY_FAKEHOST_AUTH_COMPLETE).len(), 1);
+        assert_eq!(host.calls().len(), calls_at_destroy, "{:?}", host.calls());
+    }
+
+    #[test]
+    fn a_non_utf8_token_is_empty_text_but_its_bytes_are_kept() {
+        let host = auth_host();
+        let (_, answer) = host.authenticate_bytes(b"\xff\xfeab", 1000);
+        assert_eq!(answer.decision, sys::NOTIFY_AUTH_DENY);
+        assert_eq!(answer.reason, "not UTF-8: [255, 254, 97, 98]");
+        // A really absent token is still "" with no bytes: the generic deny.
+        let (_, none) = host.authenticate("", 1000);
+        assert_eq!(none.reason, "unknown token");
+    }
+
+    #[test]
     fn pending_without_a_handle_denies_instead_of_hanging() {
         let host = auth_host();
         let (_, answer) = host.authenticate("forgot", 1000);
@@ -398,6 +466,9 @@ mod with_fake_host {
 
     struct TestBroker;
 
+    /// Publish handles kept outside the plugin value (one test uses them).
+    static DETACHED_PUBLISH: Mutex<Vec<notify_sdk::PublishCompletion>> = Mutex::new(Vec::new());
+
     impl Plugin for TestBroker {
         fn create(_host: Host, _config: &Config<'_>) -> Result<Self, Error> {
             Ok(TestBroker)
@@ -421,6 +492,11 @@ mod with_fake_host {
                 }
                 "dropped" => {
                     drop(publish.complete_later());
+                    BrokerReply::Pending
+                }
+                "detached" => {
+                    let completion = publish.complete_later().expect("first take");
+                    DETACHED_PUBLISH.lock().unwrap().push(completion);
                     BrokerReply::Pending
                 }
                 "panic" => panic!("broker exploded"),
@@ -596,6 +672,40 @@ mod with_fake_host {
             assert_eq!(offsets, vec![1, 2]);
             assert_eq!(current.offset, 3);
         }
+    }
+
+    #[test]
+    fn a_publish_handle_answered_after_destroy_makes_no_host_call() {
+        let host = FakeHost::new();
+        assert_eq!(
+            host.use_entry(broker_entry),
+            sys::NOTIFY_OK,
+            "{}",
+            host.last_error()
+        );
+        assert_eq!(host.create(), sys::NOTIFY_OK, "{}", host.last_error());
+        assert_eq!(
+            broker_publish(&host, "detached", b"x").0,
+            sys::NOTIFY_PENDING
+        );
+        assert_eq!(
+            broker_publish(&host, "detached", b"y").0,
+            sys::NOTIFY_PENDING
+        );
+        host.destroy();
+        let calls_at_destroy = host.calls().len();
+        let mut kept = std::mem::take(&mut *DETACHED_PUBLISH.lock().unwrap());
+        assert_eq!(kept.len(), 2);
+        kept.pop().unwrap().complete(Ok(notify_sdk::StreamPosition {
+            offset: 1,
+            epoch: "late".into(),
+        }));
+        drop(kept);
+        assert_eq!(
+            host.calls_of(NOTIFY_FAKEHOST_BROKER_PUBLISH_COMPLETE).len(),
+            0
+        );
+        assert_eq!(host.calls().len(), calls_at_destroy, "{:?}", host.calls());
     }
 
     // ---- a transport: frames retained past the call and released exactly once ------------

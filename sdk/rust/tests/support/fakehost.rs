@@ -353,6 +353,10 @@ impl FakeHost {
         unsafe { notify_fakehost_event(self.raw, &event) }
     }
     pub fn authenticate(&self, token: &str, timeout_ms: i32) -> (i32, Answer) {
+        self.authenticate_bytes(token.as_bytes(), timeout_ms)
+    }
+    /// As `authenticate`, with a token that need not be UTF-8 (a misbehaving client's bytes).
+    pub fn authenticate_bytes(&self, token: &[u8], timeout_ms: i32) -> (i32, Answer) {
         // SAFETY: zeroed is a valid request (size 0 = filled? set below).
         let mut request: notify_auth_request = unsafe { core::mem::zeroed() };
         request.size = core::mem::size_of::<notify_auth_request>() as u32;

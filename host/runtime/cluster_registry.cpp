@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
@@ -116,23 +117,22 @@ NodeRecord ClusterRegistry::self_locked() {
 void ClusterRegistry::fill_self(notify_node_info& out) {
     const std::lock_guard lock(mutex_);
     const NodeRecord self = self_locked();
-    const std::uint32_t size = out.size;
-    out = notify_node_info{};
-    out.size = size;
-    out.id = view(self_id_);
-    out.name = view(name_);
-    out.urls = view(urls_joined_);
-    out.version = view(version_);
-    out.connections = self.connections;
-    out.clients = self.clients;
-    out.users = self.users;
-    out.topics = self.topics;
-    out.subscriptions = self.subscriptions;
-    out.cpu = self.cpu;
-    out.uptime_ms = self.uptime_ms;
-    if (out.size >= offsetof(notify_node_info, app_id) + sizeof out.app_id) {
-        out.app_id = view(app_id_);
-    }
+    notify_node_info full{};
+    full.size = out.size;
+    full.id = view(self_id_);
+    full.name = view(name_);
+    full.urls = view(urls_joined_);
+    full.version = view(version_);
+    full.connections = self.connections;
+    full.clients = self.clients;
+    full.users = self.users;
+    full.topics = self.topics;
+    full.subscriptions = self.subscriptions;
+    full.cpu = self.cpu;
+    full.uptime_ms = self.uptime_ms;
+    full.app_id = view(app_id_);
+    // The caller's struct may be older (smaller) than ours: write only the bytes it has.
+    std::memcpy(&out, &full, std::min<std::size_t>(out.size, sizeof full));
 }
 
 void ClusterRegistry::node_seen(const notify_node_info& node, std::int64_t ttl_ms) {

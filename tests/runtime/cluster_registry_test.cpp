@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <cstddef>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -98,6 +100,26 @@ TEST(ClusterRegistryTest, FillsThisNodeForTheBroker) {
     EXPECT_EQ(info.connections, 4U);
     EXPECT_EQ(info.clients, 4U);
     EXPECT_EQ(info.subscriptions, 7U);
+}
+
+// A plugin built before app_id existed passes a struct that ends at uptime_ms: the host must
+// not write past it (the bytes after it are the plugin's).
+TEST(ClusterRegistryTest, FillsAnOlderSmallerNodeInfoWithoutWritingPastIt) {
+    ClusterRegistry registry("chat", "node1", {"ws://a/"});
+    struct {
+        notify_node_info info;
+        unsigned char after[sizeof(notify_node_info)];
+    } buffer;
+    std::memset(&buffer, 0xAB, sizeof buffer);
+    const std::size_t older_size = offsetof(notify_node_info, app_id);
+    buffer.info.size = static_cast<std::uint32_t>(older_size);
+    registry.fill_self(buffer.info);
+    EXPECT_EQ(buffer.info.size, older_size);
+    EXPECT_EQ(std::string(buffer.info.urls.data, buffer.info.urls.len), "ws://a/");
+    const auto* bytes = reinterpret_cast<const unsigned char*>(&buffer);
+    for (std::size_t i = older_size; i < sizeof buffer; ++i) {
+        ASSERT_EQ(bytes[i], 0xAB) << "byte " << i << " past the caller's struct was written";
+    }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The host table given to the plugin: every call is checked as notifyd checks it, then recorded
 // (with owned copies) instead of being applied to a server.
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -464,16 +465,17 @@ void host_node_info(notify_host_ctx* ctx, notify_node_info* out) {
     const notify_fakehost* host = host_of(ctx);
     if (host == nullptr || !NOTIFY_HAS_FIELD(out, notify_node_info, uptime_ms)) return;
     const NodeSnapshot node = snapshot(*host);
-    const std::uint32_t size = out->size;
-    *out = notify_node_info{};
-    out->size = size;
-    out->id = notify_str{host->node_id.c_str(), host->node_id.size()};
-    out->name = view(node_name);
-    out->urls = view("");
-    out->version = view(node_version);
-    out->connections = node.connections;
-    out->uptime_ms = node.uptime_ms;
-    if (NOTIFY_HAS_FIELD(out, notify_node_info, app_id)) out->app_id = view(node_app_id);
+    notify_node_info full{};
+    full.size = out->size;
+    full.id = notify_str{host->node_id.c_str(), host->node_id.size()};
+    full.name = view(node_name);
+    full.urls = view("");
+    full.version = view(node_version);
+    full.connections = node.connections;
+    full.uptime_ms = node.uptime_ms;
+    full.app_id = view(node_app_id);
+    // The plugin's struct may be older (smaller) than ours: write only the bytes it has.
+    std::memcpy(out, &full, std::min<std::size_t>(out->size, sizeof full));
 }
 
 void host_cluster_node_seen(notify_host_ctx* ctx, const notify_node_info* node, int64_t ttl_ms) {

@@ -30,8 +30,9 @@ configure_package_config_file(
   "${CMAKE_BINARY_DIR}/package/notifyConfig.cmake"
   INSTALL_DESTINATION ${NOTIFY_CMAKE_INSTALL_DIR}
   PATH_VARS NOTIFY_PLUGIN_INSTALL_DIR CMAKE_INSTALL_INCLUDEDIR)
-# A plugin built against 1.x keeps loading in every later 1.y host: the ABI's major is the
-# package's major.
+# The package is versioned like the project (find_package(notify 0.1)); the ABI a plugin is
+# built against is NOTIFY_ABI_MAJOR.NOTIFY_ABI_MINOR (pkg-config: abi_version), and a plugin
+# built against 1.x keeps loading in every later 1.y host.
 write_basic_package_version_file("${CMAKE_BINARY_DIR}/package/notifyConfigVersion.cmake"
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
 install(FILES

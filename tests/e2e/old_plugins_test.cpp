@@ -3,6 +3,10 @@
 // auth plugin's answers (expiry, info, server-side topics, error codes, refresh) still count.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <optional>
+#include <string>
+
 #include "notifyd_fixture.hpp"
 #include "ws_client.hpp"
 
@@ -10,6 +14,21 @@ namespace notify::test {
 namespace {
 
 using std::chrono::seconds;
+
+// The first message containing `needle` within `timeout` (nullopt on close or timeout): waits
+// asynchronously, so a message that never comes fails the test instead of hanging it.
+std::optional<std::string> wait_for_text(WsClient& client, const std::string& needle,
+                                         std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return std::nullopt;
+        const WsMessage message = client.next_message(left);
+        if (message.closed || message.timed_out) return std::nullopt;
+        if (message.text.find(needle) != std::string::npos) return message.text;
+    }
+}
 
 class OldPluginsTest : public NotifydTest,
                        public ::testing::WithParamInterface<std::pair<const char*, unsigned short>> {
@@ -25,17 +44,19 @@ TEST_P(OldPluginsTest, AHandlerBuiltForAnOldMinorSubscribesAndReplies) {
     start_notifyd(port, manifest);
 
     WsClient client(port, "/pubsub");
-    client.send_text(R"({"id":1,"connect":{}})");
-    ASSERT_TRUE(client.read_until("\"id\":1", std::chrono::seconds(10)).has_value());
-    // The handler subscribed the client to `old` on connect: a publish there reaches it.
-    client.send_text(R"({"id":2,"publish":{"topic":"old","data":"to everyone"}})");
-    const auto message = client.read_until("\"push\"", std::chrono::seconds(10));
+    client.write_text(R"({"id":1,"connect":{}})");
+    // The handler subscribed the client to `old` on connect, then published there (that push
+    // and the connect reply may come in either order).
+    const auto welcome = wait_for_text(client, R"("data":"welcome")", seconds(10));
+    ASSERT_TRUE(welcome.has_value()) << notifyd_->stderr_text();
+    EXPECT_NE(welcome->find(R"("topic":"old")"), std::string::npos) << *welcome;
+    client.write_text(R"({"id":2,"publish":{"topic":"old","data":"to everyone"}})");
+    const auto message = wait_for_text(client, R"("data":"to everyone")", seconds(10));
     ASSERT_TRUE(message.has_value());
     EXPECT_NE(message->find(R"("topic":"old")"), std::string::npos) << *message;
-    EXPECT_NE(message->find(R"("data":"to everyone")"), std::string::npos) << *message;
     // What the client sends comes back to it alone, with the manifest's prefix.
-    client.send_text(R"({"id":3,"send":{"data":"ping"}})");
-    const auto reply = client.read_until("re: ping", std::chrono::seconds(10));
+    client.write_text(R"({"id":3,"send":{"data":"ping"}})");
+    const auto reply = wait_for_text(client, "re: ping", seconds(10));
     ASSERT_TRUE(reply.has_value()) << notifyd_->stderr_text();
 }
 
@@ -56,26 +77,26 @@ TEST_F(OldAuthTest, AnAuthPluginBuiltForAbi14AnswersWithExpiryTopicsAndErrorCode
     start_notifyd(port, manifest);
 
     WsClient client(port, "/pubsub");
-    client.send_text(R"({"id":1,"connect":{"token":"user:ann"}})");
-    const auto connected = client.read_until("\"id\":1", seconds(10));
+    client.write_text(R"({"id":1,"connect":{"token":"user:ann"}})");
+    const auto connected = wait_for_text(client, "\"id\":1", seconds(10));
     ASSERT_TRUE(connected.has_value());
     EXPECT_NE(connected->find(R"("user":"ann")"), std::string::npos) << *connected;
     EXPECT_NE(connected->find(R"("ttl_ms":)"), std::string::npos) << *connected;
     // Subscribed server-side to the answer's topic: a publish there reaches the client.
-    client.send_text(R"({"id":2,"publish":{"topic":"welcome","data":"hi"}})");
+    client.write_text(R"({"id":2,"publish":{"topic":"welcome","data":"hi"}})");
     // (The chat handler's join message on topic chat comes first.)
-    const auto pushed = client.read_until(R"("topic":"welcome")", seconds(10));
+    const auto pushed = wait_for_text(client, R"("topic":"welcome")", seconds(10));
     ASSERT_TRUE(pushed.has_value());
     EXPECT_NE(pushed->find(R"("data":"hi")"), std::string::npos) << *pushed;
     // A refresh answered through auth_complete with a 1.4-sized result.
-    client.send_text(R"({"id":3,"refresh":{"token":"user:ann"}})");
-    const auto refreshed = client.read_until("\"id\":3", seconds(10));
+    client.write_text(R"({"id":3,"refresh":{"token":"user:ann"}})");
+    const auto refreshed = wait_for_text(client, "\"id\":3", seconds(10));
     ASSERT_TRUE(refreshed.has_value());
     EXPECT_NE(refreshed->find(R"("ttl_ms":)"), std::string::npos) << *refreshed;
 
     WsClient expired(port, "/pubsub");
-    expired.send_text(R"({"id":1,"connect":{"token":"expired"}})");
-    const auto refused = expired.read_until("\"id\":1", seconds(10));
+    expired.write_text(R"({"id":1,"connect":{"token":"expired"}})");
+    const auto refused = wait_for_text(expired, "\"id\":1", seconds(10));
     ASSERT_TRUE(refused.has_value());
     EXPECT_NE(refused->find(R"("code":111)"), std::string::npos) << *refused;
 }

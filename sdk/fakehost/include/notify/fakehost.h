@@ -33,7 +33,9 @@ notify_fakehost *notify_fakehost_new(void);
  * library stays loaded (as notifyd keeps plugins resident until exit). */
 void notify_fakehost_free(notify_fakehost *host);
 
-/* The message of the last failed notify_fakehost_* call (or the plugin's err), "" if none. */
+/* The message of the last failed notify_fakehost_* call (or the plugin's err), "" if none.
+ * The one exception to the OWNERSHIP rule above: the pointer is valid until the next
+ * notify_fakehost_* call that fails (copy the text to keep it). */
 const char *notify_fakehost_last_error(const notify_fakehost *host);
 
 /* ---- the manifest table (set before create) -------------------------------------------------- */

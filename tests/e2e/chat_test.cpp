@@ -16,16 +16,14 @@ std::unique_ptr<Process> start_cli(const std::filesystem::path& dir, const std::
     return std::make_unique<Process>(std::move(args), dir, label);
 }
 
-TEST_F(ChatTest, SubscribersSeeEveryJoinAndTheSentMessageInOrder) {
-    start_notifyd(39401, chat_manifest(39401));
+}  // namespace
 
-    auto first = start_cli(dir_.path(), "first", {"sub", url(), "chat", "--count", "4",
-                                                  "--timeout", "20"});
+void expect_chat_scenario(const std::filesystem::path& dir, const std::string& url) {
+    auto first = start_cli(dir, "first", {"sub", url, "chat", "--count", "4", "--timeout", "20"});
     ASSERT_TRUE(first->wait_for_stderr("ready", seconds(10))) << first->stderr_text();
-    auto second = start_cli(dir_.path(), "second", {"sub", url(), "chat", "--count", "3",
-                                                    "--timeout", "20"});
+    auto second = start_cli(dir, "second", {"sub", url, "chat", "--count", "3", "--timeout", "20"});
     ASSERT_TRUE(second->wait_for_stderr("ready", seconds(10))) << second->stderr_text();
-    auto sender = start_cli(dir_.path(), "sender", {"send", url(), "hello"});
+    auto sender = start_cli(dir, "sender", {"send", url, "hello"});
     EXPECT_EQ(sender->wait_for(seconds(10)), 0) << sender->stderr_text();
 
     ASSERT_EQ(first->wait_for(seconds(20)), 0) << first->stderr_text();
@@ -47,6 +45,13 @@ TEST_F(ChatTest, SubscribersSeeEveryJoinAndTheSentMessageInOrder) {
     EXPECT_EQ(second_lines[1], first_lines[2]);
     EXPECT_EQ(second_lines[2], first_lines[3]);
     EXPECT_NE(first_lines[0], first_lines[1]);
+}
+
+namespace {
+
+TEST_F(ChatTest, SubscribersSeeEveryJoinAndTheSentMessageInOrder) {
+    start_notifyd(39401, chat_manifest(39401));
+    expect_chat_scenario(dir_.path(), url());
 }
 
 TEST_F(ChatTest, PublishedMessageReachesSubscriberAndPubExitsAfterAck) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -25,5 +26,10 @@ protected:
 };
 
 std::vector<std::string> split_lines(const std::string& text);
+
+// The chat scenario (tests/e2e/chat_test.cpp) against a notifyd at `url` running a chat
+// handler (plugins/chat, plugins/chat_rs): two subscribers see every join and a sent line, in
+// order, with the same offsets. `dir` is where the notify-cli processes run.
+void expect_chat_scenario(const std::filesystem::path& dir, const std::string& url);
 
 }  // namespace notify::test

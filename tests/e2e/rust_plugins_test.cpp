@@ -54,31 +54,7 @@ TEST_F(RustPluginsTest, ChatRsSubscribersSeeEveryJoinAndTheSentMessageInOrder) {
     start_notifyd(kChatRsPort, replaced(chat_manifest(kChatRsPort), "plugin = \"chat\"\n",
                                         "plugin = \"chat_rs\"\n"));
 
-    auto first = cli("first", {"sub", url(), "chat", "--count", "4", "--timeout", "20"});
-    ASSERT_TRUE(first->wait_for_stderr("ready", seconds(10))) << first->stderr_text();
-    auto second = cli("second", {"sub", url(), "chat", "--count", "3", "--timeout", "20"});
-    ASSERT_TRUE(second->wait_for_stderr("ready", seconds(10))) << second->stderr_text();
-    auto sender = cli("sender", {"send", url(), "hello"});
-    EXPECT_EQ(sender->wait_for(seconds(10)), 0) << sender->stderr_text();
-
-    ASSERT_EQ(first->wait_for(seconds(20)), 0) << first->stderr_text();
-    ASSERT_EQ(second->wait_for(seconds(20)), 0) << second->stderr_text();
-
-    const auto first_lines = split_lines(first->stdout_text());
-    const auto second_lines = split_lines(second->stdout_text());
-    ASSERT_EQ(first_lines.size(), 4u) << first->stdout_text();
-    ASSERT_EQ(second_lines.size(), 3u) << second->stdout_text();
-    for (int join = 0; join < 3; ++join) {
-        EXPECT_NE(first_lines[join].find("joined the chat!!!\""), std::string::npos)
-            << first_lines[join];
-        EXPECT_EQ(first_lines[join].rfind("{\"topic\":\"chat\",\"offset\":", 0), 0u)
-            << first_lines[join];
-    }
-    EXPECT_NE(first_lines[3].find("\"data\":\"hello\"}"), std::string::npos) << first_lines[3];
-    EXPECT_EQ(second_lines[0], first_lines[1]);
-    EXPECT_EQ(second_lines[1], first_lines[2]);
-    EXPECT_EQ(second_lines[2], first_lines[3]);
-    EXPECT_NE(first_lines[0], first_lines[1]);
+    expect_chat_scenario(dir_.path(), url());
 }
 
 TEST_F(RustPluginsTest, TokenFileAllowsAListedTokenAsItsUser) {

@@ -50,7 +50,7 @@ extern "C" {
  * ============================================================================================= */
 
 #define NOTIFY_ABI_MAJOR 1
-#define NOTIFY_ABI_MINOR 4
+#define NOTIFY_ABI_MINOR 5
 
 /* The one symbol a plugin exports. Its name carries the ABI major. */
 #define NOTIFY_PLUGIN_ENTRY notify_plugin_entry_v1
@@ -654,6 +654,14 @@ typedef struct notify_broker_vtable {
      * listing them (what big topics need). OWNERSHIP: stats caller storage. */
     notify_status (*presence_stats)(void *instance, notify_str topic,
                                     notify_presence_stats *stats, notify_error *err);
+
+    /* ---- ABI 1.5 (check NOTIFY_HAS_FIELD; NULL = unsupported) ---- */
+
+    /* Forget the kept messages of topic (the server API's history_remove). The stream's
+     * position stays: the next publish gets the next offset in the same epoch, and a client
+     * recovering from before the removal is told it cannot (too old), never given a gap.
+     * OWNERSHIP: topic BORROWED. THREAD: core thread. */
+    notify_status (*history_remove)(void *instance, notify_str topic, notify_error *err);
 } notify_broker_vtable;
 
 /* ---- handler -------------------------------------------------------------------------------- */
@@ -698,7 +706,28 @@ typedef struct notify_event {
      * object), or empty; set on the events that name a client (not CHANGE, not a server-side
      * PUBLISH). */
     notify_str client_info;
+    /* ABI 1.5 (check NOTIFY_HAS_FIELD), on INACTIVATE and DISCONNECT: why the client went.
+     * close_code is the NOTIFY_CLOSE_* its connection was closed with (0 when it had none),
+     * reason one word (NOTIFY_REASON_* below). */
+    uint16_t close_code;
+    notify_str reason;
 } notify_event;
+
+/*
+ * ABI 1.5: the words of notify_event.reason. INACTIVATE says how the connection ended: closed
+ * (by the client or the network), slow (send queue over its limit), expired (its token expired
+ * without a refresh), shutdown (this server stops), error (protocol or transport error).
+ * DISCONNECT says why the session ended: expired (clients.ttl passed without a resume), kicked
+ * (disconnected by a handler or the server API), moved (the client id connected to another node
+ * of the cluster). New words may come in later minors: treat an unknown one like "closed".
+ */
+#define NOTIFY_REASON_CLOSED "closed"
+#define NOTIFY_REASON_SLOW "slow"
+#define NOTIFY_REASON_EXPIRED "expired"
+#define NOTIFY_REASON_KICKED "kicked"
+#define NOTIFY_REASON_MOVED "moved"
+#define NOTIFY_REASON_SHUTDOWN "shutdown"
+#define NOTIFY_REASON_ERROR "error"
 
 typedef struct notify_handler_vtable {
     uint32_t size;
@@ -728,6 +757,41 @@ typedef enum notify_target_kind {
     NOTIFY_TARGET_CLIENT = 1,
     NOTIFY_TARGET_USER = 2
 } notify_target_kind;
+
+/*
+ * ABI 1.5: a request to the server API (host->api_call). The methods and their parameters and
+ * results are JSON objects documented in docs/api.md (publish, broadcast, subscribe,
+ * unsubscribe, disconnect, refresh, presence, presence_stats, history, history_remove, topics,
+ * info, batch); new methods come without an ABI change. The host validates strictly: an unknown
+ * method, an unknown field or a wrong type is an error naming it.
+ * OWNERSHIP: BORROWED (the host copies before api_call returns).
+ */
+typedef struct notify_api_request {
+    uint32_t size;
+    notify_str method;
+    notify_bytes params;     /* one JSON object (UTF-8); empty means {} */
+    notify_str request_id;   /* the front end's id for the request, named in the host's logs;
+                                may be empty */
+} notify_api_request;
+
+/*
+ * The answer to one api_call. On success status is NOTIFY_OK, error_code 0 and result one JSON
+ * object; on failure status is negative, error_code a protocol error code (docs/protocol.md:
+ * 100 internal, 102 bad_request, 103 unknown method, 105 limit, 108 not_found, 109 too_large,
+ * ...) and error_message names what failed and where; result is empty.
+ * OWNERSHIP: BORROWED for the duration of the callback.
+ */
+typedef struct notify_api_reply {
+    uint32_t size;
+    notify_status status;
+    uint32_t error_code;
+    notify_str error_message;
+    notify_bytes result;
+} notify_api_reply;
+
+/* Receives the answer of an api_call exactly once, on the core thread or another host thread;
+ * it must not block (hand the reply to your own thread). */
+typedef void (*notify_api_callback)(void *user_data, const notify_api_reply *reply);
 
 /* A publish from a plugin. OWNERSHIP: BORROWED (the host copies before returning). */
 typedef struct notify_publish_request {
@@ -897,6 +961,17 @@ typedef struct notify_host_api {
      * CLUSTER broker), for transports that serve it to clients and tools.
      * OWNERSHIP: *out OWNED by the caller (release it). THREAD: any. */
     notify_status (*cluster_view)(notify_host_ctx *ctx, uint32_t kind, notify_owned_bytes *out);
+
+    /* ---- 1.5: the server API (http_api, grpc_api and any other front end) ------------------- */
+
+    /* Run one server API request (notify_api_request). Returns NOTIFY_OK when accepted: `done`
+     * is then called exactly once with the answer (errors included), never before api_call
+     * returns. Returns NOTIFY_ERR_INVALID_ARGUMENT (no request or no callback) or
+     * NOTIFY_ERR_CLOSED (shutting down) without calling `done`. The front end must keep
+     * user_data alive until `done` runs; requests run in call order per caller thread.
+     * THREAD: any. */
+    notify_status (*api_call)(notify_host_ctx *ctx, const notify_api_request *request,
+                              notify_api_callback done, void *user_data);
 } notify_host_api;
 
 /* =============================================================================================

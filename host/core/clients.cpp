@@ -27,19 +27,19 @@ void Core::State::attach_connection(Client& client, Connection& connection) {
     if (!was_present) presence_of_all(client, true);
 }
 
-void Core::State::inactivate(Client& client) {
+void Core::State::inactivate(Client& client, std::uint16_t code, std::string_view reason) {
     rewind_cursors(client);
     // A subscription still held for recovery missed everything since: the next resume must say
     // so again, or those messages would be lost without notice.
     if (has_paused_subscription(client)) client.missed_overflow = true;
     client.state = ClientState::inactive;
     client.state_since_ms = env.now_ms();
-    emit_client_event(NOTIFY_EVENT_INACTIVATE, client);
+    emit_client_event(NOTIFY_EVENT_INACTIVATE, client, code, reason);
 }
 
 // The client's id stays known (and refused) for clients.invalidation_time; everything else it
 // held is released now.
-void Core::State::invalidate(Client& client) {
+void Core::State::invalidate(Client& client, std::uint16_t code, std::string_view reason) {
     if (client.state == ClientState::invalid) return;
     if (client.connection != nullptr) {
         presence_of_all(client, false);
@@ -48,7 +48,7 @@ void Core::State::invalidate(Client& client) {
     }
     client.state = ClientState::invalid;
     client.state_since_ms = env.now_ms();
-    emit_client_event(NOTIFY_EVENT_DISCONNECT, client);
+    emit_client_event(NOTIFY_EVENT_DISCONNECT, client, code, reason);
     drop_all_subscriptions(client);
     std::vector<FrameRef>().swap(client.missed);  // its memory too
     client.missed_overflow = false;
@@ -76,7 +76,7 @@ void Core::State::disconnect(notify_target_kind kind, std::string_view id, std::
         if (client->connection != nullptr) {
             close_connection(*client->connection, code, reason, ClosePush::disconnect);
         }
-        invalidate(*client);
+        invalidate(*client, code, NOTIFY_REASON_KICKED);
     }
 }
 
@@ -94,7 +94,7 @@ void Core::State::clean() {
         }
     }
     for (Client* client : forgotten) forget(*client);
-    for (Client* client : expired) invalidate(*client);
+    for (Client* client : expired) invalidate(*client, 0, NOTIFY_REASON_EXPIRED);
     redeliver_expired(now);
     close_expired_tokens(now);
 }

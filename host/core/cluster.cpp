@@ -89,7 +89,7 @@ void Core::State::apply_cluster_command(const ClusterCommand& command) {
                                  ClosePush::disconnect);
             }
             // The session moved: nothing of it stays here, and its id is free again.
-            invalidate(*client);
+            invalidate(*client, NOTIFY_CLOSE_REPLACED, NOTIFY_REASON_MOVED);
             forget(*client);
             break;
         }

@@ -76,7 +76,30 @@ void Core::State::handle_command(Connection& connection, protocol::Command& comm
         command.body);
 }
 
-void Core::State::connection_closed(ConnectionRef conn) {
+namespace {
+
+// How a connection the transport reports closed ended, in notify_event's words.
+std::string_view close_reason(std::uint16_t code) {
+    switch (code) {
+        case NOTIFY_CLOSE_SLOW_CONSUMER:
+            return NOTIFY_REASON_SLOW;
+        case NOTIFY_CLOSE_GOING_AWAY:
+            return NOTIFY_REASON_SHUTDOWN;
+        case NOTIFY_CLOSE_TOKEN_EXPIRED:
+            return NOTIFY_REASON_EXPIRED;
+        case NOTIFY_CLOSE_PROTOCOL_ERROR:
+        case NOTIFY_CLOSE_INVALID_DATA:
+        case NOTIFY_CLOSE_POLICY:
+        case NOTIFY_CLOSE_TOO_BIG:
+            return NOTIFY_REASON_ERROR;
+        default:
+            return NOTIFY_REASON_CLOSED;
+    }
+}
+
+}  // namespace
+
+void Core::State::connection_closed(ConnectionRef conn, std::uint16_t code) {
     auto found = connections.find(conn);
     if (found == connections.end()) return;
     Connection& connection = found->second;
@@ -86,7 +109,7 @@ void Core::State::connection_closed(ConnectionRef conn) {
         client != nullptr && client->connection == &connection) {
         presence_of_all(*client, false);
         client->connection = nullptr;
-        inactivate(*client);
+        inactivate(*client, code, close_reason(code));
     }
     connections.erase(found);
 }

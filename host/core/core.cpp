@@ -30,8 +30,8 @@ void Core::receive(ConnectionRef conn, std::string_view frame) {
     state_->receive(conn, frame);
 }
 
-void Core::connection_closed(ConnectionRef conn, std::uint16_t /*code*/) {
-    state_->connection_closed(conn);
+void Core::connection_closed(ConnectionRef conn, std::uint16_t code) {
+    state_->connection_closed(conn, code);
 }
 
 void Core::complete_auth(std::uint64_t request_id, const AuthOutcome& outcome) {

@@ -125,6 +125,18 @@ struct ClusterCommand {
     std::int64_t time_ms = 0;
 };
 
+// The answer to a server API request (docs/api.md): error_code 0 and a JSON object result, or
+// a protocol error code and a message naming what failed.
+struct ApiReply {
+    std::uint32_t error_code = 0;
+    std::string message;
+    std::string result;
+};
+using ApiDone = std::function<void(ApiReply)>;
+
+// What history_remove did at the broker.
+enum class HistoryRemoval { removed, unsupported, failed };
+
 // What the core asks of the world. The runtime implements it over the plugins; tests fake it.
 // Every method is called on the core's thread and must not block.
 class CoreEnvironment {
@@ -191,6 +203,15 @@ public:
                                               std::string_view publish_key) = 0;
     // A command for the node(s) holding command.id.
     virtual void broker_send_command(const ClusterCommand& command) = 0;
+
+    // ---- server API (docs/api.md) ---------------------------------------------------------
+    // Forget the kept messages of a topic; `error` says why when it failed.
+    virtual HistoryRemoval remove_history(std::string_view /*topic*/, std::string& error) {
+        error = "the broker cannot remove history";
+        return HistoryRemoval::unsupported;
+    }
+    // This node and the cluster's nodes as JSON: {"node": {...}, "nodes": [...]}.
+    virtual std::string nodes_json() { return R"({"node":{},"nodes":[]})"; }
 };
 
 // Targets of a publish; a connection receives a publish at most once whatever the overlap.
@@ -254,6 +275,11 @@ public:
     void disconnect(notify_target_kind kind, std::string_view id, std::uint16_t code,
                     std::string_view reason);
 
+    // ---- the server API (docs/api.md) ------------------------------------------------------
+    // Runs one request; `done` is called exactly once, on this thread, maybe before api_call
+    // returns (the runtime defers nothing: its callers are on other threads).
+    void api_call(std::string_view method, std::string_view params, ApiDone done);
+
     // ---- from the cluster bus (CoreConfig::cluster) ------------------------------------------
     // Fans a bus message out to this node's subscribers / named clients and users; the parts
     // of one publish (same publish_key) reach each connection once.
@@ -283,6 +309,8 @@ public:
     std::vector<std::string> topic_subscribers(std::string_view topic) const;  // client ids
 
 private:
+    friend class ApiRequest;  // the server API (api.cpp) works on the state directly
+    friend struct ApiBatch;
     struct State;
     std::unique_ptr<State> state_;
 };

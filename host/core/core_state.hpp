@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -177,6 +178,8 @@ struct PublishJob {
     std::vector<protocol::TopicPosition> positions;  // per topic, in target order
     std::vector<bool> position_known;
     std::string broker_error;  // the first broker failure
+    // A server API publish: called once the job finished (positions or broker_error set).
+    std::function<void(const PublishJob&)> on_finished;
 };
 
 struct PendingPublishAuth {
@@ -262,7 +265,8 @@ struct Core::State {
     const host::NamespaceSpec& namespace_of(std::string_view topic) const;
 
     // ---- events.cpp ---------------------------------------------------------------------------
-    void emit_client_event(notify_event_type type, const Client& client);
+    void emit_client_event(notify_event_type type, const Client& client,
+                           std::uint16_t close_code = 0, std::string_view reason = {});
     void emit_topic_event(notify_event_type type, const Client& client, std::string_view topic);
     void emit_change(notify_change_subject subject, std::string_view name, bool up);
     void emit_publish(std::string_view topic, const protocol::TopicPosition& position,
@@ -298,7 +302,7 @@ struct Core::State {
     notify_status open_connection(ConnectionRef conn, std::string remote_address,
                                   notify_encoding encoding);
     void receive(ConnectionRef conn, std::string_view frame);
-    void connection_closed(ConnectionRef conn);
+    void connection_closed(ConnectionRef conn, std::uint16_t code);
     void handle_command(Connection& connection, protocol::Command& command);
 
     // ---- connect.cpp --------------------------------------------------------------------------
@@ -351,8 +355,9 @@ struct Core::State {
     Client* find_client(std::string_view client_id) const;
     Client& create_client(std::string id, const std::string& user_id);
     void attach_connection(Client& client, Connection& connection);
-    void inactivate(Client& client);
-    void invalidate(Client& client);
+    // code and reason (NOTIFY_REASON_*) say why, to handlers (notify_event, ABI 1.5).
+    void inactivate(Client& client, std::uint16_t code, std::string_view reason);
+    void invalidate(Client& client, std::uint16_t code, std::string_view reason);
     void forget(Client& client);
     void disconnect(notify_target_kind kind, std::string_view id, std::uint16_t code,
                     std::string_view reason);
@@ -453,6 +458,12 @@ struct Core::State {
     void finish_publish(PublishJob& job);
     void complete_auth(std::uint64_t request_id, const AuthOutcome& outcome);
     void complete_publish(std::uint64_t request_id, const PublishOutcome& outcome);
+
+    // ---- api.cpp, api_methods.cpp (the server API) --------------------------------------------
+    void api_call(std::string_view method, std::string_view params, ApiDone done);
+    // A server publish whose end is reported (the API's publish and broadcast).
+    void publish_reported(PublishTargets targets, std::string payload,
+                          std::function<void(const PublishJob&)> on_finished);
 
     // ---- frame_limits.cpp -----------------------------------------------------------------------
     struct FrameLimit {

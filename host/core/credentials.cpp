@@ -108,7 +108,7 @@ void Core::State::close_expired_tokens(std::int64_t now_ms) {
                          "the token expired and was not refreshed", ClosePush::disconnect);
         // The transport's later close is stale (the connection is detached): the session
         // becomes resumable now, as after any lost connection.
-        inactivate(*client);
+        inactivate(*client, NOTIFY_CLOSE_TOKEN_EXPIRED, NOTIFY_REASON_EXPIRED);
     }
 }
 

@@ -23,8 +23,11 @@ notify_event make_event(notify_event_type type, std::int64_t time_ms) {
 
 }  // namespace
 
-void Core::State::emit_client_event(notify_event_type type, const Client& client) {
+void Core::State::emit_client_event(notify_event_type type, const Client& client,
+                                    std::uint16_t close_code, std::string_view reason) {
     notify_event event = make_event(type, env.now_ms());
+    event.close_code = close_code;
+    event.reason = view(reason);
     event.client_id = view(client.id);
     event.user_id = view(user_id_of(client));
     if (client.credentials != nullptr) event.client_info = view(client.credentials->info);

@@ -68,6 +68,16 @@ void Core::State::publish(const PublishTargets& targets, std::string payload) {
     start_publish(std::move(job));
 }
 
+void Core::State::publish_reported(PublishTargets targets, std::string payload,
+                                   std::function<void(const PublishJob&)> on_finished) {
+    PublishJob job;
+    job.targets = std::move(targets);
+    job.payload = std::move(payload);
+    job.authorizations_issued = true;
+    job.on_finished = std::move(on_finished);
+    start_publish(std::move(job));
+}
+
 void Core::State::start_publish(PublishJob job) {
     job.id = next_request_id++;
     job.time_ms = env.now_ms();
@@ -145,7 +155,9 @@ void Core::State::advance_publish(std::uint64_t job_id) {
         finish_publish(job);
         job.phase = PublishJob::Phase::finished;
     }
-    if (job.phase == PublishJob::Phase::finished) publish_jobs.erase(found);
+    // By key: finishing may have started another publish (a server API batch), and the map's
+    // insert may have invalidated `found`.
+    if (job.phase == PublishJob::Phase::finished) publish_jobs.erase(job_id);
 }
 
 void Core::State::start_broker_publishes(PublishJob& job) {
@@ -180,6 +192,7 @@ void Core::State::finish_publish(PublishJob& job) {
         emit_publish(job.targets.topics[index], job.positions[index], job.payload, job.client_id,
                      job.user_id);
     }
+    if (job.on_finished) job.on_finished(job);
     if (!job.from_client || live_connection(job.origin) == nullptr) return;
     if (!job.broker_error.empty()) {
         reply_error(job.origin, job.command_id, protocol::ErrorCode::internal, job.broker_error);

@@ -175,6 +175,18 @@ std::string ClusterRegistry::nodes_json() {
     return nlohmann::json{{"nodes", std::move(list)}}.dump();
 }
 
+std::string ClusterRegistry::info_json() {
+    const std::lock_guard lock(mutex_);
+    std::vector<NodeRecord> nodes = live_nodes_locked();
+    nlohmann::json self = to_json(nodes.front(), true);
+    std::sort(nodes.begin(), nodes.end(), [](const NodeRecord& a, const NodeRecord& b) {
+        return std::tie(a.name, a.id) < std::tie(b.name, b.id);
+    });
+    nlohmann::json list = nlohmann::json::array();
+    for (const NodeRecord& node : nodes) list.push_back(to_json(node, node.id == self_id_));
+    return nlohmann::json{{"node", std::move(self)}, {"nodes", std::move(list)}}.dump();
+}
+
 // Least loaded: fewest connections, then least CPU, then name; only nodes with a client URL
 // can be handed out.
 std::string ClusterRegistry::handout_json() {

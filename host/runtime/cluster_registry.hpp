@@ -45,6 +45,8 @@ public:
     std::string nodes_json();
     // {"node":least loaded,"candidates":[all, least loaded first]}.
     std::string handout_json();
+    // {"node":this node,"nodes":[...]} for the server API's info.
+    std::string info_json();
 
 private:
     using Clock = std::chrono::steady_clock;

@@ -153,6 +153,7 @@ Engine::Engine(host::Manifest manifest, host::PluginCatalog& catalog, EngineOpti
     registry_ = std::make_unique<ClusterRegistry>(
         manifest_.app_id, manifest_.node.name.empty() ? host_name() : manifest_.node.name,
         manifest_.node.urls);
+    environment_->set_nodes_source([registry = registry_.get()] { return registry->info_json(); });
     core::CoreConfig config = core_config(manifest_);
     config.cluster = environment_->has_cluster_broker();
     config.node_id = registry_->node_id();

@@ -168,6 +168,13 @@ notify_status host_cluster_view(notify_host_ctx* ctx, uint32_t kind, notify_owne
     return services ? services->cluster_view(kind, out) : NOTIFY_ERR_INVALID_ARGUMENT;
 }
 
+notify_status host_api_call(notify_host_ctx* ctx, const notify_api_request* request,
+                            notify_api_callback done, void* user_data) {
+    auto* services = services_of(ctx, "api_call");
+    return services ? services->api_call(*ctx, request, done, user_data)
+                    : NOTIFY_ERR_INVALID_ARGUMENT;
+}
+
 notify_host_api make_host_api() {
     notify_host_api api{};
     api.size = sizeof api;
@@ -196,6 +203,7 @@ notify_host_api make_host_api() {
     api.node_info = host_node_info;
     api.cluster_node_seen = host_cluster_node_seen;
     api.cluster_view = host_cluster_view;
+    api.api_call = host_api_call;
     return api;
 }
 

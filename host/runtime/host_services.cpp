@@ -284,6 +284,50 @@ notify_status HostServices::publish(const notify_host_ctx& ctx,
     return NOTIFY_OK;
 }
 
+notify_status HostServices::api_call(const notify_host_ctx& ctx, const notify_api_request* request,
+                                     notify_api_callback done, void* user_data) {
+    if (!NOTIFY_RUNTIME_HAS_FIELD(request, notify_api_request, request_id) || done == nullptr) {
+        reject(ctx, "api_call", "request is NULL or smaller than notify_api_request 1.5, or no "
+                                "callback");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    const auto method = bytes_of(request->method.data, request->method.len);
+    const auto params = bytes_of(reinterpret_cast<const char*>(request->params.data),
+                                 request->params.len);
+    const auto request_id = bytes_of(request->request_id.data, request->request_id.len);
+    if (!method || !params || !request_id) {
+        reject(ctx, "api_call", "a view has a length but no data");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    if (closing()) return NOTIFY_ERR_CLOSED;
+    thread_.post([this, method = std::string(*method), params = std::string(*params),
+                  request_id = std::string(*request_id), caller = std::string(ctx.name), done,
+                  user_data] {
+        // The answer may come later (a publish waits for the broker): everything by value.
+        core_.api_call(method, params, [method, request_id, caller, done,
+                                        user_data](core::ApiReply reply) {
+            if (reply.error_code != 0) {
+                spdlog::debug("[{}] api {} (request {}) failed: {} {}", caller, method,
+                              request_id.empty() ? "-" : request_id, reply.error_code,
+                              reply.message);
+            }
+            notify_api_reply answer{};
+            answer.size = sizeof answer;
+            answer.status = reply.error_code == 0 ? NOTIFY_OK
+                            : reply.error_code == static_cast<std::uint32_t>(
+                                                      protocol::ErrorCode::internal)
+                                ? NOTIFY_ERR_INTERNAL
+                                : NOTIFY_ERR_INVALID_ARGUMENT;
+            answer.error_code = reply.error_code;
+            answer.error_message = notify_str{reply.message.data(), reply.message.size()};
+            answer.result = notify_bytes{
+                reinterpret_cast<const std::uint8_t*>(reply.result.data()), reply.result.size()};
+            done(user_data, &answer);
+        });
+    });
+    return NOTIFY_OK;
+}
+
 notify_status HostServices::subscribe(const notify_host_ctx& ctx, notify_target_kind kind,
                                       notify_str id, notify_str topic) {
     return change_subscription(ctx, "subscribe", kind, id, topic, true);

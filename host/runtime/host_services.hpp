@@ -65,6 +65,10 @@ public:
                            std::int64_t ttl_ms);
     notify_status cluster_view(std::uint32_t kind, notify_owned_bytes* out);
 
+    // ---- server API (ABI 1.5) -------------------------------------------------------------------
+    notify_status api_call(const notify_host_ctx& ctx, const notify_api_request* request,
+                           notify_api_callback done, void* user_data);
+
     // From now on conn_open and the actions answer NOTIFY_ERR_CLOSED.
     void begin_shutdown() { closing_.store(true, std::memory_order_release); }
     std::uint64_t connections() const { return connections_.load(std::memory_order_acquire); }

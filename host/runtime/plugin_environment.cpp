@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "runtime/abi_fields.hpp"
 #include "runtime/random_id.hpp"
 
 namespace notify::runtime {
@@ -265,6 +266,27 @@ std::string PluginEnvironment::read_presence(std::string_view topic,
     const notify_status status = vtable->presence_read(roles_.broker->handle, view(topic),
                                                        collect_presence, &members, &err);
     return status == NOTIFY_OK ? std::string() : broker_error(*roles_.broker, err, status);
+}
+
+core::HistoryRemoval PluginEnvironment::remove_history(std::string_view topic,
+                                                      std::string& error) {
+    const PluginInstance* broker = roles_.broker;
+    const notify_broker_vtable* vtable = broker != nullptr ? broker->descriptor().broker : nullptr;
+    if (!NOTIFY_RUNTIME_HAS_FIELD(vtable, notify_broker_vtable, history_remove) ||
+        vtable->history_remove == nullptr) {
+        error = "the broker cannot remove history (it lacks the ABI 1.5 history_remove)";
+        return core::HistoryRemoval::unsupported;
+    }
+    notify_error err{};
+    const notify_status status = vtable->history_remove(broker->handle, view(topic), &err);
+    if (status == NOTIFY_OK) return core::HistoryRemoval::removed;
+    error = broker_error(*broker, err, status);
+    return status == NOTIFY_ERR_UNSUPPORTED ? core::HistoryRemoval::unsupported
+                                            : core::HistoryRemoval::failed;
+}
+
+std::string PluginEnvironment::nodes_json() {
+    return nodes_source_ ? nodes_source_() : core::CoreEnvironment::nodes_json();
 }
 
 std::string PluginEnvironment::presence_stats(std::string_view topic,

@@ -77,6 +77,13 @@ public:
                                       std::string_view publish_key) override;
     void broker_send_command(const core::ClusterCommand& command) override;
 
+    core::HistoryRemoval remove_history(std::string_view topic, std::string& error) override;
+    std::string nodes_json() override;
+    // Where nodes_json comes from (the cluster registry, made after this environment).
+    void set_nodes_source(std::function<std::string()> source) {
+        nodes_source_ = std::move(source);
+    }
+
     AuthChain& auth_chain() { return auth_chain_; }
     const InstanceRoles& roles() const { return roles_; }
 
@@ -87,6 +94,7 @@ private:
     InstanceRoles roles_;
     Clock clock_;
     AuthChain auth_chain_;
+    std::function<std::string()> nodes_source_;
 };
 
 }  // namespace notify::runtime

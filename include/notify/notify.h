@@ -965,11 +965,16 @@ typedef struct notify_host_api {
     /* ---- 1.5: the server API (http_api, grpc_api and any other front end) ------------------- */
 
     /* Run one server API request (notify_api_request). Returns NOTIFY_OK when accepted: `done`
-     * is then called exactly once with the answer (errors included), never before api_call
-     * returns. Returns NOTIFY_ERR_INVALID_ARGUMENT (no request or no callback) or
-     * NOTIFY_ERR_CLOSED (shutting down) without calling `done`. The front end must keep
-     * user_data alive until `done` runs; requests run in call order per caller thread.
-     * THREAD: any. */
+     * is then called exactly once with the answer (errors included), from a host thread and
+     * never from inside api_call itself (it may run before api_call has returned to you: have
+     * user_data ready first). Returns NOTIFY_ERR_INVALID_ARGUMENT (no request or no callback)
+     * or NOTIFY_ERR_CLOSED (shutting down) without calling `done`. Requests from one thread
+     * start in call order. An answer may still come after your stop() returned (another
+     * plugin's stop() can complete a publish); a request unanswered when the host stops its
+     * core (after every stop(), before any destroy()) is never answered, so a front end stops
+     * waiting in stop() and frees what it kept for late answers in destroy().
+     * OWNERSHIP: request BORROWED; user_data PLUGIN, kept alive until `done` ran or destroy()
+     * is called. THREAD: any. */
     notify_status (*api_call)(notify_host_ctx *ctx, const notify_api_request *request,
                               notify_api_callback done, void *user_data);
 } notify_host_api;

@@ -344,6 +344,19 @@ notify_status local_history_read(void* instance, const notify_history_request* r
     return NOTIFY_OK;
 }
 
+// At-least-once messages are the delivery log of durable subscriptions, not a cache: only the
+// in-memory history is removed (README.md says so).
+notify_status local_history_remove(void* instance, notify_str topic, notify_error* err) noexcept {
+    auto* broker = static_cast<LocalBroker*>(instance);
+    try {
+        broker->store.remove_kept(view_of(topic));
+    } catch (const std::exception& failure) {
+        notify_error_setf(err, "local broker: history remove failed: %s", failure.what());
+        return NOTIFY_ERR_INTERNAL;
+    }
+    return NOTIFY_OK;
+}
+
 // The descriptor is static, so CAP_DURABLE_SUBSCRIPTIONS is declared for every instance; one
 // without `data_dir` refuses to save (a durable subscription belongs to an at-least-once
 // namespace, whose publishes it refuses too).
@@ -551,6 +564,7 @@ const notify_broker_vtable kBrokerVtable = {
     local_presence_remove,
     local_presence_read,
     local_presence_stats,
+    local_history_remove,
 };
 
 const notify_plugin_descriptor kDescriptor = {

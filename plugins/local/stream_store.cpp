@@ -74,6 +74,11 @@ Position StreamStore::read(std::string_view topic, std::uint64_t since_offset, s
     return Position{stream.offset, stream.epoch};
 }
 
+void StreamStore::remove_kept(std::string_view topic) {
+    auto found = streams_.find(topic);
+    if (found != streams_.end()) std::deque<StoredMessage>().swap(found->second.kept);
+}
+
 void StreamStore::trim(Stream& stream, const HistoryLimits& limits,
                        std::optional<std::int64_t> now_ms) {
     while (stream.kept.size() > limits.max_messages) {

@@ -58,6 +58,10 @@ class StreamStore {
                   const HistoryLimits* limits, std::optional<std::int64_t> now_ms,
                   const std::function<bool(const StoredMessage&)>& visit);
 
+    // Drops the topic's kept messages; its offset and epoch stay, so the next append continues
+    // the stream and a reader from before the removal sees that it cannot recover.
+    void remove_kept(std::string_view topic);
+
     [[nodiscard]] std::size_t stream_count() const noexcept { return streams_.size(); }
 
   private:

@@ -2195,6 +2195,7 @@ const notify_broker_vtable kBrokerVtable = {
     nullptr,  // namespaces with this broker)
     nullptr,
     nullptr,
+    nullptr,  // history_remove: not yet (the server API answers 103, docs/api.md)
 };
 
 const notify_plugin_descriptor kDescriptor = {

@@ -193,6 +193,8 @@ void FakeEnvironment::emit(const notify_event& event) {
     recorded.change_subject = event.change_subject;
     recorded.change_up = event.change_up;
     recorded.client_info = copy(event.client_info);
+    recorded.close_code = event.close_code;
+    recorded.reason = copy(event.reason);
     events.push_back(std::move(recorded));
 }
 

@@ -43,6 +43,8 @@ struct RecordedEvent {
     notify_change_subject change_subject = NOTIFY_CHANGE_TOPIC;
     bool change_up = false;
     std::string client_info;
+    std::uint16_t close_code = 0;
+    std::string reason;
 };
 
 struct BrokerCall {

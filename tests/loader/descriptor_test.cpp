@@ -35,7 +35,7 @@ struct Fakes {
     notify_auth_vtable auth{sizeof(notify_auth_vtable), fake_authenticate, nullptr, nullptr};
     notify_broker_vtable broker{sizeof(notify_broker_vtable), 0, fake_publish, nullptr, nullptr,
                                 nullptr, nullptr, nullptr, nullptr, nullptr,
-                                nullptr, nullptr, nullptr, nullptr};
+                                nullptr, nullptr, nullptr, nullptr, nullptr};
     notify_handler_vtable handler{sizeof(notify_handler_vtable), 0, fake_on_event};
     notify_plugin_descriptor descriptor{};
 

@@ -1,6 +1,7 @@
 // Plugins built against frozen copies of released headers (tests/loader/frozen) run in a
 // current notifyd: 1.0 and 1.1 handlers see events and act through the old host table; a 1.4
-// auth plugin's answers (expiry, info, server-side topics, error codes, refresh) still count.
+// auth plugin's answers (expiry, info, server-side topics, error codes, refresh) still count;
+// a 1.5 handler calls the server API and reads why clients left.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -99,6 +100,42 @@ TEST_F(OldAuthTest, AnAuthPluginBuiltForAbi14AnswersWithExpiryTopicsAndErrorCode
     const auto refused = wait_for_text(expired, "\"id\":1", seconds(10));
     ASSERT_TRUE(refused.has_value());
     EXPECT_NE(refused->find(R"("code":111)"), std::string::npos) << *refused;
+}
+
+class Abi15Test : public NotifydTest {};
+
+TEST_F(Abi15Test, AHandlerBuiltForAbi15CallsTheServerApiAndSeesWhyClientsLeft) {
+    constexpr unsigned short port = 39459;
+    std::string manifest = chat_manifest(port);
+    manifest += "[[handler]]\nplugin = \"" FIXTURE_API_1_5_PATH "\"\n";
+    start_notifyd(port, manifest);
+    WsClient client(port, "/pubsub");
+    client.write_text(R"({"id":1,"connect":{}})");
+    ASSERT_TRUE(wait_for_text(client, "\"id\":1", seconds(10)).has_value());
+    client.write_text(R"({"id":2,"subscribe":{"topic":"departures"}})");
+    ASSERT_TRUE(wait_for_text(client, "\"id\":2", seconds(10)).has_value());
+    client.write_text(R"({"id":3,"subscribe":{"topic":"api-t"}})");
+    ASSERT_TRUE(wait_for_text(client, "\"id\":3", seconds(10)).has_value());
+
+    // A publish through api_call reaches the subscriber, and its answer carries the position.
+    client.write_text(
+        R"({"id":4,"send":{"data":"publish {\"topic\":\"api-t\",\"data\":\"via api\"}"}})");
+    const auto answer = wait_for_text(client, "api 0 ", seconds(10));
+    ASSERT_TRUE(answer.has_value()) << notifyd_->stderr_text();
+    EXPECT_NE(answer->find(R"(\"topic\":\"api-t\",\"offset\":1)"), std::string::npos)
+        << *answer;
+    client.write_text(R"({"id":5,"send":{"data":"nope {}"}})");
+    const auto unknown = wait_for_text(client, "api 103 ", seconds(10));
+    ASSERT_TRUE(unknown.has_value()) << notifyd_->stderr_text();
+
+    // A client whose connection ends is reported with the 1.5 reason and close code.
+    {
+        WsClient leaving(port, "/pubsub");
+        leaving.write_text(R"({"id":1,"connect":{}})");
+        ASSERT_TRUE(wait_for_text(leaving, "\"id\":1", seconds(10)).has_value());
+    }
+    const auto left = wait_for_text(client, "left closed", seconds(10));
+    ASSERT_TRUE(left.has_value()) << notifyd_->stderr_text();
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // the plugin's lifecycle, handler events, auth questions, transport frames and the records.
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -234,6 +235,8 @@ notify_fakehost* notify_fakehost_new(void) {
 void notify_fakehost_free(notify_fakehost* host) {
     if (host == nullptr) return;
     notify_fakehost_destroy(host);
+    // A delivery thread started before create() (or after destroy()) ends here.
+    fh::close_api(*host);
     // The plugin's library stays loaded, as notifyd keeps plugins resident until exit: code its
     // threads, atexit handlers or thread-local destructors still reach must not be unmapped.
     delete host;
@@ -404,6 +407,10 @@ notify_status notify_fakehost_create(notify_fakehost* host) {
     }
     host->instance_config = std::move(config);
     host->instance = instance;
+    {
+        const std::lock_guard lock(host->mutex);
+        host->api_closed = false;  // a new instance after destroy() may call api_call again
+    }
     host->created = true;
     host->started = false;
     host->stopped = false;
@@ -438,9 +445,14 @@ notify_status notify_fakehost_start(notify_fakehost* host) {
 void notify_fakehost_stop(notify_fakehost* host) {
     if (host == nullptr || !host->created || host->stopped) return;
     host->stopped = true;
+    // From stop() on, api_call answers come from the delivery thread, as notifyd keeps answering
+    // while plugins stop: a plugin's stop() may wait for the answers it expects.
+    fh::set_api_auto(*host, true);
     if (const auto stop = host->normalized->descriptor.stop; stop != nullptr) {
         stop(host->instance);
     }
+    // Then the core stops: no call accepted any more, the unanswered ones never answered.
+    fh::close_api(*host);
 }
 
 void notify_fakehost_destroy(notify_fakehost* host) {
@@ -463,7 +475,11 @@ bool notify_fakehost_event(notify_fakehost* host, const notify_event* event) {
     }
     const auto type = static_cast<std::uint32_t>(event->type);
     if (type >= 32 || (handler->event_mask & NOTIFY_EVENT_BIT(type)) == 0) return false;
-    notify_event copy = *event;
+    // Copied by the test's declared size: a smaller event plays an older host (members past
+    // it stay zero, and the plugin sees the smaller size).
+    notify_event copy{};
+    const std::size_t declared = event->size == 0 ? sizeof copy : event->size;
+    std::memcpy(&copy, event, std::min<std::size_t>(declared, sizeof copy));
     if (copy.size == 0) copy.size = sizeof copy;
     if (copy.time_ms == 0) copy.time_ms = host->now_ms();
     handler->on_event(host->instance, &copy);

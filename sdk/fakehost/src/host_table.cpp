@@ -656,6 +656,7 @@ void install_host_functions(notify_host_api& api) {
     api.node_info = host_node_info;
     api.cluster_node_seen = host_cluster_node_seen;
     api.cluster_view = host_cluster_view;
+    api.api_call = host_api_call;
 }
 
 }  // namespace notify::fakehost

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace notify::fakehost {
@@ -139,6 +140,16 @@ struct PendingAuth {
     AuthCopy answer;
 };
 
+// One accepted host->api_call waiting for its answer (ABI 1.5).
+struct PendingApiCall {
+    std::uint64_t sequence = 0;  // the request_id of its API_CALL and API_REPLY records
+    std::string method;
+    std::string params;
+    std::string request_id;
+    notify_api_callback done = nullptr;
+    void* user_data = nullptr;
+};
+
 std::string text_of(notify_str text);
 
 // Non-empty, at most 255 bytes, valid UTF-8 and no control character: notifyd's checks of
@@ -191,6 +202,17 @@ struct notify_fakehost {
     std::map<std::uint64_t, notify::fakehost::PendingAuth> pending_auth;
     std::uint64_t open_connections = 0;
 
+    // ---- the server API (ABI 1.5): guarded by mutex, the worker signalled by api_changed ----
+    notify_fakehost_api_handler api_handler = nullptr;
+    void* api_handler_ctx = nullptr;
+    std::deque<notify::fakehost::PendingApiCall> api_queue;
+    std::uint64_t next_api_sequence = 1;
+    bool api_closed = false;       // the plugin's stop() returned: api_call answers CLOSED
+    bool api_auto = false;         // the worker delivers as calls come
+    bool api_worker_quit = false;
+    std::condition_variable api_changed;
+    std::thread api_worker;        // started by the first auto-delivery request; test thread only
+
     // ---- the test thread only ----
     std::string last_error;
     std::uint64_t next_request_id = 1;
@@ -210,5 +232,18 @@ notify_fakehost* host_of(notify_host_ctx* ctx);
 
 // Fills a host table whose functions record into the notify_fakehost their ctx names.
 void install_host_functions(notify_host_api& api);
+
+// ---- the server API (api.cpp) --------------------------------------------------------------------
+
+notify_status host_api_call(notify_host_ctx* ctx, const notify_api_request* request,
+                            notify_api_callback done, void* user_data);
+// Answers one queued call (handler, then the plugin's callback, then the API_REPLY record);
+// false when the queue is empty. Any thread but never inside api_call.
+bool deliver_one_api_call(notify_fakehost& host);
+// Turns the delivery thread on (starting it once) or off.
+void set_api_auto(notify_fakehost& host, bool on);
+// After the plugin's stop() returned: refuse new calls (NOTIFY_ERR_CLOSED), join the thread and
+// drop what is still queued, never answered (as notifyd once its core stopped).
+void close_api(notify_fakehost& host);
 
 }  // namespace notify::fakehost

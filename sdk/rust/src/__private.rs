@@ -478,7 +478,8 @@ unsafe extern "C" fn authorize_publish<T: Auth>(
 // ---- broker -------------------------------------------------------------------------------
 
 /// The broker's vtable: `capabilities` is `T::CAPABILITIES`, and the 1.2–1.4 members are set
-/// only for the capabilities it declares (NULL otherwise, so the host never calls them).
+/// only for the capabilities it declares (NULL otherwise, so the host never calls them);
+/// `history_remove` (1.5) only when `T::HISTORY_REMOVE`.
 pub const fn broker_vtable<T: Broker>() -> sys::notify_broker_vtable {
     let durable = T::CAPABILITIES & sys::NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS != 0;
     let cluster = T::CAPABILITIES & sys::NOTIFY_BROKER_CAP_CLUSTER != 0;
@@ -531,6 +532,11 @@ pub const fn broker_vtable<T: Broker>() -> sys::notify_broker_vtable {
         },
         presence_stats: if presence {
             Some(presence_stats::<T>)
+        } else {
+            None
+        },
+        history_remove: if T::HISTORY_REMOVE {
+            Some(history_remove::<T>)
         } else {
             None
         },
@@ -663,7 +669,7 @@ unsafe extern "C" fn history_read<T: Broker>(
     }
 }
 
-/// Runs one status-returning broker call (ABI 1.2–1.4 members): a missing instance is
+/// Runs one status-returning broker call (ABI 1.2–1.5 members): a missing instance is
 /// `NOTIFY_ERR_INVALID_ARGUMENT`, a panic `NOTIFY_ERR_INTERNAL` (logged once), an `Err` its
 /// status with the message in `err`.
 ///
@@ -925,6 +931,21 @@ unsafe extern "C" fn presence_stats<T: Broker>(
         }
     }
     status
+}
+
+unsafe extern "C" fn history_remove<T: Broker>(
+    instance: *mut c_void,
+    topic: sys::notify_str,
+    err: *mut notify_error,
+) -> notify_status {
+    // SAFETY: the topic is BORROWED for the call.
+    let topic = unsafe { str_of(topic) };
+    // SAFETY: forwarded from the host's call.
+    unsafe {
+        broker_status::<T>(instance, err, "history_remove", |plugin| {
+            plugin.history_remove(topic)
+        })
+    }
 }
 
 // ---- transport ----------------------------------------------------------------------------

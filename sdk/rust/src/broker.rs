@@ -1,7 +1,8 @@
 //! Broker plugins: order and store publishes (offset + epoch), serve history, and, per the
 //! capabilities they declare, store durable subscriptions (ABI 1.2), carry messages between
 //! nodes (1.3: [`BrokerDirect`](crate::BrokerDirect), [`ClusterCommand`](crate::ClusterCommand),
-//! [`InterestKind`](crate::InterestKind)) and keep presence (1.4).
+//! [`InterestKind`](crate::InterestKind)) and keep presence (1.4); and forget a topic's
+//! history (1.5, [`Broker::history_remove`], wired when [`Broker::HISTORY_REMOVE`] is true).
 //!
 //! The vtable's `capabilities` is [`Broker::CAPABILITIES`], and each group of members is set
 //! only when its capability is declared (NULL otherwise, as the ABI says): a broker gets
@@ -469,5 +470,28 @@ pub trait Broker: Plugin {
     fn presence_stats(&self, topic: &str) -> Result<PresenceStats, Error> {
         let _ = topic;
         Err(unsupported("presence_stats", "NOTIFY_BROKER_CAP_PRESENCE"))
+    }
+
+    // ---- ABI 1.5, with HISTORY_REMOVE = true -----------------------------------------------
+
+    /// Set to `true` when the broker implements [`history_remove`](Broker::history_remove):
+    /// the vtable's `history_remove` member is set only then. Left `false` (the default) the
+    /// member is NULL, and the server API answers its `history_remove` method with error 103
+    /// (the broker cannot), as for a broker built before ABI 1.5. (A Rust trait cannot tell
+    /// whether a default method was overridden, hence this switch, as `CAPABILITIES` is for
+    /// the other optional groups.)
+    const HISTORY_REMOVE: bool = false;
+
+    /// Forgets the kept messages of `topic` (the server API's `history_remove`). The stream's
+    /// position stays: the next publish gets the next offset in the same epoch, and a client
+    /// recovering from before the removal is told it cannot (too old), never given a gap. An
+    /// unknown topic is `Ok`. Core thread; must not block. Called only with
+    /// [`HISTORY_REMOVE`](Broker::HISTORY_REMOVE) set; the default answers
+    /// `NOTIFY_ERR_UNSUPPORTED`.
+    fn history_remove(&self, topic: &str) -> Result<(), Error> {
+        let _ = topic;
+        Err(Error::unsupported(
+            "history_remove is not implemented by this broker (it sets HISTORY_REMOVE without it)",
+        ))
     }
 }

@@ -149,12 +149,33 @@ impl<'a> Event<'a> {
         // for the call.
         unsafe { str_of(self.raw.client_info) }
     }
+    /// ABI 1.5, INACTIVATE and DISCONNECT: the `NOTIFY_CLOSE_*` code the client's connection
+    /// was closed with; 0 when it had none, on other events, and from a host older than 1.5.
+    pub fn close_code(&self) -> u16 {
+        if !sys::has_field(self.raw.size, crate::field_end!(notify_event, close_code)) {
+            return 0;
+        }
+        self.raw.close_code
+    }
+    /// ABI 1.5, INACTIVATE and DISCONNECT: why the client went, one word
+    /// (`sys::NOTIFY_REASON_*`: INACTIVATE closed, slow, expired, shutdown, error; DISCONNECT
+    /// expired, kicked, moved). "" on other events and from a host older than 1.5. Later minors
+    /// may add words: treat an unknown one like "closed".
+    pub fn reason(&self) -> &'a str {
+        if !sys::has_field(self.raw.size, crate::field_end!(notify_event, reason)) {
+            return "";
+        }
+        // SAFETY: the host's struct contains the member (size checked above); views BORROWED
+        // for the call.
+        unsafe { str_of(self.raw.reason) }
+    }
 }
 
 /// A handler plugin. `on_event` runs on the host's core thread and must not block; its host
 /// calls (`publish`, `subscribe`, ...) are queued and applied after the event, in call order.
 pub trait Handler: Plugin {
-    /// The events to receive (`event_mask(&[..])`); default: every type of ABI 1.4.
+    /// The events to receive (`event_mask(&[..])`); default: every type of ABI 1.5 (the types
+    /// of 1.4: 1.5 added none).
     const EVENT_MASK: u32 = event_mask(&[
         EventKind::Connect,
         EventKind::Reconnect,

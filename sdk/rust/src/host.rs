@@ -1,5 +1,6 @@
 //! The host table (`notify_host_api`) behind size-checked, safe accessors.
 
+use crate::api::{ApiDone, ApiReply, api_done};
 use crate::cluster::{BusMessage, ClusterCommand, ClusterViewKind, NodeInfo};
 use crate::error::Error;
 use crate::sys::{self, notify_host_api, notify_host_ctx};
@@ -394,6 +395,86 @@ impl Host {
             unsafe { release(out.release_ctx, out.data) };
         }
         Some(json.map_err(|_| Error::internal("cluster_view: the host's JSON is not UTF-8")))
+    }
+
+    /// ABI 1.5: runs one server API request (docs/api.md): `method` (`"publish"`,
+    /// `"subscribe"`, `"history"`, `"batch"`, ...) with `params`, one JSON object ("" means
+    /// `{}`), and `request_id`, the front end's id for the request, named in the host's logs
+    /// ("" for none). The host validates strictly: an unknown method, an unknown field or a
+    /// wrong type is an error reply naming it.
+    ///
+    /// - `Some(Ok(()))`: accepted. `done` is then called **once** with the answer, errors
+    ///   included ([`ApiReply`]), from a host thread and never from inside `api_call` itself
+    ///   (it may run before `api_call` has returned to you). Exception: a request still
+    ///   unanswered when the host stops its core (after every plugin's `stop` returned) is
+    ///   never answered; its `done` is then never called nor dropped (leaked).
+    /// - `Some(Err(_))`: refused (`NOTIFY_ERR_CLOSED` while the host shuts down,
+    ///   `NOTIFY_ERR_INVALID_ARGUMENT`); `done` is dropped without being called.
+    /// - `None`: the host is older than ABI 1.5 (or has no `api_call`); `done` is dropped
+    ///   without being called.
+    ///
+    /// # Threads
+    ///
+    /// Callable from any thread. `done` runs on the host's core thread or another host thread,
+    /// possibly while your thread is still returning from `api_call`, so it is `Send` and must
+    /// **not block**: hand the reply to your own thread (a channel, a queue your I/O loop
+    /// polls). Requests from one thread start in call order. A panic in `done` is caught (the
+    /// reply is dropped and a line goes to stderr) and never unwinds into the host.
+    ///
+    /// # Lifetime
+    ///
+    /// The boxed `done` is owned by the host until it runs. Like any host call, `api_call` is
+    /// not allowed after `destroy`. A front end stops waiting in
+    /// [`Plugin::stop`](crate::Plugin::stop): it stops making calls, may wait (bounded) for
+    /// the answers it still expects, and then gives up on the rest. Some may still be answered
+    /// after `stop` returned (until the host stops its core, before `destroy`), so `done` must
+    /// only touch what it owns (the boxed closure keeps its captures alive); the others never
+    /// run (so do not rely on a captured `Sender` being dropped to wake a waiter).
+    ///
+    /// ```no_run
+    /// # fn demo(host: notify_sdk::Host) {
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let accepted = host.api_call("publish", r#"{"topic":"chat","data":"hi"}"#, "req-1",
+    ///     move |reply| { let _ = tx.send(reply); });
+    /// if let Some(Ok(())) = accepted {
+    ///     let reply = rx.recv().unwrap(); // on the plugin's own thread, never in `done`
+    ///     println!("{} {}", reply.status, reply.result);
+    /// }
+    /// # }
+    /// ```
+    pub fn api_call<F>(
+        &self,
+        method: &str,
+        params: &str,
+        request_id: &str,
+        done: F,
+    ) -> Option<Result<(), Error>>
+    where
+        F: FnOnce(ApiReply) + Send + 'static,
+    {
+        let api_call = host_member!(self, api_call)?;
+        let request = sys::notify_api_request {
+            size: core::mem::size_of::<sys::notify_api_request>() as u32,
+            method: str_view(method),
+            params: bytes_view(params.as_bytes()),
+            request_id: str_view(request_id),
+        };
+        let boxed: Box<ApiDone> = Box::new(Box::new(done));
+        let user_data = Box::into_raw(boxed);
+        // SAFETY: `request` and the strings it views are BORROWED and live until the call
+        // returns (the host copies before returning). `user_data` is the leaked box that
+        // `api_done` takes back exactly once when the host accepts the request.
+        let status = unsafe { api_call(self.ctx, &request, Some(api_done), user_data.cast()) };
+        if status != sys::NOTIFY_OK {
+            // Refused: the host does not call `done`, so the box is still ours.
+            // SAFETY: the pointer leaked above, not handed over (the call failed).
+            drop(unsafe { Box::from_raw(user_data) });
+            return Some(Err(Error::new(
+                status,
+                format!("api_call {method} failed with status {status}"),
+            )));
+        }
+        Some(Ok(()))
     }
 }
 

@@ -1,6 +1,6 @@
 //! # notify-sdk: write Notify plugins in safe Rust
 //!
-//! `notifyd` loads plugins through the C ABI of `include/notify/notify.h` (ABI 1.4). This crate
+//! `notifyd` loads plugins through the C ABI of `include/notify/notify.h` (ABI 1.5). This crate
 //! is that ABI twice:
 //!
 //! - [`sys`]: hand-written `#[repr(C)]` bindings, checked against the C compiler by the crate's
@@ -10,6 +10,10 @@
 //!   answer `None`, borrowed views whose lifetimes end with the call, owned answers, and
 //!   `Send` completion handles ([`AuthCompletion`], [`PublishCompletion`]) that answer a
 //!   `NOTIFY_PENDING` call exactly once (dropping one unanswered fails closed).
+//!
+//! ABI 1.5: [`Host::api_call`] runs a server API request (docs/api.md) and answers an
+//! owned [`ApiReply`] to a `Send` closure; [`Event::close_code`] and [`Event::reason`] say why
+//! a client went; [`Broker::history_remove`] forgets a topic's history.
 //!
 //! [`export_plugin!`] emits the one exported symbol, `notify_plugin_entry_v1`, and a static
 //! descriptor. Every call from the host goes through a trampoline of this crate that catches
@@ -41,6 +45,7 @@
 
 pub mod sys;
 
+mod api;
 mod auth;
 mod broker;
 mod cluster;
@@ -56,6 +61,7 @@ mod views;
 #[doc(hidden)]
 pub mod __private;
 
+pub use api::ApiReply;
 pub use auth::{
     Auth, AuthAnswer, AuthCompletion, AuthPurpose, AuthReply, AuthRequest, AuthzRequest, Decision,
 };

@@ -1,4 +1,4 @@
-//! Hand-written bindings to `include/notify/notify.h` (ABI 1.4).
+//! Hand-written bindings to `include/notify/notify.h` (ABI 1.5).
 //!
 //! Rules followed here (and checked by `tests/layout.rs` against the C compiler's view):
 //! - every struct is `#[repr(C)]` with the header's members in the header's order;
@@ -13,7 +13,7 @@
 use core::ffi::{c_char, c_void};
 
 pub const NOTIFY_ABI_MAJOR: u16 = 1;
-pub const NOTIFY_ABI_MINOR: u16 = 4;
+pub const NOTIFY_ABI_MINOR: u16 = 5;
 pub const NOTIFY_PLUGIN_ENTRY_NAME: &str = "notify_plugin_entry_v1";
 
 // ---- status codes -------------------------------------------------------------------------
@@ -515,6 +515,14 @@ pub struct notify_broker_vtable {
             err: *mut notify_error,
         ) -> notify_status,
     >,
+    /// ABI 1.5 (NULL = unsupported).
+    pub history_remove: Option<
+        unsafe extern "C" fn(
+            instance: *mut c_void,
+            topic: notify_str,
+            err: *mut notify_error,
+        ) -> notify_status,
+    >,
 }
 
 // ---- handler ------------------------------------------------------------------------------
@@ -556,7 +564,19 @@ pub struct notify_event {
     pub change_up: bool,
     /// ABI 1.4.
     pub client_info: notify_str,
+    /// ABI 1.5 from here on (INACTIVATE, DISCONNECT).
+    pub close_code: u16,
+    pub reason: notify_str,
 }
+
+/// ABI 1.5: the words of `notify_event.reason` (an unknown word reads like "closed").
+pub const NOTIFY_REASON_CLOSED: &str = "closed";
+pub const NOTIFY_REASON_SLOW: &str = "slow";
+pub const NOTIFY_REASON_EXPIRED: &str = "expired";
+pub const NOTIFY_REASON_KICKED: &str = "kicked";
+pub const NOTIFY_REASON_MOVED: &str = "moved";
+pub const NOTIFY_REASON_SHUTDOWN: &str = "shutdown";
+pub const NOTIFY_REASON_ERROR: &str = "error";
 
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -590,6 +610,34 @@ pub struct notify_publish_request {
     pub user_count: usize,
     pub payload: notify_bytes,
 }
+
+/// ABI 1.5: a request to the server API (`host->api_call`). BORROWED: the host copies it
+/// before `api_call` returns.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct notify_api_request {
+    pub size: u32,
+    pub method: notify_str,
+    /// One JSON object (UTF-8); empty means `{}`.
+    pub params: notify_bytes,
+    /// The front end's id for the request (host logs); may be empty.
+    pub request_id: notify_str,
+}
+
+/// ABI 1.5: the answer to one `api_call`, BORROWED for the duration of the callback.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct notify_api_reply {
+    pub size: u32,
+    pub status: notify_status,
+    pub error_code: u32,
+    pub error_message: notify_str,
+    pub result: notify_bytes,
+}
+
+/// ABI 1.5: receives the answer of an `api_call` exactly once, on a host thread; must not block.
+pub type notify_api_callback =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, reply: *const notify_api_reply)>;
 
 type Cfg = *const notify_config;
 type Ctx = *mut notify_host_ctx;
@@ -704,6 +752,15 @@ pub struct notify_host_api {
         Option<unsafe extern "C" fn(ctx: Ctx, node: *const notify_node_info, ttl_ms: i64)>,
     pub cluster_view: Option<
         unsafe extern "C" fn(ctx: Ctx, kind: u32, out: *mut notify_owned_bytes) -> notify_status,
+    >,
+    // 1.5: the server API
+    pub api_call: Option<
+        unsafe extern "C" fn(
+            ctx: Ctx,
+            request: *const notify_api_request,
+            done: notify_api_callback,
+            user_data: *mut c_void,
+        ) -> notify_status,
     >,
 }
 

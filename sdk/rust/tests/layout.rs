@@ -1,6 +1,7 @@
 //! Layout sync: compiles tests/layout/layout.c against include/notify/notify.h with the C
 //! compiler on PATH (`cc`, or $CC), and compares every struct's size and alignment and every
-//! member's offset and size with what `src/sys.rs` declares. A wrong, missing, reordered or
+//! member's offset and size, every integer constant's value and every string constant's text
+//! with what `src/sys.rs` declares. A wrong, missing, reordered or
 //! retyped member fails the test with the line that differs.
 //!
 //! The header comes from $NOTIFY_INCLUDE_DIR, else the repository's include/ folder.
@@ -41,6 +42,12 @@ macro_rules! constant_line {
     };
 }
 
+macro_rules! string_line {
+    ($name:ident) => {
+        format!("T {} {}", stringify!($name), $name)
+    };
+}
+
 include!("layout/rust_side.rs");
 
 fn c_side() -> Vec<String> {
@@ -77,7 +84,7 @@ fn c_side() -> Vec<String> {
 #[test]
 fn every_struct_and_member_matches_the_c_header() {
     let c_lines = c_side();
-    let rust_lines: Vec<String> = all_layouts!(struct_line, field_line, constant_line);
+    let rust_lines: Vec<String> = all_layouts!(struct_line, field_line, constant_line, string_line);
     let mut mismatches = Vec::new();
     for index in 0..c_lines.len().max(rust_lines.len()) {
         let c_line = c_lines
@@ -132,7 +139,12 @@ fn the_lists_cover_all_of_sys_rs() {
             }
         } else if let Some(rest) = line.strip_prefix("pub const NOTIFY_") {
             let name = format!("NOTIFY_{}", rest.split(':').next().unwrap_or(""));
-            if !line.contains(": &") && !listed.contains(&format!("$constant_line!({name})")) {
+            let listed_as = if line.contains(": &str =") {
+                format!("$string_line!({name})")
+            } else {
+                format!("$constant_line!({name})")
+            };
+            if !listed.contains(&listed_as) {
                 missing.push(name);
             }
         }
@@ -145,7 +157,7 @@ fn the_lists_cover_all_of_sys_rs() {
 
 #[test]
 fn constants_match_the_header() {
-    assert_eq!((NOTIFY_ABI_MAJOR, NOTIFY_ABI_MINOR), (1, 4));
+    assert_eq!((NOTIFY_ABI_MAJOR, NOTIFY_ABI_MINOR), (1, 5));
     assert_eq!(notify_event_bit(NOTIFY_EVENT_DATA), 1 << 9);
     assert_eq!(NOTIFY_ERROR_MESSAGE_MAX, 512);
 }

@@ -4,7 +4,8 @@
  * The fake host builds a manifest table, loads a plugin (a .so path, or an entry function linked
  * into the test), calls create/start/stop/destroy, sends handler events, asks auth questions
  * (waiting for answers given later through auth_complete), plays the host side of transport
- * connections, and records every host call the plugin makes so that a test can assert on them.
+ * connections, answers server API requests (host->api_call, ABI 1.5) through a handler the test
+ * scripts, and records every host call the plugin makes so that a test can assert on them.
  *
  * Plain C so that C, C++ and Rust tests (through FFI) use it alike. It is a test library, not
  * part of the plugin ABI: link it into test programs only (CMake: notify::fakehost,
@@ -14,6 +15,9 @@
  * stays valid until notify_fakehost_free() (records are never removed, only appended).
  * THREAD: the plugin may call the host table from any thread (records are locked);
  * notify_fakehost_* functions themselves are called from the test's thread.
+ *
+ * The host table is ABI 1.5 (NOTIFY_ABI_MINOR of the notify.h it was built with): every member
+ * is set, api_call included.
  */
 #ifndef NOTIFY_FAKEHOST_H
 #define NOTIFY_FAKEHOST_H
@@ -93,7 +97,11 @@ void notify_fakehost_destroy(notify_fakehost *host);
 /* ---- handlers -------------------------------------------------------------------------------- */
 
 /* Calls on_event when the handler's event_mask has the event's bit (size and time_ms are
- * filled when 0). Returns false when the handler does not want the event or is not a handler. */
+ * filled when 0). Returns false when the handler does not want the event or is not a handler.
+ * The event is copied by its size: size 0 sends the whole current struct (ABI 1.5: set
+ * close_code and reason for an INACTIVATE or DISCONNECT, e.g. reason NOTIFY_REASON_CLOSED);
+ * a smaller size plays an older host (size = offsetof(notify_event, close_code) is a 1.4 event,
+ * and the plugin must not read past it). */
 bool notify_fakehost_event(notify_fakehost *host, const notify_event *event);
 
 /* ---- auth ------------------------------------------------------------------------------------ */
@@ -141,6 +149,62 @@ size_t notify_fakehost_frames_alive(const notify_fakehost *host);
 void notify_fakehost_close(notify_fakehost *host, uint64_t conn, uint16_t code,
                            const char *reason);
 
+/* ---- the server API (ABI 1.5: host->api_call) -------------------------------------------------
+ *
+ * The fake host does not implement the server API's methods (docs/api.md): the test scripts the
+ * answers with a handler. api_call checks its arguments as notifyd does (a NULL request or
+ * callback, a request smaller than notify_api_request 1.5 or a view with a length but no data:
+ * NOTIFY_ERR_INVALID_ARGUMENT, not recorded; once the plugin's stop() returned:
+ * NOTIFY_ERR_CLOSED, not recorded), records an API_CALL, queues the request and returns
+ * NOTIFY_OK. The answer is delivered later, never inside api_call:
+ *
+ *   - by notify_fakehost_api_deliver() on the test's thread (the default: deterministic), or
+ *   - with notify_fakehost_set_api_auto_deliver(host, true), by a fake-host thread as soon as
+ *     each call is queued (for plugins that wait for answers on their own threads, e.g. a front
+ *     end serving a request the test sends over a socket).
+ *
+ * Delivering one call: the handler runs (on the delivering thread) and fills the reply; the
+ * fake host copies it, calls the plugin's callback with a notify_api_reply viewing the copy,
+ * then records an API_REPLY. Calls are answered in the order they were made, each at most once.
+ *
+ * Shutdown mirrors notifyd: while the plugin's stop() runs (notify_fakehost_stop(), or
+ * destroy() stopping first) the thread delivers, so a stop() may wait for the answers it
+ * expects; once stop() returned, api_call answers NOTIFY_ERR_CLOSED and the calls still queued
+ * are never answered (their user_data may be gone; a line on stderr counts them). */
+
+/* What a handler answers. Preset to success: status NOTIFY_OK, error_code 0, error_message ""
+ * and result "{}". For an error set status to a negative NOTIFY_ERR_* and error_code to a
+ * protocol code (102 bad_request, 103 unknown method, 108 not_found, ...) with a message. The
+ * strings are copied after the handler returns. Normalized as notifyd answers: on success
+ * error_code is 0 and the message ""; on failure the result is empty, a non-negative status
+ * becomes NOTIFY_ERR_INTERNAL and error_code 0 becomes 100. */
+typedef struct notify_fakehost_api_reply {
+    notify_status status;
+    uint32_t error_code;
+    const char *error_message;
+    const char *result; /* one JSON object */
+} notify_fakehost_api_reply;
+
+/* method, params (the JSON text as the plugin sent it; "" means {}) and request_id are
+ * NUL-terminated copies valid during the call. Runs on the delivering thread: the test's thread
+ * for notify_fakehost_api_deliver(), the fake host's thread with auto delivery. */
+typedef void (*notify_fakehost_api_handler)(void *handler_ctx, const char *method,
+                                            const char *params, const char *request_id,
+                                            notify_fakehost_api_reply *reply);
+
+/* Sets (or, with NULL, removes) the handler. Without one every call is answered
+ * NOTIFY_ERR_UNSUPPORTED, error_code 103, "no API handler in the fake host". */
+void notify_fakehost_set_api_handler(notify_fakehost *host, notify_fakehost_api_handler handler,
+                                     void *handler_ctx);
+/* Answers every queued call (and those the plugin's callbacks make meanwhile) on this thread;
+ * returns how many. */
+size_t notify_fakehost_api_deliver(notify_fakehost *host);
+/* The calls accepted and not yet answered. */
+size_t notify_fakehost_api_pending(const notify_fakehost *host);
+/* true: a fake-host thread answers each call as it is queued; false (the default): only
+ * notify_fakehost_api_deliver() does. */
+void notify_fakehost_set_api_auto_deliver(notify_fakehost *host, bool on);
+
 /* ---- recorded host calls --------------------------------------------------------------------- */
 
 typedef enum notify_fakehost_call_kind {
@@ -158,7 +222,9 @@ typedef enum notify_fakehost_call_kind {
     NOTIFY_FAKEHOST_BROKER_MESSAGE = 12,
     NOTIFY_FAKEHOST_BROKER_COMMAND = 13,
     NOTIFY_FAKEHOST_BROKER_STREAM_LOST = 14,
-    NOTIFY_FAKEHOST_CLUSTER_NODE_SEEN = 15
+    NOTIFY_FAKEHOST_CLUSTER_NODE_SEEN = 15,
+    NOTIFY_FAKEHOST_API_CALL = 16,      /* ABI 1.5 api_call, when accepted */
+    NOTIFY_FAKEHOST_API_REPLY = 17      /* its answer, after the plugin's callback returned */
 } notify_fakehost_call_kind;
 
 /* One host call. Fields a kind does not use are zero / empty. Strings are NUL-terminated
@@ -168,12 +234,15 @@ typedef struct notify_fakehost_call {
     int64_t time_ms;                 /* the fake clock when the call was made */
     notify_log_level level;          /* LOG */
     notify_target_kind target;       /* SUBSCRIBE, UNSUBSCRIBE, DISCONNECT */
-    notify_str id;                   /* the client/user id; AUTH_COMPLETE: the answer's user */
+    notify_str id;                   /* the client/user id; AUTH_COMPLETE: the answer's user;
+                                        API_*: the request's request_id */
     notify_str topic;                /* SUBSCRIBE, UNSUBSCRIBE, BROKER_*: the topic */
     notify_str text;                 /* LOG: message; DISCONNECT, STREAM_LOST: reason;
                                         AUTH_COMPLETE: reason; BROKER_PUBLISH_COMPLETE: error;
-                                        CONN_OPEN: remote address */
-    notify_bytes payload;            /* PUBLISH, CONN_RECEIVE, BROKER_MESSAGE */
+                                        CONN_OPEN: remote address; API_CALL: method;
+                                        API_REPLY: error message */
+    notify_bytes payload;            /* PUBLISH, CONN_RECEIVE, BROKER_MESSAGE; API_CALL:
+                                        params; API_REPLY: result */
     const notify_str *topics;        /* PUBLISH */
     size_t topic_count;
     const notify_str *clients;       /* PUBLISH */
@@ -181,11 +250,14 @@ typedef struct notify_fakehost_call {
     const notify_str *users;         /* PUBLISH */
     size_t user_count;
     uint64_t conn;                   /* CONN_*: the connection id */
-    uint64_t request_id;             /* AUTH_COMPLETE, BROKER_PUBLISH_COMPLETE */
+    uint64_t request_id;             /* AUTH_COMPLETE, BROKER_PUBLISH_COMPLETE; API_*: the
+                                        call's sequence number (1, 2, ...), the same in its
+                                        API_CALL and API_REPLY */
     uint64_t number;                 /* CONN_CLOSED: code; DISCONNECT: code;
                                         SET_MAX_FRAME_SIZE: bytes; BROKER_*: offset;
-                                        AUTH_COMPLETE: decision; CONN_OPEN: encoding */
-    notify_status status;            /* BROKER_PUBLISH_COMPLETE */
+                                        AUTH_COMPLETE: decision; CONN_OPEN: encoding;
+                                        API_REPLY: error_code */
+    notify_status status;            /* BROKER_PUBLISH_COMPLETE, API_REPLY */
 } notify_fakehost_call;
 
 size_t notify_fakehost_call_count(const notify_fakehost *host);

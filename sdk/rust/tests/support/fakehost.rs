@@ -43,6 +43,27 @@ pub const NOTIFY_FAKEHOST_BROKER_MESSAGE: notify_fakehost_call_kind = 12;
 pub const NOTIFY_FAKEHOST_BROKER_COMMAND: notify_fakehost_call_kind = 13;
 pub const NOTIFY_FAKEHOST_BROKER_STREAM_LOST: notify_fakehost_call_kind = 14;
 pub const NOTIFY_FAKEHOST_CLUSTER_NODE_SEEN: notify_fakehost_call_kind = 15;
+pub const NOTIFY_FAKEHOST_API_CALL: notify_fakehost_call_kind = 16;
+pub const NOTIFY_FAKEHOST_API_REPLY: notify_fakehost_call_kind = 17;
+
+/// ABI 1.5: what a scripted server API handler answers (strings copied after it returns).
+#[repr(C)]
+pub struct notify_fakehost_api_reply {
+    pub status: notify_status,
+    pub error_code: u32,
+    pub error_message: *const c_char,
+    pub result: *const c_char,
+}
+
+pub type notify_fakehost_api_handler = Option<
+    unsafe extern "C" fn(
+        handler_ctx: *mut c_void,
+        method: *const c_char,
+        params: *const c_char,
+        request_id: *const c_char,
+        reply: *mut notify_fakehost_api_reply,
+    ),
+>;
 
 #[repr(C)]
 pub struct notify_fakehost_call {
@@ -163,6 +184,14 @@ unsafe extern "C" {
         host: *const notify_fakehost,
         kind: notify_fakehost_call_kind,
     ) -> usize;
+    pub fn notify_fakehost_set_api_handler(
+        host: *mut notify_fakehost,
+        handler: notify_fakehost_api_handler,
+        handler_ctx: *mut c_void,
+    );
+    pub fn notify_fakehost_api_deliver(host: *mut notify_fakehost) -> usize;
+    pub fn notify_fakehost_api_pending(host: *const notify_fakehost) -> usize;
+    pub fn notify_fakehost_set_api_auto_deliver(host: *mut notify_fakehost, on: bool);
     pub fn notify_fakehost_wait_for(
         host: *mut notify_fakehost,
         kind: notify_fakehost_call_kind,
@@ -335,6 +364,36 @@ impl FakeHost {
     pub fn destroy(&self) {
         // SAFETY: valid host.
         unsafe { notify_fakehost_destroy(self.raw) }
+    }
+    /// Sends one event as given (`size` 0: the whole current struct).
+    pub fn event_raw(&self, event: &notify_event) -> bool {
+        // SAFETY: the event and its views live until the call returns.
+        unsafe { notify_fakehost_event(self.raw, event) }
+    }
+    /// ABI 1.5: scripts the server API (NULL handler: every call answers 103).
+    ///
+    /// # Safety
+    /// `handler_ctx` must stay valid while the fake host may deliver.
+    pub unsafe fn set_api_handler(
+        &self,
+        handler: notify_fakehost_api_handler,
+        handler_ctx: *mut c_void,
+    ) {
+        // SAFETY: valid host; the context is the caller's contract.
+        unsafe { notify_fakehost_set_api_handler(self.raw, handler, handler_ctx) }
+    }
+    /// Answers every queued api_call on this thread; how many.
+    pub fn api_deliver(&self) -> usize {
+        // SAFETY: valid host.
+        unsafe { notify_fakehost_api_deliver(self.raw) }
+    }
+    pub fn api_pending(&self) -> usize {
+        // SAFETY: valid host.
+        unsafe { notify_fakehost_api_pending(self.raw) }
+    }
+    pub fn set_api_auto_deliver(&self, on: bool) {
+        // SAFETY: valid host.
+        unsafe { notify_fakehost_set_api_auto_deliver(self.raw, on) }
     }
     /// Sends one event (size and time filled by the fake host).
     pub fn event(&self, kind: u32, client_id: &str, data: &[u8]) -> bool {

@@ -80,6 +80,16 @@ struct NodesOptions {
     bool handout = false;                   // the handout's chosen node instead of the table
 };
 
+// `api URL METHOD [JSON]`: one server API call (docs/api.md) over http_api or grpc_api.
+struct ApiOptions {
+    std::string url;
+    std::string method;
+    std::string params;                     // a JSON object; empty means {}
+    std::string key;                        // --key, else $NOTIFY_API_KEY
+    std::optional<double> timeout_seconds;  // overall deadline, counted from the start
+    TransportOptions transport;             // grpcs: --cafile
+};
+
 int run_sub(const SubOptions& options);
 int run_pub(const PubOptions& options);
 int run_send(const SendOptions& options);
@@ -87,6 +97,7 @@ int run_presence(const PresenceOptions& options);
 int run_history(const HistoryOptions& options);
 int run_nodes(const NodesOptions& options);
 int run_token(const TokenOptions& options);
+int run_api(const ApiOptions& options);
 
 // "30s", "5m", "1h", "2d" or a bare number of seconds ("0": none); nullopt when malformed.
 std::optional<std::uint64_t> parse_duration_seconds(const std::string& text);

@@ -236,6 +236,25 @@ int main(int argc, char** argv) {
     token_command->add_option("--aud", token.audience, "The \"aud\" claim")
         ->type_name("AUDIENCE");
 
+    notify::cli::ApiOptions api;
+    api.timeout_seconds = kDefaultRequestTimeoutSeconds;
+    auto* api_command = app.add_subcommand(
+        "api", "Call the server API (docs/api.md) and print the result as one JSON line");
+    api_command
+        ->add_option("URL", api.url,
+                     "http://HOST:PORT (the http_api plugin) or grpc[s]://HOST:PORT (grpc_api)")
+        ->required();
+    api_command->add_option("METHOD", api.method, "publish, broadcast, subscribe, …, batch")
+        ->required();
+    api_command->add_option("JSON", api.params, "The parameters, a JSON object (default {})");
+    api_command->add_option("--key", api.key, "API key (default: $NOTIFY_API_KEY)")
+        ->type_name("KEY");
+    add_timeout(*api_command, api.timeout_seconds);
+    api_command->add_option("--cafile", api.transport.cafile,
+                            "grpcs: trust the PEM certificates in this file instead of the "
+                            "system's store")
+        ->type_name("FILE");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -250,6 +269,7 @@ int main(int argc, char** argv) {
         if (token_command->parsed()) return notify::cli::run_token(token);
         if (presence_command->parsed()) return notify::cli::run_presence(presence);
         if (history_command->parsed()) return notify::cli::run_history(history);
+        if (api_command->parsed()) return notify::cli::run_api(api);
         return notify::cli::run_send(send);
     } catch (const CliError& error) {
         return report(error);

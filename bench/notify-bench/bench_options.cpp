@@ -1,7 +1,10 @@
 #include "bench_options.hpp"
 
+#include "api_load.hpp"
+
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <string_view>
 
 namespace notify::bench {
@@ -40,6 +43,13 @@ constexpr const char* usage = R"(notify-bench: pub/sub load generator (publisher
                        copied to the report
   --sync POLICY        always | batch | os: the server's sync policy (with at-least-once),
                        copied to the report
+  --publish-via VIA    ws | http | grpc: the server API's cost per publish. One WebSocket
+                       subscriber (--subscribers must be 1) on --topic; --publishers N slots each
+                       keep one publish in flight: ws = N client connections on --port/--path,
+                       http = N keep-alive connections POSTing /api/publish, grpc = N unary
+                       Publish calls on one channel. Target notify, closed loop only.
+  --api-port N         the http_api / grpc_api listener (with --publish-via http|grpc)
+  --api-key-env NAME   environment variable holding the API key (with --publish-via http|grpc)
   --json FILE          also write the report as JSON
   --quiet              no human table
 )";
@@ -163,6 +173,21 @@ std::optional<BenchOptions> parse_options(int argc, char** argv, int& exit_code)
                 }
                 rest.remove_prefix(comma + 1);
             }
+        } else if (flag == "--publish-via") {
+            options.publish_via = value;
+            ok = value == "ws" || value == "http" || value == "grpc";
+            if (ok && value == "grpc" && !api_grpc_available()) {
+                std::fprintf(stderr, "notify-bench: built without gRPC (sdk/proto was not configured): no --publish-via grpc\n");
+                return std::nullopt;
+            }
+        } else if (flag == "--api-port") {
+            ok = parse_number(value, options.api_port) && options.api_port != 0;
+        } else if (flag == "--api-key-env") {
+            const char* key = std::getenv(std::string(value).c_str());
+            ok = key != nullptr && *key != '\0' && std::string_view(key).find_first_of("\r\n") == std::string_view::npos;
+            if (ok) {
+                options.api_key = key;
+            }
         } else if (flag == "--json") {
             options.json_path = value;
         } else {
@@ -181,6 +206,18 @@ std::optional<BenchOptions> parse_options(int argc, char** argv, int& exit_code)
     for (auto& endpoint : options.subscriber_endpoints) {
         if (endpoint.path.empty()) {
             endpoint.path = options.path;
+        }
+    }
+    if (!options.publish_via.empty()) {
+        if (options.target != Target::notify || options.subscribers != 1 || options.rate > 0 || options.idle ||
+            options.topics != 1 || !options.subscriber_endpoints.empty()) {
+            std::fprintf(stderr, "notify-bench: --publish-via runs --target notify --subscribers 1, closed loop, one topic\n");
+            return std::nullopt;
+        }
+        if (options.publish_via != "ws" && (options.api_port == 0 || options.api_key.empty())) {
+            std::fprintf(stderr, "notify-bench: --publish-via %s needs --api-port and --api-key-env\n",
+                         options.publish_via.c_str());
+            return std::nullopt;
         }
     }
     if (!options.sync_policy.empty() && options.delivery != "at-least-once") {

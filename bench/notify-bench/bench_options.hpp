@@ -53,6 +53,12 @@ struct BenchOptions {
     // --server-pid, repeatable: the server's processes (e.g. the nodes of a cluster and their
     // bus); CPU time and memory are summed over them, and also reported one by one.
     std::vector<pid_t> server_pids;
+    // --publish-via ws|http|grpc (api_load.hpp): publishers use a client WebSocket connection, the
+    // HTTP API or the gRPC API, one publish in flight each, to one WebSocket subscriber. Empty:
+    // the ordinary run.
+    std::string publish_via;
+    std::uint16_t api_port = 0;        // --api-port: the http_api or grpc_api listener
+    std::string api_key;               // from --api-key-env NAME (kept off the command line)
     std::string json_path;
     bool quiet = false;
 };

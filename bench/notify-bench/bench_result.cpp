@@ -177,6 +177,9 @@ void print_table(const BenchOptions& options, const BenchResult& result) {
     if (options.publishers > 1) {
         std::printf("  publishers %zu", options.publishers);
     }
+    if (!options.publish_via.empty()) {
+        std::printf("  publish via %s", options.publish_via.c_str());
+    }
     if (!options.delivery.empty()) {
         std::printf("  delivery %s", delivery_of(options).c_str());
     }
@@ -273,6 +276,7 @@ bool write_json(const BenchOptions& options, const BenchResult& result, const st
     out << "  \"payload_size\": " << options.payload_size << ",\n";
     out << "  \"subscribers\": " << result.subscribers_ready << ",\n";
     out << "  \"publishers\": " << options.publishers << ",\n";
+    out << "  \"publish_via\": " << (options.publish_via.empty() ? "null" : json_string(options.publish_via)) << ",\n";
     out << "  \"delivery\": " << (options.delivery.empty() ? "null" : json_string(options.delivery)) << ",\n";
     out << "  \"sync\": " << (options.sync_policy.empty() ? "null" : json_string(options.sync_policy)) << ",\n";
     out << "  \"topics\": " << options.topics << ",\n";

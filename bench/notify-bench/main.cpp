@@ -1,5 +1,6 @@
 // notify-bench: see bench/README.md. Exit status: 0 when the run completed, 1 when it could not
 // (connection or protocol errors), 2 for a bad command line.
+#include "api_load.hpp"
 #include "bench_options.hpp"
 #include "bench_result.hpp"
 #include "load_generator.hpp"
@@ -13,7 +14,8 @@ int main(int argc, char** argv) {
         return exit_code;
     }
     std::signal(SIGPIPE, SIG_IGN);
-    const auto result = notify::bench::run_benchmark(*options);
+    const auto result = options->publish_via.empty() ? notify::bench::run_benchmark(*options)
+                                                     : notify::bench::run_api_benchmark(*options);
     if (!options->quiet) {
         notify::bench::print_table(*options, result);
     }

@@ -360,6 +360,7 @@ TEST(PluginCatalog, ListsEveryPluginFileWithItsLoadResult) {
         }
     }
     EXPECT_EQ(rows, (std::vector<std::string>{
+                        "notify_fixture_api_1_5.so -> fixture_api_1_5",
                         "notify_fixture_auth_1_3.so -> fixture_auth_1_3",
                         "notify_fixture_auth_1_4.so -> fixture_auth_1_4",
                         "notify_fixture_broker_1_2.so -> fixture_broker_1_2",

@@ -252,7 +252,7 @@ notify_status read_secret(const notify_host_api* host, const notify_config* conf
 
 std::string parse_url(const std::string& text, Url& out) {
     out = Url{};
-    out.text = text;
+    out.text = text.substr(0, text.find('?'));
     std::string_view rest{text};
     if (rest.starts_with("https://")) {
         out.tls = true;

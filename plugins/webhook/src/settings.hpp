@@ -13,7 +13,7 @@ namespace notify::webhook {
 
 // The backend endpoint, parsed from an http(s):// URL.
 struct Url {
-    std::string text;         // as configured (for logs)
+    std::string text;         // for logs: as configured, without the query (it may hold a token)
     std::string host;         // name or address, without brackets for IPv6
     std::string port;         // decimal
     std::string target;       // path + query, at least "/"

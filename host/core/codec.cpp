@@ -1,5 +1,6 @@
 #include "core/codec.hpp"
 
+#include "core/json_fast_path.hpp"
 #include "notify/protocol/binary.hpp"
 
 namespace notify::core {
@@ -18,8 +19,9 @@ bool is_known_encoding(notify_encoding encoding) {
 
 std::variant<protocol::Command, protocol::DecodeError> decode_command(notify_encoding encoding,
                                                                       std::string_view frame) {
-    return is_binary(encoding) ? protocol::decode_command_binary(frame)
-                               : protocol::decode_command(frame);
+    if (is_binary(encoding)) return protocol::decode_command_binary(frame);
+    if (auto plain = decode_plain_json_command(frame)) return std::move(*plain);
+    return protocol::decode_command(frame);
 }
 
 std::string encode_connect_reply(notify_encoding encoding, std::uint64_t id,

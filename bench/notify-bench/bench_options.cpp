@@ -12,12 +12,15 @@ namespace {
 
 constexpr const char* usage = R"(notify-bench: pub/sub load generator (publishers and N subscribers on one topic)
 
-  --target NAME        notify | redis | nats | mqtt | ws-broadcast | limit   (required)
+  --target NAME        notify | notify-binary | notify-tcp | redis | nats | mqtt | ws-broadcast |
+                       limit (required). notify: JSON over WebSocket (notify.json.v1);
+                       notify-binary: the binary encoding over WebSocket (notify.binary.v1);
+                       notify-tcp: the binary encoding over notifyd's TCP transport
   --port N             server port (required); --host ADDR (default 127.0.0.1)
   --path P             WebSocket path (default /)
   --topic T            topic / subject / channel (default bench)
   --subscribers N      subscriber connections (default 100); 0 measures acknowledged publishes
-                       only (needs --rate or a target that answers publishes: notify, redis)
+                       only (needs --rate or a target that answers publishes: notify*, redis)
   --publishers N       publisher connections (1-64), publishing round-robin (default 1)
   --topics T           spread subscribers over T topics <topic>.<i>, publish round-robin (default 1)
   --stalled-percent P  P% of subscribers stop reading once subscribed (slow consumers; default 0)
@@ -40,9 +43,15 @@ constexpr const char* usage = R"(notify-bench: pub/sub load generator (publisher
                        time and memory are then summed over the processes (and listed per process)
   --label TEXT         copied to the report
   --delivery MODE      at-most-once | at-least-once: the server's setting for the topic,
-                       copied to the report
+                       copied to the report. With at-least-once, subscribers of the notify
+                       targets ack what they receive (the protocol's ack command), see --ack
+  --ack MODE           each | cumulative (default): at-least-once subscribers send one ack per
+                       delivered message, or one per read (the newest offset of everything one
+                       recv() brought; acks are cumulative)
   --sync POLICY        always | batch | os: the server's sync policy (with at-least-once),
                        copied to the report
+  --redis-command C    publish (default) | xadd: Redis publishers send PUBLISH, or XADD <topic> *
+                       d <payload> (answered once appended; with --subscribers 0 only)
   --publish-via VIA    ws | http | grpc: the server API's cost per publish. One WebSocket
                        subscriber (--subscribers must be 1) on --topic; --publishers N slots each
                        keep one publish in flight: ws = N client connections on --port/--path,
@@ -129,6 +138,13 @@ std::optional<BenchOptions> parse_options(int argc, char** argv, int& exit_code)
         } else if (flag == "--delivery") {
             options.delivery = value;
             ok = value == "at-most-once" || value == "at-least-once";
+        } else if (flag == "--ack") {
+            ok = value == "each" || value == "cumulative";
+            options.ack_mode = value == "each" ? AckMode::each : AckMode::cumulative;
+            options.ack_mode_given = true;
+        } else if (flag == "--redis-command") {
+            ok = value == "publish" || value == "xadd";
+            options.redis_command = value == "xadd" ? RedisCommand::xadd : RedisCommand::publish;
         } else if (flag == "--sync") {
             options.sync_policy = value;
             ok = value == "always" || value == "batch" || value == "os";
@@ -219,6 +235,18 @@ std::optional<BenchOptions> parse_options(int argc, char** argv, int& exit_code)
                          options.publish_via.c_str());
             return std::nullopt;
         }
+    }
+    if (options.redis_command == RedisCommand::xadd && (options.target != Target::redis || options.subscribers != 0)) {
+        std::fprintf(stderr, "notify-bench: --redis-command xadd runs --target redis --subscribers 0\n");
+        return std::nullopt;
+    }
+    if (options.ack_mode_given && options.delivery != "at-least-once") {
+        std::fprintf(stderr, "notify-bench: --ack is for at-least-once subscribers; add --delivery at-least-once\n");
+        return std::nullopt;
+    }
+    if (options.delivery == "at-least-once" && options.subscribers > 0 && !is_notify(options.target)) {
+        std::fprintf(stderr, "notify-bench: at-least-once subscribers ack with Notify's protocol: use a notify target or --subscribers 0\n");
+        return std::nullopt;
     }
     if (!options.sync_policy.empty() && options.delivery != "at-least-once") {
         std::fprintf(stderr, "notify-bench: --sync describes at-least-once delivery; add --delivery at-least-once\n");

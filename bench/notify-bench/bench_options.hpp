@@ -30,8 +30,13 @@ struct BenchOptions {
     std::string label;                 // free text copied to the report
     // How the server was configured for the topic, copied to the report (notify-bench cannot
     // see it): "at-most-once" | "at-least-once", and for at-least-once "always" | "batch" | "os".
+    // With "at-least-once", subscribers of the notify targets also ack what they receive (the
+    // protocol's ack), as --ack says.
     std::string delivery;
     std::string sync_policy;
+    AckMode ack_mode = AckMode::cumulative;  // --ack each | cumulative
+    bool ack_mode_given = false;
+    RedisCommand redis_command = RedisCommand::publish;  // --redis-command publish | xadd
     std::size_t subscribers = 100;     // 0: publish only (throughput of acknowledged publishes)
     std::size_t publishers = 1;        // publisher connections; publishes go round-robin
     std::size_t topics = 1;            // subscriber i takes topic i % topics; publishes go round-robin

@@ -117,6 +117,11 @@ std::string delivery_of(const BenchOptions& options) {
     return text;
 }
 
+// Subscribers that ack: at-least-once on a notify target.
+bool acks_subscribers(const BenchOptions& options) {
+    return options.delivery == "at-least-once" && is_notify(options.target) && options.subscribers > 0;
+}
+
 std::optional<double> per_cpu_second(std::uint64_t count, std::optional<double> cpu_seconds) {
     if (!cpu_seconds || *cpu_seconds <= 0) {
         return std::nullopt;
@@ -183,6 +188,9 @@ void print_table(const BenchOptions& options, const BenchResult& result) {
     if (!options.delivery.empty()) {
         std::printf("  delivery %s", delivery_of(options).c_str());
     }
+    if (options.redis_command == RedisCommand::xadd) {
+        std::printf("  command XADD");
+    }
     if (result.stalled > 0) {
         std::printf("  stalled subscribers %zu (%zu closed by the server)", result.stalled, result.stalled_disconnected);
     }
@@ -206,6 +214,14 @@ void print_table(const BenchOptions& options, const BenchResult& result) {
                     static_cast<unsigned long long>(result.expected));
         print_latency("latency us", result.latency_ns);
         print_latency("last sub. us", result.last_delivery_ns);
+    }
+    if (!options.idle && has_subscribers && acks_subscribers(options)) {
+        std::printf("  acks           %llu sent (%s) covering %llu deliveries, %llu answered, %llu unanswered at the end\n",
+                    static_cast<unsigned long long>(result.acks_sent),
+                    options.ack_mode == AckMode::each ? "one per message" : "cumulative, one per read",
+                    static_cast<unsigned long long>(result.acked_messages),
+                    static_cast<unsigned long long>(result.acks_answered),
+                    static_cast<unsigned long long>(result.acks_unanswered));
     }
     if (!options.idle && result.answers_publishes) {
         std::printf("  acknowledged/s %.0f (%llu in %.1f s), unanswered at the end %llu\n",
@@ -279,6 +295,19 @@ bool write_json(const BenchOptions& options, const BenchResult& result, const st
     out << "  \"publish_via\": " << (options.publish_via.empty() ? "null" : json_string(options.publish_via)) << ",\n";
     out << "  \"delivery\": " << (options.delivery.empty() ? "null" : json_string(options.delivery)) << ",\n";
     out << "  \"sync\": " << (options.sync_policy.empty() ? "null" : json_string(options.sync_policy)) << ",\n";
+    out << "  \"redis_command\": "
+        << (options.target != Target::redis ? "null"
+                                            : options.redis_command == RedisCommand::xadd ? "\"xadd\"" : "\"publish\"")
+        << ",\n";
+    if (acks_subscribers(options)) {
+        out << "  \"ack_mode\": \"" << (options.ack_mode == AckMode::each ? "each" : "cumulative") << "\",\n";
+    } else {
+        out << "  \"ack_mode\": null,\n";
+    }
+    out << "  \"acks_sent\": " << result.acks_sent << ",\n";
+    out << "  \"acked_messages\": " << result.acked_messages << ",\n";
+    out << "  \"acks_answered\": " << result.acks_answered << ",\n";
+    out << "  \"acks_unanswered\": " << result.acks_unanswered << ",\n";
     out << "  \"topics\": " << options.topics << ",\n";
     out << "  \"stalled\": " << result.stalled << ",\n";
     out << "  \"stalled_disconnected\": " << result.stalled_disconnected << ",\n";

@@ -28,6 +28,12 @@ struct BenchResult {
     std::uint64_t acknowledged_measured = 0;  // publish answers received inside the measured window
     std::uint64_t unanswered = 0;        // publishes still unanswered at the end of the drain
     LatencyHistogram ack_latency_ns;     // per measured publish: until the server answered it
+    // At-least-once subscribers (notify targets, --delivery at-least-once): acks written, the
+    // deliveries they covered, the server's answers, and acks still unanswered after the drain.
+    std::uint64_t acks_sent = 0;
+    std::uint64_t acked_messages = 0;
+    std::uint64_t acks_answered = 0;
+    std::uint64_t acks_unanswered = 0;
     LatencyHistogram latency_ns;         // every delivery of a measured message
     LatencyHistogram last_delivery_ns;   // per measured message: until its last subscriber got it
     // The server's samples: with several --server-pid, sums over the processes (nullopt when

@@ -1,4 +1,6 @@
 // Redis pub/sub over RESP2: SUBSCRIBE / PUBLISH; deliveries are ["message", topic, payload].
+// With RedisCommand::xadd a publisher sends XADD <topic> * d <payload> instead (a stream entry,
+// answered with its id as a bulk string); there are no subscribers then.
 #include "session_kinds.hpp"
 
 #include <charconv>
@@ -61,6 +63,20 @@ public:
                 events.failed("redis: " + std::string(head->text));
                 return in.size();
             }
+            if (head->type == '$' && spec_.role == SessionRole::publisher) {  // an XADD's entry id
+                const auto size = to_number(head->text);
+                if (!size || *size < -1) {
+                    events.failed("redis: bad bulk length $" + std::string(head->text));
+                    return in.size();
+                }
+                const std::size_t end = head->end + (*size < 0 ? 0 : static_cast<std::size_t>(*size) + 2);
+                if (in.size() < end) {
+                    return used;
+                }
+                events.publish_acknowledged(acknowledged_++);
+                used = end;
+                continue;
+            }
             if (head->type != '*') {
                 if (head->type == '+' && spec_.role == SessionRole::publisher && !ready_) {
                     ready_ = true;
@@ -113,7 +129,11 @@ public:
     bool acknowledges_publishes() const override { return true; }
 
     void publish(std::string& out, std::string_view topic, std::string_view payload) override {
-        write_command(out, {"PUBLISH", topic, payload});
+        if (spec_.redis_command == RedisCommand::xadd) {
+            write_command(out, {"XADD", topic, "*", "d", payload});
+        } else {
+            write_command(out, {"PUBLISH", topic, payload});
+        }
     }
 
 private:

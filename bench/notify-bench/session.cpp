@@ -8,8 +8,10 @@
 namespace notify::bench {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Target>, 6> target_names = {{
+constexpr std::array<std::pair<std::string_view, Target>, 8> target_names = {{
     {"notify", Target::notify},
+    {"notify-binary", Target::notify_binary},
+    {"notify-tcp", Target::notify_tcp},
     {"redis", Target::redis},
     {"nats", Target::nats},
     {"mqtt", Target::mqtt},
@@ -22,6 +24,8 @@ constexpr std::array<std::pair<std::string_view, Target>, 6> target_names = {{
 std::unique_ptr<Session> make_session(const SessionSpec& spec) {
     switch (spec.target) {
     case Target::notify: return make_notify_session(spec);
+    case Target::notify_binary: return make_notify_binary_ws_session(spec);
+    case Target::notify_tcp: return make_notify_tcp_session(spec);
     case Target::redis: return make_redis_session(spec);
     case Target::nats: return make_nats_session(spec);
     case Target::mqtt: return make_mqtt_session(spec);

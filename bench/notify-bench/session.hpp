@@ -17,6 +17,10 @@ public:
     virtual void failed(std::string reason) = 0;           // protocol error or refusal
     // The server confirmed this session's publish number `publish_number` (0 = its first).
     virtual void publish_acknowledged(std::uint64_t publish_number) = 0;
+    // At-least-once subscribers (SessionSpec::ack_deliveries): an ack was written, covering
+    // `messages` deliveries; the server answered one ack.
+    virtual void ack_sent(std::uint64_t messages) { (void)messages; }
+    virtual void ack_answered() {}
 };
 
 enum class SessionRole { subscriber, publisher };
@@ -34,7 +38,15 @@ public:
     virtual bool acknowledges_publishes() const { return false; }
 };
 
-enum class Target { notify, redis, nats, mqtt, ws_broadcast, limit };
+enum class Target { notify, notify_binary, notify_tcp, redis, nats, mqtt, ws_broadcast, limit };
+
+// Which protocol ack an at-least-once subscriber sends: one per delivered message, or one per
+// read (the newest offset of everything a recv() brought; acks are cumulative).
+enum class AckMode { each, cumulative };
+
+// What a Redis publisher sends: PUBLISH (pub/sub) or XADD <topic> * d <payload> (a stream entry;
+// with appendonly it is on disk, per appendfsync, before the reply).
+enum class RedisCommand { publish, xadd };
 
 struct SessionSpec {
     Target target = Target::limit;
@@ -43,12 +55,20 @@ struct SessionSpec {
     std::string host;       // for the HTTP Host header
     std::string path;       // WebSocket path
     std::string client_id;  // unique per connection (MQTT needs one)
+    bool ack_deliveries = false;  // notify targets: a subscriber acks what it receives
+    AckMode ack_mode = AckMode::cumulative;
+    RedisCommand redis_command = RedisCommand::publish;
 };
 
 std::unique_ptr<Session> make_session(const SessionSpec& spec);
 
-// "notify" | "redis" | "nats" | "mqtt" | "ws-broadcast" | "limit"; false when unknown.
+// "notify" | "notify-binary" | "notify-tcp" | "redis" | "nats" | "mqtt" | "ws-broadcast" |
+// "limit"; false when unknown.
 bool parse_target(std::string_view name, Target& target);
 std::string_view to_string(Target target);
+// notify, notify-binary, notify-tcp: the targets that speak Notify's client protocol.
+inline bool is_notify(Target target) {
+    return target == Target::notify || target == Target::notify_binary || target == Target::notify_tcp;
+}
 
 }  // namespace notify::bench

@@ -6,6 +6,8 @@
 namespace notify::bench {
 
 std::unique_ptr<Session> make_notify_session(const SessionSpec& spec);
+std::unique_ptr<Session> make_notify_binary_ws_session(const SessionSpec& spec);
+std::unique_ptr<Session> make_notify_tcp_session(const SessionSpec& spec);
 std::unique_ptr<Session> make_ws_broadcast_session(const SessionSpec& spec);
 std::unique_ptr<Session> make_redis_session(const SessionSpec& spec);
 std::unique_ptr<Session> make_nats_session(const SessionSpec& spec);

@@ -1,5 +1,7 @@
 #include "websocket_codec.hpp"
 
+#include <cstring>
+
 namespace notify::bench {
 namespace {
 
@@ -28,6 +30,33 @@ bool upgrade_accepted(std::string_view response_head) {
     return response_head.starts_with("HTTP/1.1 101");
 }
 
+std::string_view accepted_subprotocol(std::string_view response_head) {
+    constexpr std::string_view name = "sec-websocket-protocol:";
+    for (std::size_t line = response_head.find("\r\n"); line != std::string_view::npos;
+         line = response_head.find("\r\n", line + 2)) {
+        const std::string_view rest = response_head.substr(line + 2);
+        if (rest.size() < name.size()) {
+            break;
+        }
+        bool match = true;
+        for (std::size_t i = 0; i < name.size() && match; ++i) {
+            const char c = rest[i];
+            match = (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) == name[i];
+        }
+        if (match) {
+            std::string_view value = rest.substr(name.size(), rest.find("\r\n") - name.size());
+            while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+                value.remove_prefix(1);
+            }
+            while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+                value.remove_suffix(1);
+            }
+            return value;
+        }
+    }
+    return {};
+}
+
 void write_client_frame(std::string& out, WsOpcode opcode, std::string_view payload) {
     out.push_back(static_cast<char>(0x80 | static_cast<std::uint8_t>(opcode)));
     const std::size_t size = payload.size();
@@ -46,8 +75,20 @@ void write_client_frame(std::string& out, WsOpcode opcode, std::string_view payl
     out.append(reinterpret_cast<const char*>(mask_key), 4);
     const std::size_t start = out.size();
     out.append(payload);
-    for (std::size_t i = 0; i < size; ++i) {
-        out[start + i] = static_cast<char>(static_cast<std::uint8_t>(out[start + i]) ^ mask_key[i % 4]);
+    // Eight bytes at a time: the key repeats every 4 bytes, so a doubled key masks a word.
+    std::uint64_t key8 = 0;
+    std::memcpy(&key8, mask_key, 4);
+    std::memcpy(reinterpret_cast<char*>(&key8) + 4, mask_key, 4);
+    char* bytes = out.data() + start;
+    std::size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, bytes + i, 8);
+        word ^= key8;
+        std::memcpy(bytes + i, &word, 8);
+    }
+    for (; i < size; ++i) {
+        bytes[i] = static_cast<char>(static_cast<std::uint8_t>(bytes[i]) ^ mask_key[i % 4]);
     }
 }
 

@@ -15,6 +15,8 @@ void write_upgrade_request(std::string& out, std::string_view host, std::string_
 // Length of a complete HTTP response head in `in` (through the blank line), 0 if incomplete.
 std::size_t upgrade_response_size(std::string_view in);
 bool upgrade_accepted(std::string_view response_head);
+// The value of the response's Sec-WebSocket-Protocol header, empty when there is none.
+std::string_view accepted_subprotocol(std::string_view response_head);
 
 enum class WsOpcode : std::uint8_t { continuation = 0, text = 1, binary = 2, close = 8, ping = 9, pong = 10 };
 

@@ -1,20 +1,18 @@
 #include "websocket_session.hpp"
 
-#include "websocket_codec.hpp"
-
 #include <cstdint>
 
 namespace notify::bench {
 
-WebSocketSession::WebSocketSession(const SessionSpec& spec, std::string subprotocol)
-    : spec_(spec), subprotocol_(std::move(subprotocol)) {}
+WebSocketSession::WebSocketSession(const SessionSpec& spec, std::string subprotocol, WsOpcode opcode)
+    : spec_(spec), subprotocol_(std::move(subprotocol)), opcode_(opcode) {}
 
 void WebSocketSession::begin(std::string& out) {
     write_upgrade_request(out, spec_.host, spec_.path, subprotocol_);
 }
 
 void WebSocketSession::send_text(std::string& out, std::string_view text) {
-    write_client_frame(out, WsOpcode::text, text);
+    write_client_frame(out, opcode_, text);
 }
 
 void WebSocketSession::publish(std::string& out, std::string_view topic, std::string_view payload) {
@@ -36,13 +34,25 @@ std::size_t WebSocketSession::consume(std::string_view in, std::string& out, Ses
         if (!upgrade_accepted(in.substr(0, head))) {
             failed_ = true;
             const auto line_end = in.find("\r\n");
-            events.failed("WebSocket upgrade refused: " + std::string(in.substr(0, line_end)));
+            std::string reason = "WebSocket upgrade refused: " + std::string(in.substr(0, line_end));
+            // The body, when it came with the head, says why (notifyd sends a one-line reason).
+            const std::string_view body = in.substr(head, 160);
+            if (!body.empty()) {
+                reason += ": " + std::string(body.substr(0, body.find_first_of("\r\n")));
+            }
+            events.failed(std::move(reason));
+            return in.size();
+        }
+        if (!subprotocol_.empty() && accepted_subprotocol(in.substr(0, head)) != subprotocol_) {
+            failed_ = true;
+            events.failed("WebSocket upgrade: the server did not select subprotocol " + subprotocol_);
             return in.size();
         }
         open_ = true;
         used = head;
         on_open(out, events);
     }
+    bool handed_over = false;
     while (auto frame = read_server_frame(in.substr(used))) {
         used += frame->size;
         if (frame->masked || !frame->final) {
@@ -54,7 +64,17 @@ std::size_t WebSocketSession::consume(std::string_view in, std::string& out, Ses
         switch (frame->opcode) {
         case WsOpcode::text:
         case WsOpcode::binary:
+            if (frame->opcode != opcode_ && !subprotocol_.empty()) {
+                failed_ = true;
+                events.failed(opcode_ == WsOpcode::text ? "server sent a binary message on a text subprotocol"
+                                                        : "server sent a text message on a binary subprotocol");
+                return in.size();
+            }
             on_text(frame->payload, out, events);
+            if (failed_) {
+                return in.size();
+            }
+            handed_over = true;
             break;
         case WsOpcode::ping:
             write_client_frame(out, WsOpcode::pong, frame->payload);
@@ -76,6 +96,9 @@ std::size_t WebSocketSession::consume(std::string_view in, std::string& out, Ses
         default:
             break;
         }
+    }
+    if (handed_over) {
+        on_read_end(out, events);
     }
     return used;
 }

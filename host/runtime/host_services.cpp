@@ -66,6 +66,9 @@ public:
         if (bytes_.release != nullptr) bytes_.release(bytes_.release_ctx, bytes_.data);
     }
 
+    // Hands the bytes on; this object then releases nothing.
+    notify_owned_bytes release() { return std::exchange(bytes_, {}); }
+
     std::string_view view() const {
         if (bytes_.data == nullptr) return {};
         return {reinterpret_cast<const char*>(bytes_.data), bytes_.len};
@@ -122,9 +125,7 @@ notify_status HostServices::conn_open(const notify_host_ctx& ctx, std::uint64_t 
         return NOTIFY_ERR_LIMIT;
     }
     const core::ConnectionRef ref{ctx.kind_index, conn};
-    thread_.post([this, ref, address = std::string(*remote), encoding = info->encoding]() mutable {
-        open_on_core(ref, std::move(address), encoding);
-    });
+    wake_for_inbox(inbox_.push_open(ref, *remote, info->encoding));
     return NOTIFY_OK;
 }
 
@@ -151,7 +152,7 @@ void HostServices::conn_receive(const notify_host_ctx& ctx, std::uint64_t conn,
         return;
     }
     const core::ConnectionRef ref{ctx.kind_index, conn};
-    thread_.post([this, ref, frame = std::string(*bytes)] { core_.receive(ref, frame); });
+    wake_for_inbox(inbox_.push_frame(ref, *bytes));
 }
 
 void HostServices::conn_receive_owned(const notify_host_ctx& ctx, std::uint64_t conn,
@@ -163,14 +164,38 @@ void HostServices::conn_receive_owned(const notify_host_ctx& ctx, std::uint64_t 
         return;
     }
     const core::ConnectionRef ref{ctx.kind_index, conn};
-    thread_.post([this, ref, frame = std::move(owned)] { core_.receive(ref, frame.view()); });
+    wake_for_inbox(inbox_.push_owned_frame(ref, owned.release()));
 }
 
 void HostServices::conn_closed(const notify_host_ctx& ctx, std::uint64_t conn,
                                std::uint16_t code) {
     if (!is_transport(ctx, "conn_closed")) return;
     const core::ConnectionRef ref{ctx.kind_index, conn};
-    thread_.post([this, ref, code] { closed_on_core(ref, code); });
+    wake_for_inbox(inbox_.push_closed(ref, code));
+}
+
+void HostServices::wake_for_inbox(bool inbox_was_empty) {
+    if (inbox_was_empty) thread_.post([this] { handle_inbox(); });
+}
+
+void HostServices::handle_inbox() {
+    inbox_.take(inbox_batch_);
+    using Kind = TransportInbox::Event::Kind;
+    for (const TransportInbox::Event& event : inbox_batch_.events()) {
+        switch (event.kind) {
+            case Kind::open:
+                open_on_core(event.ref, std::string(inbox_batch_.bytes_of(event)), event.encoding);
+                break;
+            case Kind::frame:
+            case Kind::owned_frame:
+                core_.receive(event.ref, inbox_batch_.bytes_of(event));
+                break;
+            case Kind::closed:
+                closed_on_core(event.ref, event.close_code);
+                break;
+        }
+    }
+    inbox_batch_.clear();
 }
 
 notify_status HostServices::set_max_frame_size(const notify_host_ctx& ctx,

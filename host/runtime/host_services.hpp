@@ -15,6 +15,7 @@
 #include "notify/notify.h"
 #include "runtime/cluster_registry.hpp"
 #include "runtime/core_thread.hpp"
+#include "runtime/transport_inbox.hpp"
 #include "runtime/plugin_environment.hpp"
 
 namespace notify::runtime {
@@ -81,6 +82,9 @@ private:
     void open_on_core(core::ConnectionRef ref, std::string remote_address,
                       notify_encoding encoding);
     void closed_on_core(core::ConnectionRef ref, std::uint16_t code);
+    // Schedules one take of the transport inbox when a push found it empty.
+    void wake_for_inbox(bool inbox_was_empty);
+    void handle_inbox();  // core thread
     void reject(const notify_host_ctx& ctx, std::string_view call, std::string_view why) const;
     notify_status change_subscription(const notify_host_ctx& ctx, std::string_view call,
                                       notify_target_kind kind, notify_str id, notify_str topic,
@@ -97,6 +101,8 @@ private:
     std::atomic<std::uint64_t> connections_{0};
     std::atomic<bool> closing_{false};
     std::set<ConnectionKey> open_;  // core thread only: connections whose slot is reserved
+    TransportInbox inbox_;          // transport threads → core thread
+    TransportInbox::Batch inbox_batch_;  // core thread only: the events being handled
 };
 
 }  // namespace notify::runtime

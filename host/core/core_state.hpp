@@ -454,6 +454,9 @@ struct Core::State {
     void answer_broker_publish(PublishJob& job, std::size_t topic_index,
                                const PublishOutcome& outcome);
     void advance_publish(std::uint64_t job_id);
+    // Moves `job` through every phase whose answers are all in; finished jobs are left to the
+    // caller to drop.
+    void progress_publish(PublishJob& job);
     void start_broker_publishes(PublishJob& job);
     void finish_publish(PublishJob& job);
     void complete_auth(std::uint64_t request_id, const AuthOutcome& outcome);

@@ -83,32 +83,34 @@ void Core::State::start_publish(PublishJob job) {
     job.time_ms = env.now_ms();
     job.positions.resize(job.targets.topics.size());
     job.position_known.assign(job.targets.topics.size(), false);
-    const std::uint64_t job_id = job.id;
-    PublishJob& stored = publish_jobs.emplace(job_id, std::move(job)).first->second;
 
-    if (!stored.authorizations_issued) {
+    if (!job.authorizations_issued) {
         // One authorization per topic; a message straight to clients or users is authorized as
         // a publish to the empty topic.
-        std::vector<std::string_view> subjects(stored.targets.topics.begin(),
-                                               stored.targets.topics.end());
-        if (!stored.targets.clients.empty() || !stored.targets.users.empty()) {
-            subjects.emplace_back();
-        }
-        for (std::string_view subject : subjects) {
-            if (stored.refused) break;
-            ++stored.authorizations_pending;
+        const auto authorize = [&](std::string_view subject) {
+            if (job.refused) return;
+            ++job.authorizations_pending;
             const std::uint64_t request_id = next_request_id++;
             const AuthOutcome outcome =
-                env.authorize_publish(request_id, stored.client_id, stored.user_id, subject);
+                env.authorize_publish(request_id, job.client_id, job.user_id, subject);
             if (outcome.kind == AuthOutcome::Kind::pending) {
-                pending_publish_auths.emplace(request_id, PendingPublishAuth{job_id});
+                pending_publish_auths.emplace(request_id, PendingPublishAuth{job.id});
             } else {
-                answer_publish_authorization(stored, outcome);
+                answer_publish_authorization(job, outcome);
             }
-        }
-        stored.authorizations_issued = true;
+        };
+        for (const std::string& topic : job.targets.topics) authorize(topic);
+        if (!job.targets.clients.empty() || !job.targets.users.empty()) authorize({});
+        job.authorizations_issued = true;
     }
-    advance_publish(job_id);
+    // With synchronous answers (no auth plugin deciding publishes, the local broker) the job
+    // ends here and is never stored; answers still pending find it by id in publish_jobs, and
+    // none of them can run before this returns (they are posted to this thread).
+    progress_publish(job);
+    if (job.phase != PublishJob::Phase::finished) {
+        const std::uint64_t job_id = job.id;
+        publish_jobs.emplace(job_id, std::move(job));
+    }
 }
 
 void Core::State::answer_publish_authorization(PublishJob& job, const AuthOutcome& outcome) {
@@ -141,7 +143,16 @@ void Core::State::answer_broker_publish(PublishJob& job, std::size_t topic_index
 void Core::State::advance_publish(std::uint64_t job_id) {
     auto found = publish_jobs.find(job_id);
     if (found == publish_jobs.end()) return;
-    PublishJob& job = found->second;
+    progress_publish(found->second);
+    // By key: finishing may have started another publish (a server API batch), and the map's
+    // insert may have invalidated `found`.
+    found = publish_jobs.find(job_id);
+    if (found != publish_jobs.end() && found->second.phase == PublishJob::Phase::finished) {
+        publish_jobs.erase(found);
+    }
+}
+
+void Core::State::progress_publish(PublishJob& job) {
     if (job.phase == PublishJob::Phase::authorizing && job.authorizations_issued &&
         job.authorizations_pending == 0) {
         if (job.refused) {
@@ -155,9 +166,6 @@ void Core::State::advance_publish(std::uint64_t job_id) {
         finish_publish(job);
         job.phase = PublishJob::Phase::finished;
     }
-    // By key: finishing may have started another publish (a server API batch), and the map's
-    // insert may have invalidated `found`.
-    if (job.phase == PublishJob::Phase::finished) publish_jobs.erase(job_id);
 }
 
 void Core::State::start_broker_publishes(PublishJob& job) {

@@ -87,7 +87,11 @@ AuthAnswer AuthAnswer::copy(const notify_auth_result& result) {
     return answer;
 }
 
-AuthChain::AuthChain(std::vector<const PluginInstance*> auths) : auths_(std::move(auths)) {}
+AuthChain::AuthChain(std::vector<const PluginInstance*> auths) : auths_(std::move(auths)) {
+    for (const PluginInstance* auth : auths_) {
+        if (auth->descriptor().auth->authorize_publish != nullptr) publish_hooks_ = true;
+    }
+}
 
 core::AuthOutcome AuthChain::authenticate(std::uint64_t request_id,
                                           const core::AuthRequest& request,
@@ -107,6 +111,13 @@ core::AuthOutcome AuthChain::authorize(Step step, std::uint64_t request_id,
                                        std::string_view client_id, std::string_view user_id,
                                        std::string_view topic, std::string_view token,
                                        bool token_required) {
+    // Every instance would defer: the answer is known without copying the request (this is
+    // every publish of a deployment without publish rules, so it is worth the shortcut).
+    if (step == Step::authorize_publish && !publish_hooks_ && !token_required) {
+        core::AuthOutcome allowed;
+        allowed.kind = core::AuthOutcome::Kind::allow;
+        return allowed;
+    }
     Request chained;
     chained.step = step;
     chained.client_id = std::string(client_id);

@@ -74,6 +74,7 @@ private:
     std::optional<core::AuthOutcome> decided(Step step, const AuthAnswer& answer) const;
 
     std::vector<const PluginInstance*> auths_;
+    bool publish_hooks_ = false;  // some instance has authorize_publish
     std::unordered_map<std::uint64_t, Request> pending_;
 };
 

@@ -24,11 +24,13 @@ void Core::State::fan_out(const PublishJob& job) {
     for (std::size_t index = 0; index < job.targets.topics.size(); ++index) {
         if (!job.position_known[index]) continue;
         const protocol::TopicPosition& position = job.positions[index];
+        const auto found = topics.find(position.topic);
+        // Nobody to deliver to: no frame is built (publishing to topics nobody listens to is
+        // common, e.g. a backend notifying users who are offline).
+        if (found == topics.end() && (!has_direct_targets || direct_targets_added)) continue;
         const FrameRef frame =
             FrameRef::make_message(position.topic, position.offset, position.epoch, job.payload);
-        if (auto found = topics.find(position.topic); found != topics.end()) {
-            add_topic_recipients(*found->second, position.offset, frame);
-        }
+        if (found != topics.end()) add_topic_recipients(*found->second, position.offset, frame);
         if (has_direct_targets && !direct_targets_added) add_direct_targets(frame);
         flush_batches(frame);
     }

@@ -57,7 +57,16 @@ std::vector<std::string> read_list(FrameReader& reader, std::string_view path,
     std::vector<std::string> list;
     list.reserve(size);
     for (std::size_t index = 0; index < size; ++index) {
-        list.push_back((reader.*read_element)(binary::element_path(path, index)));
+        // The element's path ("publish.topics[2]") is only spelled out when it is refused:
+        // building it for every element was a visible part of decoding a publish.
+        try {
+            list.push_back((reader.*read_element)(path));
+        } catch (binary::MalformedFrame& malformed) {
+            if (malformed.message.starts_with(path)) {
+                malformed.message.replace(0, path.size(), binary::element_path(path, index));
+            }
+            throw;
+        }
     }
     return list;
 }

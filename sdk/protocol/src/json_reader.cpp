@@ -190,9 +190,16 @@ std::vector<std::string> as_list(const Json& value, std::string_view path,
     std::vector<std::string> list;
     list.reserve(value.size());
     for (std::size_t index = 0; index < value.size(); ++index) {
-        const std::string element_path =
-            std::string(path) + '[' + std::to_string(index) + ']';
-        list.push_back(read_element(value[index], element_path));
+        // The element's path ("publish.topics[2]") is only spelled out when it is refused.
+        try {
+            list.push_back(read_element(value[index], path));
+        } catch (Malformed& malformed) {
+            if (malformed.message.starts_with(path)) {
+                malformed.message.replace(0, path.size(),
+                                          std::string(path) + '[' + std::to_string(index) + ']');
+            }
+            throw;
+        }
     }
     return list;
 }

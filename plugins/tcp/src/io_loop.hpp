@@ -82,6 +82,12 @@ private:
     template <typename Append>
     bool post(Append &&append);
     void drain_inbox();
+    // Moves what the inbox holds onto the connections' queues; returns the number of frames.
+    size_t drain_pass();
+    // Gathering (drain_inbox): at most this many passes, each after a yield, while each pass
+    // brings frames for at least this many connections.
+    static constexpr unsigned max_gather_passes = 16;
+    static constexpr size_t gather_min_frames = 32;
     void on_adopt(boost::asio::ip::tcp::socket socket);
     void shutdown();
 

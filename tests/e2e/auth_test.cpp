@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "notify_cli.hpp"
 #include "notifyd_fixture.hpp"
 
 namespace notify::test {
@@ -39,8 +40,7 @@ protected:
     }
 
     std::unique_ptr<Process> cli(const std::string& label, std::vector<std::string> args) {
-        args.insert(args.begin(), NOTIFY_CLI_PATH);
-        return std::make_unique<Process>(std::move(args), dir_.path(), label);
+        return start_cli(dir_.path(), label, std::move(args));
     }
 
     std::string token(std::vector<std::string> args) {

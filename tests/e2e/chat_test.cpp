@@ -1,6 +1,7 @@
 // The original Notify chat, end to end: notifyd on a chat manifest, driven by notify-cli.
 #include <gtest/gtest.h>
 
+#include "notify_cli.hpp"
 #include "notifyd_fixture.hpp"
 
 namespace notify::test {
@@ -9,12 +10,6 @@ namespace {
 using std::chrono::seconds;
 
 class ChatTest : public NotifydTest {};
-
-std::unique_ptr<Process> start_cli(const std::filesystem::path& dir, const std::string& label,
-                                   std::vector<std::string> args) {
-    args.insert(args.begin(), NOTIFY_CLI_PATH);
-    return std::make_unique<Process>(std::move(args), dir, label);
-}
 
 }  // namespace
 

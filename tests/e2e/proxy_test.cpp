@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "notify_cli.hpp"
 #include "notifyd_fixture.hpp"
 #include "proxy_backend.hpp"
 
@@ -44,8 +45,7 @@ BackendReply decide(const BackendRequest& request) {
 class ProxyTest : public NotifydTest {
 protected:
     std::unique_ptr<Process> cli(const std::string& label, std::vector<std::string> args) {
-        args.insert(args.begin(), NOTIFY_CLI_PATH);
-        return std::make_unique<Process>(std::move(args), dir_.path(), label);
+        return start_cli(dir_.path(), label, std::move(args));
     }
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "notify_cli.hpp"
 #include "notifyd_fixture.hpp"
 
 namespace notify::test {
@@ -22,8 +23,7 @@ constexpr unsigned short kTokenFileBadPort = 39472;
 class RustPluginsTest : public NotifydTest {
 protected:
     std::unique_ptr<Process> cli(const std::string& label, std::vector<std::string> args) {
-        args.insert(args.begin(), NOTIFY_CLI_PATH);
-        return std::make_unique<Process>(std::move(args), dir_.path(), label);
+        return start_cli(dir_.path(), label, std::move(args));
     }
 
     // chat_manifest() with another plugin in one of its tables.

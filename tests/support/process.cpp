@@ -78,7 +78,8 @@ Process::Process(std::vector<std::string> argv, const std::filesystem::path& out
 Process::~Process() {
     if (running()) {
         ::kill(pid_, SIGKILL);
-        wait_for(std::chrono::seconds(5));
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
     }
 }
 
@@ -103,6 +104,18 @@ void Process::signal(int sig) const {
 
 bool Process::running() { return !wait_for(std::chrono::milliseconds(0)).has_value(); }
 
+std::optional<int> Process::stop(std::chrono::milliseconds grace) {
+    signal(SIGTERM);
+    const auto code = wait_for(grace);
+    if (!code) {
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    return code;
+}
+
 bool Process::wait_for_text(const std::filesystem::path& file, const std::string& needle,
                             std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -120,6 +133,14 @@ bool Process::wait_for_stderr(const std::string& needle, std::chrono::millisecon
 
 bool Process::wait_for_stdout(const std::string& needle, std::chrono::milliseconds timeout) {
     return wait_for_text(stdout_path_, needle, timeout);
+}
+
+std::unique_ptr<Process> start_process(const std::string& program,
+                                       std::vector<std::string> arguments,
+                                       const std::filesystem::path& output_dir,
+                                       const std::string& label) {
+    arguments.insert(arguments.begin(), program);
+    return std::make_unique<Process>(std::move(arguments), output_dir, label);
 }
 
 bool wait_for_port(unsigned short port, std::chrono::milliseconds timeout) {

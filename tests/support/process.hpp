@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,7 +34,7 @@ public:
     // Starts argv[0] with the given arguments; output goes to files in `output_dir`.
     Process(std::vector<std::string> argv, const std::filesystem::path& output_dir,
             const std::string& label);
-    ~Process();  // SIGKILL if still running
+    ~Process();  // SIGKILL by PID if still running, then reaped (no zombie is left)
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
 
@@ -42,6 +43,9 @@ public:
     std::optional<int> wait_for(std::chrono::milliseconds timeout);
     void signal(int sig) const;
     bool running();
+    // SIGTERM, then SIGKILL once `grace` passed without an exit; always reaped. The exit code
+    // (or 128+signal) it ended with on its own or on SIGTERM; nullopt when it needed SIGKILL.
+    std::optional<int> stop(std::chrono::milliseconds grace);
 
     std::string stdout_text() const { return read_file(stdout_path_); }
     std::string stderr_text() const { return read_file(stderr_path_); }
@@ -58,6 +62,13 @@ private:
     std::filesystem::path stdout_path_;
     std::filesystem::path stderr_path_;
 };
+
+// `program` started with `arguments` after it, its output in files `label`.stdout and
+// `label`.stderr in `output_dir`.
+std::unique_ptr<Process> start_process(const std::string& program,
+                                       std::vector<std::string> arguments,
+                                       const std::filesystem::path& output_dir,
+                                       const std::string& label);
 
 // True once something accepts TCP connections on 127.0.0.1:port (bounded wait).
 bool wait_for_port(unsigned short port, std::chrono::milliseconds timeout);

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <regex>
-
+#include "cli_lines.hpp"
+#include "notify_cli.hpp"
 #include "notifyd_fixture.hpp"
 
 namespace notify::test {
@@ -15,12 +15,6 @@ using std::chrono::seconds;
 // One port per test: CTest runs the tests of this file in parallel.
 constexpr unsigned short kPublishPort = 39431;
 constexpr unsigned short kSubscriberPort = 39432;
-
-std::unique_ptr<Process> start_cli(const std::filesystem::path& dir, const std::string& label,
-                                   std::vector<std::string> args) {
-    args.insert(args.begin(), NOTIFY_CLI_PATH);
-    return std::make_unique<Process>(std::move(args), dir, label);
-}
 
 // conf/durable.toml itself, moved to the test's port and a store in the test's folder, so the
 // example manifest is what is tested.
@@ -34,28 +28,6 @@ std::string durable_manifest(const std::filesystem::path& data_dir, unsigned sho
     replace("listen = \"127.0.0.1:3200\"", "listen = \"127.0.0.1:" + std::to_string(port) + "\"");
     replace("data_dir = \"data/durable\"", "data_dir = \"" + data_dir.string() + "\"");
     return text;
-}
-
-struct Line {
-    std::string topic;
-    std::uint64_t offset = 0;
-    std::string epoch;
-    std::string data;
-};
-
-std::vector<Line> parse_lines(const std::string& text) {
-    static const std::regex pattern(
-        R"re(^\{"topic":"([^"]*)","offset":([0-9]+),"epoch":"([^"]*)","data":"([^"]*)"\}$)re");
-    std::vector<Line> lines;
-    for (const std::string& line : split_lines(text)) {
-        std::smatch match;
-        if (!std::regex_match(line, match, pattern)) {
-            ADD_FAILURE() << "not a message line: " << line;
-            continue;
-        }
-        lines.push_back(Line{match[1], std::stoull(match[2]), match[3], match[4]});
-    }
-    return lines;
 }
 
 class DurableTest : public NotifydTest {
@@ -86,7 +58,7 @@ TEST_F(DurableTest, AcknowledgedPublishesSurviveKillNine) {
     auto sub = start_cli(dir_.path(), "sub", {"sub", url(), "orders:1", "--since", "0", "--count",
                                               "1000", "--timeout", "60"});
     ASSERT_EQ(sub->wait_for(seconds(60)), 0) << sub->stderr_text();
-    const std::vector<Line> lines = parse_lines(sub->stdout_text());
+    const std::vector<MessageLine> lines = message_lines(sub->stdout_text());
     ASSERT_EQ(lines.size(), 1000U);
     for (std::size_t i = 0; i < lines.size(); ++i) {
         EXPECT_EQ(lines[i].offset, i + 1);
@@ -100,16 +72,15 @@ TEST_F(DurableTest, DurableSubscriberResumesAfterKillNineWithoutWhatItAcked) {
     auto first = start_cli(dir_.path(), "first", {"sub", url(), "orders:7", "--ack", "--count",
                                                   "300", "--timeout", "60"});
     ASSERT_TRUE(first->wait_for_stderr("ready", seconds(10))) << first->stderr_text();
-    std::smatch session;
     const std::string announced = first->stderr_text();
-    ASSERT_TRUE(std::regex_search(announced, session, std::regex(R"re(client (\S+) (\S+)\n)re")))
-        << announced;
-    const std::string client = session[1];
-    const std::string token = session[2];
+    const auto session = client_line(announced);
+    ASSERT_TRUE(session.has_value()) << announced;
+    const std::string client = session->client;
+    const std::string token = session->resume;
 
     publish("orders:7", "m", 1000);
     ASSERT_EQ(first->wait_for(seconds(60)), 0) << first->stderr_text();
-    const std::vector<Line> acked = parse_lines(first->stdout_text());
+    const std::vector<MessageLine> acked = message_lines(first->stdout_text());
     ASSERT_EQ(acked.size(), 300U);
     // Acks are saved in order with publishes: one more acknowledged publish proves them stored.
     publish("orders:fence", "f", 1);
@@ -120,7 +91,7 @@ TEST_F(DurableTest, DurableSubscriberResumesAfterKillNineWithoutWhatItAcked) {
                             {"sub", url(), "orders:7", "--client", client, "--resume", token,
                              "--ack", "--count", "700", "--timeout", "60"});
     ASSERT_EQ(second->wait_for(seconds(60)), 0) << second->stderr_text();
-    const std::vector<Line> rest = parse_lines(second->stdout_text());
+    const std::vector<MessageLine> rest = message_lines(second->stdout_text());
     ASSERT_EQ(rest.size(), 700U);
     for (std::size_t i = 0; i < rest.size(); ++i) {
         EXPECT_EQ(rest[i].offset, 301 + i);

@@ -1,9 +1,5 @@
 #include "notifyd_fixture.hpp"
 
-#include <signal.h>
-
-#include <sstream>
-
 namespace notify::test {
 
 std::string NotifydTest::chat_manifest(unsigned short port) {
@@ -33,19 +29,8 @@ std::string NotifydTest::url() const {
 
 void NotifydTest::TearDown() {
     if (!notifyd_) return;
-    notifyd_->signal(SIGTERM);
-    const auto code = notifyd_->wait_for(std::chrono::seconds(10));
-    EXPECT_EQ(code, 0) << "notifyd did not exit cleanly on SIGTERM; stderr:\n"
-                       << notifyd_->stderr_text();
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        if (!line.empty()) lines.push_back(line);
-    }
-    return lines;
+    EXPECT_EQ(notifyd_->stop(std::chrono::seconds(10)), 0)
+        << "notifyd did not exit cleanly on SIGTERM; stderr:\n" << notifyd_->stderr_text();
 }
 
 }  // namespace notify::test

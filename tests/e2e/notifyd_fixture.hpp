@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "cli_lines.hpp"
 #include "process.hpp"
 
 namespace notify::test {
@@ -24,8 +25,6 @@ protected:
     unsigned short port_ = 0;
     std::unique_ptr<Process> notifyd_;
 };
-
-std::vector<std::string> split_lines(const std::string& text);
 
 // The chat scenario (tests/e2e/chat_test.cpp) against a notifyd at `url` running a chat
 // handler (plugins/chat, plugins/chat_rs): two subscribers see every join and a sent line, in

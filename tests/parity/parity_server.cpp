@@ -1,7 +1,5 @@
 #include "parity_server.hpp"
 
-#include <signal.h>
-
 #include <sstream>
 
 namespace notify::test {
@@ -59,16 +57,13 @@ void ParityServerTest::SetUp() {
 
 void ParityServerTest::TearDown() {
     if (!notifyd_) return;
-    notifyd_->signal(SIGTERM);
-    const auto code = notifyd_->wait_for(std::chrono::seconds(10));
-    EXPECT_EQ(code, 0) << "notifyd did not exit cleanly on SIGTERM; stderr:\n"
-                       << notifyd_->stderr_text();
+    EXPECT_EQ(notifyd_->stop(std::chrono::seconds(10)), 0)
+        << "notifyd did not exit cleanly on SIGTERM; stderr:\n" << notifyd_->stderr_text();
 }
 
 std::unique_ptr<Process> ParityServerTest::start_cli(const std::string& label,
                                                      std::vector<std::string> arguments) {
-    arguments.insert(arguments.begin(), NOTIFY_CLI_PATH);
-    return std::make_unique<Process>(std::move(arguments), dir_.path(), label);
+    return start_process(NOTIFY_CLI_PATH, std::move(arguments), dir_.path(), label);
 }
 
 std::optional<int> ParityServerTest::run_cli(const std::string& label,
@@ -78,15 +73,6 @@ std::optional<int> ParityServerTest::run_cli(const std::string& label,
     const auto code = process->wait_for(std::chrono::seconds(10));
     if (error_text != nullptr) *error_text = process->stderr_text();
     return code;
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        if (!line.empty()) lines.push_back(line);
-    }
-    return lines;
 }
 
 }  // namespace notify::test

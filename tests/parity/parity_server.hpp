@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_lines.hpp"
 #include "process.hpp"
 
 namespace notify::test {
@@ -54,7 +55,5 @@ protected:
     TempDir dir_;
     std::unique_ptr<Process> notifyd_;
 };
-
-std::vector<std::string> split_lines(const std::string& text);
 
 }  // namespace notify::test

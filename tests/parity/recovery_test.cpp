@@ -3,7 +3,7 @@
 // carries on live (docs/protocol.md, "subscribe"; conf/transports.toml keeps 100 messages).
 #include <gtest/gtest.h>
 
-#include "cli_output.hpp"
+#include "cli_lines.hpp"
 #include "parity_server.hpp"
 
 namespace notify::test {

@@ -9,7 +9,7 @@
 
 #include <notify/protocol/binary.hpp>
 
-#include "cli_output.hpp"
+#include "cli_lines.hpp"
 #include "parity_server.hpp"
 #include "raw_socket.hpp"
 

@@ -1,12 +1,20 @@
-#include "cli_output.hpp"
+#include "cli_lines.hpp"
 
 #include <gtest/gtest.h>
 
 #include <regex>
-
-#include "parity_server.hpp"
+#include <sstream>
 
 namespace notify::test {
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty()) lines.push_back(line);
+    }
+    return lines;
+}
 
 std::vector<MessageLine> message_lines(const std::string& stdout_text) {
     static const std::regex pattern(

@@ -1,5 +1,5 @@
-// notify-cli's output read back: the message lines of `sub` (stdout) and its `client ID TOKEN`
-// line (stderr), as sdk/cli/README.md defines them.
+// notify-cli's output read back: its non-empty lines, the message lines of `sub` (stdout) and its
+// `client ID TOKEN` line (stderr), as sdk/cli/README.md defines them.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,9 @@
 #include <vector>
 
 namespace notify::test {
+
+// The non-empty lines of `text` (a child's stdout or stderr).
+std::vector<std::string> split_lines(const std::string& text);
 
 // {"topic":"T","offset":N,"epoch":"E","data":"D"}; data only for payloads without escapes.
 struct MessageLine {

@@ -102,6 +102,29 @@ protected:
             << resumed->stderr_text();
     }
 
+    // Resumes `session` (from `--since SINCE` unless `since` is empty) for `count` messages,
+    // publishes live-1 once it is ready and waits for it to end; `resumed` is that subscriber.
+    void resume_then_publish_live(const std::string& topic, const ClientSession& session,
+                                  const std::string& since, int count,
+                                  std::unique_ptr<Process>& resumed) {
+        std::vector<std::string> args{"sub", url(), topic, "--client", session.client,
+                                      "--resume", session.resume};
+        if (!since.empty()) args.insert(args.end(), {"--since", since});
+        args.insert(args.end(), {"--count", std::to_string(count), "--timeout", "15"});
+        resumed = start_cli("resumed", std::move(args));
+        ASSERT_TRUE(resumed->wait_for_stderr("ready", seconds(10))) << resumed->stderr_text();
+        ASSERT_NO_FATAL_FAILURE(publish(topic, "live", 1));
+        ASSERT_EQ(resumed->wait_for(seconds(10)), 0) << resumed->stderr_text();
+    }
+
+    // notify-cli said the resume overflowed and that it recovers every topic from 1:EPOCH.
+    static void expect_recovering_from_the_start(const Process& resumed, const std::string& epoch) {
+        EXPECT_NE(resumed.stderr_text().find("notify-cli: the session buffer overflowed on the "
+                                             "server; recovering every topic from 1:" + epoch),
+                  std::string::npos)
+            << resumed.stderr_text();
+    }
+
 private:
     void publish_one(const std::string& topic, const std::string& data) {
         std::string error;
@@ -173,16 +196,9 @@ TEST_P(TransportResumeTest, ResumeRightAfterTheSubscriberWasKilledDeliversTheMis
     }
     // The server still holds the dead connection (and sent the missed messages to it): the
     // resume replaces it and says overflow, and notify-cli recovers from what it had seen.
-    auto resumed = start_cli("resumed", {"sub", url(), topic, "--client", session.client,
-                                         "--resume", session.resume, "--since", "1:" + epoch,
-                                         "--count", "4", "--timeout", "15"});
-    ASSERT_TRUE(resumed->wait_for_stderr("ready", seconds(10))) << resumed->stderr_text();
-    ASSERT_NO_FATAL_FAILURE(publish(topic, "live", 1));
-    ASSERT_EQ(resumed->wait_for(seconds(10)), 0) << resumed->stderr_text();
-    EXPECT_NE(resumed->stderr_text().find("notify-cli: the session buffer overflowed on the "
-                                          "server; recovering every topic from 1:" + epoch),
-              std::string::npos)
-        << resumed->stderr_text();
+    std::unique_ptr<Process> resumed;
+    ASSERT_NO_FATAL_FAILURE(resume_then_publish_live(topic, session, "1:" + epoch, 4, resumed));
+    expect_recovering_from_the_start(*resumed, epoch);
     auto expected = numbered("missed", 3);
     expected.push_back("live-1");
     EXPECT_EQ(message_lines(resumed->stdout_text()), expected_lines(topic, epoch, 2, expected));
@@ -231,12 +247,8 @@ TEST_P(SmallBufferResumeTest, OverflowedResumeWithSinceRecoversTheMissedMessages
     ASSERT_NO_FATAL_FAILURE(subscribe_and_leave(topic, session, epoch));
     ASSERT_NO_FATAL_FAILURE(publish(topic, "missed", 10));
 
-    auto resumed = start_cli("resumed", {"sub", url(), topic, "--client", session.client,
-                                         "--resume", session.resume, "--since", "1:" + epoch,
-                                         "--count", "11", "--timeout", "15"});
-    ASSERT_TRUE(resumed->wait_for_stderr("ready", seconds(10))) << resumed->stderr_text();
-    ASSERT_NO_FATAL_FAILURE(publish(topic, "live", 1));
-    ASSERT_EQ(resumed->wait_for(seconds(10)), 0) << resumed->stderr_text();
+    std::unique_ptr<Process> resumed;
+    ASSERT_NO_FATAL_FAILURE(resume_then_publish_live(topic, session, "1:" + epoch, 11, resumed));
 
     auto expected = numbered("missed", 10);
     expected.push_back("live-1");
@@ -257,12 +269,8 @@ TEST_P(SmallBufferResumeTest, OverflowedResumeWithoutSinceSaysTheMissedMessagesA
     ASSERT_NO_FATAL_FAILURE(subscribe_and_leave(topic, session, epoch));
     ASSERT_NO_FATAL_FAILURE(publish(topic, "missed", 10));
 
-    auto resumed = start_cli("resumed", {"sub", url(), topic, "--client", session.client,
-                                         "--resume", session.resume, "--count", "1",
-                                         "--timeout", "15"});
-    ASSERT_TRUE(resumed->wait_for_stderr("ready", seconds(10))) << resumed->stderr_text();
-    ASSERT_NO_FATAL_FAILURE(publish(topic, "live", 1));
-    ASSERT_EQ(resumed->wait_for(seconds(10)), 0) << resumed->stderr_text();
+    std::unique_ptr<Process> resumed;
+    ASSERT_NO_FATAL_FAILURE(resume_then_publish_live(topic, session, "", 1, resumed));
 
     EXPECT_EQ(message_lines(resumed->stdout_text()),
               expected_lines(topic, epoch, 12, {"live-1"}));
@@ -315,16 +323,9 @@ TEST_F(PausedSubscriptionResumeTest,
     }
     ASSERT_NO_FATAL_FAILURE(publish(topic, "again", 3));
 
-    auto resumed = start_cli("resumed", {"sub", url(), topic, "--client", session.client,
-                                         "--resume", session.resume, "--since", "1:" + epoch,
-                                         "--count", "14", "--timeout", "15"});
-    ASSERT_TRUE(resumed->wait_for_stderr("ready", seconds(10))) << resumed->stderr_text();
-    ASSERT_NO_FATAL_FAILURE(publish(topic, "live", 1));
-    ASSERT_EQ(resumed->wait_for(seconds(10)), 0) << resumed->stderr_text();
-    EXPECT_NE(resumed->stderr_text().find("notify-cli: the session buffer overflowed on the "
-                                          "server; recovering every topic from 1:" + epoch),
-              std::string::npos)
-        << resumed->stderr_text();
+    std::unique_ptr<Process> resumed;
+    ASSERT_NO_FATAL_FAILURE(resume_then_publish_live(topic, session, "1:" + epoch, 14, resumed));
+    expect_recovering_from_the_start(*resumed, epoch);
     auto expected = numbered("missed", 10);
     for (const auto& data : numbered("again", 3)) expected.push_back(data);
     expected.push_back("live-1");

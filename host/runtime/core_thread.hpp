@@ -11,6 +11,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -40,17 +41,31 @@ public:
     // Stops the timer, lets queued work finish for up to `timeout`, then ends the thread.
     void stop(std::chrono::milliseconds timeout);
 
+    // The doorbell: ring_doorbell() from any thread makes the core thread run `on_ring` soon
+    // (once per ring or fewer: rings before it ran merge). It is one eventfd write with no lock
+    // held. boost::asio::post signals the sleeping thread while holding the queue's mutex, and on
+    // a shared CPU the woken core thread then preempts the poster and blocks on that mutex: two
+    // context switches and two futex calls per wake-up (issue 14's profile). Set it before
+    // start(); rings before start() are answered once the thread runs.
+    void set_doorbell(std::function<void()> on_ring);
+    void ring_doorbell();
+
     bool running() const { return thread_.joinable(); }
     bool on_core_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
 private:
     void schedule_tick();
+    void wait_for_doorbell();
 
     boost::asio::io_context io_{1};
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_guard_;
     boost::asio::steady_timer timer_;
     std::chrono::milliseconds interval_{0};
     std::function<void()> tick_;
+    int doorbell_fd_ = -1;  // eventfd, owned by doorbell_ once set
+    boost::asio::posix::stream_descriptor doorbell_{io_};
+    std::function<void()> on_doorbell_;
+    bool doorbell_closed_ = false;  // core thread only
     std::promise<void> finished_;
     std::thread thread_;
 };

@@ -87,7 +87,9 @@ HostServices::HostServices(CoreThread& thread, core::Core& core, PluginEnvironme
       registry_(registry),
       environment_(environment),
       limits_(limits),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)) {
+    thread_.set_doorbell([this] { handle_inbox(); });
+}
 
 void HostServices::log(const notify_host_ctx& ctx, notify_log_level level,
                        std::string_view message) {
@@ -175,7 +177,7 @@ void HostServices::conn_closed(const notify_host_ctx& ctx, std::uint64_t conn,
 }
 
 void HostServices::wake_for_inbox(bool inbox_was_empty) {
-    if (inbox_was_empty) thread_.post([this] { handle_inbox(); });
+    if (inbox_was_empty) thread_.ring_doorbell();
 }
 
 void HostServices::handle_inbox() {

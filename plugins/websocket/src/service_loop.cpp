@@ -237,50 +237,83 @@ void ServiceLoop::gather_frames() {
 }
 
 void ServiceLoop::post_frame(const notify_frame *frame, const uint64_t *conns, size_t count) {
-    std::lock_guard lock(inbox_mutex_);
-    if (!inbox_open_) {
-        return;
-    }
-    const size_t first = inbox_conns_.size();
-    for (size_t i = 0; i < count; ++i) {
-        if ((conns[i] >> loop_index_shift) == index_) {
-            inbox_conns_.push_back(conns[i]);
+    bool must_wake = false;
+    {
+        std::lock_guard lock(inbox_mutex_);
+        if (!inbox_open_) {
+            return;
         }
+        const size_t first = inbox_conns_.size();
+        for (size_t i = 0; i < count; ++i) {
+            if ((conns[i] >> loop_index_shift) == index_) {
+                inbox_conns_.push_back(conns[i]);
+            }
+        }
+        const size_t mine = inbox_conns_.size() - first;
+        if (mine == 0) {
+            return;
+        }
+        host_.frame_retain(frame);
+        inbox_.push_back(Command{Command::Kind::frame, 0, frame, static_cast<uint32_t>(first),
+                                 static_cast<uint32_t>(mine), 0, {}});
+        must_wake = claim_wake();
     }
-    const size_t mine = inbox_conns_.size() - first;
-    if (mine == 0) {
-        return;
+    if (must_wake) {
+        signal_wake();
     }
-    host_.frame_retain(frame);
-    inbox_.push_back(Command{Command::Kind::frame, 0, frame, static_cast<uint32_t>(first),
-                             static_cast<uint32_t>(mine), 0, {}});
-    wake();
+}
+
+bool ServiceLoop::claim_wake() {
+    if (wake_pending_) {
+        return false;
+    }
+    wake_pending_ = true;
+    return true;
+}
+
+// Outside inbox_mutex_: the write wakes this loop's thread, which on a shared core may run at
+// once and would then block on the mutex its waker still held (two context switches and a
+// futex call per wake-up, seen in issue 14's profile).
+void ServiceLoop::signal_wake() {
+    const uint64_t one = 1;
+    [[maybe_unused]] const ssize_t written = ::write(wake_fd_, &one, sizeof one);
 }
 
 void ServiceLoop::wake() {
-    if (!wake_pending_) {
-        wake_pending_ = true;
-        const uint64_t one = 1;
-        [[maybe_unused]] const ssize_t written = ::write(wake_fd_, &one, sizeof one);
+    if (claim_wake()) {
+        signal_wake();
     }
 }
 
 void ServiceLoop::post_close(uint64_t conn, uint16_t code, std::string_view reason) {
-    std::lock_guard lock(inbox_mutex_);
-    if (!inbox_open_) {
-        return;
+    bool must_wake = false;
+    {
+        std::lock_guard lock(inbox_mutex_);
+        if (!inbox_open_) {
+            return;
+        }
+        inbox_.push_back(
+            Command{Command::Kind::close, conn, nullptr, 0, 0, code, std::string(reason)});
+        must_wake = claim_wake();
     }
-    inbox_.push_back(Command{Command::Kind::close, conn, nullptr, 0, 0, code, std::string(reason)});
-    wake();
+    if (must_wake) {
+        signal_wake();
+    }
 }
 
 void ServiceLoop::post_shutdown() {
-    std::lock_guard lock(inbox_mutex_);
-    if (!inbox_open_) {
-        return;
+    bool must_wake = false;
+    {
+        std::lock_guard lock(inbox_mutex_);
+        if (!inbox_open_) {
+            return;
+        }
+        inbox_.push_back(Command{Command::Kind::shutdown, 0, nullptr, 0, 0, 0, {}});
+        must_wake = claim_wake();
     }
-    inbox_.push_back(Command{Command::Kind::shutdown, 0, nullptr, 0, 0, 0, {}});
-    wake();
+    if (must_wake) {
+        signal_wake();
+    }
 }
 
 void ServiceLoop::finish() {

@@ -131,7 +131,10 @@ private:
     void release_queue(Connection &conn);
     void log(notify_log_level level, const std::string &message) const;
     // Called with inbox_mutex_ held: wakes the service thread unless a wake is on its way.
-    void wake();
+    void wake();  // under inbox_mutex_
+    // Under inbox_mutex_: true when the caller must signal_wake() (after unlocking).
+    bool claim_wake();
+    void signal_wake();
 
     const Settings &settings_;
     const notify_host_api &host_;

@@ -4,7 +4,12 @@
 
 #include <boost/asio/post.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <utility>
+
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace notify::tcp {
 
@@ -17,8 +22,34 @@ IoLoop::IoLoop(const Settings &settings, const notify_host_api &host, notify_hos
 
 IoLoop::~IoLoop() { finish(); }
 
+bool IoLoop::open_doorbell(std::string &error) {
+    const int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fd < 0) {
+        error = std::string("eventfd: ") + std::strerror(errno);
+        return false;
+    }
+    doorbell_fd_ = fd;
+    doorbell_.assign(fd);
+    return true;
+}
+
 void IoLoop::start_thread() {
+    wait_for_doorbell();
     thread_ = std::thread([this] { context_.run(); });
+}
+
+void IoLoop::wait_for_doorbell() {
+    doorbell_.async_wait(asio::posix::stream_descriptor::wait_read,
+                         [this](const boost::system::error_code &ec) {
+                             if (ec) {
+                                 return;  // cancelled by finish()
+                             }
+                             uint64_t rings = 0;
+                             [[maybe_unused]] const ssize_t got =
+                                 ::read(doorbell_fd_, &rings, sizeof rings);
+                             drain_inbox();
+                             wait_for_doorbell();
+                         });
 }
 
 template <typename Append>
@@ -34,7 +65,10 @@ bool IoLoop::post(Append &&append) {
         wake = before == 0 && !inbox_.empty();
     }
     if (wake) {
-        asio::post(context_, [this] { drain_inbox(); });
+        // One eventfd write, after the lock: asio::post would signal this thread while holding
+        // its queue mutex, and a core thread sharing the CPU would then be preempted holding it.
+        const uint64_t one = 1;
+        [[maybe_unused]] const ssize_t written = ::write(doorbell_fd_, &one, sizeof one);
     }
     return true;
 }
@@ -176,6 +210,10 @@ void IoLoop::finish() {
     if (thread_.joinable()) {
         thread_.join();
     }
+    // Cancelled, not closed: a post() that appended before inbox_open_ turned false may still
+    // ring, and must not write into a reused descriptor. The inbox is released below.
+    boost::system::error_code ignored;
+    doorbell_.cancel(ignored);
     accepting_ = false;
     std::vector<std::shared_ptr<Connection>> open;
     for (const auto &[id, conn] : connections_) {

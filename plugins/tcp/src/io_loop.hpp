@@ -9,6 +9,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
@@ -36,6 +37,8 @@ public:
     IoLoop &operator=(const IoLoop &) = delete;
 
     boost::asio::io_context &context() { return context_; }
+    // Before start_thread(); false (with `error`) when no eventfd could be made.
+    bool open_doorbell(std::string &error);
     void start_thread();
 
     // Any thread: hand an accepted socket (created on this loop's context) to this loop.
@@ -82,6 +85,7 @@ private:
     template <typename Append>
     bool post(Append &&append);
     void drain_inbox();
+    void wait_for_doorbell();
     // Moves what the inbox holds onto the connections' queues; returns the number of frames.
     size_t drain_pass();
     // Gathering (drain_inbox): at most this many passes, each after a yield, while each pass
@@ -100,6 +104,9 @@ private:
     boost::asio::io_context context_{1};
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
     std::thread thread_;
+    // Rung by post() when the inbox was empty; the loop drains the inbox when it is readable.
+    int doorbell_fd_ = -1;
+    boost::asio::posix::stream_descriptor doorbell_{context_};
 
     std::mutex inbox_mutex_;
     std::vector<Command> inbox_;  // guarded by inbox_mutex_

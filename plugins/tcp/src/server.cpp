@@ -66,6 +66,12 @@ notify_status Server::start(notify_error *err) {
     for (unsigned i = 0; i < settings_.threads; ++i) {
         loops_.push_back(
             std::make_unique<IoLoop>(settings_, host_, ctx_, static_cast<uint8_t>(i), tls));
+        std::string why;
+        if (!loops_.back()->open_doorbell(why)) {
+            loops_.clear();
+            set_error(err, "tcp: cannot start I/O thread " + std::to_string(i) + ": " + why);
+            return NOTIFY_ERR_IO;
+        }
     }
     boost::system::error_code ec;
     const asio::ip::tcp::endpoint endpoint(asio::ip::make_address_v4(settings_.host, ec),

@@ -172,6 +172,20 @@ bool Client::send_frame(wire::View frame) {
 
 std::optional<wire::Bytes> Client::receive_frame(Duration timeout) {
     const auto deadline = Clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<Duration>(deadline - Clock::now());
+        auto received = receive(std::max(left, Duration(0)));
+        if (!received) {
+            return std::nullopt;
+        }
+        if (!received->lost) {
+            return std::move(received->frame);
+        }
+    }
+}
+
+std::optional<Received> Client::receive(Duration timeout) {
+    const auto deadline = Clock::now() + timeout;
     while (ready_.empty() && session_ != 0 && Clock::now() < deadline) {
         const auto round_end = std::min(deadline, Clock::now() + options_.retry_interval);
         bool progressed = false;
@@ -196,9 +210,9 @@ std::optional<wire::Bytes> Client::receive_frame(Duration timeout) {
     if (ready_.empty()) {
         return std::nullopt;
     }
-    wire::Bytes frame = std::move(ready_.front());
+    Received item = std::move(ready_.front());
     ready_.pop_front();
-    return frame;
+    return item;
 }
 
 bool Client::ping(Duration timeout) {
@@ -287,21 +301,55 @@ void Client::on_gap_lost(uint64_t from, uint64_t to) {
     if (to < next_expected_ || from > to) {
         return;
     }
-    lost_.emplace_back(std::max(from, next_expected_), to);
-    out_of_order_.erase(out_of_order_.begin(), out_of_order_.upper_bound(to));
-    next_expected_ = std::max(next_expected_, to + 1);
+    from = std::max(from, next_expected_);
+    // Datagrams before `from` may still come (NACKed, not reported lost): the gap takes its place
+    // in the stream once everything before it was handed out.
+    auto [range, added] = lost_ranges_.emplace(from, to);
+    if (!added) {
+        range->second = std::max(range->second, to);
+    }
     highest_known_ = std::max(highest_known_, to);
     release_in_order();
 }
 
+const std::pair<const uint64_t, uint64_t> *Client::lost_range_of(uint64_t sequence) const {
+    auto after = lost_ranges_.upper_bound(sequence);
+    if (after == lost_ranges_.begin()) {
+        return nullptr;
+    }
+    --after;
+    return after->second >= sequence ? &*after : nullptr;
+}
+
 void Client::release_in_order() {
-    for (auto next = out_of_order_.find(next_expected_); next != out_of_order_.end();
-         next = out_of_order_.find(next_expected_)) {
-        for (wire::Bytes &frame : next->second) {
-            ready_.push_back(std::move(frame));
+    for (;;) {
+        if (const auto next = out_of_order_.find(next_expected_); next != out_of_order_.end()) {
+            for (wire::Bytes &frame : next->second) {
+                ready_.push_back(Received{std::move(frame), std::nullopt});
+            }
+            out_of_order_.erase(next);
+            ++next_expected_;
+            continue;
         }
-        out_of_order_.erase(next);
-        ++next_expected_;
+        const auto *range = lost_range_of(next_expected_);
+        if (range == nullptr) {
+            break;
+        }
+        // A datagram of the range that did arrive (its first copy, before the ring lost it) is
+        // still handed out; the gap covers the missing run up to it.
+        uint64_t gap_end = range->second;
+        if (const auto later = out_of_order_.lower_bound(next_expected_);
+            later != out_of_order_.end()) {
+            gap_end = std::min(gap_end, later->first - 1);
+        }
+        const uint64_t gap_start = next_expected_;
+        next_expected_ = gap_end + 1;
+        lost_.emplace_back(gap_start, gap_end);
+        ready_.push_back(Received{{}, std::make_pair(gap_start, gap_end)});
+        // Forget ranges already passed.
+        while (!lost_ranges_.empty() && lost_ranges_.begin()->second < next_expected_) {
+            lost_ranges_.erase(lost_ranges_.begin());
+        }
     }
 }
 

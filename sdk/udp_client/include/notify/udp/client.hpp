@@ -1,6 +1,14 @@
 // A client of Notify's UDP session layer (plugins/udp/README.md): the cookie handshake, command
 // frames in DATA datagrams, and server frames handed out in sequence order, with gaps NACKed
 // and GAP_LOST notices recorded. Blocking, single-threaded, IPv4; one instance per session.
+//
+// Lost continuity: when the server answers a NACK with GAP_LOST, those datagrams (and whatever
+// protocol frames they carried: messages, replies) are gone for good. receive() hands the loss
+// out as a gap, in its place in the frame stream, so the protocol layer above knows the last
+// frame it got before the loss; receive_frame() skips it (lost() still lists it). A subscriber
+// recovers from a gap as from a recover push (docs/protocol.md §5): for each topic, subscribe
+// again with `since` = the last position it delivered, and drop what arrives of that topic until
+// the reply. notify-cli's `sub udp://…` does exactly that (sdk/cli/README.md).
 #pragma once
 
 #include <notify/udp/wire.hpp>
@@ -35,6 +43,13 @@ struct ClientStats {
     uint64_t duplicates = 0;
 };
 
+// One item of the server's stream, in order: a frame, or a gap where the server datagrams
+// [lost->first, lost->second] were lost for good (GAP_LOST); `frame` is empty for a gap.
+struct Received {
+    wire::Bytes frame;
+    std::optional<std::pair<uint64_t, uint64_t>> lost;
+};
+
 class Client {
 public:
     using Duration = std::chrono::milliseconds;
@@ -60,7 +75,10 @@ public:
     // One command frame in one DATA datagram (no retry: a lost command gets no reply).
     bool send_frame(wire::View frame);
     // The next server frame in order, or nullopt after `timeout` or once the session is closed.
+    // Gaps are skipped (see receive()).
     std::optional<wire::Bytes> receive_frame(Duration timeout);
+    // The next frame or gap in order, or nullopt after `timeout` or once the session is closed.
+    std::optional<Received> receive(Duration timeout);
     // Sends PING and waits for PONG; false on timeout.
     bool ping(Duration timeout);
     // Tells the server and forgets the session.
@@ -87,6 +105,8 @@ private:
     bool handle_session_datagram(wire::View datagram);
     void on_data(uint64_t sequence, wire::View datagram);
     void on_gap_lost(uint64_t from, uint64_t to);
+    // Whether `sequence` is inside a range the server reported lost.
+    const std::pair<const uint64_t, uint64_t> *lost_range_of(uint64_t sequence) const;
     void release_in_order();
     void send_nacks();
     void fail(std::string message);
@@ -102,7 +122,8 @@ private:
     uint64_t highest_known_ = 0;  // newest server sequence seen in DATA or PONG
     uint64_t client_sequence_ = 0;
     std::map<uint64_t, std::vector<wire::Bytes>> out_of_order_;
-    std::deque<wire::Bytes> ready_;
+    std::deque<Received> ready_;
+    std::map<uint64_t, uint64_t> lost_ranges_;  // GAP_LOST from → to, not yet passed
     Clock::time_point last_nacks_{};
     std::vector<std::pair<uint64_t, uint64_t>> lost_;
     ClientStats stats_;

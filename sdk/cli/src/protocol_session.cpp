@@ -65,6 +65,17 @@ ServerEvent ProtocolSession::next() {
     }
     for (;;) {
         const std::string frame = receive_frame();
+        if (frame.empty()) {
+            if (auto lost = transport_.take_lost_frames()) {
+                if (refresh_id_) {
+                    // Its reply may have been among them: refresh again now.
+                    abandon(*refresh_id_);
+                    refresh_id_.reset();
+                    refresh_at_ = Clock::now();
+                }
+                return FramesLost{std::move(*lost)};
+            }
+        }
         auto decoded = transport_.encoding() == Encoding::binary
                            ? protocol::decode_server_frame_binary(frame)
                            : protocol::decode_server_frame(frame);
@@ -77,6 +88,10 @@ ServerEvent ProtocolSession::next() {
                                error->message);
         }
         auto event = event_of(std::move(std::get<protocol::ServerFrame>(decoded)));
+        if (const auto* reply = std::get_if<protocol::Reply>(&event);
+            reply != nullptr && abandoned_.erase(reply->id) > 0) {
+            continue;
+        }
         if (const auto* reply = std::get_if<protocol::Reply>(&event);
             reply != nullptr && refresh_id_ && reply->id == *refresh_id_) {
             refresh_id_.reset();
@@ -155,6 +170,8 @@ void ProtocolSession::on_refresh_reply(const protocol::Reply& reply) {
     }
     schedule_refresh(reply.ttl_ms);
 }
+
+void ProtocolSession::abandon(std::uint64_t id) { abandoned_.insert(id); }
 
 void ProtocolSession::close() noexcept { transport_.close(); }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 
@@ -19,8 +20,14 @@ namespace notify::cli {
 struct ConnectionOptions;
 class TokenSource;
 
+// Frames the server sent that the transport lost for good (UDP's GAP_LOST), in their place in
+// the stream: whatever they carried (messages, replies) will not come. `what` is for people.
+struct FramesLost {
+    std::string what;
+};
+
 using ServerEvent = std::variant<protocol::Reply, protocol::MessagePush, protocol::RecoverPush,
-                                 protocol::JoinPush, protocol::LeavePush>;
+                                 protocol::JoinPush, protocol::LeavePush, FramesLost>;
 
 class ProtocolSession {
 public:
@@ -29,7 +36,11 @@ public:
     void open();  // connects the transport
     // Sends a command with the next id; returns that id.
     std::uint64_t send(protocol::CommandBody body);
-    // The next reply, message, recover, join or leave push. A disconnect push throws CliError(failure)
+    // Stops waiting for the reply to command `id` (its frame may have been lost): next() skips
+    // it if it comes after all.
+    void abandon(std::uint64_t id);
+    // The next reply, message, recover, join or leave push, or FramesLost. After FramesLost,
+    // a refresh whose reply may have been lost is sent again. A disconnect push throws CliError(failure)
     // with its reason (and its close code); a push of a kind this version does not know is
     // skipped (docs/protocol.md §5). Sends refresh when it is due and consumes its reply.
     ServerEvent next();
@@ -55,6 +66,7 @@ private:
     std::optional<Clock::time_point> refresh_at_;  // when the next refresh is due
     std::optional<std::uint64_t> refresh_id_;      // the refresh waiting for its reply
     std::optional<std::uint64_t> unrefreshable_ttl_;  // a fixed token's ttl_ms to warn about
+    std::set<std::uint64_t> abandoned_;               // ids whose replies are skipped
 };
 
 // A connect refused with token_expired (111).

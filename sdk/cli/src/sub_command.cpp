@@ -38,6 +38,8 @@ struct PendingSubscribe {
     std::string topic;
     std::optional<protocol::Position> since;  // as sent
     bool recovery = false;
+    // The topic's messages are dropped until the reply (it is in `recovering_`).
+    bool holds = false;
 };
 
 // The subscription token of each TOPIC from the --sub-token values: TOPIC=TOKEN where TOPIC is
@@ -111,6 +113,7 @@ private:
         pending_subscribes_.clear();
         pending_acks_.clear();
         recovering_.clear();
+        deduplicate_ = false;
         session_ = connection_.session.get();
         on_connected(connection_.reply);
         if (finished()) {
@@ -130,6 +133,8 @@ private:
                 on_presence_change("join", join->topic, join->who);
             } else if (const auto* leave = std::get_if<protocol::LeavePush>(&event)) {
                 on_presence_change("leave", leave->topic, leave->who);
+            } else if (const auto* lost = std::get_if<FramesLost>(&event)) {
+                on_frames_lost(*lost);
             } else {
                 on_reply(std::get<protocol::Reply>(event));
             }
@@ -151,7 +156,15 @@ private:
         // Between a recover push and the reply of its recovery: the recovery delivers these
         // again after its reply, in order (docs/protocol.md §5).
         if (recovering_.contains(message.topic)) return;
+        // Once this connection lost frames, nothing at or below what was printed is printed
+        // again (a recovery's own messages start after it).
+        if (const auto printed = printed_positions_.find(message.topic);
+            deduplicate_ && printed != printed_positions_.end() &&
+            printed->second.epoch == message.epoch && message.offset <= printed->second.offset) {
+            return;
+        }
         positions_[message.topic] = protocol::Position{message.offset, message.epoch};
+        printed_positions_[message.topic] = protocol::Position{message.offset, message.epoch};
         print_line(format_message_line(message));
         ++printed_;
         if (!options_.ack) return;
@@ -241,7 +254,11 @@ private:
     }
 
     void on_subscribed(const PendingSubscribe& pending, const protocol::Reply& reply) {
-        if (reply.position) note_stream_position(pending.topic, *reply.position);
+        // After "recovered":true the messages up to the reply's position follow it: the topic's
+        // position moves as they are printed, so a recovery while they are on the way (their
+        // frames lost, say) starts at the last one printed, not past the rest.
+        const bool recovered = pending.since && reply.recovered == true;
+        if (reply.position && !recovered) note_stream_position(pending.topic, *reply.position);
         if (pending.since && reply.recovered == false) {
             std::string notice = "notify-cli: '" + pending.topic +
                                  "' could not be recovered from " +
@@ -249,7 +266,7 @@ private:
             if (reply.position) notice += "; now at " + format_stream_position(*reply.position);
             print_status(notice);
         }
-        if (pending.recovery) recovering_.erase(pending.topic);
+        if (pending.holds) recovering_.erase(pending.topic);
     }
 
     // A subscribe reply's position is the stream's position when the reply was made: it
@@ -284,9 +301,66 @@ private:
         if (const auto token = topic_tokens_.find(push.topic); token != topic_tokens_.end()) {
             subscribe.token = token->second;
         }
-        PendingSubscribe pending{push.topic, subscribe.since, true};
+        PendingSubscribe pending{push.topic, subscribe.since, true, true};
         pending_subscribes_.emplace(session_->send(std::move(subscribe)), std::move(pending));
         recovering_.insert(push.topic);
+    }
+
+    // The transport lost frames of this connection for good (UDP: GAP_LOST). They may have
+    // held messages of any topic and replies to any command in flight, so, as after a recover
+    // push of every topic: each topic is subscribed again with `since` = the last position seen
+    // (replacing a subscribe still waiting for its reply), and acks waiting for their replies
+    // are sent again. Replies to the replaced commands are skipped if they come after all.
+    void on_frames_lost(const FramesLost& lost) {
+        if (count_reached() && pending_acks_.empty()) return;
+        deduplicate_ = true;
+        print_status("notify-cli: the connection lost frames from the server (" + lost.what +
+                     "); recovering every topic");
+        std::map<std::uint64_t, PendingAck> acks;
+        for (auto& [id, ack] : pending_acks_) {
+            session_->abandon(id);
+            protocol::AckCommand command;
+            command.topic = ack.topic;
+            command.offset = ack.offset;
+            acks.emplace(session_->send(std::move(command)), std::move(ack));
+        }
+        pending_acks_ = std::move(acks);
+        if (count_reached()) return;
+        for (const auto& topic : options_.topics) {
+            bool initial = false;
+            bool waiting = false;
+            for (auto pending = pending_subscribes_.begin(); pending != pending_subscribes_.end();) {
+                if (pending->second.topic != topic) {
+                    ++pending;
+                    continue;
+                }
+                waiting = true;
+                initial = initial || !pending->second.recovery;
+                session_->abandon(pending->first);
+                pending = pending_subscribes_.erase(pending);
+            }
+            recovering_.erase(topic);
+            const protocol::Position* from = last_position(topic);
+            if (from == nullptr && !waiting) {
+                print_status("notify-cli: '" + topic +
+                             "': no position of it was seen to recover from, carrying on live");
+                continue;
+            }
+            protocol::SubscribeCommand subscribe;
+            subscribe.topic = topic;
+            if (from != nullptr) subscribe.since = *from;
+            if (const auto token = topic_tokens_.find(topic); token != topic_tokens_.end()) {
+                subscribe.token = token->second;
+            }
+            if (from != nullptr) {
+                print_status("notify-cli: recovering '" + topic + "' from " +
+                             format_stream_position(*from));
+            }
+            // A first subscribe replaced still counts towards `ready`.
+            PendingSubscribe pending{topic, subscribe.since, !initial, from != nullptr};
+            pending_subscribes_.emplace(session_->send(std::move(subscribe)), std::move(pending));
+            if (from != nullptr) recovering_.insert(topic);
+        }
     }
 
     // The last position seen of `topic`: its last message or subscribe reply, else --since.
@@ -312,6 +386,10 @@ private:
     std::size_t initial_subscribes_ = 0;  // first subscribes without a reply yet
     std::map<std::string, protocol::Position, std::less<>> positions_;  // last seen per topic
     std::set<std::string, std::less<>> recovering_;  // topics with a recovery in flight
+    // The last message printed of each topic, and whether this connection lost frames (from
+    // then on, messages at or below it are not printed again).
+    std::map<std::string, protocol::Position, std::less<>> printed_positions_;
+    bool deduplicate_ = false;
     std::map<std::uint64_t, PendingAck> pending_acks_;         // command id → what it acks
     std::uint64_t printed_ = 0;
 };

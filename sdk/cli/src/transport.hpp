@@ -44,6 +44,11 @@ public:
         (void)wake;
         return receive(deadline);
     }
+    // After receive() or receive_until() returned an empty string: what the transport lost for
+    // good there, in the place of the stream where it was lost (UDP: datagrams the server
+    // answered with GAP_LOST); the call clears it. nullopt from transports that never lose
+    // frames (they never return an empty frame).
+    virtual std::optional<std::string> take_lost_frames() { return std::nullopt; }
     // Orderly close, bounded in time; never throws.
     virtual void close() noexcept = 0;
 };

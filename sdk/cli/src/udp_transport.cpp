@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <utility>
 
 #include "cli_error.hpp"
 #include "url.hpp"
@@ -88,8 +89,8 @@ public:
         for (;;) {
             if (passed(deadline)) time_out("waiting for the server");
             const milliseconds slice = std::min(kQuietInterval, time_left(deadline));
-            if (auto frame = client_->receive_frame(std::max(slice, milliseconds(1)))) {
-                return std::string(frame->begin(), frame->end());
+            if (auto received = client_->receive(std::max(slice, milliseconds(1)))) {
+                return handed_out(std::move(*received));
             }
             require_session();
             if (passed(deadline)) time_out("waiting for the server");
@@ -108,8 +109,8 @@ public:
             if (Clock::now() >= wake) return std::nullopt;
             const auto to_wake = std::chrono::duration_cast<milliseconds>(wake - Clock::now());
             const milliseconds slice = std::min({kQuietInterval, time_left(deadline), to_wake});
-            if (auto frame = client_->receive_frame(std::max(slice, milliseconds(1)))) {
-                return std::string(frame->begin(), frame->end());
+            if (auto received = client_->receive(std::max(slice, milliseconds(1)))) {
+                return handed_out(std::move(*received));
             }
             require_session();
             if (Clock::now() >= wake || slice < kQuietInterval) continue;
@@ -123,11 +124,26 @@ public:
         }
     }
 
+    std::optional<std::string> take_lost_frames() override {
+        return std::exchange(lost_, std::nullopt);
+    }
+
     void close() noexcept override {
         if (client_) client_->close();
     }
 
 private:
+    // A frame, or for a gap (GAP_LOST) an empty string and what was lost for take_lost_frames().
+    std::string handed_out(udp::Received received) {
+        if (!received.lost) return std::string(received.frame.begin(), received.frame.end());
+        const auto [from, to] = *received.lost;
+        lost_ = (from == to ? "server datagram " + std::to_string(from)
+                            : "server datagrams " + std::to_string(from) + ".." +
+                                  std::to_string(to)) +
+                " lost for good (GAP_LOST)";
+        return {};
+    }
+
     static bool passed(Deadline deadline) { return deadline && Clock::now() >= *deadline; }
 
     static milliseconds time_left(Deadline deadline) {
@@ -157,6 +173,7 @@ private:
 
     Url url_;
     std::optional<udp::Client> client_;
+    std::optional<std::string> lost_;  // the gap receive() just stood for
 };
 
 }  // namespace

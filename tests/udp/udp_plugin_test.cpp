@@ -330,6 +330,42 @@ TEST(UdpTransport, AllMessagesArriveInOrderDespiteTwentyPercentLoss) {
     stop_and_check(plugin);
 }
 
+TEST(UdpTransport, ReceiveHandsOutTheGapInItsPlaceInTheStream) {
+    PluginInstance plugin(listen_on_any_port({{"replay_size", int64_t{2}},
+                                              {"max_datagram", int64_t{64}}}));
+    const uint16_t port = start_on_any_port(plugin);
+    ASSERT_NE(port, 0);
+    Connected connected = connect_client(plugin, port);
+    // Each 40-byte frame fills a 64-byte datagram alone; the second and third are lost on the
+    // way and out of the two-slot ring by the time the client NACKs them.
+    int seen = 0;
+    connected.client->set_loss_filter([&](wire::View datagram) {
+        if (wire::type_of(datagram) != wire::Type::data) return false;
+        ++seen;
+        return seen == 2 || seen == 3;
+    });
+    for (int i = 0; i < 6; ++i) {
+        plugin.deliver(std::to_string(i) + std::string(39, '-'), {connected.conn});
+    }
+    std::this_thread::sleep_for(100ms);
+    std::vector<std::string> items;
+    for (int i = 0; i < 5; ++i) {
+        const auto received = connected.client->receive(3s);
+        ASSERT_TRUE(received) << "item " << i;
+        if (received->lost) {
+            EXPECT_TRUE(received->frame.empty());
+            items.push_back("gap " + std::to_string(received->lost->first) + ".." +
+                            std::to_string(received->lost->second));
+        } else {
+            items.push_back(text_of(received->frame).substr(0, 1));
+        }
+    }
+    EXPECT_EQ(items, (std::vector<std::string>{"0", "gap 2..3", "3", "4", "5"}));
+    EXPECT_EQ(connected.client->lost(),
+              (std::vector<std::pair<uint64_t, uint64_t>>{{2, 3}}));
+    stop_and_check(plugin);
+}
+
 TEST(UdpTransport, DatagramsOutOfTheReplayRingAreReportedLost) {
     PluginInstance plugin(listen_on_any_port({{"replay_size", int64_t{2}},
                                               {"max_datagram", int64_t{64}}}));

@@ -269,9 +269,10 @@ struct Core::State {
                            std::uint16_t close_code = 0, std::string_view reason = {});
     void emit_topic_event(notify_event_type type, const Client& client, std::string_view topic);
     void emit_change(notify_change_subject subject, std::string_view name, bool up);
+    // `time_ms`: the publish's own time (one clock read per publish, not one per event).
     void emit_publish(std::string_view topic, const protocol::TopicPosition& position,
                       std::string_view payload, std::string_view client_id,
-                      std::string_view user_id);
+                      std::string_view user_id, std::int64_t time_ms);
     void emit_data(const Client& client, std::string_view data);
 
     // ---- replies.cpp --------------------------------------------------------------------------

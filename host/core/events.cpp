@@ -56,8 +56,8 @@ void Core::State::emit_change(notify_change_subject subject, std::string_view na
 
 void Core::State::emit_publish(std::string_view topic, const protocol::TopicPosition& position,
                                std::string_view payload, std::string_view client_id,
-                               std::string_view user_id) {
-    notify_event event = make_event(NOTIFY_EVENT_PUBLISH, env.now_ms());
+                               std::string_view user_id, std::int64_t time_ms) {
+    notify_event event = make_event(NOTIFY_EVENT_PUBLISH, time_ms);
     event.client_id = view(client_id);
     event.user_id = view(user_id);
     event.topic = view(topic);

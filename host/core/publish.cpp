@@ -198,7 +198,7 @@ void Core::State::finish_publish(PublishJob& job) {
     for (std::size_t index = 0; index < job.positions.size(); ++index) {
         if (!job.position_known[index]) continue;
         emit_publish(job.targets.topics[index], job.positions[index], job.payload, job.client_id,
-                     job.user_id);
+                     job.user_id, job.time_ms);
     }
     if (job.on_finished) job.on_finished(job);
     if (!job.from_client || live_connection(job.origin) == nullptr) return;

@@ -326,8 +326,8 @@ private:
         }
         pending_acks_ = std::move(acks);
         if (count_reached()) return;
-        for (const auto& topic : options_.topics) {
-            bool initial = false;
+        for (const auto& topic : wanted_) {
+            std::size_t initials = 0;
             bool waiting = false;
             for (auto pending = pending_subscribes_.begin(); pending != pending_subscribes_.end();) {
                 if (pending->second.topic != topic) {
@@ -335,7 +335,7 @@ private:
                     continue;
                 }
                 waiting = true;
-                initial = initial || !pending->second.recovery;
+                if (!pending->second.recovery) ++initials;
                 session_->abandon(pending->first);
                 pending = pending_subscribes_.erase(pending);
             }
@@ -356,8 +356,10 @@ private:
                 print_status("notify-cli: recovering '" + topic + "' from " +
                              format_stream_position(*from));
             }
-            // A first subscribe replaced still counts towards `ready`.
-            PendingSubscribe pending{topic, subscribe.since, !initial, from != nullptr};
+            // The first subscribes of the topic replaced (one, unless TOPIC was given twice) are
+            // this one, which counts towards `ready` in their place.
+            if (initials > 1) initial_subscribes_ -= initials - 1;
+            PendingSubscribe pending{topic, subscribe.since, initials == 0, from != nullptr};
             pending_subscribes_.emplace(session_->send(std::move(subscribe)), std::move(pending));
             if (from != nullptr) recovering_.insert(topic);
         }

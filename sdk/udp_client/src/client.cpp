@@ -359,7 +359,9 @@ void Client::send_nacks() {
     size_t holes = 0;
     for (auto it = out_of_order_.begin(); holes < max_holes_per_round; ++it) {
         const uint64_t hole_end = it == out_of_order_.end() ? highest_known_ + 1 : it->first;
-        if (hole_start < hole_end) {
+        const auto *lost = lost_range_of(hole_start);
+        const bool reported_lost = lost != nullptr && lost->second >= hole_end - 1;
+        if (hole_start < hole_end && !reported_lost) {
             send_raw(wire::range(wire::Type::nack, session_, hole_start, hole_end - 1));
             ++stats_.nacks_sent;
             ++holes;

@@ -38,17 +38,6 @@ bool looks_like_json_object(std::string_view text) {
     return end - begin >= 2 && text[begin] == '{' && text[end - 1] == '}' && is_valid_utf8(text);
 }
 
-std::unique_ptr<RecordedCall> new_record(const notify_fakehost& host,
-                                         notify_fakehost_call_kind kind) {
-    auto recorded = std::make_unique<RecordedCall>();
-    recorded->call.kind = kind;
-    recorded->call.time_ms = host.now_ms();
-    recorded->call.id = recorded->keep("");
-    recorded->call.topic = recorded->call.id;
-    recorded->call.text = recorded->call.id;
-    return recorded;
-}
-
 struct Answer {
     notify_status status = NOTIFY_OK;
     std::uint32_t error_code = 0;
@@ -104,7 +93,7 @@ void deliver(notify_fakehost& host, const PendingApiCall& call) {
                                 answer.result.size()};
     call.done(call.user_data, &reply);
 
-    auto recorded = new_record(host, NOTIFY_FAKEHOST_API_REPLY);
+    auto recorded = host.new_record(NOTIFY_FAKEHOST_API_REPLY);
     recorded->call.request_id = call.sequence;
     recorded->call.id = recorded->keep(call.request_id);
     recorded->call.text = recorded->keep(answer.error_message);
@@ -153,7 +142,7 @@ notify_status host_api_call(notify_host_ctx* ctx, const notify_api_request* requ
     call.done = done;
     call.user_data = user_data;
 
-    auto recorded = new_record(*host, NOTIFY_FAKEHOST_API_CALL);
+    auto recorded = host->new_record(NOTIFY_FAKEHOST_API_CALL);
     recorded->call.text = recorded->keep(call.method);
     recorded->call.id = recorded->keep(call.request_id);
     recorded->call.payload = recorded->keep_bytes(

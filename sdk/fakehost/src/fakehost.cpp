@@ -75,6 +75,23 @@ std::string message_of(const notify_error& err) {
     return std::string(err.message, strnlen(err.message, sizeof err.message));
 }
 
+// The table the test set, checked against the plugin's schema as notifyd checks a manifest and
+// frozen for the plugin; NULL with last_error naming the key when it does not fit.
+std::unique_ptr<fh::InstanceConfig> checked_config(notify_fakehost* host) {
+    if (std::string reason = fh::check_config(host->config, host->normalized->descriptor);
+        !reason.empty()) {
+        host->fail(reason);
+        return nullptr;
+    }
+    auto config = std::make_unique<fh::InstanceConfig>();
+    config->table = host->config;
+    std::error_code error;
+    const std::filesystem::path dir =
+        host->manifest_dir.empty() ? std::filesystem::current_path(error) : host->manifest_dir;
+    config->base_dir = std::filesystem::absolute(dir, error).lexically_normal();
+    return config;
+}
+
 // ---- auth --------------------------------------------------------------------------------------
 
 void clear_answer(notify_fakehost_auth_answer* out) {
@@ -197,6 +214,16 @@ notify_fakehost::notify_fakehost() : node_id(random_node_id()) {
     log_to_stderr = std::getenv("NOTIFY_FAKEHOST_VERBOSE") != nullptr;
 }
 
+std::unique_ptr<fh::RecordedCall> notify_fakehost::new_record(notify_fakehost_call_kind kind) const {
+    auto recorded = std::make_unique<fh::RecordedCall>();
+    recorded->call.kind = kind;
+    recorded->call.time_ms = now_ms();
+    recorded->call.id = recorded->keep("");
+    recorded->call.topic = recorded->call.id;
+    recorded->call.text = recorded->call.id;
+    return recorded;
+}
+
 void notify_fakehost::record(std::unique_ptr<fh::RecordedCall> call) {
     {
         const std::lock_guard lock(mutex);
@@ -237,6 +264,8 @@ void notify_fakehost_free(notify_fakehost* host) {
     notify_fakehost_destroy(host);
     // A delivery thread started before create() (or after destroy()) ends here.
     fh::close_api(*host);
+    // Metric handles stay valid until the process exits (a plugin thread may update late).
+    fh::retire_metrics(std::move(host->metrics));
     // The plugin's library stays loaded, as notifyd keeps plugins resident until exit: code its
     // threads, atexit handlers or thread-local destructors still reach must not be unmapped.
     delete host;
@@ -289,6 +318,10 @@ void notify_fakehost_config_string_array(notify_fakehost* host, const char* key,
         entry.strings.push_back(copy_or_empty(values[i]));
     }
     set_value(host, key, std::move(entry));
+}
+
+void notify_fakehost_config_remove(notify_fakehost* host, const char* key) {
+    if (host != nullptr && key != nullptr) host->config.erase(std::string(key));
 }
 
 void notify_fakehost_set_manifest_dir(notify_fakehost* host, const char* dir) {
@@ -381,16 +414,8 @@ notify_status notify_fakehost_create(notify_fakehost* host) {
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
     const notify_plugin_descriptor& descriptor = host->normalized->descriptor;
-    if (std::string reason = fh::check_config(host->config, descriptor); !reason.empty()) {
-        host->fail(reason);
-        return NOTIFY_ERR_INVALID_ARGUMENT;
-    }
-    auto config = std::make_unique<fh::InstanceConfig>();
-    config->table = host->config;
-    std::error_code error;
-    const std::filesystem::path dir =
-        host->manifest_dir.empty() ? std::filesystem::current_path(error) : host->manifest_dir;
-    config->base_dir = std::filesystem::absolute(dir, error).lexically_normal();
+    auto config = checked_config(host);
+    if (!config) return NOTIFY_ERR_INVALID_ARGUMENT;
 
     void* instance = nullptr;
     notify_error err{};
@@ -439,6 +464,38 @@ notify_status notify_fakehost_start(notify_fakehost* host) {
     }
     host->started = true;
     return NOTIFY_OK;
+}
+
+notify_status notify_fakehost_reconfigure(notify_fakehost* host) {
+    if (host == nullptr) return NOTIFY_ERR_INVALID_ARGUMENT;
+    if (!has_instance(host, "reconfigure")) return NOTIFY_ERR_INVALID_ARGUMENT;
+    if (host->stopped) {
+        host->fail("reconfigure: the instance was stopped (notifyd reconfigures running instances)");
+        return NOTIFY_ERR_CLOSED;
+    }
+    const notify_plugin_descriptor& descriptor = host->normalized->descriptor;
+    if (descriptor.reconfigure == nullptr) {
+        host->fail("plugin '" + std::string(descriptor.name) +
+                   "' cannot change its configuration live (no reconfigure): the change needs a "
+                   "restart");
+        return NOTIFY_ERR_UNSUPPORTED;
+    }
+    auto config = checked_config(host);
+    if (!config) return NOTIFY_ERR_INVALID_ARGUMENT;
+    notify_error err{};
+    const notify_status status =
+        descriptor.reconfigure(host->instance, fh::config_handle(*config), &err);
+    // The new table is valid only during the call: it goes now, so that a plugin keeping a view
+    // of it reads freed memory under a sanitizer. The create() table stays until destroy().
+    config.reset();
+    if (status == NOTIFY_OK) return NOTIFY_OK;
+    std::string message = message_of(err);
+    if (message.empty()) {
+        message = "plugin '" + std::string(descriptor.name) + "': reconfigure failed with status " +
+                  std::to_string(status) + " and no message";
+    }
+    host->fail(std::move(message));
+    return status < 0 ? status : NOTIFY_ERR_INTERNAL;
 }
 
 // notifyd calls stop() on every created instance at shutdown, started or not.

@@ -67,32 +67,7 @@ bool is_kind(const notify_fakehost& host, std::uint32_t kind) {
     return host.normalized && (host.normalized->descriptor.kinds & kind) != 0;
 }
 
-std::unique_ptr<RecordedCall> new_call(const notify_fakehost& host, notify_fakehost_call_kind kind) {
-    auto recorded = std::make_unique<RecordedCall>();
-    recorded->call.kind = kind;
-    recorded->call.time_ms = host.now_ms();
-    // Unused strings are "" rather than NULL so that C tests can strcmp any of them.
-    recorded->call.id = recorded->keep("");
-    recorded->call.topic = recorded->call.id;
-    recorded->call.text = recorded->call.id;
-    return recorded;
-}
-
 // ---- logging ---------------------------------------------------------------------------------
-
-const char* level_name(notify_log_level level) {
-    switch (level) {
-        case NOTIFY_LOG_DEBUG:
-            return "debug";
-        case NOTIFY_LOG_INFO:
-            return "info";
-        case NOTIFY_LOG_WARN:
-            return "warn";
-        case NOTIFY_LOG_ERROR:
-            return "error";
-    }
-    return "?";
-}
 
 void host_log(notify_host_ctx* ctx, notify_log_level level, notify_str message) {
     notify_fakehost* host = host_of(ctx);
@@ -101,7 +76,7 @@ void host_log(notify_host_ctx* ctx, notify_log_level level, notify_str message) 
         host->warn("log", "message has a length but no data");
         return;
     }
-    auto recorded = new_call(*host, NOTIFY_FAKEHOST_LOG);
+    auto recorded = host->new_record(NOTIFY_FAKEHOST_LOG);
     recorded->call.level = level;
     recorded->call.text = recorded->keep(text_view(message));
     if (host->log_to_stderr.load()) {
@@ -130,7 +105,7 @@ notify_status host_conn_open(notify_host_ctx* ctx, uint64_t conn, const notify_c
         host->warn("conn_open", "remote_address has a length but no data");
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
-    auto recorded = new_call(*host, NOTIFY_FAKEHOST_CONN_OPEN);
+    auto recorded = host->new_record(NOTIFY_FAKEHOST_CONN_OPEN);
     recorded->call.conn = conn;
     recorded->call.text = recorded->keep(text_view(info->remote_address));
     recorded->call.number = static_cast<std::uint64_t>(info->encoding);
@@ -145,7 +120,7 @@ notify_status host_conn_open(notify_host_ctx* ctx, uint64_t conn, const notify_c
 
 void record_receive(notify_fakehost& host, uint64_t conn, const std::uint8_t* data,
                     std::size_t len) {
-    auto recorded = new_call(host, NOTIFY_FAKEHOST_CONN_RECEIVE);
+    auto recorded = host.new_record(NOTIFY_FAKEHOST_CONN_RECEIVE);
     recorded->call.conn = conn;
     recorded->call.payload = recorded->keep_bytes(data, len);
     host.record(std::move(recorded));
@@ -177,7 +152,7 @@ void host_conn_receive_owned(notify_host_ctx* ctx, uint64_t conn, notify_owned_b
 void host_conn_closed(notify_host_ctx* ctx, uint64_t conn, uint16_t code) {
     notify_fakehost* host = host_of(ctx);
     if (host == nullptr || !from_transport(*host, "conn_closed")) return;
-    auto recorded = new_call(*host, NOTIFY_FAKEHOST_CONN_CLOSED);
+    auto recorded = host->new_record(NOTIFY_FAKEHOST_CONN_CLOSED);
     recorded->call.conn = conn;
     recorded->call.number = code;
     {
@@ -206,7 +181,7 @@ void host_auth_complete(notify_host_ctx* ctx, uint64_t request_id,
         answer.decision = NOTIFY_AUTH_DENY;
         answer.reason = "malformed answer from auth instance '" + host->instance_name + "'";
     }
-    auto recorded = new_call(*host, NOTIFY_FAKEHOST_AUTH_COMPLETE);
+    auto recorded = host->new_record(NOTIFY_FAKEHOST_AUTH_COMPLETE);
     recorded->call.request_id = request_id;
     recorded->call.number = static_cast<std::uint64_t>(answer.decision);
     recorded->call.id = recorded->keep(answer.user_id);
@@ -237,7 +212,7 @@ void host_broker_publish_complete(notify_host_ctx* ctx, uint64_t request_id, not
         host->warn("broker_publish_complete", "only the broker answers publishes");
         return;
     }
-    auto recorded = new_call(*host, NOTIFY_FAKEHOST_BROKER_PUBLISH_COMPLETE);
+    auto recorded = host->new_record(NOTIFY_FAKEHOST_BROKER_PUBLISH_COMPLETE);
     recorded->call.request_id = request_id;
     recorded->call.status = status;
     if (NOTIFY_HAS_FIELD(position, notify_stream_position, epoch)) {
@@ -275,7 +250,7 @@ notify_status host_publish(notify_host_ctx* ctx, const notify_publish_request* r
         host->warn("publish", "payload has a length but no bytes");
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
-    auto recorded = new_call(*host, NOTIFY_FAKEHOST_PUBLISH);
+    auto recorded = host->new_record(NOTIFY_FAKEHOST_PUBLISH);
     RecordedCall& r = *recorded;
     r.topics = r.keep_all(request->topics, request->topic_count);
     r.clients = r.keep_all(request->clients, request->client_count);
@@ -301,7 +276,7 @@ notify_status change_subscription(notify_host_ctx* ctx, notify_fakehost_call_kin
         host->warn(call, "the target kind, id or topic is malformed");
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
-    auto recorded = new_call(*host, kind);
+    auto recorded = host->new_record(kind);
     recorded->call.target = target;
     recorded->call.id = recorded->keep(text_view(id));
     recorded->call.topic = recorded->keep(text_view(topic));
@@ -328,7 +303,7 @@ notify_status host_disconnect(notify_host_ctx* ctx, notify_target_kind kind, not
         host->warn("disconnect", "the target kind, id or reason is malformed");
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
-    auto recorded = new_call(*host, NOTIFY_FAKEHOST_DISCONNECT);
+    auto recorded = host->new_record(NOTIFY_FAKEHOST_DISCONNECT);
     recorded->call.target = kind;
     recorded->call.id = recorded->keep(text_view(id));
     recorded->call.text = recorded->keep(text_view(reason));
@@ -352,7 +327,7 @@ notify_status host_set_max_frame_size(notify_host_ctx* ctx, uint64_t max_frame_b
         host->warn("set_max_frame_size", "only transport instances declare a frame size");
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
-    auto recorded = new_call(*host, NOTIFY_FAKEHOST_SET_MAX_FRAME_SIZE);
+    auto recorded = host->new_record(NOTIFY_FAKEHOST_SET_MAX_FRAME_SIZE);
     recorded->call.number = max_frame_bytes;
     host->record(std::move(recorded));
     return NOTIFY_OK;
@@ -377,7 +352,7 @@ void host_broker_message(notify_host_ctx* ctx, const notify_bus_message* message
         host->warn("broker_message", "message is NULL, too small or malformed");
         return;
     }
-    auto recorded = new_call(*host, NOTIFY_FAKEHOST_BROKER_MESSAGE);
+    auto recorded = host->new_record(NOTIFY_FAKEHOST_BROKER_MESSAGE);
     RecordedCall& r = *recorded;
     r.call.topic = r.keep(text_view(message->topic));
     r.call.number = message->offset;
@@ -404,7 +379,7 @@ void host_broker_command(notify_host_ctx* ctx, const notify_cluster_command* com
         host->warn("broker_command", "command is NULL, too small or malformed");
         return;
     }
-    auto recorded = new_call(*host, NOTIFY_FAKEHOST_BROKER_COMMAND);
+    auto recorded = host->new_record(NOTIFY_FAKEHOST_BROKER_COMMAND);
     recorded->call.target = static_cast<notify_target_kind>(command->target);
     recorded->call.id = recorded->keep(text_view(command->id));
     recorded->call.topic = recorded->keep(text_view(command->topic));
@@ -422,7 +397,7 @@ void host_broker_stream_lost(notify_host_ctx* ctx, notify_str topic,
         host->warn("broker_stream_lost", "topic or reason has a length but no data");
         return;
     }
-    auto recorded = new_call(*host, NOTIFY_FAKEHOST_BROKER_STREAM_LOST);
+    auto recorded = host->new_record(NOTIFY_FAKEHOST_BROKER_STREAM_LOST);
     recorded->call.topic = recorded->keep(text_view(topic));
     recorded->call.text = recorded->keep(text_view(reason));
     if (NOTIFY_HAS_FIELD(current, notify_stream_position, epoch)) {
@@ -486,7 +461,7 @@ void host_cluster_node_seen(notify_host_ctx* ctx, const notify_node_info* node, 
         host->warn("cluster_node_seen", "node is NULL or smaller than notify_node_info 1.3");
         return;
     }
-    auto recorded = new_call(*host, NOTIFY_FAKEHOST_CLUSTER_NODE_SEEN);
+    auto recorded = host->new_record(NOTIFY_FAKEHOST_CLUSTER_NODE_SEEN);
     recorded->call.id = recorded->keep(text_view(node->id));
     recorded->call.text = recorded->keep(text_view(node->name));
     recorded->call.number = static_cast<std::uint64_t>(ttl_ms < 0 ? 0 : ttl_ms);
@@ -504,10 +479,6 @@ std::string self_json(const notify_fakehost& host) {
            std::to_string(node.uptime_ms) + ",\"self\":true}";
 }
 
-void release_owned(void*, std::uint8_t* data) {
-    delete[] data;
-}
-
 notify_status host_cluster_view(notify_host_ctx* ctx, uint32_t kind, notify_owned_bytes* out) {
     const notify_fakehost* host = host_of(ctx);
     if (host == nullptr || out == nullptr) return NOTIFY_ERR_INVALID_ARGUMENT;
@@ -520,15 +491,28 @@ notify_status host_cluster_view(notify_host_ctx* ctx, uint32_t kind, notify_owne
     } else {
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
-    auto* data = new std::uint8_t[json.size()];
-    std::memcpy(data, json.data(), json.size());
-    *out = notify_owned_bytes{data, json.size(), release_owned, nullptr};
+    *out = owned_copy(json);
     return NOTIFY_OK;
 }
 
 }  // namespace
 
 // ---- shared helpers ----------------------------------------------------------------------------
+
+const char* level_name(notify_log_level level) {
+    switch (level) {
+        case NOTIFY_LOG_DEBUG:
+            return "debug";
+        case NOTIFY_LOG_INFO:
+            return "info";
+        case NOTIFY_LOG_WARN:
+            return "warn";
+        case NOTIFY_LOG_ERROR:
+            return "error";
+    }
+    return "?";
+}
+
 
 std::string text_of(notify_str text) {
     return text.data == nullptr ? std::string() : std::string(text.data, text.len);
@@ -578,6 +562,20 @@ bool is_valid_topic(std::string_view topic) {
 
 bool is_valid_id(std::string_view id) {
     return !id.empty() && id.size() <= max_id_size && is_valid_utf8(id);
+}
+
+namespace {
+
+void release_owned(void*, std::uint8_t* data) {
+    delete[] data;
+}
+
+}  // namespace
+
+notify_owned_bytes owned_copy(std::string_view text) {
+    auto* data = new std::uint8_t[text.size() == 0 ? 1 : text.size()];
+    std::memcpy(data, text.data(), text.size());
+    return notify_owned_bytes{data, text.size(), release_owned, nullptr};
 }
 
 notify_str RecordedCall::keep(std::string_view text) {
@@ -657,6 +655,13 @@ void install_host_functions(notify_host_api& api) {
     api.cluster_node_seen = host_cluster_node_seen;
     api.cluster_view = host_cluster_view;
     api.api_call = host_api_call;
+    api.metric_register = host_metric_register;
+    api.metric_add = metric_add;
+    api.metric_set = metric_set;
+    api.metric_observe = metric_observe;
+    api.stats_view = host_stats_view;
+    api.set_ready = host_set_ready;
+    api.log_enabled = host_log_enabled;
 }
 
 }  // namespace notify::fakehost

@@ -150,7 +150,66 @@ struct PendingApiCall {
     void* user_data = nullptr;
 };
 
+// ---- metrics (ABI 1.6, metrics.cpp) --------------------------------------------------------------
+
+// One series: what a notify_metric handle points to. Updated from any plugin thread.
+struct MetricSeries {
+    notify_metric_kind kind = NOTIFY_METRIC_COUNTER;
+    std::vector<std::string> label_values;
+    const std::vector<double>* bounds = nullptr;  // the family's (histograms)
+    mutable std::mutex mutex;
+    double value = 0;                    // counter, gauge
+    std::uint64_t count = 0;             // histogram
+    double sum = 0;                      // histogram
+    std::vector<std::uint64_t> buckets;  // per bound, then +Inf; not cumulative
+};
+
+struct MetricFamily {
+    notify_metric_kind kind = NOTIFY_METRIC_COUNTER;
+    std::string name;
+    std::string help;
+    std::vector<std::string> label_names;
+    std::vector<double> bounds;
+    std::deque<MetricSeries> series;  // a deque: handles stay valid as it grows
+};
+
+// The metrics registered through one fake host, checked by notifyd's rules (notify.h,
+// notify_metric_desc). Outlives the fake host (retire_metrics) since handles are valid until exit.
+class MetricRegistry {
+public:
+    static constexpr std::size_t max_labels = 4;
+    static constexpr std::size_t max_series_per_family = 256;
+
+    // NOTIFY_OK with *out set, or INVALID_ARGUMENT / LIMIT with `why` naming the broken rule.
+    notify_status register_series(const notify_metric_desc* desc, notify_metric** out,
+                                  std::string& why);
+    // The series of family `name` with these label values; NULL when there is none.
+    const MetricSeries* find(std::string_view name,
+                             const std::vector<std::string>& label_values) const;
+    std::string prometheus_text() const;
+    std::string json(std::int64_t time_ms) const;
+
+private:
+    mutable std::mutex mutex_;
+    std::deque<MetricFamily> families_;
+};
+
+void metric_add(notify_metric* metric, double value);
+void metric_set(notify_metric* metric, double value);
+void metric_observe(notify_metric* metric, double value);
+// Keeps a freed fake host's registry until the process exits, as notifyd keeps series.
+void retire_metrics(std::shared_ptr<MetricRegistry> registry);
+
+// A JSON string literal of `text` (quotes included).
+std::string json_quote(std::string_view text);
+
 std::string text_of(notify_str text);
+
+// "debug", "info", "warn" or "error".
+const char* level_name(notify_log_level level);
+
+// A copy of `text` OWNED by the plugin (released through its release function).
+notify_owned_bytes owned_copy(std::string_view text);
 
 // Non-empty, at most 255 bytes, valid UTF-8 and no control character: notifyd's checks of
 // topics, client ids and user ids given to the host table.
@@ -176,6 +235,7 @@ struct notify_fakehost {
     std::atomic<notify_status> action_status{NOTIFY_OK};
     std::atomic<notify_status> conn_open_status{NOTIFY_OK};
     std::atomic<bool> log_to_stderr{false};
+    std::atomic<notify_log_level> log_min_level{NOTIFY_LOG_DEBUG};  // log_enabled (ABI 1.6)
 
     // ---- the plugin ----
     notify_host_api api{};
@@ -201,6 +261,8 @@ struct notify_fakehost {
     std::deque<std::unique_ptr<notify::fakehost::RecordedCall>> calls;
     std::map<std::uint64_t, notify::fakehost::PendingAuth> pending_auth;
     std::uint64_t open_connections = 0;
+    bool reported_ready = true;  // set_ready (ABI 1.6)
+    std::string not_ready_reason;
 
     // ---- the server API (ABI 1.5): guarded by mutex, the worker signalled by api_changed ----
     notify_fakehost_api_handler api_handler = nullptr;
@@ -213,11 +275,17 @@ struct notify_fakehost {
     std::condition_variable api_changed;
     std::thread api_worker;        // started by the first auto-delivery request; test thread only
 
+    // ---- metrics (ABI 1.6): locked inside ----
+    std::shared_ptr<notify::fakehost::MetricRegistry> metrics =
+        std::make_shared<notify::fakehost::MetricRegistry>();
+
     // ---- the test thread only ----
     std::string last_error;
     std::uint64_t next_request_id = 1;
     std::deque<std::unique_ptr<notify::fakehost::StoredAnswer>> answers;
 
+    // A new record of `kind` at the fake clock, its strings "" (so C tests can strcmp any).
+    std::unique_ptr<notify::fakehost::RecordedCall> new_record(notify_fakehost_call_kind kind) const;
     void record(std::unique_ptr<notify::fakehost::RecordedCall> call);
     std::int64_t now_ms() const;
     // Prints a line to stderr as notifyd logs a refused host call.
@@ -232,6 +300,14 @@ notify_fakehost* host_of(notify_host_ctx* ctx);
 
 // Fills a host table whose functions record into the notify_fakehost their ctx names.
 void install_host_functions(notify_host_api& api);
+
+// ---- operations (ABI 1.6, operations.cpp) ---------------------------------------------------------
+
+notify_status host_metric_register(notify_host_ctx* ctx, const notify_metric_desc* desc,
+                                   notify_metric** out);
+notify_status host_stats_view(notify_host_ctx* ctx, uint32_t kind, notify_owned_bytes* out);
+void host_set_ready(notify_host_ctx* ctx, bool ready, notify_str reason);
+bool host_log_enabled(notify_host_ctx* ctx, notify_log_level level);
 
 // ---- the server API (api.cpp) --------------------------------------------------------------------
 

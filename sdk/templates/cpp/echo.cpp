@@ -83,6 +83,7 @@ constexpr notify_plugin_descriptor echo_descriptor = {
     .auth = nullptr,
     .broker = nullptr,
     .handler = &echo_handler,
+    .reconfigure = nullptr,  // ABI 1.6: a changed [[handler]] table needs a restart
 };
 
 }  // namespace

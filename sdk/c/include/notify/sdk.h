@@ -156,6 +156,104 @@ static inline notify_status notify_config_duration_ms_or(const notify_host_api *
 }
 
 /* =============================================================================================
+ * Operations (ABI 1.6): metrics, readiness, log levels
+ *
+ * Each helper checks that the host table has the member (NOTIFY_HOST_HAS), so a plugin runs
+ * unchanged on a host older than 1.6: registration answers NOTIFY_ERR_UNSUPPORTED and leaves
+ * *out NULL, and the updates below do nothing for a NULL metric.
+ * ============================================================================================= */
+
+/*
+ * Register one series of `name` (see notify_metric_desc for the rules) with label_count (at
+ * most 4) NUL-terminated label names and values, and, for a histogram, bucket_count upper
+ * bounds (NULL and 0: the host's default latency buckets). NOTIFY_OK with *out set, the host's
+ * NOTIFY_ERR_INVALID_ARGUMENT or NOTIFY_ERR_LIMIT (its log says why), or
+ * NOTIFY_ERR_UNSUPPORTED on an older host; err names the metric on failure.
+ * OWNERSHIP: every argument BORROWED; *out HOST, valid until the process exits.
+ * THREAD: any, but intended for create() or start().
+ */
+static inline notify_status notify_metric_register_simple(
+    const notify_host_api *host, notify_host_ctx *ctx, notify_metric_kind kind, const char *name,
+    const char *help, const char *const *label_names, const char *const *label_values,
+    size_t label_count, const double *buckets, size_t bucket_count, notify_error *err,
+    notify_metric **out) {
+    notify_str names[4];
+    notify_str values[4];
+    notify_metric_desc desc;
+    notify_status status;
+    size_t i;
+    *out = NULL;
+    if (!NOTIFY_HOST_HAS(host, metric_register)) {
+        notify_error_setf(err, "metric %s: the host has no metrics (ABI older than 1.6)", name);
+        return NOTIFY_ERR_UNSUPPORTED;
+    }
+    if (label_count > 4 || (label_count > 0 && (label_names == NULL || label_values == NULL))) {
+        notify_error_setf(err, "metric %s: at most 4 labels, with names and values", name);
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    for (i = 0; i < label_count; ++i) {
+        names[i] = notify_str_from_cstr(label_names[i]);
+        values[i] = notify_str_from_cstr(label_values[i]);
+    }
+    memset(&desc, 0, sizeof desc);
+    desc.size = sizeof desc;
+    desc.kind = NOTIFY_SDK_CONVERT(uint32_t, kind);
+    desc.name = notify_str_from_cstr(name);
+    desc.help = notify_str_from_cstr(help);
+    desc.label_names = label_count > 0 ? names : NULL;
+    desc.label_values = label_count > 0 ? values : NULL;
+    desc.label_count = label_count;
+    desc.buckets = buckets;
+    desc.bucket_count = bucket_count;
+    status = host->metric_register(ctx, &desc, out);
+    if (status != NOTIFY_OK) {
+        *out = NULL;
+        notify_error_setf(err, "metric %s: refused by the host (status %d; its log says why)",
+                          name, NOTIFY_SDK_CONVERT(int, status));
+    }
+    return status;
+}
+
+/* Updates of a series: nothing happens for a NULL metric (not registered, or an older host).
+ * THREAD: any; cheap enough for every message. */
+static inline void notify_metric_add(const notify_host_api *host, notify_metric *metric,
+                                     double value) {
+    if (metric != NULL && NOTIFY_HOST_HAS(host, metric_add)) {
+        host->metric_add(metric, value);
+    }
+}
+
+static inline void notify_metric_set(const notify_host_api *host, notify_metric *metric,
+                                     double value) {
+    if (metric != NULL && NOTIFY_HOST_HAS(host, metric_set)) {
+        host->metric_set(metric, value);
+    }
+}
+
+static inline void notify_metric_observe(const notify_host_api *host, notify_metric *metric,
+                                         double value) {
+    if (metric != NULL && NOTIFY_HOST_HAS(host, metric_observe)) {
+        host->metric_observe(metric, value);
+    }
+}
+
+/* Report readiness (reason: NUL-terminated, "" or NULL when ready). No-op on an older host.
+ * THREAD: any. */
+static inline void notify_set_ready(const notify_host_api *host, notify_host_ctx *ctx,
+                                    bool ready, const char *reason) {
+    if (NOTIFY_HOST_HAS(host, set_ready)) {
+        host->set_ready(ctx, ready, notify_str_from_cstr(reason));
+    }
+}
+
+/* Whether a line at `level` would be logged; true on an older host (its log() filters).
+ * THREAD: any. */
+static inline bool notify_log_enabled(const notify_host_api *host, notify_host_ctx *ctx,
+                                      notify_log_level level) {
+    return NOTIFY_HOST_HAS(host, log_enabled) ? host->log_enabled(ctx, level) : true;
+}
+
+/* =============================================================================================
  * Random ids
  * ============================================================================================= */
 

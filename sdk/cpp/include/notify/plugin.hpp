@@ -43,6 +43,30 @@ inline std::span<const std::uint8_t> to_span(notify_bytes bytes) noexcept {
                           : std::span<const std::uint8_t>{bytes.data, bytes.len};
 }
 
+// One label of a metric series. OWNERSHIP: borrows its strings for the registration call.
+struct MetricLabel {
+    std::string_view name;
+    std::string_view value;
+};
+
+// A registered series (ABI 1.6), from Host::metric(): cheap to copy, valid until the process
+// exits (also after destroy()), updated from any thread. A default-constructed Metric (a failed
+// or skipped registration, an older host) ignores its updates, so callers never branch.
+class Metric {
+  public:
+    Metric() noexcept = default;
+    Metric(const notify_host_api* api, notify_metric* raw) noexcept : api_(api), raw_(raw) {}
+
+    void add(double value) const noexcept { notify_metric_add(api_, raw_, value); }
+    void set(double value) const noexcept { notify_metric_set(api_, raw_, value); }
+    void observe(double value) const noexcept { notify_metric_observe(api_, raw_, value); }
+    [[nodiscard]] bool registered() const noexcept { return raw_ != nullptr; }
+
+  private:
+    const notify_host_api* api_ = nullptr;
+    notify_metric* raw_ = nullptr;
+};
+
 // The host table and this instance's handles, as create() received them.
 // THREAD: like the host table itself, every member is callable from any thread.
 class Host {
@@ -81,6 +105,59 @@ class Host {
     notify_status unsubscribe(notify_target_kind kind, std::string_view id,
                               std::string_view topic) const noexcept {
         return api_->unsubscribe(ctx_, kind, to_str(id), to_str(topic));
+    }
+
+    // ---- ABI 1.6: operations. On an older host metric() answers NOTIFY_ERR_UNSUPPORTED (and
+    // `out` stays a Metric that ignores updates), set_ready() does nothing and log_enabled()
+    // answers true.
+
+    // Registers one series (notify_metric_desc's rules: at most 4 labels; `buckets` only for a
+    // histogram, empty = the default latency buckets). Intended for create() or start().
+    notify_status metric(Metric& out, notify_metric_kind kind, std::string_view name,
+                         std::string_view help, std::span<const MetricLabel> labels = {},
+                         std::span<const double> buckets = {}) const noexcept {
+        out = Metric{};
+        if (!NOTIFY_HOST_HAS(api_, metric_register)) {
+            return NOTIFY_ERR_UNSUPPORTED;
+        }
+        constexpr std::size_t max_labels = 4;
+        if (labels.size() > max_labels) {
+            return NOTIFY_ERR_INVALID_ARGUMENT;
+        }
+        notify_str names[max_labels]{};
+        notify_str values[max_labels]{};
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+            names[i] = to_str(labels[i].name);
+            values[i] = to_str(labels[i].value);
+        }
+        notify_metric_desc desc{};
+        desc.size = sizeof desc;
+        desc.kind = static_cast<std::uint32_t>(kind);
+        desc.name = to_str(name);
+        desc.help = to_str(help);
+        desc.label_names = labels.empty() ? nullptr : names;
+        desc.label_values = labels.empty() ? nullptr : values;
+        desc.label_count = labels.size();
+        desc.buckets = buckets.empty() ? nullptr : buckets.data();
+        desc.bucket_count = buckets.size();
+        notify_metric* raw = nullptr;
+        const notify_status status = api_->metric_register(ctx_, &desc, &raw);
+        if (status == NOTIFY_OK && raw != nullptr) {
+            out = Metric(api_, raw);
+        }
+        return status;
+    }
+
+    // Says whether this instance can serve (a broker that lost its bus: false with a reason).
+    void set_ready(bool ready, std::string_view reason = {}) const noexcept {
+        if (NOTIFY_HOST_HAS(api_, set_ready)) {
+            api_->set_ready(ctx_, ready, to_str(reason));
+        }
+    }
+
+    // Whether a line at `level` would be logged: skip formatting what nobody reads.
+    [[nodiscard]] bool log_enabled(notify_log_level level) const noexcept {
+        return notify_log_enabled(api_, ctx_, level);
     }
 
     // ---- configuration: the key's value, `fallback` when the key is absent, or nullopt when the

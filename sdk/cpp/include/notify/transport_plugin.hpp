@@ -4,6 +4,7 @@
 
 #include <notify/notify.h>
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -89,6 +90,32 @@ void deliver_to_instance(void *instance, const notify_frame *frame, const uint64
     static_cast<Server *>(instance)->deliver(frame, conns, count);
 }
 
+// ABI 1.6: a Server that can apply a changed manifest table live declares
+//   notify_status reconfigure(const notify_config *config, notify_error *err);
+// (check it all, apply all or nothing; copy what you keep, the table is valid only during the
+// call). Without that member the descriptor's reconfigure stays NULL and notifyd refuses a
+// change to the instance's table as needing a restart.
+template <typename Server>
+concept Reconfigurable = requires(Server &server, const notify_config *config, notify_error *err) {
+    { server.reconfigure(config, err) } -> std::same_as<notify_status>;
+};
+
+template <typename Server>
+notify_status reconfigure_instance(void *instance, const notify_config *config,
+                                   notify_error *err) {
+    return without_exceptions(
+        err, [&] { return static_cast<Server *>(instance)->reconfigure(config, err); });
+}
+
+template <typename Server>
+constexpr decltype(notify_plugin_descriptor::reconfigure) reconfigure_of() {
+    if constexpr (Reconfigurable<Server>) {
+        return reconfigure_instance<Server>;
+    } else {
+        return nullptr;
+    }
+}
+
 // The transport vtable of `Server`; `Close` is the plugin's own close trampoline because what
 // happens to the reason differs per wire protocol.
 template <typename Server, auto Close>
@@ -123,6 +150,7 @@ notify_plugin_descriptor transport_descriptor(const char *name, const char *vers
         nullptr,
         nullptr,
         nullptr,
+        reconfigure_of<Server>(),
     };
 }
 

@@ -5,7 +5,8 @@
  * into the test), calls create/start/stop/destroy, sends handler events, asks auth questions
  * (waiting for answers given later through auth_complete), plays the host side of transport
  * connections, answers server API requests (host->api_call, ABI 1.5) through a handler the test
- * scripts, and records every host call the plugin makes so that a test can assert on them.
+ * scripts, keeps the metrics and readiness a plugin reports (ABI 1.6), drives reconfigure with a
+ * changed table, and records every host call the plugin makes so that a test can assert on them.
  *
  * Plain C so that C, C++ and Rust tests (through FFI) use it alike. It is a test library, not
  * part of the plugin ABI: link it into test programs only (CMake: notify::fakehost,
@@ -16,8 +17,9 @@
  * THREAD: the plugin may call the host table from any thread (records are locked);
  * notify_fakehost_* functions themselves are called from the test's thread.
  *
- * The host table is ABI 1.5 (NOTIFY_ABI_MINOR of the notify.h it was built with): every member
- * is set, api_call included.
+ * The host table is NOTIFY_ABI_MINOR of the notify.h it was built with (1.6): every member is
+ * set, api_call and the operations members included. A test double, not notifyd: stats_view
+ * documents have notify.h's shapes but hold only this one instance and its own metrics.
  */
 #ifndef NOTIFY_FAKEHOST_H
 #define NOTIFY_FAKEHOST_H
@@ -56,6 +58,8 @@ void notify_fakehost_config_duration_ms(notify_fakehost *host, const char *key, 
 void notify_fakehost_config_path(notify_fakehost *host, const char *key, const char *value);
 void notify_fakehost_config_string_array(notify_fakehost *host, const char *key,
                                          const char *const *values, size_t count);
+/* Removes a key from the table (for a reconfigure that drops one). */
+void notify_fakehost_config_remove(notify_fakehost *host, const char *key);
 /* The folder relative NOTIFY_CONFIG_PATH values resolve against (default: the working dir). */
 void notify_fakehost_set_manifest_dir(notify_fakehost *host, const char *dir);
 /* The instance's name (logs; an auth request's `transport` when playing a transport). */
@@ -93,6 +97,17 @@ notify_status notify_fakehost_create(notify_fakehost *host);
 notify_status notify_fakehost_start(notify_fakehost *host);  /* OK when start is NULL */
 void notify_fakehost_stop(notify_fakehost *host);
 void notify_fakehost_destroy(notify_fakehost *host);
+
+/* ABI 1.6: plays a SIGHUP that changed the instance's table. The table is the one built by the
+ * config setters (the create() table plus what the test changed since; see
+ * notify_fakehost_config_remove), checked against the plugin's config_keys as at create(), then
+ * handed to the descriptor's reconfigure(), valid only during that call (the fake host frees it
+ * right after; the create() table stays valid until destroy). Returns what reconfigure()
+ * returned, with last_error holding its err message when negative; NOTIFY_ERR_UNSUPPORTED when
+ * reconfigure is NULL or the descriptor older than 1.6 (notifyd refuses the change as needing a
+ * restart), NOTIFY_ERR_INVALID_ARGUMENT when the table does not fit the schema (reconfigure is
+ * not called), NOTIFY_ERR_CLOSED after stop. */
+notify_status notify_fakehost_reconfigure(notify_fakehost *host);
 
 /* ---- handlers -------------------------------------------------------------------------------- */
 
@@ -205,6 +220,42 @@ size_t notify_fakehost_api_pending(const notify_fakehost *host);
  * notify_fakehost_api_deliver() does. */
 void notify_fakehost_set_api_auto_deliver(notify_fakehost *host, bool on);
 
+/* ---- operations (ABI 1.6: metrics, readiness, log_enabled, stats_view) -----------------------
+ *
+ * metric_register checks notify_metric_desc as notify.h states it (name [a-z_][a-z0-9_]*
+ * starting "notify_", counters ending "_total", one-line UTF-8 help, at most 4 labels with
+ * [a-z_][a-z0-9_]* names not starting "__" (nor "le" in a histogram), no label twice, at most
+ * 256 series per family, the same kind, help, label names and buckets for every series of a
+ * family, buckets finite and strictly ascending and only on histograms; NULL buckets = 0.0001 s
+ * ... 10 s) and records a METRIC_REGISTER either way (the refusal's reason in its text, also on
+ * stderr). Registering a name and label values again returns the same handle. Updates follow
+ * the kinds (a set on a counter, a negative add to a counter, an observe on a gauge or a
+ * non-finite value are ignored). Handles stay valid until the process exits, also after
+ * notify_fakehost_free().
+ *
+ * stats_view answers: PROMETHEUS and JSON render the metrics registered through this fake host;
+ * HEALTH says ready while the instance is started (and not stopped) and its last set_ready was
+ * not false, else one problem naming the instance ("not started" or the set_ready reason);
+ * RECENT_LOGS lists the plugin's own warn and error lines (the last 100). Another kind:
+ * NOTIFY_ERR_INVALID_ARGUMENT. */
+
+/* log_enabled() answers level >= this (default NOTIFY_LOG_DEBUG: everything). log() records
+ * every line whatever the level. */
+void notify_fakehost_set_log_level(notify_fakehost *host, notify_log_level level);
+/* What a HEALTH view says: started, not stopped and not reported not ready. The reason of the
+ * last set_ready is in the last SET_READY record. */
+bool notify_fakehost_ready(const notify_fakehost *host);
+/* The value of a counter or gauge series, found by family name and label values (in the order
+ * of the family's label names; NULL with label_count 0 for none). false when no such series or
+ * it is a histogram. */
+bool notify_fakehost_metric_value(const notify_fakehost *host, const char *name,
+                                  const char *const *label_values, size_t label_count,
+                                  double *out);
+/* The count and sum of a histogram series; false when no such histogram series. */
+bool notify_fakehost_metric_histogram(const notify_fakehost *host, const char *name,
+                                      const char *const *label_values, size_t label_count,
+                                      uint64_t *count, double *sum);
+
 /* ---- recorded host calls --------------------------------------------------------------------- */
 
 typedef enum notify_fakehost_call_kind {
@@ -224,7 +275,9 @@ typedef enum notify_fakehost_call_kind {
     NOTIFY_FAKEHOST_BROKER_STREAM_LOST = 14,
     NOTIFY_FAKEHOST_CLUSTER_NODE_SEEN = 15,
     NOTIFY_FAKEHOST_API_CALL = 16,      /* ABI 1.5 api_call, when accepted */
-    NOTIFY_FAKEHOST_API_REPLY = 17      /* its answer, after the plugin's callback returned */
+    NOTIFY_FAKEHOST_API_REPLY = 17,     /* its answer, after the plugin's callback returned */
+    NOTIFY_FAKEHOST_METRIC_REGISTER = 18, /* ABI 1.6, accepted or refused */
+    NOTIFY_FAKEHOST_SET_READY = 19        /* ABI 1.6 */
 } notify_fakehost_call_kind;
 
 /* One host call. Fields a kind does not use are zero / empty. Strings are NUL-terminated
@@ -235,12 +288,15 @@ typedef struct notify_fakehost_call {
     notify_log_level level;          /* LOG */
     notify_target_kind target;       /* SUBSCRIBE, UNSUBSCRIBE, DISCONNECT */
     notify_str id;                   /* the client/user id; AUTH_COMPLETE: the answer's user;
-                                        API_*: the request's request_id */
+                                        API_*: the request's request_id;
+                                        METRIC_REGISTER: the metric's name */
     notify_str topic;                /* SUBSCRIBE, UNSUBSCRIBE, BROKER_*: the topic */
     notify_str text;                 /* LOG: message; DISCONNECT, STREAM_LOST: reason;
                                         AUTH_COMPLETE: reason; BROKER_PUBLISH_COMPLETE: error;
                                         CONN_OPEN: remote address; API_CALL: method;
-                                        API_REPLY: error message */
+                                        API_REPLY: error message; METRIC_REGISTER: why
+                                        it was refused ("" when accepted); SET_READY:
+                                        reason */
     notify_bytes payload;            /* PUBLISH, CONN_RECEIVE, BROKER_MESSAGE; API_CALL:
                                         params; API_REPLY: result */
     const notify_str *topics;        /* PUBLISH */
@@ -256,8 +312,8 @@ typedef struct notify_fakehost_call {
     uint64_t number;                 /* CONN_CLOSED: code; DISCONNECT: code;
                                         SET_MAX_FRAME_SIZE: bytes; BROKER_*: offset;
                                         AUTH_COMPLETE: decision; CONN_OPEN: encoding;
-                                        API_REPLY: error_code */
-    notify_status status;            /* BROKER_PUBLISH_COMPLETE, API_REPLY */
+                                        API_REPLY: error_code; SET_READY: 1 ready, 0 not */
+    notify_status status;            /* BROKER_PUBLISH_COMPLETE, API_REPLY, METRIC_REGISTER */
 } notify_fakehost_call;
 
 size_t notify_fakehost_call_count(const notify_fakehost *host);

@@ -156,6 +156,13 @@ pub const fn descriptor<T: Plugin>(
         auth: core::ptr::null(),
         broker: core::ptr::null(),
         handler: core::ptr::null(),
+        // NULL unless the plugin says it applies changes live: notifyd then refuses a changed
+        // table as needing a restart instead of calling a reconfigure that cannot work.
+        reconfigure: if T::RECONFIGURABLE {
+            Some(reconfigure::<T>)
+        } else {
+            None
+        },
     }
 }
 
@@ -229,10 +236,50 @@ unsafe extern "C" fn start<T: Plugin>(
         || Err(Error::internal("plugin panicked in start")),
         |plugin| plugin.start(),
     );
+    // SAFETY: `err` is NULL or the host's writable buffer.
+    unsafe { status_of(result, err) }
+}
+
+/// ABI 1.6: the changed manifest table, valid only during the call.
+unsafe extern "C" fn reconfigure<T: Plugin>(
+    instance: *mut c_void,
+    config: *const sys::notify_config,
+    err: *mut notify_error,
+) -> notify_status {
+    // SAFETY: the host passes the pointer create returned.
+    let Some(instance) = (unsafe { instance_ref::<T>(instance) }) else {
+        // SAFETY: `err` is NULL or the host's buffer.
+        return unsafe { invalid(err, "reconfigure: NULL instance") };
+    };
+    if config.is_null() {
+        // SAFETY: `err` is NULL or the host's buffer.
+        return unsafe { invalid(err, "reconfigure: NULL config") };
+    }
+    // SAFETY: the host's config for this call; `Config<'_>` does not outlive it.
+    let config = unsafe { Config::from_raw(instance.host, config) };
+    let result = instance.guard(
+        "reconfigure",
+        || {
+            Err(Error::internal(
+                "plugin panicked in reconfigure; the old configuration stays",
+            ))
+        },
+        |plugin| plugin.reconfigure(&config),
+    );
+    // SAFETY: `err` is NULL or the host's writable buffer.
+    unsafe { status_of(result, err) }
+}
+
+/// A plugin call's result as the ABI's answer: `NOTIFY_OK`, or the error's status with its
+/// message in `err`.
+///
+/// # Safety
+/// `err` must be NULL or the host's writable buffer.
+unsafe fn status_of(result: Result<(), Error>, err: *mut notify_error) -> notify_status {
     match result {
         Ok(()) => sys::NOTIFY_OK,
         Err(error) => {
-            // SAFETY: `err` is NULL or the host's writable buffer.
+            // SAFETY: forwarded contract.
             unsafe { error.write_to(err) };
             error.status()
         }
@@ -692,14 +739,8 @@ unsafe fn broker_status<T: Broker>(
         || Err(Error::internal("internal error: the broker panicked")),
         call,
     );
-    match result {
-        Ok(()) => sys::NOTIFY_OK,
-        Err(error) => {
-            // SAFETY: `err` is NULL or the host's buffer.
-            unsafe { error.write_to(err) };
-            error.status()
-        }
-    }
+    // SAFETY: `err` is NULL or the host's buffer.
+    unsafe { status_of(result, err) }
 }
 
 /// For a malformed host argument: `NOTIFY_ERR_INVALID_ARGUMENT` with `message` in `err`.

@@ -4,7 +4,7 @@ use crate::api::{ApiDone, ApiReply, api_done};
 use crate::cluster::{BusMessage, ClusterCommand, ClusterViewKind, NodeInfo};
 use crate::error::Error;
 use crate::sys::{self, notify_host_api, notify_host_ctx};
-use crate::views::{bytes_of, bytes_view, str_view};
+use crate::views::{bytes_view, no_owned_bytes, str_view, take_owned_text};
 
 /// Reads member `$member` of the host table, or `None` when the host's table is too small to
 /// contain it (an older host: `NOTIFY_HAS_FIELD`) or the member is NULL.
@@ -26,6 +26,8 @@ macro_rules! host_member {
     }};
 }
 
+pub(crate) use host_member;
+
 /// Log levels of `host.log`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogLevel {
@@ -36,7 +38,7 @@ pub enum LogLevel {
 }
 
 impl LogLevel {
-    fn raw(self) -> sys::notify_log_level {
+    pub(crate) fn raw(self) -> sys::notify_log_level {
         match self {
             LogLevel::Debug => sys::NOTIFY_LOG_DEBUG,
             LogLevel::Info => sys::NOTIFY_LOG_INFO,
@@ -373,12 +375,7 @@ impl Host {
     /// Any thread. `None` when the host is older than 1.3.
     pub fn cluster_view(&self, kind: ClusterViewKind) -> Option<Result<String, Error>> {
         let cluster_view = host_member!(self, cluster_view)?;
-        let mut out = sys::notify_owned_bytes {
-            data: core::ptr::null_mut(),
-            len: 0,
-            release: None,
-            release_ctx: core::ptr::null_mut(),
-        };
+        let mut out = no_owned_bytes();
         // SAFETY: `out` is our writable storage for the call; plain integer kind.
         let status = unsafe { cluster_view(self.ctx, kind.raw(), &mut out) };
         if status != sys::NOTIFY_OK {
@@ -387,14 +384,8 @@ impl Host {
                 format!("cluster_view failed with status {status}"),
             )));
         }
-        // SAFETY: on success `out` is OWNED by us: `len` readable bytes at `data` until we
-        // release them, which happens only after this copy.
-        let json = String::from_utf8(unsafe { bytes_of(out.data, out.len) }.to_vec());
-        if let Some(release) = out.release {
-            // SAFETY: released exactly once, with the context the host gave.
-            unsafe { release(out.release_ctx, out.data) };
-        }
-        Some(json.map_err(|_| Error::internal("cluster_view: the host's JSON is not UTF-8")))
+        // SAFETY: on success `out` is OWNED by us and not released yet.
+        Some(unsafe { take_owned_text(out, "cluster_view") })
     }
 
     /// ABI 1.5: runs one server API request (docs/api.md): `method` (`"publish"`,

@@ -1,6 +1,6 @@
 //! # notify-sdk: write Notify plugins in safe Rust
 //!
-//! `notifyd` loads plugins through the C ABI of `include/notify/notify.h` (ABI 1.5). This crate
+//! `notifyd` loads plugins through the C ABI of `include/notify/notify.h` (ABI 1.6). This crate
 //! is that ABI twice:
 //!
 //! - [`sys`]: hand-written `#[repr(C)]` bindings, checked against the C compiler by the crate's
@@ -14,6 +14,12 @@
 //! ABI 1.5: [`Host::api_call`] runs a server API request (docs/api.md) and answers an
 //! owned [`ApiReply`] to a `Send` closure; [`Event::close_code`] and [`Event::reason`] say why
 //! a client went; [`Broker::history_remove`] forgets a topic's history.
+//!
+//! ABI 1.6: [`Host::metric`] registers the plugin's own counters, gauges and histograms
+//! ([`Metric`]: a `Copy`, `Send + Sync` handle); [`Host::set_ready`] reports readiness,
+//! [`Host::log_enabled`] says whether a level is logged, [`Host::stats_view`] returns the
+//! process's metrics and health documents; a plugin that sets [`Plugin::RECONFIGURABLE`]
+//! applies a changed manifest table live in [`Plugin::reconfigure`] (SIGHUP).
 //!
 //! [`export_plugin!`] emits the one exported symbol, `notify_plugin_entry_v1`, and a static
 //! descriptor. Every call from the host goes through a trampoline of this crate that catches
@@ -54,6 +60,7 @@ mod error;
 mod handler;
 mod host;
 mod macros;
+mod ops;
 mod plugin;
 mod transport;
 mod views;
@@ -76,5 +83,6 @@ pub use config::{Config, ConfigType};
 pub use error::Error;
 pub use handler::{ChangeSubject, Event, EventKind, Handler, event_mask};
 pub use host::{Encoding, Host, LogLevel, Publish, Target};
+pub use ops::{Metric, MetricKind, StatsViewKind};
 pub use plugin::Plugin;
 pub use transport::{Frame, RetainedFrame, Transport};

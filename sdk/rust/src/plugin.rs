@@ -26,6 +26,25 @@ pub trait Plugin: Sized + Send + Sync + 'static {
 
     /// Begins a graceful shutdown; return once done or after a bounded wait. Main thread.
     fn stop(&self) {}
+
+    /// ABI 1.6: `true` when [`reconfigure`](Plugin::reconfigure) applies a changed manifest
+    /// table live. `false` (the default) leaves the descriptor's `reconfigure` NULL, and
+    /// notifyd refuses a change to this plugin's table on SIGHUP as needing a restart.
+    const RECONFIGURABLE: bool = false;
+
+    /// ABI 1.6, called only when [`RECONFIGURABLE`](Plugin::RECONFIGURABLE) is `true`: the
+    /// instance's manifest table changed (SIGHUP) and the new manifest passed every check.
+    /// Check the whole table first, then apply all of it or nothing: `Ok` once applied (log
+    /// one line saying what changed), `Err` to keep the old configuration (notifyd logs the
+    /// message and keeps going). Main thread, while the other calls keep coming from the host's
+    /// threads: hence `&self`, with the settings that can change behind a `Mutex`, `RwLock` or
+    /// atomics. `config` is valid only during the call: copy what you keep.
+    fn reconfigure(&self, config: &Config<'_>) -> Result<(), Error> {
+        let _ = config;
+        Err(Error::unsupported(
+            "this plugin cannot change its configuration live (Plugin::reconfigure)",
+        ))
+    }
 }
 
 /// What the host's `void *instance` points to.

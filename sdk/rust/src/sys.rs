@@ -1,4 +1,4 @@
-//! Hand-written bindings to `include/notify/notify.h` (ABI 1.5).
+//! Hand-written bindings to `include/notify/notify.h` (ABI 1.6).
 //!
 //! Rules followed here (and checked by `tests/layout.rs` against the C compiler's view):
 //! - every struct is `#[repr(C)]` with the header's members in the header's order;
@@ -13,7 +13,7 @@
 use core::ffi::{c_char, c_void};
 
 pub const NOTIFY_ABI_MAJOR: u16 = 1;
-pub const NOTIFY_ABI_MINOR: u16 = 5;
+pub const NOTIFY_ABI_MINOR: u16 = 6;
 pub const NOTIFY_PLUGIN_ENTRY_NAME: &str = "notify_plugin_entry_v1";
 
 // ---- status codes -------------------------------------------------------------------------
@@ -639,6 +639,44 @@ pub struct notify_api_reply {
 pub type notify_api_callback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, reply: *const notify_api_reply)>;
 
+// ---- ABI 1.6: metrics, health and logs ----------------------------------------------------
+
+pub type notify_metric_kind = u32;
+pub const NOTIFY_METRIC_COUNTER: notify_metric_kind = 1;
+pub const NOTIFY_METRIC_GAUGE: notify_metric_kind = 2;
+pub const NOTIFY_METRIC_HISTOGRAM: notify_metric_kind = 3;
+
+/// ABI 1.6: one series of a metric family, for `host->metric_register`. BORROWED: the host
+/// copies it.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct notify_metric_desc {
+    pub size: u32,
+    /// A `notify_metric_kind`.
+    pub kind: u32,
+    pub name: notify_str,
+    pub help: notify_str,
+    /// May be NULL when `label_count` is 0.
+    pub label_names: *const notify_str,
+    pub label_values: *const notify_str,
+    pub label_count: usize,
+    /// Histograms: finite upper bounds, strictly ascending; NULL = the default latency buckets.
+    pub buckets: *const f64,
+    pub bucket_count: usize,
+}
+
+/// ABI 1.6: a registered series. HOST-owned, valid until the process exits.
+#[repr(C)]
+pub struct notify_metric {
+    _opaque: [u8; 0],
+}
+
+pub type notify_stats_view_kind = u32;
+pub const NOTIFY_STATS_PROMETHEUS: notify_stats_view_kind = 1;
+pub const NOTIFY_STATS_JSON: notify_stats_view_kind = 2;
+pub const NOTIFY_STATS_HEALTH: notify_stats_view_kind = 3;
+pub const NOTIFY_STATS_RECENT_LOGS: notify_stats_view_kind = 4;
+
 type Cfg = *const notify_config;
 type Ctx = *mut notify_host_ctx;
 
@@ -762,6 +800,22 @@ pub struct notify_host_api {
             user_data: *mut c_void,
         ) -> notify_status,
     >,
+    // 1.6: operations (metrics, health, logs)
+    pub metric_register: Option<
+        unsafe extern "C" fn(
+            ctx: Ctx,
+            desc: *const notify_metric_desc,
+            out: *mut *mut notify_metric,
+        ) -> notify_status,
+    >,
+    pub metric_add: Option<unsafe extern "C" fn(metric: *mut notify_metric, value: f64)>,
+    pub metric_set: Option<unsafe extern "C" fn(metric: *mut notify_metric, value: f64)>,
+    pub metric_observe: Option<unsafe extern "C" fn(metric: *mut notify_metric, value: f64)>,
+    pub stats_view: Option<
+        unsafe extern "C" fn(ctx: Ctx, kind: u32, out: *mut notify_owned_bytes) -> notify_status,
+    >,
+    pub set_ready: Option<unsafe extern "C" fn(ctx: Ctx, ready: bool, reason: notify_str)>,
+    pub log_enabled: Option<unsafe extern "C" fn(ctx: Ctx, level: notify_log_level) -> bool>,
 }
 
 // ---- the descriptor -----------------------------------------------------------------------
@@ -796,6 +850,14 @@ pub struct notify_plugin_descriptor {
     pub auth: *const notify_auth_vtable,
     pub broker: *const notify_broker_vtable,
     pub handler: *const notify_handler_vtable,
+    // 1.6: apply a changed manifest table live (NULL = a change needs a restart)
+    pub reconfigure: Option<
+        unsafe extern "C" fn(
+            instance: *mut c_void,
+            config: *const notify_config,
+            err: *mut notify_error,
+        ) -> notify_status,
+    >,
 }
 
 pub type notify_plugin_entry_fn = Option<unsafe extern "C" fn() -> *const notify_plugin_descriptor>;

@@ -1,6 +1,7 @@
 //! Conversions between the ABI's views (`notify_str`, `notify_bytes`) and Rust slices.
 
-use crate::sys::{notify_bytes, notify_str};
+use crate::error::Error;
+use crate::sys::{notify_bytes, notify_owned_bytes, notify_str};
 
 /// A view of `text` for the host. OWNERSHIP: BORROWED from `text`; the caller keeps `text`
 /// alive for as long as the host may read the view (until the host call returns).
@@ -60,4 +61,30 @@ pub(crate) unsafe fn raw_str_bytes<'a>(view: notify_str) -> &'a [u8] {
 pub(crate) unsafe fn bytes_from<'a>(view: notify_bytes) -> &'a [u8] {
     // SAFETY: forwarded contract.
     unsafe { bytes_of(view.data, view.len) }
+}
+
+/// Empty storage for a host call that hands over OWNED bytes.
+pub(crate) fn no_owned_bytes() -> notify_owned_bytes {
+    notify_owned_bytes {
+        data: core::ptr::null_mut(),
+        len: 0,
+        release: None,
+        release_ctx: core::ptr::null_mut(),
+    }
+}
+
+/// Copies a document the host handed over (`cluster_view`, `stats_view`) as text, then releases
+/// the host's bytes. `what` names the call in the error for bytes that are not UTF-8.
+///
+/// # Safety
+/// `out` must be what a successful host call filled: OWNED by us, `len` readable bytes at
+/// `data` (or NULL and 0) until released, and not released yet.
+pub(crate) unsafe fn take_owned_text(out: notify_owned_bytes, what: &str) -> Result<String, Error> {
+    // SAFETY: forwarded contract; the copy happens before the release below.
+    let text = String::from_utf8(unsafe { bytes_of(out.data, out.len) }.to_vec());
+    if let Some(release) = out.release {
+        // SAFETY: released exactly once, with the context the host gave.
+        unsafe { release(out.release_ctx, out.data) };
+    }
+    text.map_err(|_| Error::internal(format!("{what}: the host's document is not UTF-8")))
 }

@@ -45,6 +45,8 @@ pub const NOTIFY_FAKEHOST_BROKER_STREAM_LOST: notify_fakehost_call_kind = 14;
 pub const NOTIFY_FAKEHOST_CLUSTER_NODE_SEEN: notify_fakehost_call_kind = 15;
 pub const NOTIFY_FAKEHOST_API_CALL: notify_fakehost_call_kind = 16;
 pub const NOTIFY_FAKEHOST_API_REPLY: notify_fakehost_call_kind = 17;
+pub const NOTIFY_FAKEHOST_METRIC_REGISTER: notify_fakehost_call_kind = 18;
+pub const NOTIFY_FAKEHOST_SET_READY: notify_fakehost_call_kind = 19;
 
 /// ABI 1.5: what a scripted server API handler answers (strings copied after it returns).
 #[repr(C)]
@@ -197,6 +199,26 @@ unsafe extern "C" {
         kind: notify_fakehost_call_kind,
         count: usize,
         timeout_ms: c_int,
+    ) -> bool;
+    // ABI 1.6
+    pub fn notify_fakehost_config_remove(host: *mut notify_fakehost, key: *const c_char);
+    pub fn notify_fakehost_reconfigure(host: *mut notify_fakehost) -> notify_status;
+    pub fn notify_fakehost_set_log_level(host: *mut notify_fakehost, level: notify_log_level);
+    pub fn notify_fakehost_ready(host: *const notify_fakehost) -> bool;
+    pub fn notify_fakehost_metric_value(
+        host: *const notify_fakehost,
+        name: *const c_char,
+        label_values: *const *const c_char,
+        label_count: usize,
+        out: *mut f64,
+    ) -> bool;
+    pub fn notify_fakehost_metric_histogram(
+        host: *const notify_fakehost,
+        name: *const c_char,
+        label_values: *const *const c_char,
+        label_count: usize,
+        count: *mut u64,
+        sum: *mut f64,
     ) -> bool;
 }
 
@@ -533,6 +555,62 @@ impl FakeHost {
     pub fn wait_for(&self, kind: u32, count: usize, timeout_ms: i32) -> bool {
         // SAFETY: valid host.
         unsafe { notify_fakehost_wait_for(self.raw, kind, count, timeout_ms) }
+    }
+    // ---- ABI 1.6 ----
+    pub fn config_remove(&self, key: &str) {
+        // SAFETY: valid host, NUL-terminated key.
+        unsafe { notify_fakehost_config_remove(self.raw, c(key).as_ptr()) }
+    }
+    /// Plays a SIGHUP with the table as the config setters left it: the plugin's status, and
+    /// last_error() holding its message when negative.
+    pub fn reconfigure(&self) -> i32 {
+        // SAFETY: valid host.
+        unsafe { notify_fakehost_reconfigure(self.raw) }
+    }
+    pub fn set_log_level(&self, level: notify_log_level) {
+        // SAFETY: valid host.
+        unsafe { notify_fakehost_set_log_level(self.raw, level) }
+    }
+    /// What a HEALTH view says: started, not stopped, and not reported not ready.
+    pub fn ready(&self) -> bool {
+        // SAFETY: valid host.
+        unsafe { notify_fakehost_ready(self.raw) }
+    }
+    /// A counter's or gauge's value by name and label values; None when there is no such
+    /// series.
+    pub fn metric_value(&self, name: &str, label_values: &[&str]) -> Option<f64> {
+        let values: Vec<CString> = label_values.iter().map(|v| c(v)).collect();
+        let pointers: Vec<*const c_char> = values.iter().map(|v| v.as_ptr()).collect();
+        let mut out = 0.0;
+        // SAFETY: valid host; NUL-terminated strings that outlive the call.
+        unsafe {
+            notify_fakehost_metric_value(
+                self.raw,
+                c(name).as_ptr(),
+                pointers.as_ptr(),
+                pointers.len(),
+                &mut out,
+            )
+        }
+        .then_some(out)
+    }
+    /// A histogram's (count, sum); None when there is no such series.
+    pub fn metric_histogram(&self, name: &str, label_values: &[&str]) -> Option<(u64, f64)> {
+        let values: Vec<CString> = label_values.iter().map(|v| c(v)).collect();
+        let pointers: Vec<*const c_char> = values.iter().map(|v| v.as_ptr()).collect();
+        let (mut count, mut sum) = (0u64, 0.0);
+        // SAFETY: valid host; NUL-terminated strings that outlive the call.
+        unsafe {
+            notify_fakehost_metric_histogram(
+                self.raw,
+                c(name).as_ptr(),
+                pointers.as_ptr(),
+                pointers.len(),
+                &mut count,
+                &mut sum,
+            )
+        }
+        .then_some((count, sum))
     }
 }
 

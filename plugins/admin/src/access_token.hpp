@@ -10,7 +10,7 @@
 namespace notify::admin {
 
 class AccessToken {
-public:
+  public:
     // An empty token lets every request in.
     explicit AccessToken(const std::string& token);
 
@@ -18,7 +18,7 @@ public:
     // `authorization`: the request's Authorization header value ("" when absent).
     bool admits(std::string_view authorization) const;
 
-private:
+  private:
     using Digest = std::array<unsigned char, 32>;
     static Digest digest_of(std::string_view text);
 

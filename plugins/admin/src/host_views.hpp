@@ -15,7 +15,7 @@ struct HostDocument {
 };
 
 class HostViews {
-public:
+  public:
     HostViews(const notify_host_api& host, notify_host_ctx* ctx) : host_(host), ctx_(ctx) {}
 
     // Empty when the host table has every member the plugin calls, else what is missing.
@@ -27,7 +27,7 @@ public:
     const notify_host_api& host() const { return host_; }
     notify_host_ctx* ctx() const { return ctx_; }
 
-private:
+  private:
     const notify_host_api& host_;
     notify_host_ctx* const ctx_;
 };

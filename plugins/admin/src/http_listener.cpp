@@ -1,11 +1,10 @@
 #include "http_listener.hpp"
 
-#include "http_session.hpp"
-
 #include <boost/asio/post.hpp>
-
 #include <utility>
 #include <vector>
+
+#include "http_session.hpp"
 
 namespace notify::admin {
 namespace net = boost::asio;
@@ -20,7 +19,9 @@ constexpr auto refusal_log_interval = std::chrono::seconds(10);
 HttpListener::HttpListener(const Settings& settings, const Routes& routes, Log log)
     : settings_(settings), routes_(routes), log_(std::move(log)), acceptor_(io_) {}
 
-HttpListener::~HttpListener() { stop(); }
+HttpListener::~HttpListener() {
+    stop();
+}
 
 std::uint16_t HttpListener::start(std::string& error) {
     boost::system::error_code ec;
@@ -56,10 +57,10 @@ void HttpListener::accept() {
             const auto now = std::chrono::steady_clock::now();
             if (now - last_refusal_log_ >= refusal_log_interval) {
                 last_refusal_log_ = now;
-                log_(NOTIFY_LOG_WARN,
-                     ec ? "admin: accept failed: " + ec.message()
-                        : "admin: max_connections (" + std::to_string(settings_.max_connections) +
-                              ") reached: closing a new connection");
+                log_(NOTIFY_LOG_WARN, ec ? "admin: accept failed: " + ec.message()
+                                         : "admin: max_connections (" +
+                                               std::to_string(settings_.max_connections) +
+                                               ") reached: closing a new connection");
             }
             boost::system::error_code ignored;
             socket.close(ignored);
@@ -68,7 +69,9 @@ void HttpListener::accept() {
     });
 }
 
-void HttpListener::forget(std::uint64_t session) { sessions_.erase(session); }
+void HttpListener::forget(std::uint64_t session) {
+    sessions_.erase(session);
+}
 
 void HttpListener::stop() {
     if (!thread_.joinable()) return;

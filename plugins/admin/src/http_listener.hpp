@@ -3,12 +3,8 @@
 // below runs on that thread, so the session table needs no lock.
 #pragma once
 
-#include "routes.hpp"
-#include "settings.hpp"
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -17,12 +13,15 @@
 #include <string>
 #include <thread>
 
+#include "routes.hpp"
+#include "settings.hpp"
+
 namespace notify::admin {
 
 class HttpSession;
 
 class HttpListener {
-public:
+  public:
     using Log = std::function<void(notify_log_level, const std::string&)>;
 
     HttpListener(const Settings& settings, const Routes& routes, Log log);
@@ -41,7 +40,7 @@ public:
     std::chrono::milliseconds idle_timeout() const { return settings_.idle_timeout; }
     void forget(std::uint64_t session);
 
-private:
+  private:
     void accept();
 
     const Settings& settings_;

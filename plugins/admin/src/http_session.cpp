@@ -1,12 +1,11 @@
 #include "http_session.hpp"
 
-#include "http_listener.hpp"
-#include "routes.hpp"
-
 #include <boost/asio/dispatch.hpp>
-
 #include <string_view>
 #include <utility>
+
+#include "http_listener.hpp"
+#include "routes.hpp"
 
 namespace notify::admin {
 namespace net = boost::asio;
@@ -24,14 +23,18 @@ bool quiet_end(const beast::error_code& ec) {
            ec == net::error::eof || ec == http::error::partial_message;
 }
 
-std::string_view view_of(beast::string_view text) { return {text.data(), text.size()}; }
+std::string_view view_of(beast::string_view text) {
+    return {text.data(), text.size()};
+}
 
 }  // namespace
 
 HttpSession::HttpSession(net::ip::tcp::socket socket, HttpListener& listener, std::uint64_t id)
     : listener_(listener), id_(id), stream_(std::move(socket)) {}
 
-HttpSession::~HttpSession() { listener_.forget(id_); }
+HttpSession::~HttpSession() {
+    listener_.forget(id_);
+}
 
 void HttpSession::run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
@@ -47,10 +50,10 @@ void HttpSession::read() {
     parser_.emplace();
     parser_->header_limit(max_header_size);
     stream_.expires_after(listener_.idle_timeout());
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                         self->on_read(ec);
-                     });
+    // Headers only: the endpoints take no body, and one announced is refused unread.
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
 }
 
 void HttpSession::on_read(beast::error_code ec) {
@@ -65,13 +68,21 @@ void HttpSession::on_read(beast::error_code ec) {
             close();
             return;
         }
-        // A body (unexpected_body), a malformed request line or header.
+        // A malformed request line or header.
         response_ = Response{};
         response_.body() = "{\"error\":\"malformed request: " + ec.message() + "\"}";
         respond(400, false, false);
         return;
     }
     const auto& request = parser_->get();
+    const bool read_only =
+        request.method() == http::verb::get || request.method() == http::verb::head;
+    if (read_only && !parser_->is_done()) {
+        response_ = Response{};
+        response_.body() = "{\"error\":\"a request with a body: the admin endpoints take none\"}";
+        respond(400, false, false);
+        return;
+    }
     const AdminRequest admin_request{view_of(request.method_string()), view_of(request.target()),
                                      view_of(request[http::field::authorization])};
     AdminResponse answer = listener_.routes().answer(admin_request);
@@ -80,7 +91,8 @@ void HttpSession::on_read(beast::error_code ec) {
     response_.set(http::field::content_type, answer.content_type);
     for (const auto& [name, value] : answer.headers) response_.set(name, value);
     response_.body() = std::move(answer.body);
-    respond(answer.status, request.keep_alive(), request.method() == http::verb::head);
+    // A refused method may have left a body unread: the connection cannot go on.
+    respond(answer.status, read_only && request.keep_alive(), request.method() == http::verb::head);
 }
 
 void HttpSession::respond(unsigned status, bool keep_alive, bool head) {

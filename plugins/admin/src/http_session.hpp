@@ -6,7 +6,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,7 +15,7 @@ namespace notify::admin {
 class HttpListener;
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
-public:
+  public:
     HttpSession(boost::asio::ip::tcp::socket socket, HttpListener& listener, std::uint64_t id);
     ~HttpSession();
     HttpSession(const HttpSession&) = delete;
@@ -25,7 +24,7 @@ public:
     void run();
     void close();
 
-private:
+  private:
     using Parser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
     using Response = boost::beast::http::response<boost::beast::http::string_body>;
 

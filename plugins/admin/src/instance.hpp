@@ -2,6 +2,10 @@
 // The plugin entry points (plugin.cpp) forward here.
 #pragma once
 
+#include <notify/notify.h>
+
+#include <string>
+
 #include "access_token.hpp"
 #include "host_views.hpp"
 #include "http_listener.hpp"
@@ -10,14 +14,10 @@
 #include "settings.hpp"
 #include "topic_board.hpp"
 
-#include <notify/notify.h>
-
-#include <string>
-
 namespace notify::admin {
 
 class Instance {
-public:
+  public:
     Instance(const notify_host_api& host, notify_host_ctx* ctx, Settings settings);
     Instance(const Instance&) = delete;
     Instance& operator=(const Instance&) = delete;
@@ -27,7 +27,7 @@ public:
     // Main thread: stop listening and sampling; joins both threads.
     void stop();
 
-private:
+  private:
     void log(notify_log_level level, const std::string& message) const;
 
     const Settings settings_;

@@ -4,14 +4,13 @@ namespace notify::admin {
 
 MetricsSummary::MetricsSummary(std::string_view stats_json)
     : document_(nlohmann::json::parse(stats_json, nullptr, false)) {
-    valid_ = document_.is_object() && document_.contains("metrics") &&
-             document_["metrics"].is_array();
+    valid_ =
+        document_.is_object() && document_.contains("metrics") && document_["metrics"].is_array();
     if (!valid_) {
         document_ = nlohmann::json::object();
         return;
     }
-    if (const auto time = document_.find("time_ms");
-        time != document_.end() && time->is_number()) {
+    if (const auto time = document_.find("time_ms"); time != document_.end() && time->is_number()) {
         time_ms_ = time->get<std::int64_t>();
     }
 }

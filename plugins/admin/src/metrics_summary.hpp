@@ -3,10 +3,9 @@
 // empty breakdown), never an error: hosts and plugins grow metrics over time.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,7 +13,7 @@
 namespace notify::admin {
 
 class MetricsSummary {
-public:
+  public:
     // Reads the document; a malformed one gives an empty summary (every total nullopt).
     explicit MetricsSummary(std::string_view stats_json);
 
@@ -26,7 +25,7 @@ public:
     // The family's values summed by one label's value ("" for series without that label).
     std::map<std::string, double> by_label(std::string_view name, std::string_view label) const;
 
-private:
+  private:
     const nlohmann::json* family(std::string_view name) const;
 
     nlohmann::json document_;

@@ -1,10 +1,9 @@
 #include "overview.hpp"
 
-#include "metrics_summary.hpp"
-
 #include <nlohmann/json.hpp>
-
 #include <optional>
+
+#include "metrics_summary.hpp"
 
 namespace notify::admin {
 namespace {
@@ -37,8 +36,8 @@ json breakdown(const MetricsSummary& summary, std::string_view name, std::string
 
 }  // namespace
 
-std::string overview_json(const HostViews& views, const Sampler& sampler,
-                          const TopicBoard& topics, std::chrono::milliseconds sample_interval) {
+std::string overview_json(const HostViews& views, const Sampler& sampler, const TopicBoard& topics,
+                          std::chrono::milliseconds sample_interval) {
     json problems = json::array();
     const HostDocument stats = views.stats(NOTIFY_STATS_JSON);
     json metrics = parsed(stats, "metrics", problems);
@@ -70,8 +69,8 @@ std::string overview_json(const HostViews& views, const Sampler& sampler,
         {"closes_by_reason", breakdown(summary, metric::closes, "reason")},
         {"history", sampler.history()},
         {"topics", topics.to_json()},
-        {"recent_logs", logs.is_object() && logs.contains("entries") ? logs["entries"]
-                                                                       : json::array()},
+        {"recent_logs",
+         logs.is_object() && logs.contains("entries") ? logs["entries"] : json::array()},
         {"metrics", std::move(metrics)},
     };
     out["problems"] = std::move(problems);

@@ -7,7 +7,7 @@
 namespace notify::admin {
 
 struct PageAsset {
-    std::string_view name;          // "index.html", "admin.js", ...
+    std::string_view name;  // "index.html", "admin.js", ...
     std::string_view content_type;
     std::string_view body;
 };

@@ -21,8 +21,7 @@ notify_status admin_create(const notify_host_api* host, notify_host_ctx* ctx,
                            const notify_config* config, void** instance, notify_error* err) {
     try {
         if (const std::string missing = HostViews::missing_members(host); !missing.empty()) {
-            notify_error_setf(err,
-                              "admin: needs a host with ABI 1.6; this notifyd lacks %s",
+            notify_error_setf(err, "admin: needs a host with ABI 1.6; this notifyd lacks %s",
                               missing.c_str());
             return NOTIFY_ERR_UNSUPPORTED;
         }
@@ -54,7 +53,9 @@ void admin_stop(void* instance) {
     }
 }
 
-void admin_destroy(void* instance) { delete static_cast<Instance*>(instance); }
+void admin_destroy(void* instance) {
+    delete static_cast<Instance*>(instance);
+}
 
 void admin_on_event(void*, const notify_event*) {}
 

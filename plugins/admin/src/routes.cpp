@@ -1,9 +1,9 @@
 #include "routes.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "overview.hpp"
 #include "page_assets.hpp"
-
-#include <nlohmann/json.hpp>
 
 namespace notify::admin {
 namespace {
@@ -14,8 +14,8 @@ constexpr std::string_view page_prefix = "/admin/";
 AdminResponse error(unsigned status, const std::string& message) {
     AdminResponse response;
     response.status = status;
-    response.body = nlohmann::json{{"error", message}}.dump(-1, ' ', false,
-                                                           nlohmann::json::error_handler_t::replace);
+    response.body = nlohmann::json{{"error", message}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
     return response;
 }
 
@@ -41,16 +41,16 @@ bool needs_token(std::string_view path) {
 AdminResponse Routes::answer(const AdminRequest& request) const {
     const std::string_view path = request.target.substr(0, request.target.find('?'));
     if (request.method != "GET" && request.method != "HEAD") {
-        AdminResponse response = error(405, "method " + std::string{request.method} +
-                                                " not allowed: use GET");
+        AdminResponse response =
+            error(405, "method " + std::string{request.method} + " not allowed: use GET");
         response.headers.emplace_back("Allow", "GET, HEAD");
         return response;
     }
     if (needs_token(path) && !token_.admits(request.authorization)) {
-        AdminResponse response = error(
-            401, request.authorization.empty()
-                     ? "this endpoint needs 'Authorization: Bearer <token>' (the admin token)"
-                     : "wrong admin token");
+        AdminResponse response =
+            error(401, request.authorization.empty()
+                           ? "this endpoint needs 'Authorization: Bearer <token>' (the admin token)"
+                           : "wrong admin token");
         response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"notify admin\"");
         return response;
     }

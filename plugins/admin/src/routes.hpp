@@ -2,16 +2,16 @@
 // response: the HTTP session (http_session.cpp) does the I/O.
 #pragma once
 
-#include "access_token.hpp"
-#include "host_views.hpp"
-#include "sampler.hpp"
-#include "topic_board.hpp"
-
 #include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "access_token.hpp"
+#include "host_views.hpp"
+#include "sampler.hpp"
+#include "topic_board.hpp"
 
 namespace notify::admin {
 
@@ -29,16 +29,19 @@ struct AdminResponse {
 };
 
 class Routes {
-public:
+  public:
     Routes(const HostViews& views, const Sampler& sampler, const TopicBoard& topics,
            const AccessToken& token, std::chrono::milliseconds sample_interval)
-        : views_(views), sampler_(sampler), topics_(topics), token_(token),
+        : views_(views),
+          sampler_(sampler),
+          topics_(topics),
+          token_(token),
           sample_interval_(sample_interval) {}
 
     // THREAD: any (the listener's I/O thread).
     AdminResponse answer(const AdminRequest& request) const;
 
-private:
+  private:
     AdminResponse metrics() const;
     AdminResponse readiness() const;
     AdminResponse page(std::string_view name) const;

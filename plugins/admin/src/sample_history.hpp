@@ -2,11 +2,10 @@
 // against the sample before. Not thread-safe: the Sampler guards it.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 namespace notify::admin {
@@ -20,7 +19,7 @@ struct Sample {
 };
 
 class SampleHistory {
-public:
+  public:
     explicit SampleHistory(std::size_t capacity) : capacity_(capacity) {}
 
     void add(const Sample& sample);
@@ -29,7 +28,7 @@ public:
     //   "connections","publishes_total",...}], null where a number is unknown.
     nlohmann::json to_json() const;
 
-private:
+  private:
     struct Entry {
         Sample sample;
         std::optional<double> publishes_per_second;

@@ -19,7 +19,9 @@ Sampler::Sampler(const HostViews& views, TopicBoard& topics, std::chrono::millis
                  std::size_t history)
     : views_(views), topics_(topics), interval_(interval), history_(history) {}
 
-Sampler::~Sampler() { stop(); }
+Sampler::~Sampler() {
+    stop();
+}
 
 void Sampler::start() {
     sample_once();

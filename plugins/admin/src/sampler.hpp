@@ -2,22 +2,21 @@
 // freshly opened page already shows the last minutes) and asks for the topic tables.
 #pragma once
 
-#include "host_views.hpp"
-#include "sample_history.hpp"
-#include "topic_board.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
+
+#include "host_views.hpp"
+#include "sample_history.hpp"
+#include "topic_board.hpp"
 
 namespace notify::admin {
 
 class Sampler {
-public:
+  public:
     Sampler(const HostViews& views, TopicBoard& topics, std::chrono::milliseconds interval,
             std::size_t history);
     ~Sampler();
@@ -29,7 +28,7 @@ public:
     void stop();
     nlohmann::json history() const;
 
-private:
+  private:
     void run();
     void sample_once();
 

@@ -1,11 +1,10 @@
 #include "settings.hpp"
 
-#include <notify/transport_settings.hpp>
-
 #include <arpa/inet.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <notify/transport_settings.hpp>
 #include <string_view>
 
 namespace notify::admin {
@@ -74,16 +73,15 @@ notify_status read_token(notify::sdk::TransportSettingsReader& reader, Settings&
     }
     if (out.token.size() < min_token_length) {
         return reader.fail("the token is " + std::to_string(out.token.size()) +
-                           " characters long: use at least " +
-                           std::to_string(min_token_length));
+                           " characters long: use at least " + std::to_string(min_token_length));
     }
     return NOTIFY_OK;
 }
 
 }  // namespace
 
-notify_status load_settings(const notify_host_api& host, const notify_config* config,
-                            Settings& out, notify_error* err) {
+notify_status load_settings(const notify_host_api& host, const notify_config* config, Settings& out,
+                            notify_error* err) {
     notify::sdk::TransportSettingsReader reader("admin", host, config, err);
     reader.listen(out.listen, out.host, out.port);
     read_token(reader, out);

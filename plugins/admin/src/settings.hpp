@@ -26,7 +26,7 @@ extern const std::size_t config_key_count;
 
 // Fills `out` from the instance's table; on a bad value returns a negative status with `err`
 // naming the key ("admin: <key> ...").
-notify_status load_settings(const notify_host_api& host, const notify_config* config,
-                            Settings& out, notify_error* err);
+notify_status load_settings(const notify_host_api& host, const notify_config* config, Settings& out,
+                            notify_error* err);
 
 }  // namespace notify::admin

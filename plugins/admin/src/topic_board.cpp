@@ -125,13 +125,15 @@ void TopicBoard::store(Table table, nlohmann::json topics) {
     if (table == Table::subscribers || table == Table::unordered) {
         nlohmann::json sorted = topics;
         sort_by(sorted, "subscribers");
-        if (sorted.size() > rows_) sorted.erase(sorted.begin() + static_cast<long>(rows_), sorted.end());
+        if (sorted.size() > rows_)
+            sorted.erase(sorted.begin() + static_cast<long>(rows_), sorted.end());
         by_subscribers_ = std::move(sorted);
     }
     if (table == Table::rates || table == Table::unordered) {
         nlohmann::json rated = with_rates(topics);
         sort_by(rated, "publishes_per_second");
-        if (rated.size() > rows_) rated.erase(rated.begin() + static_cast<long>(rows_), rated.end());
+        if (rated.size() > rows_)
+            rated.erase(rated.begin() + static_cast<long>(rows_), rated.end());
         by_rate_ = std::move(rated);
     }
 }

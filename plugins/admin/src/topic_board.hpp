@@ -10,19 +10,18 @@
 
 #include <notify/notify.h>
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
 namespace notify::admin {
 
 class TopicBoard {
-public:
+  public:
     TopicBoard(const notify_host_api& host, notify_host_ctx* ctx, std::size_t rows);
     ~TopicBoard();
     TopicBoard(const TopicBoard&) = delete;
@@ -35,7 +34,7 @@ public:
     //  "ordered_by_host":bool,"error":"..."(when the last answer failed)}
     nlohmann::json to_json() const;
 
-private:
+  private:
     enum class Table { subscribers, rates, unordered };
     struct Pending {
         TopicBoard* board;

@@ -30,6 +30,8 @@ using json = nlohmann::json;
 
 constexpr const char* key_variable = "NOTIFY_API_HTTP_TEST_KEY";
 constexpr const char* key = "k3y-of-the-tests";
+constexpr const char* rotated_key_variable = "NOTIFY_API_HTTP_TEST_ROTATED_KEY";
+constexpr const char* rotated_key = "r0tated-k3y-of-the-tests";
 
 // Answers every method with {"method":…,"params":…,"request_id":…}, or with the error whose
 // code the params name in "fail_code".
@@ -69,6 +71,7 @@ protected:
     void TearDown() override {
         if (host_ != nullptr) notify_fakehost_free(host_);
         ::unsetenv(key_variable);
+        ::unsetenv(rotated_key_variable);
     }
 
     // create + start with the key from the environment; learns the port from the log.
@@ -350,6 +353,110 @@ TEST_F(ApiHttpPluginTest, ListensOnIPv6) {
     HttpRequest request;
     request.headers["Authorization"] = std::string{"apikey "} + key;
     EXPECT_EQ(client.send(request).status, 200u);
+}
+
+// ---- reconfigure (SIGHUP): keys, limits and timeouts change live; listen needs a restart ------
+
+TEST_F(ApiHttpPluginTest, ReconfigureSwapsTheApiKeys) {
+    start();
+    EXPECT_EQ(post("info", "{}").status, 200u);
+
+    ::setenv(rotated_key_variable, rotated_key, 1);
+    notify_fakehost_config_string(host_, "key_env", rotated_key_variable);
+    ASSERT_EQ(notify_fakehost_reconfigure(host_), NOTIFY_OK) << notify_fakehost_last_error(host_);
+
+    EXPECT_EQ(post("info", "{}", rotated_key).status, 200u);
+    EXPECT_EQ(post("info", "{}", key).status, 401u);
+    EXPECT_NE(find_log("http_api: reconfigured: API keys replaced (1 -> 1 keys)"), "");
+    for (std::size_t i = 0; i < notify_fakehost_call_count(host_); ++i) {
+        const notify_fakehost_call* call = notify_fakehost_call_at(host_, i);
+        if (call->kind != NOTIFY_FAKEHOST_LOG) continue;
+        const std::string text{call->text.data, call->text.len};
+        EXPECT_EQ(text.find(key), std::string::npos) << "an API key was logged: " << text;
+        EXPECT_EQ(text.find(rotated_key), std::string::npos) << "an API key was logged: " << text;
+    }
+}
+
+// A keep-alive connection checks each request against the keys and limits of that moment.
+TEST_F(ApiHttpPluginTest, ReconfigureAppliesToTheNextRequestOfAnOpenConnection) {
+    start();
+    HttpRequest request;
+    request.headers["Authorization"] = std::string{"apikey "} + key;
+    HttpClient client(port_);
+    EXPECT_EQ(client.send(request).status, 200u);
+    HttpClient waiting(port_);
+    EXPECT_EQ(waiting.send(request).status, 200u);
+
+    TempDir dir;
+    write_file(dir.path() / "keys", std::string{rotated_key} + "\n");
+    notify_fakehost_config_remove(host_, "key_env");
+    notify_fakehost_config_path(host_, "key_file", (dir.path() / "keys").c_str());
+    notify_fakehost_config_int(host_, "max_body_size", 16);
+    ASSERT_EQ(notify_fakehost_reconfigure(host_), NOTIFY_OK) << notify_fakehost_last_error(host_);
+
+    EXPECT_EQ(client.send(request).status, 401u);
+    request.headers["Authorization"] = std::string{"apikey "} + rotated_key;
+    request.body = R"({"topic":"news","data":"a body longer than sixteen bytes"})";
+    EXPECT_EQ(waiting.send(request).status, 413u);
+    EXPECT_EQ(post("info", "{}", rotated_key).status, 200u);
+}
+
+// A request the host is still answering finishes as it began, with the keys it was let in by.
+TEST_F(ApiHttpPluginTest, ReconfigureLetsARequestInFlightFinish) {
+    notify_fakehost_set_api_auto_deliver(host_, false);
+    start();
+    auto pending = std::async(std::launch::async, [this] { return post("publish", "{}"); });
+    ASSERT_TRUE(notify_fakehost_wait_for(host_, NOTIFY_FAKEHOST_API_CALL, 1, 5000));
+
+    ::setenv(rotated_key_variable, rotated_key, 1);
+    notify_fakehost_config_string(host_, "key_env", rotated_key_variable);
+    notify_fakehost_config_duration_ms(host_, "request_timeout", 50);
+    ASSERT_EQ(notify_fakehost_reconfigure(host_), NOTIFY_OK) << notify_fakehost_last_error(host_);
+    EXPECT_EQ(pending.wait_for(milliseconds(200)), std::future_status::timeout)
+        << "the request in flight took the new, shorter request_timeout";
+    EXPECT_EQ(notify_fakehost_api_deliver(host_), 1u);
+    ASSERT_EQ(pending.wait_for(seconds(10)), std::future_status::ready);
+    EXPECT_EQ(pending.get().status, 200u);
+}
+
+TEST_F(ApiHttpPluginTest, ReconfigureWithAnUnsetKeyVariableKeepsTheOldKeys) {
+    start();
+    notify_fakehost_config_string(host_, "key_env", "NOTIFY_API_HTTP_TEST_NO_SUCH_VARIABLE");
+    notify_fakehost_config_int(host_, "max_body_size", 16);
+    EXPECT_EQ(notify_fakehost_reconfigure(host_), NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string{notify_fakehost_last_error(host_)}.find(
+                  "'NOTIFY_API_HTTP_TEST_NO_SUCH_VARIABLE' is unset or empty"),
+              std::string::npos)
+        << notify_fakehost_last_error(host_);
+    // Nothing of the refused table applies: the old key works, the body limit is the old one.
+    EXPECT_EQ(post("publish", R"({"topic":"news","data":"a body longer than sixteen bytes"})")
+                  .status,
+              200u);
+    EXPECT_EQ(find_log("http_api: reconfigured"), "");
+}
+
+TEST_F(ApiHttpPluginTest, ReconfigureRefusesAListenChangeAndKeepsServing) {
+    start();
+    ::setenv(rotated_key_variable, rotated_key, 1);
+    notify_fakehost_config_string(host_, "key_env", rotated_key_variable);
+    notify_fakehost_config_string(host_, "listen", "127.0.0.1:39871");
+    EXPECT_EQ(notify_fakehost_reconfigure(host_), NOTIFY_ERR_UNSUPPORTED);
+    EXPECT_NE(std::string{notify_fakehost_last_error(host_)}.find(
+                  "listen changes need a restart"),
+              std::string::npos)
+        << notify_fakehost_last_error(host_);
+    EXPECT_EQ(post("info", "{}").status, 200u);
+    EXPECT_EQ(post("info", "{}", rotated_key).status, 401u);
+}
+
+TEST_F(ApiHttpPluginTest, ReconfigureAppliesTheBodyLimitToNewRequests) {
+    start();
+    const std::string body = R"({"topic":"news","data":"a body longer than sixteen bytes"})";
+    EXPECT_EQ(post("publish", body).status, 200u);
+    notify_fakehost_config_int(host_, "max_body_size", 16);
+    ASSERT_EQ(notify_fakehost_reconfigure(host_), NOTIFY_OK) << notify_fakehost_last_error(host_);
+    EXPECT_EQ(post("publish", body).status, 413u);
+    EXPECT_NE(find_log("http_api: reconfigured: max_body_size 1048576 -> 16"), "");
 }
 
 }  // namespace

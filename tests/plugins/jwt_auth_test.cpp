@@ -1,11 +1,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fake_host.hpp"
@@ -24,6 +27,8 @@ const std::string secret = "0123456789abcdef0123456789abcdef-test-secret";
 const std::string previous_secret = "fedcba9876543210fedcba9876543210-old-secret";
 constexpr const char* secret_env = "NOTIFY_JWT_TEST_SECRET";
 constexpr const char* previous_secret_env = "NOTIFY_JWT_TEST_PREVIOUS_SECRET";
+const std::string rotated_secret = "89abcdef0123456789abcdef01234567-rotated-secret";
+constexpr const char* rotated_secret_env = "NOTIFY_JWT_TEST_ROTATED_SECRET";
 
 struct Answer {
     notify_status status = NOTIFY_OK;
@@ -105,12 +110,14 @@ class JwtAuthTest : public ::testing::Test {
         ASSERT_NE(library_.descriptor(), nullptr);
         ::setenv(secret_env, secret.c_str(), 1);
         ::setenv(previous_secret_env, previous_secret.c_str(), 1);
+        ::setenv(rotated_secret_env, rotated_secret.c_str(), 1);
         host_.now_ms = now_ms;
     }
 
     void TearDown() override {
         ::unsetenv(secret_env);
         ::unsetenv(previous_secret_env);
+        ::unsetenv(rotated_secret_env);
     }
 
     // An instance of the current config_values; the test fails when create() does.
@@ -131,6 +138,28 @@ class JwtAuthTest : public ::testing::Test {
         EXPECT_FALSE(instance.created());
         EXPECT_LT(instance.create_status(), 0);
         return instance.create_error();
+    }
+
+    struct Reconfigured {
+        notify_status status = NOTIFY_OK;
+        std::string error;
+    };
+
+    // What a SIGHUP does to the instance: descriptor->reconfigure with the current config_values.
+    Reconfigured reconfigure() {
+        notify_error err{};
+        const notify_status status =
+            library_.descriptor()->reconfigure(instance_->get(), host_.config(), &err);
+        return Reconfigured{status, err.message};
+    }
+
+    // The log lines that start with `prefix`.
+    std::vector<std::string> logs_starting(const std::string& prefix) const {
+        std::vector<std::string> found;
+        for (const std::string& line : host_.logs()) {
+            if (line.starts_with(prefix)) found.push_back(line);
+        }
+        return found;
     }
 
     Answer authenticate(const std::string& token,
@@ -208,6 +237,8 @@ TEST_F(JwtAuthTest, DeclaresAnAuthPluginThatVerifiesSubscribeAndDefersPublish) {
     ASSERT_NE(library_.descriptor()->auth, nullptr);
     EXPECT_NE(library_.descriptor()->auth->authorize_subscribe, nullptr);
     EXPECT_EQ(library_.descriptor()->auth->authorize_publish, nullptr);
+    EXPECT_TRUE(NOTIFY_HAS_FIELD(library_.descriptor(), notify_plugin_descriptor, reconfigure));
+    EXPECT_NE(library_.descriptor()->reconfigure, nullptr);
 }
 
 // ---- positives -----------------------------------------------------------------------------
@@ -620,6 +651,171 @@ TEST_F(JwtAuthTest, HmacSecretFileIgnoresOneTrailingNewline) {
     host_.config_values["hmac_secret_file"] = file.string();
     make();
     expect_allowed(authenticate(hs256(claims("alice"))), "alice");
+}
+
+// ---- reconfigure (SIGHUP): keys and checks change live, all or nothing ----------------------
+
+TEST_F(JwtAuthTest, ReconfigureWithARotatedSecretVerifiesTheNewOneAndRefusesTheOld) {
+    make_hmac();
+    const std::string old_token = hs256(claims("alice"));
+    expect_allowed(authenticate(old_token), "alice");
+
+    host_.config_values["hmac_secret_env"] = std::string{rotated_secret_env};
+    const Reconfigured reconfigured = reconfigure();
+    ASSERT_EQ(reconfigured.status, NOTIFY_OK) << reconfigured.error;
+
+    expect_allowed(authenticate(tokens::sign("HS256", rotated_secret, claims("alice"))), "alice");
+    expect_denied(authenticate(old_token), "signature does not verify");
+    const auto lines = logs_starting("jwt: reconfigured: ");
+    ASSERT_EQ(lines.size(), 1U);
+    EXPECT_NE(lines[0].find("keys: hmac_secret_env replaced"), std::string::npos) << lines[0];
+    for (const std::string& line : host_.logs()) {
+        EXPECT_EQ(line.find(secret), std::string::npos) << "a secret was logged: " << line;
+        EXPECT_EQ(line.find(rotated_secret), std::string::npos) << "a secret was logged: " << line;
+    }
+}
+
+TEST_F(JwtAuthTest, ReconfigureKeepsTheOldSecretAsPreviousKeyUntilValidUntil) {
+    make_hmac();
+    const std::string payload = R"({"sub":"alice",)" + with("exp", now_s + 7200) + "}";
+    const std::string old_token = hs256(payload);
+
+    host_.config_values["hmac_secret_env"] = std::string{rotated_secret_env};
+    host_.config_values["previous_hmac_secret_env"] = std::string{secret_env};
+    host_.config_values["previous_valid_until"] = std::to_string(now_s + 3600);
+    const Reconfigured reconfigured = reconfigure();
+    ASSERT_EQ(reconfigured.status, NOTIFY_OK) << reconfigured.error;
+
+    expect_allowed(authenticate(old_token), "alice");
+    expect_allowed(authenticate(tokens::sign("HS256", rotated_secret, payload)), "alice");
+    host_.now_ms = (now_s + 3600) * 1000;
+    expect_denied(authenticate(old_token), "previous key retired at 2027-01-15T09:00:00Z");
+    const auto lines = logs_starting("jwt: reconfigured: ");
+    ASSERT_EQ(lines.size(), 1U);
+    EXPECT_NE(lines[0].find("previous_hmac_secret_env added (until 2027-01-15T09:00:00Z)"),
+              std::string::npos)
+        << lines[0];
+}
+
+TEST_F(JwtAuthTest, ReconfigureWithAnUnsetVariableIsRefusedAndKeepsTheWholeOldConfig) {
+    make_hmac();
+    const std::string old_token = hs256(claims("alice"));
+    host_.config_values["hmac_secret_env"] = std::string{"NOTIFY_JWT_TEST_UNSET_VARIABLE"};
+    host_.config_values["issuer"] = std::string{"https://auth.example"};
+
+    const Reconfigured refused = reconfigure();
+    EXPECT_EQ(refused.status, NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(refused.error.find("NOTIFY_JWT_TEST_UNSET_VARIABLE"), std::string::npos)
+        << refused.error;
+    // The old secret still verifies, and the issuer of the refused table was not applied.
+    expect_allowed(authenticate(old_token), "alice");
+    EXPECT_TRUE(logs_starting("jwt: reconfigured").empty());
+}
+
+TEST_F(JwtAuthTest, ReconfigureWithAnUnreadableOrPrivatePemIsRefusedAndTheOldKeyStays) {
+    host_.config_values["public_key_file"] = rsa_->public_file.string();
+    make();
+    const std::string token = tokens::sign("RS256", rsa_->private_pem, claims("bob"));
+
+    host_.config_values["public_key_file"] = std::string{"/nonexistent/rotated.pem"};
+    Reconfigured refused = reconfigure();
+    EXPECT_EQ(refused.status, NOTIFY_ERR_IO);
+    EXPECT_NE(refused.error.find("public_key_file"), std::string::npos) << refused.error;
+    EXPECT_NE(refused.error.find("/nonexistent/rotated.pem"), std::string::npos) << refused.error;
+    expect_allowed(authenticate(token), "bob");
+
+    const auto private_file = *folder_ / "reload-private.pem";
+    std::ofstream{private_file} << other_rsa_->private_pem;
+    host_.config_values["public_key_file"] = private_file.string();
+    refused = reconfigure();
+    EXPECT_EQ(refused.status, NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(refused.error.find("not a PEM public key"), std::string::npos) << refused.error;
+    expect_allowed(authenticate(token), "bob");
+}
+
+TEST_F(JwtAuthTest, ReconfigureReadsTheKeyFileAgain) {
+    const auto file = *folder_ / "rotating.pem";
+    std::ofstream{file} << rsa_->public_pem;
+    host_.config_values["public_key_file"] = file.string();
+    make();
+    const std::string old_token = tokens::sign("RS256", rsa_->private_pem, claims("bob"));
+    expect_allowed(authenticate(old_token), "bob");
+
+    // The operator replaced the key file in place and touched the table (leeway) to reload.
+    std::ofstream{file, std::ios::trunc} << other_rsa_->public_pem;
+    host_.config_values["leeway"] = std::string{"2s"};
+    const Reconfigured reconfigured = reconfigure();
+    ASSERT_EQ(reconfigured.status, NOTIFY_OK) << reconfigured.error;
+
+    expect_allowed(authenticate(tokens::sign("RS256", other_rsa_->private_pem, claims("bob"))),
+                   "bob");
+    expect_denied(authenticate(old_token), "signature does not verify");
+    const auto lines = logs_starting("jwt: reconfigured: ");
+    ASSERT_EQ(lines.size(), 1U);
+    EXPECT_NE(lines[0].find("keys: public_key_file replaced"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("leeway 0ms -> 2000ms"), std::string::npos) << lines[0];
+}
+
+TEST_F(JwtAuthTest, ReconfigureAppliesIssuerAndAnonymousSettings) {
+    make_hmac();
+    EXPECT_EQ(authenticate("").decision, NOTIFY_AUTH_DEFER);
+    const std::string without_issuer = hs256(claims("alice"));
+    expect_allowed(authenticate(without_issuer), "alice");
+
+    host_.config_values["issuer"] = std::string{"https://auth.example"};
+    host_.config_values["allow_anonymous"] = true;
+    const Reconfigured reconfigured = reconfigure();
+    ASSERT_EQ(reconfigured.status, NOTIFY_OK) << reconfigured.error;
+
+    expect_denied(authenticate(without_issuer), "wrong issuer");
+    expect_allowed(authenticate(hs256(claims("alice", R"("iss":"https://auth.example")"))),
+                   "alice");
+    expect_allowed(authenticate(""), "");
+    const auto lines = logs_starting("jwt: reconfigured: ");
+    ASSERT_EQ(lines.size(), 1U);
+    EXPECT_NE(lines[0].find(R"(issuer "" -> "https://auth.example")"), std::string::npos)
+        << lines[0];
+    EXPECT_NE(lines[0].find("allow_anonymous false -> true"), std::string::npos) << lines[0];
+    EXPECT_EQ(lines[0].find("keys:"), std::string::npos) << lines[0];
+}
+
+// The core thread verifies while the main thread swaps the keys: every verification sees a
+// whole key set, the old or the new (run under ThreadSanitizer this also proves the handover).
+TEST_F(JwtAuthTest, VerificationsDuringReconfigureSeeTheOldOrTheNewKeysWhole) {
+    make_hmac();
+    const std::string token = hs256(R"({"sub":"alice",)" + with("exp", now_s + 7200) + "}");
+    std::atomic<bool> done{false};
+    std::atomic<int> verified{0};
+    std::atomic<int> refused{0};
+    std::thread core{[&] {
+        while (!done.load()) {
+            const Answer answer = authenticate(token);
+            (answer.decision == NOTIFY_AUTH_ALLOW ? verified : refused).fetch_add(1);
+        }
+    }};
+    // Alternate between the secret alone and a rotated secret keeping it as previous key: the
+    // token verifies under both, so any refusal is a torn or missing key set.
+    // Until the core thread verified many times across many swaps (bounded in time).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (int round = 0;
+         (round < 100 || verified.load() + refused.load() < 500) &&
+         std::chrono::steady_clock::now() < deadline;
+         ++round) {
+        if (round % 2 == 0) {
+            host_.config_values["hmac_secret_env"] = std::string{rotated_secret_env};
+            host_.config_values["previous_hmac_secret_env"] = std::string{secret_env};
+            host_.config_values["previous_valid_until"] = std::to_string(now_s + 3600);
+        } else {
+            host_.config_values = {{"hmac_secret_env", std::string{secret_env}}};
+        }
+        const Reconfigured reconfigured = reconfigure();
+        EXPECT_EQ(reconfigured.status, NOTIFY_OK) << reconfigured.error;
+        if (reconfigured.status != NOTIFY_OK) break;
+    }
+    done = true;
+    core.join();
+    EXPECT_GE(verified.load(), 500);
+    EXPECT_EQ(refused.load(), 0);
 }
 
 }  // namespace

@@ -2,11 +2,10 @@
 // its connections (they die with its io_context).
 #pragma once
 
-#include "api_keys.hpp"
 #include "host_gate.hpp"
+#include "live_config.hpp"
 #include "method_counters.hpp"
 #include "rate_limited_log.hpp"
-#include "settings.hpp"
 
 #include <memory>
 
@@ -15,8 +14,7 @@ namespace notify::http_api {
 class ConnectionRegistry;
 
 struct ApiContext {
-    const Settings& settings;
-    const ApiKeys& keys;
+    const CurrentConfig& config;  // replaced by reconfigure(): take a snapshot per request
     std::shared_ptr<HostGate> gate;
     MethodCounters& counters;
     RateLimitedLog& failures;

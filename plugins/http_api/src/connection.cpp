@@ -76,7 +76,8 @@ bool expects_continue(std::string_view header) {
 }  // namespace
 
 Connection::Connection(net::ip::tcp::socket socket, ApiContext& api, std::uint64_t id)
-    : api_(api), id_(id), peer_(peer_of(socket)), stream_(std::move(socket)),
+    : api_(api), config_(api.config.load()), id_(id), peer_(peer_of(socket)),
+      stream_(std::move(socket)),
       request_timer_(stream_.get_executor()) {}
 
 Connection::~Connection() { api_.registry.remove(id_); }
@@ -111,12 +112,13 @@ void Connection::read_header() {
         return;
     }
     phase_ = Phase::reading;
+    config_ = api_.config.load();
     request_id_.clear();
     method_.clear();
     parser_.emplace();
     parser_->header_limit(max_header_size);
-    parser_->body_limit(api_.settings.max_body_size);
-    stream_.expires_after(std::chrono::milliseconds(api_.settings.idle_timeout_ms));
+    parser_->body_limit(config_->settings.max_body_size);
+    stream_.expires_after(std::chrono::milliseconds(config_->settings.idle_timeout_ms));
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                 self->on_header(ec);
@@ -125,14 +127,19 @@ void Connection::read_header() {
 
 void Connection::on_header(beast::error_code ec) {
     if (phase_ == Phase::closed) return;
+    // The request is checked and served with the configuration of the moment its header
+    // arrived: a reload while the connection waited applies to it.
+    config_ = api_.config.load();
+    parser_->body_limit(config_->settings.max_body_size);
     const auto& request = parser_->get();
     request_id_ = request_id_from(request["X-Request-Id"]);
     version_ = request.version() == 10 ? 10 : 11;
-    if (ec == http::error::body_limit) {
-        refuse(413, error_too_large,
-               "the body is larger than max_body_size (" +
-                   std::to_string(api_.settings.max_body_size) + " bytes)",
-               true);
+    // Against this snapshot's limit: the parser checked a Content-Length against the one of
+    // read_header(), which a reload may have lowered since.
+    const auto length = parser_->content_length();
+    if (ec == http::error::body_limit ||
+        (!ec && length && *length > config_->settings.max_body_size)) {
+        refuse_too_large();
         return;
     }
     if (ec == http::error::header_limit) {
@@ -158,14 +165,14 @@ void Connection::on_header(beast::error_code ec) {
     const std::string_view name = path.substr(prefix.size());
     const bool valid_name = valid_method_name(name);
     if (valid_name) method_ = std::string{name};
-    if (!api_.keys.open()) {
+    if (!config_->keys.open()) {
         const auto header = request.find(http::field::authorization);
         if (header == request.end()) {
             refuse(401, error_unauthorized, "no API key: send 'Authorization: apikey KEY'",
                    true);
             return;
         }
-        if (!api_.keys.accepts(key_of_authorization(header->value()))) {
+        if (!config_->keys.accepts(plugin_common::key_of_authorization(header->value()))) {
             refuse(401, error_unauthorized, "wrong API key", true);
             return;
         }
@@ -212,10 +219,7 @@ void Connection::read_body() {
 void Connection::on_body(beast::error_code ec) {
     if (phase_ == Phase::closed) return;
     if (ec == http::error::body_limit) {
-        refuse(413, error_too_large,
-               "the body is larger than max_body_size (" +
-                   std::to_string(api_.settings.max_body_size) + " bytes)",
-               true);
+        refuse_too_large();
         return;
     }
     if (ec) {
@@ -255,7 +259,7 @@ void Connection::call_host(std::string body) {
         }
         return;
     }
-    request_timer_.expires_after(std::chrono::milliseconds(api_.settings.request_timeout_ms));
+    request_timer_.expires_after(std::chrono::milliseconds(config_->settings.request_timeout_ms));
     request_timer_.async_wait([self = shared_from_this(), call](beast::error_code ec) {
         if (!ec) self->on_request_timeout(call);
     });
@@ -278,8 +282,15 @@ void Connection::on_request_timeout(std::uint64_t call) {
     awaited_call_ = 0;
     refuse(504, error_internal,
            "the host did not answer within request_timeout (" +
-               std::to_string(api_.settings.request_timeout_ms) + " ms)",
+               std::to_string(config_->settings.request_timeout_ms) + " ms)",
            false);
+}
+
+void Connection::refuse_too_large() {
+    refuse(413, error_too_large,
+           "the body is larger than max_body_size (" +
+               std::to_string(config_->settings.max_body_size) + " bytes)",
+           true);
 }
 
 void Connection::refuse(unsigned status, std::uint32_t code, const std::string& message,
@@ -306,7 +317,7 @@ void Connection::respond(unsigned status, std::string body, bool failed) {
     response.body() = std::move(body);
     response.prepare_payload();
     phase_ = Phase::writing;
-    stream_.expires_after(std::chrono::milliseconds(api_.settings.idle_timeout_ms));
+    stream_.expires_after(std::chrono::milliseconds(config_->settings.idle_timeout_ms));
     http::async_write(stream_, response,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                           self->on_written(ec);

@@ -49,6 +49,7 @@ private:
     // before the body was read close the connection after the answer.
     void refuse(unsigned status, std::uint32_t code, const std::string& message,
                 bool close_after);
+    void refuse_too_large();
     void respond(unsigned status, std::string body, bool failed);
     void on_written(boost::beast::error_code ec);
     void linger_close();
@@ -56,6 +57,7 @@ private:
     void close_now();
 
     ApiContext& api_;
+    std::shared_ptr<const LiveConfig> config_;  // the request's snapshot, taken at its header
     const std::uint64_t id_;
     const std::string peer_;
     boost::beast::tcp_stream stream_;

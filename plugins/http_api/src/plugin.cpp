@@ -59,6 +59,16 @@ void http_api_stop(void* instance) {
     }
 }
 
+notify_status http_api_reconfigure(void* instance, const notify_config* config,
+                                   notify_error* err) {
+    try {
+        return static_cast<Server*>(instance)->reconfigure(config, err);
+    } catch (const std::exception& error) {
+        notify_error_setf(err, "http_api: %s", error.what());
+        return NOTIFY_ERR_INTERNAL;
+    }
+}
+
 void http_api_destroy(void* instance) { delete static_cast<Server*>(instance); }
 
 void http_api_on_event(void*, const notify_event*) {}
@@ -87,6 +97,7 @@ const notify_plugin_descriptor http_api_descriptor = {
     nullptr,
     nullptr,
     &http_api_handler_vtable,
+    http_api_reconfigure,
 };
 
 }  // namespace

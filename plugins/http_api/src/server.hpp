@@ -3,9 +3,9 @@
 #pragma once
 
 #include "api_context.hpp"
-#include "api_keys.hpp"
 #include "connection_registry.hpp"
 #include "host_gate.hpp"
+#include "live_config.hpp"
 #include "method_counters.hpp"
 #include "rate_limited_log.hpp"
 #include "settings.hpp"
@@ -32,6 +32,10 @@ public:
 
     // Main thread: bind and start the I/O threads.
     notify_status start(notify_error* err);
+    // Main thread: reads the whole new table; applies the keys, limits and timeouts (new
+    // requests use them, requests under way finish with the old ones) or, when anything is
+    // wrong or `listen`/`threads` differ (they need a restart), changes nothing.
+    notify_status reconfigure(const notify_config* config, notify_error* err);
     // Main thread: stop accepting, wait (bounded) for the answers in flight, close every
     // connection, end the threads. No host call is made after it returns. Idempotent.
     void stop();
@@ -39,11 +43,13 @@ public:
 private:
     void accept();
     void log(notify_log_level level, const std::string& message) const;
+    void warn_insecure(const ListenAddress& address) const;
 
     const notify_host_api& host_;
     notify_host_ctx* const ctx_;
-    const Settings settings_;
-    const ApiKeys keys_;
+    const ListenAddress listen_;  // as configured; a reload may not change it
+    const unsigned thread_count_;
+    CurrentConfig config_;
     std::shared_ptr<HostGate> gate_;
     MethodCounters counters_;
     RateLimitedLog failures_;

@@ -1,8 +1,7 @@
 #include "settings.hpp"
 
-#include "api_keys.hpp"
-
 #include <notify/sdk.h>
+#include <notify_plugin_common/api_keys.hpp>
 
 #include <boost/asio/ip/address.hpp>
 
@@ -15,7 +14,7 @@ const notify_config_key config_keys[] = {
     {"listen", NOTIFY_CONFIG_STRING,
      "HOST:PORT or [IPv6]:PORT to listen on (default \"127.0.0.1:9100\"; port 0 = ephemeral)"},
     {"key_env", NOTIFY_CONFIG_STRING,
-     "name of an environment variable holding an API key (read at startup)"},
+     "name of an environment variable holding an API key (read at startup and on reload)"},
     {"key_file", NOTIFY_CONFIG_PATH,
      "file of API keys, one per line; blank lines and # comments ignored"},
     {"insecure", NOTIFY_CONFIG_BOOL,
@@ -133,7 +132,7 @@ notify_status read_keys(const notify_host_api* host, const notify_config* config
     if (status == NOTIFY_OK) {
         const std::string file = copy(path);
         std::string why;
-        if (!read_key_file(file, out.keys, why)) {
+        if (!plugin_common::read_key_file(file, out.keys, why)) {
             notify_error_setf(err, "http_api: config key 'key_file': \"%s\": %s", file.c_str(),
                               why.c_str());
             return NOTIFY_ERR_INVALID_ARGUMENT;

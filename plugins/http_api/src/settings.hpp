@@ -1,4 +1,4 @@
-// The http_api plugin's manifest keys, read and checked once in create().
+// The http_api plugin's manifest keys, read and checked in create() and again in reconfigure().
 #pragma once
 
 #include <notify/notify.h>

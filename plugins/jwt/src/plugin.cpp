@@ -14,6 +14,9 @@
 #include <string_view>
 #include <vector>
 
+#include <notify_plugin_common/current.hpp>
+
+#include "reload_summary.hpp"
 #include "settings.hpp"
 #include "verifier.hpp"
 
@@ -34,19 +37,30 @@ notify_str str_of(const std::string& text) noexcept {
 }
 
 // One manifest instance. Every vtable call comes from the core thread, one at a time, so the
-// answer buffers below are never read by the host while another call rewrites them.
+// answer buffers below are never read by the host while another call rewrites them. The
+// settings are immutable and replaced whole by reconfigure() on the main thread: a call takes
+// its own reference first, so a verification under way finishes with the keys it started with.
 class Instance {
   public:
     Instance(const notify_host_api* host, notify_host_ctx* ctx) : host_(host), ctx_(ctx) {}
 
     notify_status create(const notify_config* config, notify_error* err) {
-        return load_settings(host_, config, settings_, err);
+        auto settings = std::make_shared<Settings>();
+        const notify_status status = load_settings(host_, config, *settings, err);
+        if (status == NOTIFY_OK) settings_.store(std::move(settings));
+        return status;
     }
+
+    // Reads the whole new table (re-reading the secrets and key files it names) before
+    // anything changes; on any error the old settings stay. THREAD: main.
+    notify_status reconfigure(const notify_config* config, notify_error* err);
 
     void authenticate(const notify_auth_request& request, notify_auth_result& result);
     void authorize_subscribe(const notify_authz_request& request, notify_auth_result& result);
 
   private:
+    std::shared_ptr<const Settings> current_settings() const { return settings_.load(); }
+
     std::int64_t now_ms() const {
         if (NOTIFY_HOST_HAS(host_, now_ms)) return host_->now_ms(ctx_);
         return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -81,12 +95,12 @@ class Instance {
     }
 
     // Copies info and topics into the instance for a connect's ALLOW; a reason when refused.
-    std::string take_connect_extras(const Json& claims, notify_auth_result& result);
+    std::string take_connect_extras(const Settings& settings, const Json& claims,
+                                    notify_auth_result& result);
 
     const notify_host_api* host_;
     notify_host_ctx* ctx_;
-    Settings settings_;
-    Verifier verifier_{settings_};
+    plugin_common::Current<Settings> settings_{nullptr};
     std::string user_;
     std::string reason_;
     std::string info_;
@@ -106,16 +120,27 @@ bool subject_of(const Json& claims, std::string& out) {
     return true;
 }
 
-std::string Instance::take_connect_extras(const Json& claims, notify_auth_result& result) {
+notify_status Instance::reconfigure(const notify_config* config, notify_error* err) {
+    auto loaded = std::make_shared<Settings>();
+    const notify_status status = load_settings(host_, config, *loaded, err);
+    if (status != NOTIFY_OK) return status;
+    const std::string line = "jwt: reconfigured: " + describe_changes(*current_settings(), *loaded);
+    settings_.store(std::move(loaded));
+    host_->log(ctx_, NOTIFY_LOG_INFO, str_of(line));
+    return NOTIFY_OK;
+}
+
+std::string Instance::take_connect_extras(const Settings& settings, const Json& claims,
+                                          notify_auth_result& result) {
     info_.clear();
     topics_.clear();
     topic_views_.clear();
     if (const auto info = claims.find("info"); info != claims.end()) {
         if (!info->is_object()) return "jwt: info claim must be a JSON object";
         info_ = info->dump(-1, ' ', false, Json::error_handler_t::replace);
-        if (info_.size() > settings_.max_info_size) {
+        if (info_.size() > settings.max_info_size) {
             return "jwt: info claim is " + std::to_string(info_.size()) +
-                   " bytes, more than max_info_size (" + std::to_string(settings_.max_info_size) +
+                   " bytes, more than max_info_size (" + std::to_string(settings.max_info_size) +
                    ")";
         }
     }
@@ -141,10 +166,11 @@ void Instance::authenticate(const notify_auth_request& request, notify_auth_resu
     const bool refresh = JWT_HAS_FIELD(request, notify_auth_request, purpose) &&
                          request.purpose == NOTIFY_AUTH_PURPOSE_REFRESH;
     const std::string_view token = view_of(request.token);
+    const std::shared_ptr<const Settings> settings = current_settings();
     if (token.empty()) {
         // No credential to check. A connect may be anonymous when configured; otherwise the next
         // auth plugin decides (an `anonymous` plugin after this one, or the host's deny).
-        if (!refresh && settings_.allow_anonymous) {
+        if (!refresh && settings->allow_anonymous) {
             allow(result, "");
         } else {
             defer(result);
@@ -152,7 +178,7 @@ void Instance::authenticate(const notify_auth_request& request, notify_auth_resu
         return;
     }
 
-    Verification verified = verifier_.verify(token, now_ms());
+    Verification verified = Verifier{*settings}.verify(token, now_ms());
     if (!verified.valid) {
         deny(result, std::move(verified.reason),
              verified.expired ? NOTIFY_AUTH_ERROR_TOKEN_EXPIRED : NOTIFY_AUTH_ERROR_UNAUTHORIZED);
@@ -169,7 +195,7 @@ void Instance::authenticate(const notify_auth_request& request, notify_auth_resu
         deny(result, "jwt: sub claim must be a string", NOTIFY_AUTH_ERROR_UNAUTHORIZED);
         return;
     }
-    if (user.empty() && !settings_.allow_anonymous) {
+    if (user.empty() && !settings->allow_anonymous) {
         deny(result, "jwt: token has no sub (an anonymous user) and allow_anonymous is false",
              NOTIFY_AUTH_ERROR_UNAUTHORIZED);
         return;
@@ -179,7 +205,7 @@ void Instance::authenticate(const notify_auth_request& request, notify_auth_resu
         return;
     }
     if (!refresh) {
-        std::string refused = take_connect_extras(claims, result);
+        std::string refused = take_connect_extras(*settings, claims, result);
         if (!refused.empty()) {
             deny(result, std::move(refused), NOTIFY_AUTH_ERROR_UNAUTHORIZED);
             return;
@@ -202,7 +228,8 @@ void Instance::authorize_subscribe(const notify_authz_request& request,
         defer(result);
         return;
     }
-    Verification verified = verifier_.verify(token, now_ms());
+    const std::shared_ptr<const Settings> settings = current_settings();
+    Verification verified = Verifier{*settings}.verify(token, now_ms());
     if (!verified.valid) {
         deny(result, std::move(verified.reason),
              verified.expired ? NOTIFY_AUTH_ERROR_TOKEN_EXPIRED
@@ -262,6 +289,15 @@ void jwt_destroy(void* instance) {
     delete static_cast<Instance*>(instance);
 }
 
+notify_status jwt_reconfigure(void* instance, const notify_config* config, notify_error* err) {
+    try {
+        return static_cast<Instance*>(instance)->reconfigure(config, err);
+    } catch (const std::exception& error) {
+        notify_error_setf(err, "jwt: %s", error.what());
+        return NOTIFY_ERR_INTERNAL;
+    }
+}
+
 notify_status jwt_authenticate(void* instance, const notify_auth_request* request,
                                notify_auth_result* result, notify_error* err) {
     try {
@@ -307,6 +343,7 @@ const notify_plugin_descriptor jwt_descriptor = {
     &jwt_auth_vtable,
     nullptr,
     nullptr,
+    jwt_reconfigure,
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The jwt plugin's manifest table, read once in create(): verification keys and claim checks.
+// The jwt plugin's manifest table, read in create() and again in reconfigure(): verification
+// keys and claim checks.
 #pragma once
 
 #include <notify/notify.h>
@@ -43,7 +44,7 @@ struct Settings {
 inline constexpr std::int64_t max_token_size_limit = 65536;
 
 // Reads and checks the manifest table. NOTIFY_OK, or a negative status with err naming the key.
-// THREAD: main thread (create).
+// THREAD: main thread (create, reconfigure).
 notify_status load_settings(const notify_host_api* host, const notify_config* config, Settings& out,
                             notify_error* err);
 

@@ -1,17 +1,20 @@
-#include "api_keys.hpp"
+#include <notify_plugin_common/api_keys.hpp>
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
+#include <stdexcept>
 
-namespace notify::http_api {
+namespace notify::plugin_common {
 namespace {
 
+bool blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
 std::string_view trim(std::string_view text) {
-    const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
     while (!text.empty() && blank(text.front())) text.remove_prefix(1);
     while (!text.empty() && blank(text.back())) text.remove_suffix(1);
     return text;
@@ -19,8 +22,8 @@ std::string_view trim(std::string_view text) {
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
     for (std::size_t i = 0; i < a.size(); ++i) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
         if (lower(a[i]) != lower(b[i])) return false;
     }
     return true;
@@ -35,7 +38,11 @@ ApiKeys::ApiKeys(const std::vector<std::string>& keys) {
 
 ApiKeys::Digest ApiKeys::digest_of(std::string_view text) {
     Digest digest{};
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
+    unsigned int length = 0;
+    if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 ||
+        length != digest.size()) {
+        throw std::runtime_error("SHA-256 failed");
+    }
     return digest;
 }
 
@@ -57,28 +64,43 @@ std::string_view key_of_authorization(std::string_view header) {
     return trim(header.substr(space));
 }
 
+std::vector<std::string> parse_key_lines(std::string_view text) {
+    std::vector<std::string> keys;
+    while (!text.empty()) {
+        const std::size_t end = text.find('\n');
+        const std::string_view key = trim(text.substr(0, end));
+        if (!key.empty() && key.front() != '#') keys.emplace_back(key);
+        if (end == std::string_view::npos) break;
+        text.remove_prefix(end + 1);
+    }
+    return keys;
+}
+
 bool read_key_file(const std::string& file, std::vector<std::string>& keys, std::string& why) {
-    std::ifstream in(file);
+    std::ifstream in(file, std::ios::binary);
     if (!in) {
         why = std::strerror(errno);
         return false;
     }
-    std::size_t found = 0;
-    for (std::string line; std::getline(in, line);) {
-        const std::string_view key = trim(line);
-        if (key.empty() || key.front() == '#') continue;
-        keys.emplace_back(key);
-        ++found;
-    }
+    std::ostringstream text;
+    text << in.rdbuf();
     if (in.bad()) {
         why = "read failed";
         return false;
     }
-    if (found == 0) {
+    const std::vector<std::string> found = parse_key_lines(text.str());
+    if (found.empty()) {
         why = "holds no key";
         return false;
     }
+    keys.insert(keys.end(), found.begin(), found.end());
     return true;
 }
 
-}  // namespace notify::http_api
+std::string describe_key_change(const ApiKeys& before, const ApiKeys& after) {
+    if (before == after) return {};
+    return "API keys replaced (" + std::to_string(before.size()) + " -> " +
+           std::to_string(after.size()) + " keys)";
+}
+
+}  // namespace notify::plugin_common

@@ -302,6 +302,16 @@ public:
     // Close every connection with NOTIFY_CLOSE_GOING_AWAY.
     void shutdown();
 
+    // ---- reload (SIGHUP; reconfigure.cpp) --------------------------------------------------
+    // Takes the clients settings, limits and namespace options of a reloaded manifest. The
+    // namespaces must have the running ones' names in the same order (the runtime refuses an
+    // added or removed namespace as needing a restart, and so a changed delivery, presence or
+    // join_leave); existing topics follow the new options from the next command on. Returns
+    // false, changing nothing, when the namespace names differ.
+    bool reconfigure(const host::ClientSettings& clients, const host::LimitSettings& limits,
+                     const host::NamespaceSpec& default_namespace,
+                     std::span<const host::NamespaceSpec> namespaces);
+
     // ---- introspection (tests, metrics) ----------------------------------------------------
     CoreStats stats() const;
     std::optional<ClientState> client_state(std::string_view client_id) const;

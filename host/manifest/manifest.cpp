@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <tuple>
 #include <utility>
 
 #include "toml_diagnostics.hpp"
@@ -29,6 +30,10 @@ std::string_view to_string(PluginKind kind) {
             return "handler";
     }
     return "unknown";
+}
+
+std::string_view to_string(LogFormat format) {
+    return format == LogFormat::json ? "json" : "text";
 }
 
 std::string_view to_string(SubscribeRule rule) {
@@ -154,6 +159,8 @@ private:
     std::string file_;
     Manifest manifest_;
     std::vector<PendingInstance> pending_;
+    // [log.plugins] keys, checked against the instance names at the end.
+    std::vector<std::tuple<std::string, std::string, SourcePosition>> log_level_positions_;
 
     [[noreturn]] void fail_at(const toml::node& node, std::string_view key_path,
                               std::string_view reason) const {
@@ -373,6 +380,7 @@ private:
                 }
             }
         }
+        check_log_plugin_names();
     }
 
     std::size_t count_pending(PluginKind kind) const {
@@ -392,17 +400,58 @@ private:
                      }}});
     }
 
+    std::string as_log_level(const toml::node& node, const std::string& key_path) const {
+        std::string level = as_string(node, key_path);
+        if (level != "debug" && level != "info" && level != "warn" && level != "error") {
+            fail_at(node, key_path,
+                    "must be one of debug, info, warn, error; got " + in_quotes(level));
+        }
+        return level;
+    }
+
     void parse_log(toml::table& table, const std::string& path) {
+        auto& log = manifest_.log;
         parse_keys(
             table, path,
-            {{"level", [&](toml::node& n, const std::string& p) {
-                  std::string level = as_string(n, p);
-                  if (level != "debug" && level != "info" && level != "warn" && level != "error") {
-                      fail_at(n, p,
-                              "must be one of debug, info, warn, error; got " + in_quotes(level));
-                  }
-                  manifest_.log_level = std::move(level);
-              }}});
+            {
+                {"level", [&](toml::node& n,
+                              const std::string& p) { log.level = as_log_level(n, p); }},
+                {"format",
+                 [&](toml::node& n, const std::string& p) {
+                     const std::string format = as_string(n, p);
+                     if (format != "text" && format != "json") {
+                         fail_at(n, p, "must be one of text, json; got " + in_quotes(format));
+                     }
+                     log.format = format == "json" ? LogFormat::json : LogFormat::text;
+                 }},
+                {"plugins",
+                 [&](toml::node& n, const std::string& p) {
+                     for (auto [key, node] : entries_in_file_order(as_table(n, p))) {
+                         const std::string key_path = join_key(p, key->str());
+                         log.plugin_levels[std::string(key->str())] =
+                             as_log_level(*node, key_path);
+                         log_level_positions_.emplace_back(
+                             std::string(key->str()), key_path,
+                             detail::position_of(file_, key->source()));
+                     }
+                 }},
+            });
+    }
+
+    // [log.plugins] names instances, known only once every instance has its name.
+    void check_log_plugin_names() const {
+        for (const auto& [name, key_path, position] : log_level_positions_) {
+            const bool known = std::any_of(
+                manifest_.instances.begin(), manifest_.instances.end(),
+                [&](const PluginInstanceSpec& spec) { return spec.name == name; });
+            if (!known) {
+                std::vector<std::string_view> names;
+                for (const auto& spec : manifest_.instances) names.push_back(spec.name);
+                detail::fail(position, key_path,
+                             "no plugin instance is named " + in_quotes(name) +
+                                 " (instances: " + joined(names, ", ") + ")");
+            }
+        }
     }
 
     void parse_clients(toml::table& table, const std::string& path) {

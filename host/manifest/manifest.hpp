@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -125,11 +127,24 @@ struct NodeSettings {
     std::vector<std::string> urls;  // client URLs handed out to clients
 };
 
+enum class LogFormat { text, json };
+std::string_view to_string(LogFormat format);
+
+// [log]: the host's level, the line format, and levels per plugin instance ([log.plugins]).
+struct LogSettings {
+    std::string level = "info";  // debug | info | warn | error
+    LogFormat format = LogFormat::text;
+    // Instance name -> its level, replacing `level` for that instance's lines; every name is an
+    // instance of the manifest.
+    std::map<std::string, std::string, std::less<>> plugin_levels;
+    friend bool operator==(const LogSettings&, const LogSettings&) = default;
+};
+
 struct Manifest {
     std::filesystem::path file;      // absolute path of the manifest
     std::filesystem::path base_dir;  // its folder: relative paths in the manifest resolve here
     std::string app_id = "notify";
-    std::string log_level = "info";  // debug | info | warn | error
+    LogSettings log;
     NodeSettings node;
     ClientSettings clients;
     LimitSettings limits;

@@ -12,6 +12,7 @@
 #include "manifest/plugin_config.hpp"
 #include "runtime/bounded_call.hpp"
 #include "runtime/host_api.hpp"
+#include "runtime/logging.hpp"
 
 namespace notify::runtime {
 namespace {
@@ -298,6 +299,84 @@ void Engine::destroy_instances() {
             spdlog::debug("destroyed {}", describe(instance));
         }
     }
+}
+
+// Every check a start makes of what can change live: the changed tables against their plugin's
+// schema, and the namespaces against the broker's capabilities. Throws host::ManifestError.
+void Engine::validate_reload(const host::Manifest& next, const ReloadPlan& plan) const {
+    for (const std::size_t index : plan.reconfigured) {
+        host::validate_plugin_settings(next.instances[index], *instances_[index]->library);
+    }
+    check_broker_capabilities(next, environment_->roles().broker);
+}
+
+ReloadResult Engine::reload(host::Manifest next) {
+    const ReloadPlan plan = plan_reload(manifest_, next, [this](std::size_t index) {
+        return instances_[index]->descriptor().reconfigure != nullptr;
+    });
+    if (plan.refused()) {
+        std::string what;
+        for (const std::string& item : plan.needs_restart) what += (what.empty() ? "" : "; ") + item;
+        spdlog::warn("reload refused: changing {} needs a restart; the running configuration is "
+                     "kept",
+                     what);
+        return ReloadResult::refused;
+    }
+    try {
+        validate_reload(next, plan);
+    } catch (const std::exception& error) {
+        spdlog::error("reload refused: {}; the running configuration is kept", error.what());
+        return ReloadResult::invalid;
+    }
+    if (plan.empty()) {
+        spdlog::info("reload: nothing changed in {}", next.file.string());
+        return ReloadResult::unchanged;
+    }
+    if (plan.log_changed) apply_log_settings(next.log);
+    if (plan.core_changed) apply_core_settings(next);
+    for (const std::string& change : plan.changes) spdlog::info("reload: {}", change);
+    for (const std::size_t index : plan.reconfigured) {
+        // A plugin that refuses keeps its old table, and so does the manifest the next reload
+        // compares with.
+        if (!reconfigure_instance(*instances_[index], next.instances[index])) {
+            next.instances[index].settings = manifest_.instances[index].settings;
+        }
+    }
+    manifest_ = std::move(next);
+    return ReloadResult::applied;
+}
+
+// The Core's settings belong to the core thread.
+void Engine::apply_core_settings(const host::Manifest& next) {
+    bool applied = false;
+    const auto apply = [&] {
+        applied = core_->reconfigure(next.clients, next.limits, next.default_namespace,
+                                     next.namespaces);
+    };
+    if (thread_.running()) {
+        if (!thread_.run_and_wait(apply, options_.stop_timeout)) {
+            spdlog::error("reload: the core did not take the new settings within {} ms",
+                          options_.stop_timeout.count());
+        }
+    } else {
+        apply();
+    }
+    if (!applied) spdlog::error("reload: the core refused the new namespaces");
+}
+
+bool Engine::reconfigure_instance(PluginInstance& instance, const host::PluginInstanceSpec& spec) {
+    const host::PluginConfig config(spec, manifest_.base_dir);
+    notify_error err{};
+    const notify_status status =
+        instance.descriptor().reconfigure(instance.handle, config.handle(), &err);
+    if (status != NOTIFY_OK) {
+        spdlog::error("reload: {} refused its new table: {}; it keeps the old one",
+                      describe(instance), message_of(err, status));
+        return false;
+    }
+    instance.spec.settings = spec.settings;
+    spdlog::info("reload: {} took its new table", describe(instance));
+    return true;
 }
 
 bool Engine::with_core(const std::function<void(core::Core&)>& work) {

@@ -1,4 +1,4 @@
-// notifyd [--config FILE] [--check] [--version] [--list-plugins]
+// notifyd [--config FILE] [--check] [--print-config] [--version] [--list-plugins]
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
     CLI::App app{"notifyd: the Notify pub/sub server"};
     std::string config;
     bool check = false;
+    bool print_config = false;
     bool version = false;
     bool list_plugins = false;
     app.add_option("--config", config,
@@ -19,6 +20,9 @@ int main(int argc, char** argv) {
                    "conf/notify.toml)");
     app.add_flag("--check", check,
                  "load the manifest and every plugin, validate every instance, then exit");
+    app.add_flag("--print-config", print_config,
+                 "print the effective manifest, every default filled in, checked as --check "
+                 "does, then exit");
     app.add_flag("--version", version, "print the version and the plugin ABI version");
     app.add_flag("--list-plugins", list_plugins,
                  "list the plugins found in the search dirs and exit");
@@ -35,6 +39,7 @@ int main(int argc, char** argv) {
     }
     const std::filesystem::path file =
         config.empty() ? notify::runtime::default_config_path() : std::filesystem::path(config);
+    if (print_config) return notify::runtime::run_print_config(file, std::cout, std::cerr);
     if (check) return notify::runtime::run_check(file, std::cout, std::cerr);
     return notify::runtime::run_server(file, std::cerr);
 }

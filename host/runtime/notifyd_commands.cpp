@@ -4,16 +4,20 @@
 #include <csignal>
 #include <ostream>
 #include <system_error>
+#include <span>
 #include <utility>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "manifest/manifest.hpp"
 #include "manifest/plugin_loader.hpp"
+#include "manifest/print_config.hpp"
 #include "notify/notify.h"
 #include "runtime/engine.hpp"
 #include "runtime/logging.hpp"
-#include "runtime/shutdown_signals.hpp"
+#include "runtime/control_signals.hpp"
+#include "runtime/reload.hpp"
 
 namespace notify::runtime {
 namespace {
@@ -87,6 +91,26 @@ int run_check(const std::filesystem::path& config, std::ostream& out, std::ostre
     });
 }
 
+int run_print_config(const std::filesystem::path& config, std::ostream& out, std::ostream& err) {
+    return guarded(err, [&] {
+        host::Manifest manifest = host::load_manifest(config);
+        host::PluginCatalog catalog(host::PluginCatalog::default_search_dirs(&manifest));
+        std::vector<std::span<const notify_config_key>> schemas;
+        for (const host::PluginInstanceSpec& spec : manifest.instances) {
+            const notify_plugin_descriptor& descriptor =
+                catalog.load(spec.plugin, manifest.base_dir)->descriptor();
+            schemas.emplace_back(descriptor.config_keys,
+                                 descriptor.config_keys != nullptr ? descriptor.config_key_count
+                                                                   : 0);
+        }
+        // Every check --check makes, so that what is printed is known to run.
+        const Engine engine(manifest, catalog);
+        out << host::print_config(manifest, schemas);
+        out.flush();
+        return kExitOk;
+    });
+}
+
 int run_list_plugins(const std::optional<std::filesystem::path>& config, std::ostream& out,
                      std::ostream& err) {
     return guarded(err, [&] {
@@ -110,17 +134,21 @@ int run_list_plugins(const std::optional<std::filesystem::path>& config, std::os
 
 int run_server(const std::filesystem::path& config, std::ostream& err) {
     // Before any thread exists, so every thread inherits the blocked mask.
-    ShutdownSignals signals;
+    ControlSignals signals;
     configure_logging("info");
     return guarded(err, [&] {
         host::Manifest manifest = host::load_manifest(config);
-        spdlog::default_logger_raw()->set_level(to_spdlog_level(manifest.log_level));
+        configure_logging(manifest.log);
         host::PluginCatalog catalog(host::PluginCatalog::default_search_dirs(&manifest));
         {
             Engine engine(std::move(manifest), catalog);
             engine.create();
             engine.start();
-            const int signal_number = signals.wait();
+            int signal_number = signals.wait();
+            for (; signal_number == SIGHUP; signal_number = signals.wait()) {
+                spdlog::info("received SIGHUP: reloading {}", config.string());
+                reload_manifest(engine, config);
+            }
             spdlog::info("received {}", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
         }
         spdlog::info("stopped");

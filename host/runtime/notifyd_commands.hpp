@@ -23,12 +23,17 @@ std::filesystem::path default_config_path();
 // Loads the manifest and every plugin, validates every instance; prints "ok: FILE (N instances)".
 int run_check(const std::filesystem::path& config, std::ostream& out, std::ostream& err);
 
+// Loads and checks the manifest and its plugins as run_check does, then prints the effective
+// manifest (host/manifest/print_config.hpp) on `out`.
+int run_print_config(const std::filesystem::path& config, std::ostream& out, std::ostream& err);
+
 // One line per plugin file in the search dirs (of `config`'s manifest when given):
 // name, version, kinds, path — or the path and its load error.
 int run_list_plugins(const std::optional<std::filesystem::path>& config, std::ostream& out,
                      std::ostream& err);
 
-// Runs the server until SIGINT or SIGTERM, then shuts down gracefully.
+// Runs the server until SIGINT or SIGTERM, then shuts down gracefully. SIGHUP reloads the
+// manifest (runtime/reload.hpp).
 int run_server(const std::filesystem::path& config, std::ostream& err);
 
 }  // namespace notify::runtime

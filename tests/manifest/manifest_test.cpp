@@ -33,7 +33,7 @@ TEST(Manifest, MinimalManifestGetsDefaultsAndAnImplicitLocalBroker) {
     EXPECT_EQ(manifest.file, manifest_file);
     EXPECT_EQ(manifest.base_dir, "/srv/notify");
     EXPECT_EQ(manifest.app_id, "notify");
-    EXPECT_EQ(manifest.log_level, "info");
+    EXPECT_EQ(manifest.log.level, "info");
     EXPECT_EQ(manifest.clients.ttl, milliseconds(60'000));
     EXPECT_EQ(manifest.limits.max_connections, 100'000u);
     EXPECT_TRUE(manifest.plugin_dirs.empty());
@@ -85,7 +85,7 @@ address = "127.0.0.1:6379"
 )" + required_instances,
                                              manifest_file);
     EXPECT_EQ(manifest.app_id, "chat.example-1");
-    EXPECT_EQ(manifest.log_level, "debug");
+    EXPECT_EQ(manifest.log.level, "debug");
     EXPECT_EQ(manifest.clients.ttl, milliseconds(0));
     EXPECT_EQ(manifest.clients.clean_interval, milliseconds(250));
     EXPECT_EQ(manifest.clients.invalidation_time, milliseconds(172'800'000));

@@ -1,21 +1,20 @@
-#include "runtime/shutdown_signals.hpp"
+#include "runtime/control_signals.hpp"
 
 #include <pthread.h>
 
-#include <cerrno>
-
 namespace notify::runtime {
 
-ShutdownSignals::ShutdownSignals() {
+ControlSignals::ControlSignals() {
     sigemptyset(&signals_);
     sigaddset(&signals_, SIGINT);
     sigaddset(&signals_, SIGTERM);
+    sigaddset(&signals_, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals_, &previous_mask_);
 }
 
-ShutdownSignals::~ShutdownSignals() { pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr); }
+ControlSignals::~ControlSignals() { pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr); }
 
-int ShutdownSignals::wait() {
+int ControlSignals::wait() {
     int signal_number = 0;
     while (sigwait(&signals_, &signal_number) != 0) {
     }

@@ -430,19 +430,46 @@ private:
     void topics(Params& params) {
         const std::string pattern = params.string("pattern").value_or("*");
         const std::uint64_t limit = params.unsigned_integer("limit").value_or(0);
+        const std::string order = params.string("order").value_or("name");
         params.reject_unread();
-        std::vector<std::pair<std::string_view, std::size_t>> found;
+        if (order != "name" && order != "subscribers" && order != "publishes") {
+            api::fail(ErrorCode::bad_request,
+                      "topics.order: '" + order + "' is not name, subscribers or publishes");
+        }
+        struct Found {
+            std::string_view name;
+            std::size_t subscribers = 0;
+            std::uint64_t publishes = 0;
+        };
+        std::vector<Found> found;
         for (const auto& [name, topic] : state_.topics) {
             if (topic->subscribers.empty() || !matches_pattern(pattern, name)) continue;
-            found.emplace_back(name, topic->subscribers.size());
+            found.push_back({name, topic->subscribers.size(), topic->publishes});
         }
-        std::sort(found.begin(), found.end());
-        if (limit > 0 && found.size() > limit) found.resize(limit);
+        // The largest first for counts; ties (and "name") by name, so pages are stable.
+        const auto by_name = [](const Found& a, const Found& b) { return a.name < b.name; };
+        const auto key = [&order](const Found& f) {
+            return order == "subscribers" ? f.subscribers : f.publishes;
+        };
+        const auto by_count = [&](const Found& a, const Found& b) {
+            return key(a) != key(b) ? key(a) > key(b) : a.name < b.name;
+        };
+        const std::size_t keep = limit > 0 ? std::min<std::size_t>(limit, found.size())
+                                           : found.size();
+        if (order == "name") {
+            std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(keep),
+                              found.end(), by_name);
+        } else {
+            std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(keep),
+                              found.end(), by_count);
+        }
+        found.resize(keep);
         OrderedJson list = OrderedJson::array();
-        for (const auto& [name, subscribers] : found) {
+        for (const Found& item : found) {
             OrderedJson entry = OrderedJson::object();
-            entry["topic"] = name;
-            entry["subscribers"] = subscribers;
+            entry["topic"] = item.name;
+            entry["subscribers"] = item.subscribers;
+            entry["publishes"] = item.publishes;
             list.push_back(std::move(entry));
         }
         OrderedJson result = OrderedJson::object();

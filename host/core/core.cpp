@@ -142,6 +142,19 @@ CoreStats Core::stats() const {
     stats.refusals = state_->refusal_count;
     stats.redeliveries = state_->redelivery_count;
     stats.buffer_overflows = state_->overflow_count;
+    stats.recovered = state_->recovered_count;
+    stats.unrecovered = state_->unrecovered_count;
+    stats.acks = state_->ack_count;
+    stats.refusals_by_code = state_->refusals_by_code;
+    stats.publishes_pending = state_->publish_jobs.size();
+    for (const auto& [ref, connection] : state_->connections) {
+        const std::uint32_t transport = ref.transport;
+        if (stats.connections_by_transport.size() <= transport) {
+            stats.connections_by_transport.resize(transport + 1);
+        }
+        ++stats.connections_by_transport[transport];
+        if (connection.client == nullptr) ++stats.connections_connecting;
+    }
     return stats;
 }
 

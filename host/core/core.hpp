@@ -4,6 +4,7 @@
 // tests drive it with a fake clock and fake transports, auth, broker and handlers.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -221,6 +222,9 @@ struct PublishTargets {
     std::vector<std::string> users;
 };
 
+// Error replies are counted per code, 100 (internal) .. 100 + kErrorCodeSlots - 1.
+inline constexpr std::size_t kErrorCodeSlots = 16;
+
 struct CoreStats {
     std::uint64_t connections = 0;
     std::uint64_t clients_active = 0;
@@ -236,6 +240,14 @@ struct CoreStats {
     std::uint64_t subscriptions = 0;
     std::uint64_t bus_messages = 0;       // messages that came from the cluster bus
     std::uint64_t streams_lost = 0;       // recover pushes sent after a loss on the bus
+    std::uint64_t recovered = 0;          // subscribes with a position answered recovered:true
+    std::uint64_t unrecovered = 0;        // ... and recovered:false
+    std::uint64_t acks = 0;               // ack commands accepted
+    // Error replies by code (docs/protocol.md), index code - 100.
+    std::array<std::uint64_t, kErrorCodeSlots> refusals_by_code{};
+    std::vector<std::uint64_t> connections_by_transport;  // index: transport
+    std::uint64_t connections_connecting = 0;  // no connect answered yet
+    std::uint64_t publishes_pending = 0;       // waiting for auth or the broker
 };
 
 class Core {

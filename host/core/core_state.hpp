@@ -121,6 +121,7 @@ struct Topic {
     const host::NamespaceSpec* space = nullptr;
     // The stream's last offset as the core saw it (publish or history read); 0 = not known yet.
     std::uint64_t last_offset = 0;
+    std::uint64_t publishes = 0;  // messages fanned out to it since it came up on this node
     std::vector<TopicSubscriber> subscribers;
     std::unordered_map<const User*, std::uint32_t> user_subscribers;  // for max_users
 };
@@ -235,6 +236,10 @@ struct Core::State {
     std::uint64_t publish_count = 0;
     std::uint64_t delivery_count = 0;
     std::uint64_t refusal_count = 0;
+    std::array<std::uint64_t, kErrorCodeSlots> refusals_by_code{};  // index: code - 100
+    std::uint64_t recovered_count = 0;
+    std::uint64_t unrecovered_count = 0;
+    std::uint64_t ack_count = 0;
     std::uint64_t redelivery_count = 0;
     std::uint64_t overflow_count = 0;
     std::uint64_t bus_message_count = 0;

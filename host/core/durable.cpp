@@ -128,6 +128,7 @@ void Core::State::handle_ack(Connection& connection, std::uint64_t command_id,
                         std::to_string(cursor.delivered) + ")");
         return;
     }
+    ++ack_count;
     if (command.offset > cursor.acked) {
         cursor.acked = command.offset;
         cursor.ack_deadline_ms =

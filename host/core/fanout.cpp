@@ -44,6 +44,7 @@ void Core::State::fan_out(const PublishJob& job) {
 void Core::State::add_topic_recipients(Topic& topic, std::uint64_t offset,
                                        const FrameRef& frame) {
     if (offset > topic.last_offset) topic.last_offset = offset;
+    ++topic.publishes;
     if (is_durable(*topic.space)) {
         // Inactive subscribers are skipped: their cursors pull from the store on resume.
         for (TopicSubscriber& subscriber : topic.subscribers) {

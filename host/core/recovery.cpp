@@ -58,6 +58,7 @@ void Core::State::recover(Connection& connection, std::uint64_t command_id, Clie
         // Live messages flow from now on; the app reloads its state from the position, which
         // covers every message up to it (in a cluster, some may still be on their way).
         subscriber.skip_through = state.offset;
+        ++unrecovered_count;
         reply_subscribe(connection.ref, command_id, {state.offset, state.epoch}, false);
     };
     // An empty epoch trusts the current one (position_error refused an offset past its end).
@@ -90,6 +91,7 @@ void Core::State::recover(Connection& connection, std::uint64_t command_id, Clie
     }
     topic.last_offset = std::max(topic.last_offset, state.offset);
     subscriber.skip_through = state.offset;
+    ++recovered_count;
     reply_subscribe(connection.ref, command_id, {state.offset, state.epoch}, true);
     for (const KeptMessage& message : missed) {
         deliver_frame(connection.ref, FrameRef::make_message(topic.name, message.offset,

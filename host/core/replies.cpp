@@ -74,6 +74,8 @@ void Core::State::push_recover(ConnectionRef conn, std::string_view topic, std::
 void Core::State::reply_error(ConnectionRef conn, std::uint64_t command_id,
                               protocol::ErrorCode code, std::string_view message) {
     ++refusal_count;
+    const auto slot = static_cast<std::size_t>(code) - 100;
+    if (slot < refusals_by_code.size()) ++refusals_by_code[slot];
     const notify_encoding encoding = encoding_of(conn);
     deliver_to(env, conn,
                FrameRef::make(encode_error_reply(encoding, command_id, code, message), encoding));

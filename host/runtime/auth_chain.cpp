@@ -139,6 +139,9 @@ std::optional<core::AuthOutcome> AuthChain::resume(std::uint32_t instance,
     }
     Request request = std::move(found->second);
     pending_.erase(found);
+    count(request, answer.decision == NOTIFY_AUTH_ALLOW  ? HostMetrics::AuthOutcome::allow
+                   : answer.decision == NOTIFY_AUTH_DENY ? HostMetrics::AuthOutcome::deny
+                                                         : HostMetrics::AuthOutcome::defer);
     if (auto outcome = decided(request.step, answer)) return outcome;
     ++request.position;
     core::AuthOutcome outcome = run(request_id, std::move(request));
@@ -161,11 +164,15 @@ core::AuthOutcome AuthChain::run(std::uint64_t request_id, Request request) {
             return outcome;
         }
         if (status != NOTIFY_OK) {
+            count(request, HostMetrics::AuthOutcome::error);
             err.message[NOTIFY_ERROR_MESSAGE_MAX - 1] = '\0';
             std::string reason = err.message;
             if (reason.empty()) reason = "auth instance '" + auth.spec.name + "' failed";
             return deny(std::move(reason));
         }
+        count(request, result.decision == NOTIFY_AUTH_ALLOW  ? HostMetrics::AuthOutcome::allow
+                       : result.decision == NOTIFY_AUTH_DENY ? HostMetrics::AuthOutcome::deny
+                                                             : HostMetrics::AuthOutcome::defer);
         if (auto outcome = decided(request.step, AuthAnswer::copy(result))) return *outcome;
     }
     if (request.step == Step::authenticate) {
@@ -240,6 +247,15 @@ std::optional<core::AuthOutcome> AuthChain::decided(Step step, const AuthAnswer&
             return deny(answer.reason.empty() ? "denied" : answer.reason, answer.error_code);
     }
     return deny("an auth plugin answered with an unknown decision");
+}
+
+void AuthChain::count(const Request& request, HostMetrics::AuthOutcome outcome) const {
+    if (metrics_ == nullptr) return;
+    const HostMetrics::AuthCall call =
+        request.step == Step::authenticate        ? HostMetrics::AuthCall::authenticate
+        : request.step == Step::authorize_subscribe ? HostMetrics::AuthCall::subscribe
+                                                    : HostMetrics::AuthCall::publish;
+    metrics_->auth_decision(request.position, call, outcome);
 }
 
 }  // namespace notify::runtime

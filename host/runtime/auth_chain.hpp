@@ -15,6 +15,7 @@
 
 #include "core/core.hpp"
 #include "notify/notify.h"
+#include "runtime/host_metrics.hpp"
 #include "runtime/plugin_instance.hpp"
 
 namespace notify::runtime {
@@ -39,6 +40,9 @@ public:
     enum class Step { authenticate, authorize_subscribe, authorize_publish };
 
     explicit AuthChain(std::vector<const PluginInstance*> auths);
+
+    // Counts each instance's answers from now on (notify_auth_decisions_total).
+    void set_metrics(const HostMetrics* metrics) { metrics_ = metrics; }
 
     core::AuthOutcome authenticate(std::uint64_t request_id, const core::AuthRequest& request,
                                    std::string_view transport_name);
@@ -75,6 +79,9 @@ private:
 
     std::vector<const PluginInstance*> auths_;
     bool publish_hooks_ = false;  // some instance has authorize_publish
+    const HostMetrics* metrics_ = nullptr;
+
+    void count(const Request& request, HostMetrics::AuthOutcome outcome) const;
     std::unordered_map<std::uint64_t, Request> pending_;
 };
 

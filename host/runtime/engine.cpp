@@ -222,7 +222,9 @@ void Engine::start() {
             }
         }
         instance->state = InstanceState::started;
+        services_->health().started(instance->ctx->instance);
     }
+    services_->health().all_started();
     if (environment_->has_cluster_broker()) {
         spdlog::info("cluster node '{}' (id {}) of app '{}' over broker '{}'",
                      manifest_.node.name.empty() ? host_name() : manifest_.node.name,
@@ -259,6 +261,7 @@ void Engine::stop() {
     if (phase_ != Phase::started) return;
     phase_ = Phase::stopped;
     spdlog::info("shutting down");
+    services_->health().stopping();
     services_->begin_shutdown();
     if (!thread_.run_and_wait([this] { core_->shutdown(); }, options_.stop_timeout)) {
         spdlog::error("the core did not shut down within {} ms; continuing",

@@ -10,6 +10,7 @@
 #include "core/frame.hpp"
 #include "manifest/plugin_config.hpp"
 #include "runtime/host_services.hpp"
+#include "runtime/metrics_registry.hpp"
 #include "runtime/plugin_instance.hpp"
 
 namespace notify::runtime {
@@ -175,6 +176,40 @@ notify_status host_api_call(notify_host_ctx* ctx, const notify_api_request* requ
                     : NOTIFY_ERR_INVALID_ARGUMENT;
 }
 
+// ---- operations (1.6) ------------------------------------------------------------------------
+
+notify_status host_metric_register(notify_host_ctx* ctx, const notify_metric_desc* desc,
+                                   notify_metric** out) {
+    auto* services = services_of(ctx, "metric_register");
+    return services ? services->metric_register(*ctx, desc, out) : NOTIFY_ERR_INVALID_ARGUMENT;
+}
+
+void host_metric_add(notify_metric* metric, double value) {
+    if (metric != nullptr) metric->add(value);
+}
+
+void host_metric_set(notify_metric* metric, double value) {
+    if (metric != nullptr) metric->set(value);
+}
+
+void host_metric_observe(notify_metric* metric, double value) {
+    if (metric != nullptr) metric->observe(value);
+}
+
+notify_status host_stats_view(notify_host_ctx* ctx, uint32_t kind, notify_owned_bytes* out) {
+    auto* services = services_of(ctx, "stats_view");
+    return services ? services->stats_view(kind, out) : NOTIFY_ERR_INVALID_ARGUMENT;
+}
+
+void host_set_ready(notify_host_ctx* ctx, bool ready, notify_str reason) {
+    if (auto* services = services_of(ctx, "set_ready")) services->set_ready(*ctx, ready, reason);
+}
+
+bool host_log_enabled(notify_host_ctx* ctx, notify_log_level level) {
+    auto* services = ctx != nullptr ? ctx->services.load() : nullptr;
+    return services != nullptr && services->log_enabled(*ctx, level);
+}
+
 notify_host_api make_host_api() {
     notify_host_api api{};
     api.size = sizeof api;
@@ -204,6 +239,13 @@ notify_host_api make_host_api() {
     api.cluster_node_seen = host_cluster_node_seen;
     api.cluster_view = host_cluster_view;
     api.api_call = host_api_call;
+    api.metric_register = host_metric_register;
+    api.metric_add = host_metric_add;
+    api.metric_set = host_metric_set;
+    api.metric_observe = host_metric_observe;
+    api.stats_view = host_stats_view;
+    api.set_ready = host_set_ready;
+    api.log_enabled = host_log_enabled;
     return api;
 }
 

@@ -1,5 +1,6 @@
 #include "runtime/host_services.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -32,6 +33,34 @@ std::optional<std::string> valid_id(notify_str id) {
         return std::nullopt;
     }
     return std::string(*text);
+}
+
+// Every instance, in creation order (instance index = position).
+std::vector<const PluginInstance*> all_instances(const InstanceRoles& roles) {
+    std::vector<const PluginInstance*> all;
+    for (const auto* list : {&roles.transports, &roles.auths, &roles.handlers}) {
+        all.insert(all.end(), list->begin(), list->end());
+    }
+    if (roles.broker != nullptr) all.push_back(roles.broker);
+    std::sort(all.begin(), all.end(), [](const PluginInstance* a, const PluginInstance* b) {
+        return a->ctx->instance < b->ctx->instance;
+    });
+    return all;
+}
+
+std::vector<std::string> instance_names(const std::vector<const PluginInstance*>& instances) {
+    std::vector<std::string> names;
+    for (const PluginInstance* instance : instances) names.push_back(instance->spec.name);
+    return names;
+}
+
+std::vector<InstanceHealth::Instance> health_entries(
+    const std::vector<const PluginInstance*>& instances) {
+    std::vector<InstanceHealth::Instance> entries;
+    for (const PluginInstance* instance : instances) {
+        entries.push_back({instance->spec.name, instance->descriptor().name});
+    }
+    return entries;
 }
 
 bool valid_target_kind(notify_target_kind kind) {
@@ -87,17 +116,28 @@ HostServices::HostServices(CoreThread& thread, core::Core& core, PluginEnvironme
       registry_(registry),
       environment_(environment),
       limits_(limits),
-      clock_(std::move(clock)) {
+      clock_(std::move(clock)),
+      metrics_(instance_names(environment.roles().transports),
+               instance_names(environment.roles().auths), instance_names(all_instances(environment.roles()))),
+      health_(health_entries(all_instances(environment.roles()))) {
+    for (const PluginInstance* instance : all_instances(environment.roles())) {
+        plugin_names_.push_back(instance->descriptor().name);
+    }
     thread_.set_doorbell([this] { handle_inbox(); });
+    environment_.set_metrics(&metrics_);
 }
 
 void HostServices::log(const notify_host_ctx& ctx, notify_log_level level,
                        std::string_view message) {
-    spdlog::default_logger_raw()->log(to_spdlog_level(level), "[{}] {}", ctx.name, message);
+    if (level == NOTIFY_LOG_ERROR) metrics_.plugin_error(ctx.instance);
+    const std::string_view plugin =
+        ctx.instance < plugin_names_.size() ? std::string_view(plugin_names_[ctx.instance]) : "";
+    log_plugin_line(ctx.name, plugin, level, message);
 }
 
 void HostServices::reject(const notify_host_ctx& ctx, std::string_view call,
                           std::string_view why) const {
+    metrics_.plugin_error(ctx.instance);
     spdlog::warn("[{}] host->{} refused: {}", ctx.name, call, why);
 }
 
@@ -173,6 +213,7 @@ void HostServices::conn_closed(const notify_host_ctx& ctx, std::uint64_t conn,
                                std::uint16_t code) {
     if (!is_transport(ctx, "conn_closed")) return;
     const core::ConnectionRef ref{ctx.kind_index, conn};
+    metrics_.connection_closed(code);
     wake_for_inbox(inbox_.push_closed(ref, code));
 }
 
@@ -267,6 +308,8 @@ void HostServices::broker_publish_complete(const notify_host_ctx& ctx, std::uint
                                   std::to_string(status);
     }
     thread_.post([this, request_id, outcome = std::move(outcome)] {
+        environment_.broker_publish_answered(request_id,
+                                             outcome.kind == core::PublishOutcome::Kind::failed);
         core_.complete_publish(request_id, outcome);
     });
 }
@@ -558,6 +601,100 @@ notify_status HostServices::cluster_view(std::uint32_t kind, notify_owned_bytes*
     std::copy(json.begin(), json.end(), data);
     *out = notify_owned_bytes{data, json.size(), release_owned, nullptr};
     return NOTIFY_OK;
+}
+
+// ---- operations (ABI 1.6) --------------------------------------------------------------------
+
+namespace {
+
+std::string text_of(notify_str text) {
+    return text.data == nullptr ? std::string() : std::string(text.data, text.len);
+}
+
+notify_owned_bytes owned_copy(const std::string& text) {
+    auto* data = new std::uint8_t[text.size()];
+    std::copy(text.begin(), text.end(), data);
+    return notify_owned_bytes{data, text.size(), release_owned, nullptr};
+}
+
+}  // namespace
+
+notify_status HostServices::metric_register(const notify_host_ctx& ctx,
+                                            const notify_metric_desc* desc, notify_metric** out) {
+    if (out == nullptr || !NOTIFY_RUNTIME_HAS_FIELD(desc, notify_metric_desc, bucket_count)) {
+        reject(ctx, "metric_register", "desc or out is NULL, or desc is smaller than 1.6's");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    *out = nullptr;
+    if ((desc->label_count > 0 && (desc->label_names == nullptr || desc->label_values == nullptr)) ||
+        (desc->bucket_count > 0 && desc->buckets == nullptr) ||
+        desc->label_count > MetricsRegistry::max_labels || desc->bucket_count > 64) {
+        reject(ctx, "metric_register",
+               "labels or buckets are NULL with a count, or more than 4 labels / 64 buckets");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    MetricDescription description;
+    description.kind = static_cast<notify_metric_kind>(desc->kind);
+    description.name = text_of(desc->name);
+    description.help = text_of(desc->help);
+    std::vector<std::string> values;
+    for (std::size_t i = 0; i < desc->label_count; ++i) {
+        description.label_names.push_back(text_of(desc->label_names[i]));
+        values.push_back(text_of(desc->label_values[i]));
+        if (!protocol::is_valid_utf8(values.back())) {
+            reject(ctx, "metric_register", "label value is not UTF-8");
+            return NOTIFY_ERR_INVALID_ARGUMENT;
+        }
+    }
+    description.buckets.assign(desc->buckets, desc->buckets + desc->bucket_count);
+    try {
+        *out = &metrics().series(description, values);
+        return NOTIFY_OK;
+    } catch (const std::length_error& error) {
+        reject(ctx, "metric_register", error.what());
+        return NOTIFY_ERR_LIMIT;
+    } catch (const std::invalid_argument& error) {
+        reject(ctx, "metric_register", error.what());
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+}
+
+notify_status HostServices::stats_view(std::uint32_t kind, notify_owned_bytes* out) {
+    if (out == nullptr) return NOTIFY_ERR_INVALID_ARGUMENT;
+    std::string document;
+    switch (kind) {
+        case NOTIFY_STATS_PROMETHEUS:
+        case NOTIFY_STATS_JSON: {
+            // The core's counts as of this call; a busy core leaves the last refresh in place.
+            const auto refresh = [this] { metrics_.refresh(core_.stats(), inbox_.queued_events()); };
+            if (thread_.on_core_thread()) {
+                refresh();
+            } else if (thread_.running()) {
+                thread_.run_and_wait(refresh, std::chrono::milliseconds(250));
+            }
+            document = kind == NOTIFY_STATS_PROMETHEUS ? metrics().prometheus_text()
+                                                        : metrics().json(clock_());
+            break;
+        }
+        case NOTIFY_STATS_HEALTH:
+            document = health_.json();
+            break;
+        case NOTIFY_STATS_RECENT_LOGS:
+            document = recent_logs_json();
+            break;
+        default:
+            return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    *out = owned_copy(document);
+    return NOTIFY_OK;
+}
+
+void HostServices::set_ready(const notify_host_ctx& ctx, bool ready, notify_str reason) {
+    health_.set_ready(ctx.instance, ready, text_of(reason));
+}
+
+bool HostServices::log_enabled(const notify_host_ctx& ctx, notify_log_level level) const {
+    return plugin_log_enabled(ctx.name, level);
 }
 
 }  // namespace notify::runtime

@@ -9,12 +9,15 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/core.hpp"
 #include "manifest/manifest.hpp"
 #include "notify/notify.h"
 #include "runtime/cluster_registry.hpp"
 #include "runtime/core_thread.hpp"
+#include "runtime/host_metrics.hpp"
+#include "runtime/instance_health.hpp"
 #include "runtime/transport_inbox.hpp"
 #include "runtime/plugin_environment.hpp"
 
@@ -70,6 +73,14 @@ public:
     notify_status api_call(const notify_host_ctx& ctx, const notify_api_request* request,
                            notify_api_callback done, void* user_data);
 
+    // ---- operations (ABI 1.6) ------------------------------------------------------------------
+    notify_status metric_register(const notify_host_ctx& ctx, const notify_metric_desc* desc,
+                                  notify_metric** out);
+    notify_status stats_view(std::uint32_t kind, notify_owned_bytes* out);
+    void set_ready(const notify_host_ctx& ctx, bool ready, notify_str reason);
+    bool log_enabled(const notify_host_ctx& ctx, notify_log_level level) const;
+    InstanceHealth& health() { return health_; }
+
     // From now on conn_open and the actions answer NOTIFY_ERR_CLOSED.
     void begin_shutdown() { closing_.store(true, std::memory_order_release); }
     std::uint64_t connections() const { return connections_.load(std::memory_order_acquire); }
@@ -103,6 +114,9 @@ private:
     std::set<ConnectionKey> open_;  // core thread only: connections whose slot is reserved
     TransportInbox inbox_;          // transport threads → core thread
     TransportInbox::Batch inbox_batch_;  // core thread only: the events being handled
+    HostMetrics metrics_;
+    InstanceHealth health_;
+    std::vector<std::string> plugin_names_;  // by instance index
 };
 
 }  // namespace notify::runtime

@@ -148,9 +148,16 @@ core::PublishOutcome PluginEnvironment::broker_publish(std::uint64_t request_id,
     notify_stream_position position{};
     position.size = sizeof position;
     notify_error err{};
+    const auto started = std::chrono::steady_clock::now();
     const notify_status status =
         broker->descriptor().broker->publish(broker->handle, &request, &position, &err);
+    if (metrics_ != nullptr && status != NOTIFY_PENDING) {
+        metrics_->broker_publish(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+            status != NOTIFY_OK);
+    }
     if (status == NOTIFY_PENDING) {
+        if (metrics_ != nullptr) publishes_started_.emplace(request_id, started);
         outcome.kind = core::PublishOutcome::Kind::pending;
     } else if (status == NOTIFY_OK) {
         outcome.kind = core::PublishOutcome::Kind::done;
@@ -440,6 +447,18 @@ void PluginEnvironment::emit(const notify_event& event) {
             vtable.on_event(handler->handle, &event);
         }
     }
+}
+
+void PluginEnvironment::broker_publish_answered(std::uint64_t request_id, bool failed) {
+    const auto found = publishes_started_.find(request_id);
+    if (found == publishes_started_.end()) return;
+    if (metrics_ != nullptr) {
+        metrics_->broker_publish(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - found->second)
+                .count(),
+            failed);
+    }
+    publishes_started_.erase(found);
 }
 
 }  // namespace notify::runtime

@@ -2,11 +2,13 @@
 // the auth chain decides, the broker orders messages, handlers observe events.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/core.hpp"
@@ -85,6 +87,13 @@ public:
     }
 
     AuthChain& auth_chain() { return auth_chain_; }
+    // Broker publish latency and auth decisions are counted from now on.
+    void set_metrics(const HostMetrics* metrics) {
+        metrics_ = metrics;
+        auth_chain_.set_metrics(metrics);
+    }
+    // Core thread: the broker answered a publish that was pending (its latency is observed).
+    void broker_publish_answered(std::uint64_t request_id, bool failed);
     const InstanceRoles& roles() const { return roles_; }
 
 private:
@@ -95,6 +104,9 @@ private:
     Clock clock_;
     AuthChain auth_chain_;
     std::function<std::string()> nodes_source_;
+    const HostMetrics* metrics_ = nullptr;
+    // Core thread only: when each pending broker publish was handed over.
+    std::unordered_map<std::uint64_t, std::chrono::steady_clock::time_point> publishes_started_;
 };
 
 }  // namespace notify::runtime

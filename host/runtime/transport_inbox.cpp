@@ -95,4 +95,9 @@ void TransportInbox::take(Batch& batch) {
     batch.bytes_.swap(queued_.bytes_);
 }
 
+std::size_t TransportInbox::queued_events() {
+    const std::lock_guard lock(mutex_);
+    return queued_.events().size();
+}
+
 }  // namespace notify::runtime

@@ -76,6 +76,9 @@ public:
     // turns, so their capacity is reused).
     void take(Batch& batch);
 
+    // Events waiting for the core thread (a gauge: a moment's value).
+    std::size_t queued_events();
+
 private:
     template <typename Fill>
     bool push(Fill&& fill);

@@ -50,7 +50,7 @@ extern "C" {
  * ============================================================================================= */
 
 #define NOTIFY_ABI_MAJOR 1
-#define NOTIFY_ABI_MINOR 5
+#define NOTIFY_ABI_MINOR 6
 
 /* The one symbol a plugin exports. Its name carries the ABI major. */
 #define NOTIFY_PLUGIN_ENTRY notify_plugin_entry_v1
@@ -793,6 +793,62 @@ typedef struct notify_api_reply {
  * it must not block (hand the reply to your own thread). */
 typedef void (*notify_api_callback)(void *user_data, const notify_api_reply *reply);
 
+/* =============================================================================================
+ * ABI 1.6: metrics, health and logs for operations (the admin plugin, and any plugin's own
+ * metrics). docs/operations.md lists the host's metrics.
+ * ============================================================================================= */
+
+typedef enum notify_metric_kind {
+    NOTIFY_METRIC_COUNTER = 1,   /* only grows: metric_add with a value >= 0 */
+    NOTIFY_METRIC_GAUGE = 2,     /* metric_set, or metric_add with any sign */
+    NOTIFY_METRIC_HISTOGRAM = 3  /* metric_observe */
+} notify_metric_kind;
+
+/*
+ * One series of a metric family, for host->metric_register. A family is its name; every series
+ * of it must have the same kind, help, label names and buckets (else INVALID_ARGUMENT).
+ * Labels must have few values (a plugin instance, an outcome, a reason): never a topic, client
+ * or user id. The host refuses more than 4 labels and more than 256 series per family.
+ * OWNERSHIP: BORROWED (the host copies).
+ */
+typedef struct notify_metric_desc {
+    uint32_t size;
+    uint32_t kind;                    /* notify_metric_kind */
+    notify_str name;                  /* Prometheus style: [a-z_][a-z0-9_]*, starting "notify_";
+                                         counters end in "_total"; base units (_seconds, _bytes) */
+    notify_str help;                  /* one line, the family's HELP text */
+    const notify_str *label_names;    /* [a-z_][a-z0-9_]*, not starting "__", no name twice; a
+                                         histogram cannot have "le" (Prometheus reserves it) */
+    const notify_str *label_values;   /* this series' values (any UTF-8), label_count of them */
+    size_t label_count;
+    const double *buckets;            /* HISTOGRAM only (else bucket_count must be 0): finite
+                                         upper bounds, strictly ascending, at most 64 (+Inf is
+                                         implied); NULL = the default latency buckets
+                                         (0.0001 s ... 10 s) */
+    size_t bucket_count;
+} notify_metric_desc;
+
+/* A registered series. OWNERSHIP: HOST, valid until the process exits (also after the plugin
+ * instance is destroyed, so a late update from a plugin thread is harmless). */
+typedef struct notify_metric notify_metric;
+
+/* What host->stats_view returns. Each is one document, OWNED by the caller. */
+typedef enum notify_stats_view_kind {
+    /* Every metric (the host's and every plugin's) in the Prometheus text exposition format
+     * 0.0.4 (Content-Type "text/plain; version=0.0.4"). */
+    NOTIFY_STATS_PROMETHEUS = 1,
+    /* The same metrics as JSON: {"time_ms":N,"metrics":[{"name","kind","help","series":[{"labels":
+     * {..},"value":N} | {"labels":{..},"count":N,"sum":N,"buckets":[[le,count]...]}]}]}; a
+     * histogram's buckets are its finite bounds with cumulative counts (`count` is +Inf's). */
+    NOTIFY_STATS_JSON = 2,
+    /* Readiness: {"live":true,"ready":bool,"started":bool,"problems":[{"instance","plugin",
+     * "reason"}]}. Ready once every instance started and none reported itself not ready. */
+    NOTIFY_STATS_HEALTH = 3,
+    /* The last warnings and errors logged (host and plugins, newest last, at most 100):
+     * {"entries":[{"time_ms","level","instance","message"}]} */
+    NOTIFY_STATS_RECENT_LOGS = 4
+} notify_stats_view_kind;
+
 /* A publish from a plugin. OWNERSHIP: BORROWED (the host copies before returning). */
 typedef struct notify_publish_request {
     uint32_t size;
@@ -827,7 +883,8 @@ typedef struct notify_host_api {
      * Each returns NOTIFY_OK and fills *out, NOTIFY_ERR_NOT_FOUND when the key is absent (leave
      * your default in place), or NOTIFY_ERR_WRONG_TYPE. Keys are checked against the plugin's
      * schema before create(), so WRONG_TYPE signals a schema mismatch.
-     * OWNERSHIP: strings HOST-owned, valid until the instance is destroyed.
+     * OWNERSHIP: strings HOST-owned, valid until the instance is destroyed (for the table given
+     * to the 1.6 descriptor member reconfigure: only during that call).
      * THREAD: any, but intended for create().
      */
     notify_status (*config_get_string)(const notify_config *cfg, const char *key,
@@ -977,6 +1034,39 @@ typedef struct notify_host_api {
      * is called. THREAD: any. */
     notify_status (*api_call)(notify_host_ctx *ctx, const notify_api_request *request,
                               notify_api_callback done, void *user_data);
+
+    /* ---- 1.6: operations (metrics, health, logs) ------------------------------------------- */
+
+    /* Register one series (notify_metric_desc) and get its handle in *out. Registering the same
+     * name and label values again, from any instance, returns the same series. Returns
+     * NOTIFY_ERR_INVALID_ARGUMENT (the log says which rule was broken) or NOTIFY_ERR_LIMIT (too
+     * many series in the family). Register at create() or start(): lookups are not for hot paths.
+     * OWNERSHIP: desc BORROWED; *out HOST (see notify_metric). THREAD: any. */
+    notify_status (*metric_register)(notify_host_ctx *ctx, const notify_metric_desc *desc,
+                                     notify_metric **out);
+    /* Update a series: lock-free and cheap enough for every message. A call that does not fit
+     * the kind (set on a counter, a negative add to a counter, observe on a gauge) or a NULL or
+     * non-finite value is ignored. THREAD: any. */
+    void (*metric_add)(notify_metric *metric, double value);
+    void (*metric_set)(notify_metric *metric, double value);
+    void (*metric_observe)(notify_metric *metric, double value);
+
+    /* One document about the process (notify_stats_view_kind). The host's own gauges (clients,
+     * topics, queue depths) are at most about a second old. Returns NOTIFY_ERR_INVALID_ARGUMENT
+     * for an unknown kind. OWNERSHIP: *out OWNED by the caller (release it). THREAD: any. */
+    notify_status (*stats_view)(notify_host_ctx *ctx, uint32_t kind, notify_owned_bytes *out);
+
+    /* The instance's readiness for /readyz-style checks: an instance is ready once its start()
+     * returned NOTIFY_OK and its last set_ready (if any) did not say false; a plugin that loses
+     * what it needs to serve (a broker its bus) says ready = false with a reason, even during
+     * its start(), and ready = true once it is back. The host logs each change.
+     * OWNERSHIP: reason BORROWED. THREAD: any. */
+    void (*set_ready)(notify_host_ctx *ctx, bool ready, notify_str reason);
+
+    /* Whether a line at `level` from this instance would be logged ([log] level and the
+     * instance's own level in [log.plugins]): skip formatting debug lines nobody reads.
+     * The answer can change on a reload (SIGHUP). THREAD: any. */
+    bool (*log_enabled)(notify_host_ctx *ctx, notify_log_level level);
 } notify_host_api;
 
 /* =============================================================================================
@@ -1028,6 +1118,19 @@ typedef struct notify_plugin_descriptor {
     const notify_auth_vtable *auth;
     const notify_broker_vtable *broker;
     const notify_handler_vtable *handler;
+
+    /* ---- 1.6 ------------------------------------------------------------------------------- */
+    /*
+     * Apply a changed manifest table without a restart (SIGHUP). The host calls it only when the
+     * instance's table changed and the new manifest passed every check, once per instance, on the
+     * main thread while the core runs. Check the whole table first and apply all of it or
+     * nothing: return NOTIFY_OK once applied (log one line saying what changed), or a negative
+     * status with err filled to keep the old configuration (the host logs it and keeps going).
+     * NULL (or a descriptor from an older minor) = the instance cannot change live: a change
+     * to its table is refused as needing a restart. The config is valid only during the call
+     * (copy what you keep). THREAD: main thread.
+     */
+    notify_status (*reconfigure)(void *instance, const notify_config *config, notify_error *err);
 } notify_plugin_descriptor;
 
 /* The entry symbol every plugin exports (and nothing else). */

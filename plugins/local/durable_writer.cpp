@@ -166,9 +166,18 @@ void DurableWriter::gather(std::unique_lock<std::mutex>& lock) {
 }
 
 bool DurableWriter::commit(Batch& batch) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto observe = [&] {
+        if (options_.commit_observer) {
+            options_.commit_observer(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        }
+    };
     try {
         store_.write(batch.messages, batch.subscriptions);
+        observe();
     } catch (const StoreError& failure) {
+        observe();
         // Everything queued behind the failed batch carries offsets that now follow a gap:
         // refuse it too, and make the core thread reload its offsets from the store.
         // Subscription changes carry no offset: they stay queued, and the failed ones go back

@@ -32,6 +32,8 @@ struct WriterOptions {
     std::int64_t sync_interval_ms = 2;
     std::uint64_t retention_messages = 1'000'000;
     std::int64_t retention_age_ms = 7LL * 24 * 3600 * 1000;
+    // Told each group commit's duration in seconds, failed ones too (writer thread); may be empty.
+    std::function<void(double seconds)> commit_observer;
 };
 
 class DurableWriter {

@@ -152,6 +152,21 @@ notify_status read_durable_options(const notify_host_api* host, const notify_con
     return NOTIFY_OK;
 }
 
+// notify_durable_commit_seconds (ABI 1.6), or NULL on an older host.
+notify_metric* commit_latency_metric(const notify_host_api* host, notify_host_ctx* ctx) {
+    if (!NOTIFY_HOST_HAS(host, metric_register)) return nullptr;
+    constexpr std::string_view name = "notify_durable_commit_seconds";
+    constexpr std::string_view help =
+        "Time of one group commit of the local broker's durable store (write and fsync)";
+    notify_metric_desc desc{};
+    desc.size = sizeof desc;
+    desc.kind = NOTIFY_METRIC_HISTOGRAM;
+    desc.name = notify_str{name.data(), name.size()};
+    desc.help = notify_str{help.data(), help.size()};
+    notify_metric* metric = nullptr;
+    return host->metric_register(ctx, &desc, &metric) == NOTIFY_OK ? metric : nullptr;
+}
+
 std::unique_ptr<notify::local::DurableBroker> open_durable(
     const notify::local::WriterOptions& options, const notify_host_api* host,
     notify_host_ctx* ctx) {
@@ -175,7 +190,13 @@ std::unique_ptr<notify::local::DurableBroker> open_durable(
     auto now_ms = [host, ctx]() -> std::int64_t {
         return NOTIFY_HOST_HAS(host, now_ms) ? host->now_ms(ctx) : 0;
     };
-    return std::make_unique<notify::local::DurableBroker>(options, make_epoch, complete, log,
+    notify::local::WriterOptions observed = options;
+    if (notify_metric* commits = commit_latency_metric(host, ctx)) {
+        observed.commit_observer = [host, commits](double seconds) {
+            host->metric_observe(commits, seconds);
+        };
+    }
+    return std::make_unique<notify::local::DurableBroker>(observed, make_epoch, complete, log,
                                                           now_ms);
 }
 
@@ -586,6 +607,7 @@ const notify_plugin_descriptor kDescriptor = {
     nullptr,
     &kBrokerVtable,
     nullptr,
+    nullptr,  // reconfigure (ABI 1.6): a changed [broker] table needs a restart
 };
 
 }  // namespace

@@ -2217,6 +2217,7 @@ const notify_plugin_descriptor kDescriptor = {
     nullptr,
     &kBrokerVtable,
     nullptr,
+    nullptr,  // reconfigure (ABI 1.6): a changed [broker] table needs a restart
 };
 
 }  // namespace

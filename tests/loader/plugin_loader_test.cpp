@@ -371,6 +371,7 @@ TEST(PluginCatalog, ListsEveryPluginFileWithItsLoadResult) {
                         "notify_fixture_new_minor.so -> fixture_new_minor",
                         "notify_fixture_ok.so -> fixture_ok",
                         "notify_fixture_old_minor.so -> fixture_old_minor",
+                        "notify_fixture_ops_1_6.so -> fixture_ops_1_6",
                         "notify_fixture_v2_entry.so -> error",
                         "notify_fixture_wrong_major.so -> error",
                     }));

@@ -118,6 +118,7 @@ PluginControls::PluginControls() : library_(loaded(FIXTURE_PLUGIN_PATH)) {
     complete_auth_ =
         symbol<fixture_plugin_complete_auth_fn>(library_, "fixture_plugin_complete_auth");
     publish_ = symbol<fixture_plugin_publish_fn>(library_, "fixture_plugin_publish");
+    host_ = symbol<fixture_plugin_host_fn>(library_, "fixture_plugin_host");
 }
 
 PluginControls::~PluginControls() { ::dlclose(library_); }
@@ -135,6 +136,14 @@ std::int32_t PluginControls::complete_auth(const std::string& label,
 std::int32_t PluginControls::publish(const std::string& label, std::string_view topic,
                                      std::string_view data) const {
     return publish_(label.c_str(), topic.data(), topic.size(), data.data(), data.size());
+}
+
+std::pair<const notify_host_api*, notify_host_ctx*> PluginControls::host(
+    const std::string& label) const {
+    const notify_host_api* api = nullptr;
+    notify_host_ctx* ctx = nullptr;
+    host_(label.c_str(), &api, &ctx);
+    return {api, ctx};
 }
 
 // ---- EngineHarness ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fixture_control.h"
@@ -68,12 +69,15 @@ public:
                                const std::string& user) const;
     std::int32_t publish(const std::string& label, std::string_view topic,
                          std::string_view data) const;
+    // The instance's host table and ctx ({nullptr, nullptr} for an unknown label).
+    std::pair<const notify_host_api*, notify_host_ctx*> host(const std::string& label) const;
 
 private:
     void* library_ = nullptr;
     fixture_plugin_wait_pending_fn wait_pending_ = nullptr;
     fixture_plugin_complete_auth_fn complete_auth_ = nullptr;
     fixture_plugin_publish_fn publish_ = nullptr;
+    fixture_plugin_host_fn host_ = nullptr;
 };
 
 // A created and started engine, its plugins found as notifyd finds them (manifest dirs first);

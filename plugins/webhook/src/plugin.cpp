@@ -159,6 +159,7 @@ const notify_plugin_descriptor webhook_descriptor = {
     nullptr,
     nullptr,
     &webhook_handler_vtable,
+    nullptr,  // reconfigure (ABI 1.6): a changed [[handler]] table needs a restart
 };
 
 }  // namespace

@@ -79,6 +79,7 @@ const notify_plugin_descriptor descriptor = {
     nullptr,
     nullptr,
     nullptr,
+    nullptr,  // reconfigure (ABI 1.6): a changed [[transport]] table needs a restart
 };
 
 }  // namespace

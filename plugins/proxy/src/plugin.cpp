@@ -352,6 +352,9 @@ const notify_plugin_descriptor proxy_descriptor = {
     &proxy_auth_vtable,
     nullptr,
     nullptr,
+    // No reconfigure: the HTTP client binds the settings (endpoints, timeouts, TLS context,
+    // connection pools) for its life, so a changed table needs a restart (README.md, Reload).
+    nullptr,
 };
 
 }  // namespace

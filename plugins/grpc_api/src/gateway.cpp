@@ -48,16 +48,24 @@ struct Gateway::Call {
     std::string result_json;
 };
 
-Gateway::Gateway(const notify_host_api* host, notify_host_ctx* ctx, ApiKeys keys,
+Gateway::Gateway(const notify_host_api* host, notify_host_ctx* ctx, plugin_common::ApiKeys keys,
                  boost::asio::thread_pool& replies)
-    : host_(host), ctx_(ctx), keys_(std::move(keys)), replies_(&replies) {}
+    : host_(host), ctx_(ctx),
+      keys_(std::make_shared<const plugin_common::ApiKeys>(std::move(keys))),
+      replies_(&replies) {}
+
+void Gateway::replace_keys(plugin_common::ApiKeys keys) {
+    keys_.store(std::make_shared<const plugin_common::ApiKeys>(std::move(keys)));
+}
 
 bool Gateway::authorized(const grpc::CallbackServerContext& context) const {
-    if (!keys_.required()) return true;
+    const std::shared_ptr<const plugin_common::ApiKeys> keys = keys_.load();
+    if (keys->open()) return true;
     const auto& metadata = context.client_metadata();
     const auto found = metadata.find("authorization");
     if (found == metadata.end()) return false;
-    return keys_.accepts(std::string_view(found->second.data(), found->second.size()));
+    return keys->accepts(plugin_common::key_of_authorization(
+        std::string_view(found->second.data(), found->second.size())));
 }
 
 grpc::ServerUnaryReactor* Gateway::start(grpc::CallbackServerContext* context,

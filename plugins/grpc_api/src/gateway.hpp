@@ -21,7 +21,8 @@
 #include <string>
 #include <unordered_set>
 
-#include "api_keys.hpp"
+#include <notify_plugin_common/api_keys.hpp>
+#include <notify_plugin_common/current.hpp>
 
 namespace google::protobuf {
 class Message;
@@ -36,8 +37,13 @@ namespace notify::grpc_api {
 class Gateway : public std::enable_shared_from_this<Gateway> {
 public:
     // `replies` runs the conversion of answers; it must outlive every call until close().
-    Gateway(const notify_host_api* host, notify_host_ctx* ctx, ApiKeys keys,
+    Gateway(const notify_host_api* host, notify_host_ctx* ctx, plugin_common::ApiKeys keys,
             boost::asio::thread_pool& replies);
+
+    // THREAD: any (main, in reconfigure). Calls that arrive from now on are checked against
+    // `keys`; calls already let in go on.
+    void replace_keys(plugin_common::ApiKeys keys);
+    std::shared_ptr<const plugin_common::ApiKeys> keys() const { return keys_.load(); }
 
     // THREAD: gRPC's. Checks the API key, sends `request` to the host as `method` and returns
     // the reactor that is finished once the answer has filled `result`.
@@ -62,7 +68,7 @@ private:
 
     const notify_host_api* host_;
     notify_host_ctx* ctx_;
-    const ApiKeys keys_;
+    plugin_common::Current<plugin_common::ApiKeys> keys_;
     std::atomic<std::uint64_t> next_request_id_{1};
 
     std::mutex mutex_;

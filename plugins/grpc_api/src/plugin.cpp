@@ -9,6 +9,8 @@
  */
 #include <notify/notify.h>
 #include <notify/sdk.h>
+#include <notify_plugin_common/api_keys.hpp>
+#include <notify_plugin_common/change_list.hpp>
 
 #include <boost/asio/thread_pool.hpp>
 #include <grpcpp/grpcpp.h>
@@ -19,8 +21,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 
-#include "api_keys.hpp"
 #include "api_service.hpp"
 #include "gateway.hpp"
 #include "settings.hpp"
@@ -70,7 +72,8 @@ public:
             }
         }
         replies_ = std::make_unique<boost::asio::thread_pool>(settings_.threads);
-        gateway_ = std::make_shared<Gateway>(host_, ctx_, ApiKeys(settings_.keys), *replies_);
+        gateway_ = std::make_shared<Gateway>(host_, ctx_, plugin_common::ApiKeys(settings_.keys),
+                                             *replies_);
         service_ = std::make_unique<ApiService>(*gateway_);
         return NOTIFY_OK;
     }
@@ -104,6 +107,42 @@ public:
             (settings_.insecure ? ", no API key: insecure = true)" : ", API key required)");
         host_->log(ctx_, settings_.insecure ? NOTIFY_LOG_WARN : NOTIFY_LOG_INFO,
                    notify_str{line.data(), line.size()});
+        return NOTIFY_OK;
+    }
+
+    // Applies the API keys (and insecure) and shutdown_timeout of a new table; the rest is
+    // fixed while the server runs, so a change to it refuses the whole table. THREAD: main.
+    notify_status reconfigure(const notify_config* config, notify_error* err) {
+        Settings loaded;
+        const notify_status status = load_settings(host_, config, loaded, err);
+        if (status != NOTIFY_OK) return status;
+        const std::pair<const char*, bool> fixed[] = {
+            {"listen", loaded.listen != settings_.listen},
+            {"tls_cert", loaded.tls_cert != settings_.tls_cert},
+            {"tls_key", loaded.tls_key != settings_.tls_key},
+            {"max_message_size", loaded.max_message_size != settings_.max_message_size},
+            {"threads", loaded.threads != settings_.threads},
+        };
+        for (const auto& [key, changed] : fixed) {
+            if (changed) {
+                notify_error_setf(err, "grpc_api: config key '%s': %s changes need a restart "
+                                       "(the running server keeps the old configuration)",
+                                  key, key);
+                return NOTIFY_ERR_UNSUPPORTED;
+            }
+        }
+        plugin_common::ApiKeys keys(loaded.keys);
+        plugin_common::ChangeList changes;
+        changes.add(plugin_common::describe_key_change(*gateway_->keys(), keys));
+        changes.add_if_changed("insecure", settings_.insecure ? "true" : "false",
+                               loaded.insecure ? "true" : "false");
+        changes.add_if_changed("shutdown_timeout",
+                               std::to_string(settings_.shutdown_timeout_ms) + "ms",
+                               std::to_string(loaded.shutdown_timeout_ms) + "ms");
+        gateway_->replace_keys(std::move(keys));
+        settings_ = std::move(loaded);
+        const std::string line = "grpc_api: reconfigured: " + changes.text();
+        host_->log(ctx_, NOTIFY_LOG_INFO, notify_str{line.data(), line.size()});
         return NOTIFY_OK;
     }
 
@@ -157,6 +196,16 @@ notify_status grpc_api_start(void* instance, notify_error* err) {
     }
 }
 
+notify_status grpc_api_reconfigure(void* instance, const notify_config* config,
+                                   notify_error* err) {
+    try {
+        return static_cast<Instance*>(instance)->reconfigure(config, err);
+    } catch (const std::exception& error) {
+        notify_error_setf(err, "grpc_api: %s", error.what());
+        return NOTIFY_ERR_INTERNAL;
+    }
+}
+
 void grpc_api_stop(void* instance) {
     try {
         static_cast<Instance*>(instance)->stop();
@@ -195,6 +244,7 @@ const notify_plugin_descriptor grpc_api_descriptor = {
     nullptr,
     nullptr,
     &grpc_api_handler_vtable,
+    grpc_api_reconfigure,
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <notify/plugin.hpp>
 #include <notify/sdk.h>
+#include <notify_plugin_common/api_keys.hpp>
 
 #include <cstdlib>
 #include <fstream>
@@ -57,17 +58,6 @@ notify_status read_path(const notify_host_api* host, const notify_config* config
 }
 
 }  // namespace
-
-std::vector<std::string> parse_key_file(const std::string& text) {
-    std::vector<std::string> keys;
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-        const std::string_view key = trim(line);
-        if (key.empty() || key.front() == '#') continue;
-        keys.emplace_back(key);
-    }
-    return keys;
-}
 
 notify_status load_settings(const notify_host_api* host, const notify_config* config,
                             Settings& out, notify_error* err) {
@@ -154,7 +144,7 @@ notify_status load_settings(const notify_host_api* host, const notify_config* co
                               key_file.c_str());
             return NOTIFY_ERR_INVALID_ARGUMENT;
         }
-        const std::vector<std::string> keys = parse_key_file(text.str());
+        const std::vector<std::string> keys = plugin_common::parse_key_lines(text.str());
         if (keys.empty()) {
             notify_error_setf(err, "grpc_api: config key 'key_file': \"%s\" holds no key",
                               key_file.c_str());

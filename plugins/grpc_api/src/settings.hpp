@@ -1,4 +1,5 @@
-// The grpc_api plugin's manifest keys (README.md), read and checked once in create().
+// The grpc_api plugin's manifest keys (README.md), read and checked in create() and again in
+// reconfigure().
 #pragma once
 
 #include <notify/notify.h>
@@ -25,12 +26,8 @@ extern const notify_config_key config_keys[];
 extern const std::size_t config_key_count;
 
 // NOTIFY_OK, or a negative status with err naming the key. Reads key_env's variable and
-// key_file's file now, so a missing key fails at startup.
+// key_file's file now, so a missing key fails at startup (or refuses the reload).
 notify_status load_settings(const notify_host_api* host, const notify_config* config,
                             Settings& out, notify_error* err);
-
-// The keys of a key file's text: one per line, surrounding blanks trimmed, empty lines and
-// lines starting with # skipped.
-std::vector<std::string> parse_key_file(const std::string& text);
 
 }  // namespace notify::grpc_api

@@ -24,7 +24,10 @@ constexpr unsigned short health_port = 39881;
 constexpr unsigned short overview_port = 39882;
 constexpr unsigned short token_port = 39883;
 constexpr unsigned short bad_request_port = 39884;
-constexpr unsigned short refused_port = 39885;
+constexpr unsigned short crowded_port = 39885;
+// Never listened on: notifyd refuses the manifest before any transport starts.
+constexpr unsigned short refused_port = crowded_port;
+// 39886-39889: tests/browser/admin.test.mjs.
 
 std::string bearer(const std::string& token) {
     return "Bearer " + token;
@@ -160,6 +163,23 @@ TEST_F(AdminTest, BadRequests_Get4xxAndTheListenerKeepsServing) {
     }
     EXPECT_EQ(get("/healthz").status, 200u);
     EXPECT_TRUE(notifyd_->running());
+}
+
+TEST_F(AdminTest, MaxConnections_ClosesTheConnectionsPastTheLimit) {
+    ASSERT_NO_FATAL_FAILURE(start(crowded_port, "max_connections = 2\n"));
+    HttpClient first(admin_port_);
+    HttpClient second(admin_port_);
+    // Both are accepted (the listener has counted them) once each has been answered.
+    HttpRequest healthz;
+    healthz.method = "GET";
+    healthz.target = "/healthz";
+    healthz.body.clear();
+    healthz.json_content_type = false;
+    ASSERT_EQ(first.send(healthz).status, 200u);
+    ASSERT_EQ(second.send(healthz).status, 200u);
+    HttpClient third(admin_port_);
+    EXPECT_TRUE(third.closed_by_server(seconds(5)));
+    EXPECT_EQ(first.send(healthz).status, 200u);
 }
 
 TEST_F(AdminTest, Config_NonLoopbackListenWithoutATokenIsRefused) {

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -39,15 +38,13 @@ function adminManifest(ports, extraAdminKeys = '') {
     `listen = "127.0.0.1:${ports.admin}"\nsample_interval = "250ms"\n${extraAdminKeys}`);
 }
 
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+// True once the admin listener answers /healthz (never guarded by the token).
+async function adminAnswers(port) {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+  } catch {
+    return false;
+  }
 }
 
 async function startServer(name, ports, extraAdminKeys) {
@@ -65,7 +62,7 @@ async function startServer(name, ports, extraAdminKeys) {
   const server = { child, logTail: () => fs.readFileSync(logPath, 'utf8').split('\n').slice(-30).join('\n') };
   servers.push(server);
   const deadline = Date.now() + 10_000;
-  while (!(await canConnect(ports.admin))) {
+  while (!(await adminAnswers(ports.admin))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       throw new Error(`notifyd did not serve the admin page on ${ports.admin}:\n${server.logTail()}`);
     }

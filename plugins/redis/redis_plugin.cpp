@@ -404,6 +404,8 @@ class Broker {
 
     // plugin thread (hiredis callbacks)
     void on_connected(Conn* conn, bool ok);
+    // Tells the host whether every server's command connection is up (ABI 1.6 set_ready).
+    void report_readiness();
     void on_disconnected(Conn* conn, bool error);
     void on_gone(Conn* conn);
     void on_reply(Request* request, redisReply* reply);
@@ -563,6 +565,7 @@ notify_status Broker::start(notify_error*) {
             node_id_ = std::to_string(random_());
         }
     }
+    report_readiness();  // not ready until the connections are up
     thread_ = std::thread{[this] { run(); }};
     started_ = true;
     // Give the connections up to connect_timeout, so that the first publishes find Redis; an
@@ -787,7 +790,22 @@ void Broker::on_connected(Conn* conn, bool ok) {
     }
     if (!conn->pubsub) {
         conn->server->up.store(true);
+        report_readiness();
     }
+}
+
+void Broker::report_readiness() {
+    if (!NOTIFY_HOST_HAS(host_, set_ready)) {
+        return;
+    }
+    std::string problem;
+    for (auto& server : servers_) {
+        if (!server->up.load()) {
+            problem += (problem.empty() ? "redis " : "; redis ") + server->address.text + ": " +
+                       server->get_error();
+        }
+    }
+    host_->set_ready(ctx_, problem.empty(), notify_str{problem.data(), problem.size()});
 }
 
 void Broker::on_disconnected(Conn* conn, bool error) {
@@ -808,6 +826,9 @@ void Broker::on_gone(Conn* conn) {
     const auto now = Clock::now();
     if (!conn->pubsub) {
         conn->server->up.store(false);
+        if (!stopping_.load()) {
+            report_readiness();
+        }
     }
     if (conn->state == Conn::State::connecting && !conn->warned && !stopping_.load()) {
         conn->warned = true;

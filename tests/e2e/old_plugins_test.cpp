@@ -138,5 +138,47 @@ TEST_F(Abi15Test, AHandlerBuiltForAbi15CallsTheServerApiAndSeesWhyClientsLeft) {
     ASSERT_TRUE(left.has_value()) << notifyd_->stderr_text();
 }
 
+class Abi16Test : public NotifydTest {};
+
+TEST_F(Abi16Test, AHandlerBuiltForAbi16CountsReadsTheViewsAndSaysItIsNotReady) {
+    constexpr unsigned short port = 39484;
+    std::string manifest = chat_manifest(port);
+    manifest += "[[handler]]\nplugin = \"" FIXTURE_OPS_1_6_PATH "\"\nname = \"ops\"\n";
+    start_notifyd(port, manifest);
+    WsClient client(port, "/pubsub");
+    client.write_text(R"({"id":1,"connect":{}})");
+    ASSERT_TRUE(wait_for_text(client, "\"id\":1", seconds(10)).has_value());
+
+    client.write_text(R"({"id":2,"send":{"data":"count"}})");
+    ASSERT_TRUE(wait_for_text(client, "counted", seconds(10)).has_value());
+    client.write_text(R"({"id":3,"send":{"data":"count"}})");
+    ASSERT_TRUE(wait_for_text(client, "counted", seconds(10)).has_value());
+    // Its own series and the host's, in the Prometheus text it can read like any plugin.
+    client.write_text(R"({"id":4,"send":{"data":"view 1"}})");
+    const auto text = wait_for_text(client, "view 1 0 ", seconds(10));
+    ASSERT_TRUE(text.has_value()) << notifyd_->stderr_text();
+    EXPECT_NE(text->find(R"(notify_fixture_ops_sends_total{kind=\"count\"} 2)"),
+              std::string::npos)
+        << *text;
+    EXPECT_NE(text->find("notify_connections{transport="), std::string::npos) << *text;
+
+    client.write_text(R"({"id":5,"send":{"data":"ready 0 warming up"}})");
+    ASSERT_TRUE(wait_for_text(client, "not ready", seconds(10)).has_value());
+    client.write_text(R"({"id":6,"send":{"data":"view 3"}})");
+    const auto health = wait_for_text(client, "view 3 0 ", seconds(10));
+    ASSERT_TRUE(health.has_value());
+    EXPECT_NE(health->find(R"(\"ready\":false)"), std::string::npos) << *health;
+    EXPECT_NE(health->find("warming up"), std::string::npos) << *health;
+    // The readiness change was logged as a warning: the recent logs view has it.
+    client.write_text(R"({"id":7,"send":{"data":"view 4"}})");
+    const auto logs = wait_for_text(client, "view 4 0 ", seconds(10));
+    ASSERT_TRUE(logs.has_value());
+    EXPECT_NE(logs->find("not ready: warming up"), std::string::npos) << *logs;
+    client.write_text(R"({"id":8,"send":{"data":"view 99"}})");
+    EXPECT_TRUE(wait_for_text(client, "view 99 -", seconds(10)).has_value());
+    client.write_text(R"({"id":9,"send":{"data":"debug"}})");
+    EXPECT_TRUE(wait_for_text(client, "debug 0", seconds(10)).has_value());
+}
+
 }  // namespace
 }  // namespace notify::test

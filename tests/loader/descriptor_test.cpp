@@ -106,7 +106,8 @@ TEST(Descriptor, SizeMustReachTheVtablePointerOfEveryDeclaredKind) {
     EXPECT_EQ(rejection(&fakes.descriptor),
               "descriptor size " + std::to_string(offsetof(notify_plugin_descriptor, handler)) +
                   " does not reach the vtable pointer of every declared kind: ABI 1.0 needs " +
-                  std::to_string(sizeof(notify_plugin_descriptor)) + " bytes");
+                  std::to_string(offsetof(notify_plugin_descriptor, handler) + sizeof(void*)) +
+                  " bytes");
 }
 
 TEST(Descriptor, MinimumSizeFollowsTheDeclaredKinds) {
@@ -116,7 +117,8 @@ TEST(Descriptor, MinimumSizeFollowsTheDeclaredKinds) {
     EXPECT_EQ(minimum_descriptor_size(NOTIFY_KIND_AUTH), base_size + 2 * pointer);
     EXPECT_EQ(minimum_descriptor_size(NOTIFY_KIND_AUTH | NOTIFY_KIND_TRANSPORT),
               base_size + 2 * pointer);
-    EXPECT_EQ(minimum_descriptor_size(NOTIFY_KIND_HANDLER), sizeof(notify_plugin_descriptor));
+    EXPECT_EQ(minimum_descriptor_size(NOTIFY_KIND_HANDLER),
+              offsetof(notify_plugin_descriptor, handler) + pointer);
 }
 
 TEST(Descriptor, AShortDescriptorReadsLaterPointersAsNull) {

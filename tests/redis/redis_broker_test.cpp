@@ -136,6 +136,10 @@ class FakeHost {
             out->name = notify_str{"node", 4};
             out->clients = 7;
         };
+        api_.set_ready = [](notify_host_ctx* ctx, bool ready, notify_str reason) {
+            std::string said = (ready ? "ready" : "not ready: ") + std::string{reason.data, reason.len};
+            self(ctx)->record([&](FakeHost& h) { h.readiness_.push_back(said); });
+        };
         api_.cluster_node_seen = [](notify_host_ctx* ctx, const notify_node_info* node, int64_t) {
             std::string id{node->id.data, node->id.len};
             const auto clients = node->clients;
@@ -165,6 +169,7 @@ class FakeHost {
     std::vector<Lost> lost_;
     std::vector<std::string> logs_;
     std::map<std::string, std::uint64_t> nodes_;
+    std::vector<std::string> readiness_;  // what set_ready said, in order
 
   private:
     static FakeHost* self(notify_host_ctx* ctx) { return reinterpret_cast<FakeHost*>(ctx); }
@@ -609,6 +614,27 @@ TEST_F(RedisBroker, UnreachableRedisFailsPublishesPromptlyAndRecovers) {
         ok = node.publish("x", "y") == NOTIFY_PENDING;
     }
     EXPECT_TRUE(ok);
+}
+
+TEST_F(RedisBroker, ReadinessFollowsTheConnectionToRedis) {
+    auto values = config_for(*redis);
+    Node node{"a", values};
+    ASSERT_EQ(node.status, NOTIFY_OK) << node.error;
+    ASSERT_EQ(node.started, NOTIFY_OK);
+    const auto last_is = [](const std::string& prefix) {
+        return [prefix](FakeHost& h) {
+            return !h.readiness_.empty() && h.readiness_.back().rfind(prefix, 0) == 0;
+        };
+    };
+    EXPECT_TRUE(node.host.wait(last_is("ready")));
+    EXPECT_EQ(node.host.with([](FakeHost& h) { return h.readiness_.front(); }).rfind("not ready", 0),
+              0u);  // said before the first connection was up
+    const unsigned short port = redis->port();
+    redis->kill9();
+    ASSERT_TRUE(node.host.wait(last_is("not ready: redis 127.0.0.1:" + std::to_string(port))))
+        << node.host.with([](FakeHost& h) { return h.readiness_.back(); });
+    redis->restart();
+    EXPECT_TRUE(node.host.wait(last_is("ready"), 15s));
 }
 
 TEST_F(RedisBroker, InFlightPublishesFailAsUnknownOutcomeAndLimitApplies) {

@@ -24,10 +24,13 @@ function tomlString(text) {
 // The shipped manifest with only what a test must change, so the test runs the configuration a
 // user gets (history on #chat, the chat handler, anonymous auth). Throws when a line to change
 // is missing: the default manifest changed shape and this function must follow.
-export function testManifest({ port }) {
+// The shipped manifest on test ports: the WebSocket transport on `port`, the admin plugin on
+// `adminPort` (default port + 2) followed by `adminKeys` (more keys of its table).
+export function testManifest({ port, adminPort = port + 2, adminKeys = '' }) {
   const shipped = fs.readFileSync(path.join(sourceDir, 'conf', 'notify.toml'), 'utf8');
   const replacements = [
     [/^listen = "127\.0\.0\.1:3000"$/m, `listen = "127.0.0.1:${port}"`],
+    [/^listen = "127\.0\.0\.1:3080"(.*)$/m, `listen = "127.0.0.1:${adminPort}"$1\n${adminKeys}`],
     // Absolute: the manifest is written to the test's folder, not conf/.
     [/^static_root = "www"$/m, `static_root = ${tomlString(pageDir)}`],
     [/^static_mount_root = "\.\.\/sdk\/js\/src"(.*)$/m, `static_mount_root = ${tomlString(sdkSourceDir)}`],

@@ -25,9 +25,13 @@ std::string number(Number value) {
     return std::to_string(value);
 }
 
-std::string boolean(bool value) { return value ? "true" : "false"; }
+std::string boolean(bool value) {
+    return value ? "true" : "false";
+}
 
-std::string rule(auto value) { return toml_quoted(to_string(value)); }
+std::string rule(auto value) {
+    return toml_quoted(to_string(value));
+}
 
 std::string delivery(Delivery value) {
     return toml_quoted(value == Delivery::at_least_once ? "at-least-once" : "at-most-once");
@@ -61,13 +65,27 @@ std::string toml_quoted(std::string_view text) {
     std::string out = "\"";
     for (const char c : text) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\t': out += "\\t"; break;
-            case '\n': out += "\\n"; break;
-            case '\f': out += "\\f"; break;
-            case '\r': out += "\\r"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
                     std::array<char, 8> escaped{};
@@ -112,11 +130,10 @@ std::vector<HostSection> host_sections(const Manifest& manifest) {
         plugin_levels.keys.push_back({toml_key(instance), toml_quoted(level), {}});
     }
     sections.push_back(std::move(plugin_levels));
-    sections.push_back(
-        {"node",
-         {{"name", toml_quoted(manifest.node.name),
-           manifest.node.name.empty() ? "this machine's host name" : std::string()},
-          {"urls", quoted_array(manifest.node.urls), {}}}});
+    sections.push_back({"node",
+                        {{"name", toml_quoted(manifest.node.name),
+                          manifest.node.name.empty() ? "this machine's host name" : std::string()},
+                         {"urls", quoted_array(manifest.node.urls), {}}}});
     const ClientSettings& clients = manifest.clients;
     sections.push_back(
         {"clients",

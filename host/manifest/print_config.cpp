@@ -13,13 +13,20 @@ namespace {
 
 std::string_view type_hint(notify_config_type type) {
     switch (type) {
-        case NOTIFY_CONFIG_STRING: return "<string>";
-        case NOTIFY_CONFIG_INT: return "<integer>";
-        case NOTIFY_CONFIG_BOOL: return "<boolean>";
-        case NOTIFY_CONFIG_DOUBLE: return "<number>";
-        case NOTIFY_CONFIG_STRING_ARRAY: return "[<string>, ...]";
-        case NOTIFY_CONFIG_PATH: return "<path>";
-        case NOTIFY_CONFIG_DURATION: return "<duration>";
+        case NOTIFY_CONFIG_STRING:
+            return "<string>";
+        case NOTIFY_CONFIG_INT:
+            return "<integer>";
+        case NOTIFY_CONFIG_BOOL:
+            return "<boolean>";
+        case NOTIFY_CONFIG_DOUBLE:
+            return "<number>";
+        case NOTIFY_CONFIG_STRING_ARRAY:
+            return "[<string>, ...]";
+        case NOTIFY_CONFIG_PATH:
+            return "<path>";
+        case NOTIFY_CONFIG_DURATION:
+            return "<duration>";
     }
     return "<value>";
 }
@@ -27,7 +34,8 @@ std::string_view type_hint(notify_config_type type) {
 // One line of a doc string: comments end at the line's end.
 std::string one_line(const char* text) {
     std::string line = text != nullptr ? text : "";
-    std::replace_if(line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    std::replace_if(
+        line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
     return line;
 }
 
@@ -45,8 +53,8 @@ std::string value_text(const toml::node& node) {
     if (const auto* table = node.as_table()) {
         std::string out = "{";
         for (const auto& [key, element] : detail::entries_in_file_order(*table)) {
-            out += (out.size() > 1 ? ", " : " ") + toml_key(key->str()) + " = " +
-                   value_text(*element);
+            out +=
+                (out.size() > 1 ? ", " : " ") + toml_key(key->str()) + " = " + value_text(*element);
         }
         return out + (out.size() > 1 ? " }" : "}");
     }
@@ -82,8 +90,8 @@ public:
             out_ << "\n[" << section.name << "]\n";
             for (const HostKey& key : section.keys) {
                 if (!key.computed_default.empty()) {
-                    out_ << "# " << key.name << " = " << key.value << "  # default: "
-                         << key.computed_default << '\n';
+                    out_ << "# " << key.name << " = " << key.value
+                         << "  # default: " << key.computed_default << '\n';
                     continue;
                 }
                 out_ << key.name << " = " << key.value << '\n';
@@ -143,9 +151,9 @@ std::string print_config(const Manifest& manifest,
     printer.header();
     printer.host();
     for (std::size_t index = 0; index < manifest.instances.size(); ++index) {
-        printer.instance(manifest.instances[index],
-                         index < schemas.size() ? schemas[index]
-                                                : std::span<const notify_config_key>());
+        printer.instance(manifest.instances[index], index < schemas.size()
+                                                        ? schemas[index]
+                                                        : std::span<const notify_config_key>());
     }
     return printer.text();
 }

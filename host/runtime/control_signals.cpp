@@ -12,7 +12,9 @@ ControlSignals::ControlSignals() {
     pthread_sigmask(SIG_BLOCK, &signals_, &previous_mask_);
 }
 
-ControlSignals::~ControlSignals() { pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr); }
+ControlSignals::~ControlSignals() {
+    pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
+}
 
 int ControlSignals::wait() {
     int signal_number = 0;

@@ -304,32 +304,41 @@ void Engine::destroy_instances() {
     }
 }
 
-// Every check a start makes of what can change live: the changed tables against their plugin's
-// schema, and the namespaces against the broker's capabilities. Throws host::ManifestError.
-void Engine::validate_reload(const host::Manifest& next, const ReloadPlan& plan) const {
-    for (const std::size_t index : plan.reconfigured) {
+// The checks a start makes, so that a broken table is reported as such even where the change
+// would need a restart: each instance's table against its plugin's schema (when the instance
+// is the running one's), and the namespaces against the broker's capabilities. Throws
+// host::ManifestError.
+void Engine::validate_reload(const host::Manifest& next) const {
+    for (std::size_t index = 0; index < next.instances.size() && index < instances_.size();
+         ++index) {
+        if (next.instances[index].plugin != instances_[index]->spec.plugin ||
+            next.instances[index].kind != instances_[index]->spec.kind) {
+            continue;
+        }
         host::validate_plugin_settings(next.instances[index], *instances_[index]->library);
     }
     check_broker_capabilities(next, environment_->roles().broker);
 }
 
 ReloadResult Engine::reload(host::Manifest next) {
+    try {
+        validate_reload(next);
+    } catch (const std::exception& error) {
+        spdlog::error("reload refused: {}; the running configuration is kept", error.what());
+        return ReloadResult::invalid;
+    }
     const ReloadPlan plan = plan_reload(manifest_, next, [this](std::size_t index) {
         return instances_[index]->descriptor().reconfigure != nullptr;
     });
     if (plan.refused()) {
         std::string what;
-        for (const std::string& item : plan.needs_restart) what += (what.empty() ? "" : "; ") + item;
+        for (const std::string& item : plan.needs_restart) {
+            what += (what.empty() ? "" : "; ") + item;
+        }
         spdlog::warn("reload refused: changing {} needs a restart; the running configuration is "
                      "kept",
                      what);
         return ReloadResult::refused;
-    }
-    try {
-        validate_reload(next, plan);
-    } catch (const std::exception& error) {
-        spdlog::error("reload refused: {}; the running configuration is kept", error.what());
-        return ReloadResult::invalid;
     }
     if (plan.empty()) {
         spdlog::info("reload: nothing changed in {}", next.file.string());

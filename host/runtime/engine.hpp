@@ -56,10 +56,11 @@ public:
     // (transports first), then the core thread ends. Idempotent.
     void stop();
 
-    // A reload (SIGHUP, reload.hpp): checks `next` against the plugins' schemas and the broker,
-    // refuses it when a change needs a restart, else applies the log settings, the core's
-    // settings (on the core thread) and the changed tables of plugins that reconfigure live,
-    // logging one line per change. Nothing is applied unless every check passed. Main thread.
+    // A reload (SIGHUP, reload.hpp): checks `next` against the plugins' schemas and the broker
+    // (ReloadResult::invalid), refuses it when a change needs a restart, else applies the log
+    // settings, the core's settings (on the core thread) and the changed tables of plugins that
+    // reconfigure live, logging one line per change. Nothing is applied unless every check
+    // passed. Main thread.
     ReloadResult reload(host::Manifest next);
 
     const host::Manifest& manifest() const { return manifest_; }
@@ -77,7 +78,7 @@ private:
     void stop_instance(PluginInstance& instance);
     void restore_durable_subscriptions();
     void destroy_instances();
-    void validate_reload(const host::Manifest& next, const ReloadPlan& plan) const;
+    void validate_reload(const host::Manifest& next) const;
     void apply_core_settings(const host::Manifest& next);
     bool reconfigure_instance(PluginInstance& instance, const host::PluginInstanceSpec& spec);
 

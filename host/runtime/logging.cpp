@@ -1,5 +1,7 @@
 #include "runtime/logging.hpp"
 
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 #include <time.h>
 
 #include <array>
@@ -10,11 +12,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
-
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/spdlog.h>
+#include <shared_mutex>
 
 namespace notify::runtime {
 namespace {
@@ -22,8 +21,7 @@ namespace {
 constexpr std::size_t kRecentCapacity = 100;
 
 std::int64_t milliseconds_of(std::chrono::system_clock::time_point time) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch())
-        .count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
 // "2026-12-05T10:00:00.123Z"
@@ -150,8 +148,8 @@ protected:
         } else {
             spdlog::memory_buf_t formatted;
             if (plugin != nullptr) {
-                const std::string prefixed = "[" + std::string(plugin->instance) + "] " +
-                                             std::string(text);
+                const std::string prefixed =
+                    "[" + std::string(plugin->instance) + "] " + std::string(text);
                 spdlog::details::log_msg copy = message;
                 copy.payload = prefixed;
                 formatter_->format(copy, formatted);
@@ -199,10 +197,14 @@ bool ours_is_default() {
 std::string_view level_name(spdlog::level::level_enum level) {
     switch (level) {
         case spdlog::level::trace:
-        case spdlog::level::debug: return "debug";
-        case spdlog::level::info: return "info";
-        case spdlog::level::warn: return "warn";
-        default: return "error";
+        case spdlog::level::debug:
+            return "debug";
+        case spdlog::level::info:
+            return "info";
+        case spdlog::level::warn:
+            return "warn";
+        default:
+            return "error";
     }
 }
 
@@ -215,10 +217,14 @@ spdlog::level::level_enum to_spdlog_level(std::string_view level) {
 
 spdlog::level::level_enum to_spdlog_level(notify_log_level level) {
     switch (level) {
-        case NOTIFY_LOG_DEBUG: return spdlog::level::debug;
-        case NOTIFY_LOG_INFO: return spdlog::level::info;
-        case NOTIFY_LOG_WARN: return spdlog::level::warn;
-        case NOTIFY_LOG_ERROR: return spdlog::level::err;
+        case NOTIFY_LOG_DEBUG:
+            return spdlog::level::debug;
+        case NOTIFY_LOG_INFO:
+            return spdlog::level::info;
+        case NOTIFY_LOG_WARN:
+            return spdlog::level::warn;
+        case NOTIFY_LOG_ERROR:
+            return spdlog::level::err;
     }
     return spdlog::level::info;
 }
@@ -277,6 +283,8 @@ void log_plugin_line(std::string_view instance, std::string_view plugin, notify_
     current_plugin_line = nullptr;
 }
 
-std::string recent_logs_json() { return log_state().recent.json(); }
+std::string recent_logs_json() {
+    return log_state().recent.json();
+}
 
 }  // namespace notify::runtime

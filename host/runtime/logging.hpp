@@ -4,13 +4,13 @@
 // (an empty instance); plugin lines come through log_plugin_line.
 #pragma once
 
+#include <spdlog/common.h>
+
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <spdlog/common.h>
 
 #include "manifest/manifest.hpp"
 #include "notify/notify.h"

@@ -1,13 +1,12 @@
 #include "runtime/reload.hpp"
 
+#include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
 #include <utility>
-
-#include <spdlog/spdlog.h>
 
 #include "manifest/host_keys.hpp"
 #include "runtime/engine.hpp"
@@ -77,7 +76,8 @@ bool same_settings(const host::PluginInstanceSpec& a, const host::PluginInstance
 
 class Planner {
 public:
-    Planner(const host::Manifest& running, const host::Manifest& next) : running_(running), next_(next) {}
+    Planner(const host::Manifest& running, const host::Manifest& next)
+        : running_(running), next_(next) {}
 
     ReloadPlan plan(const std::function<bool(std::size_t)>& can_reconfigure) {
         compare_host_sections();

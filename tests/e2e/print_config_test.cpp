@@ -44,8 +44,7 @@ TEST(PrintConfig, EveryShippedManifestPrintsAManifestThatPassesCheck) {
         const auto printed = dir.path() / "printed" / "notify.toml";
         std::filesystem::create_directories(printed.parent_path());
         write_file(printed, text);
-        Process check({NOTIFYD_PATH, "--check", "--config", printed.string()}, dir.path(),
-                      "check");
+        Process check({NOTIFYD_PATH, "--check", "--config", printed.string()}, dir.path(), "check");
         EXPECT_EQ(check.wait_for(seconds(20)), 0) << check.stderr_text() << "\n" << text;
     }
 }

@@ -55,8 +55,7 @@ TEST(PrintConfig, FillsInEveryHostDefault) {
           "ack_timeout = \"30s\"\n", "[plugins]\ndirs = []\n"}) {
         EXPECT_NE(text.find(line), std::string::npos) << "missing: " << line << "\n" << text;
     }
-    EXPECT_NE(text.find("# name = \"\"  # default: this machine's host name\n"),
-              std::string::npos)
+    EXPECT_NE(text.find("# name = \"\"  # default: this machine's host name\n"), std::string::npos)
         << text;
 }
 

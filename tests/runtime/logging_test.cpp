@@ -2,13 +2,12 @@
 #include "runtime/logging.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include <array>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
-
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 namespace notify::runtime {
 namespace {
@@ -18,7 +17,8 @@ class LoggingTest : public ::testing::Test {
 protected:
     void TearDown() override { spdlog::set_default_logger(previous_); }
 
-    void configure(const std::string& level, std::map<std::string, std::string, std::less<>> plugins = {}) {
+    void configure(const std::string& level,
+                   std::map<std::string, std::string, std::less<>> plugins = {}) {
         host::LogSettings settings;
         settings.level = level;
         settings.plugin_levels = std::move(plugins);

@@ -3,7 +3,6 @@
 #include "runtime/reload.hpp"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <chrono>
@@ -45,17 +44,17 @@ ReloadPlan plan_same_instances(const std::string& running, const std::string& ne
 }
 
 TEST(ReloadPlan, SameManifestChangesNothing) {
-    const ReloadPlan result = plan_same_instances("[limits]\nmax_topics = 5\n",
-                                                  "[limits]\nmax_topics = 5\n");
+    const ReloadPlan result =
+        plan_same_instances("[limits]\nmax_topics = 5\n", "[limits]\nmax_topics = 5\n");
     EXPECT_TRUE(result.empty());
     EXPECT_FALSE(result.refused());
 }
 
 TEST(ReloadPlan, LimitsClientsAndNamespaceOptionsApplyLive) {
-    const ReloadPlan result = plan_same_instances(
-        "[namespaces.chat]\nhistory_size = 10\n",
-        "[limits]\nmax_payload_size = 1024\n[clients]\nttl = \"2m\"\n"
-        "[namespaces.chat]\nhistory_size = 20\npublish = \"subscriber\"\n");
+    const ReloadPlan result =
+        plan_same_instances("[namespaces.chat]\nhistory_size = 10\n",
+                            "[limits]\nmax_payload_size = 1024\n[clients]\nttl = \"2m\"\n"
+                            "[namespaces.chat]\nhistory_size = 20\npublish = \"subscriber\"\n");
     EXPECT_FALSE(result.refused()) << result.needs_restart.front();
     EXPECT_TRUE(result.core_changed);
     EXPECT_FALSE(result.log_changed);
@@ -67,9 +66,9 @@ TEST(ReloadPlan, LimitsClientsAndNamespaceOptionsApplyLive) {
 }
 
 TEST(ReloadPlan, LogSettingsApplyLive) {
-    const ReloadPlan result = plan_same_instances(
-        "[log.plugins]\nanonymous = \"debug\"\n",
-        "[log]\nformat = \"json\"\n[log.plugins]\nws = \"warn\"\n");
+    const ReloadPlan result =
+        plan_same_instances("[log.plugins]\nanonymous = \"debug\"\n",
+                            "[log]\nformat = \"json\"\n[log.plugins]\nws = \"warn\"\n");
     EXPECT_FALSE(result.refused());
     EXPECT_TRUE(result.log_changed);
     EXPECT_FALSE(result.core_changed);
@@ -81,19 +80,20 @@ TEST(ReloadPlan, LogSettingsApplyLive) {
 
 TEST(ReloadPlan, AppNodePluginDirsAndCleanIntervalNeedARestart) {
     const ReloadPlan result = plan_same_instances(
-        "", "[app]\nid = \"other\"\n[node]\nname = \"n2\"\n[plugins]\ndirs = [\"x\"]\n"
-            "[clients]\nclean_interval = \"1s\"\n[limits]\nmax_topics = 5\n");
+        "",
+        "[app]\nid = \"other\"\n[node]\nname = \"n2\"\n[plugins]\ndirs = [\"x\"]\n"
+        "[clients]\nclean_interval = \"1s\"\n[limits]\nmax_topics = 5\n");
     EXPECT_TRUE(result.refused());
     EXPECT_EQ(result.needs_restart, (std::vector<std::string>{"app.id", "clients.clean_interval",
-                                                             "node.name", "plugins.dirs"}));
+                                                              "node.name", "plugins.dirs"}));
 }
 
 TEST(ReloadPlan, NamespaceDeliveryPresenceOrTheSetOfNamespacesNeedARestart) {
     EXPECT_EQ(plan_same_instances("", "[topics]\ndelivery = \"at-least-once\"\n").needs_restart,
               std::vector<std::string>{"topics.delivery"});
-    EXPECT_EQ(plan_same_instances("[namespaces.a]\n", "[namespaces.a]\npresence = true\n")
-                  .needs_restart,
-              std::vector<std::string>{"namespaces.a.presence"});
+    EXPECT_EQ(
+        plan_same_instances("[namespaces.a]\n", "[namespaces.a]\npresence = true\n").needs_restart,
+        std::vector<std::string>{"namespaces.a.presence"});
     EXPECT_EQ(plan_same_instances("[namespaces.a]\n", "[namespaces.b]\n").needs_restart,
               std::vector<std::string>{"the set of [namespaces]"});
 }
@@ -104,9 +104,9 @@ TEST(ReloadPlan, TransportOrBrokerTablesNeedARestart) {
     const ReloadPlan result = plan("", moved);
     ASSERT_EQ(result.needs_restart.size(), 1u);
     EXPECT_EQ(result.needs_restart[0], "the table of transport 'ws' (plugin websocket)");
-    EXPECT_EQ(plan("", "[broker]\nplugin = \"local\"\nhistory_limit = 5\n" + instances)
-                  .needs_restart,
-              std::vector<std::string>{"the table of broker 'local' (plugin local)"});
+    EXPECT_EQ(
+        plan("", "[broker]\nplugin = \"local\"\nhistory_limit = 5\n" + instances).needs_restart,
+        std::vector<std::string>{"the table of broker 'local' (plugin local)"});
 }
 
 TEST(ReloadPlan, ChangedInstancesNeedARestart) {
@@ -184,15 +184,25 @@ TEST(EngineReload, ARefusedReloadKeepsTheRunningConfiguration) {
     const ReloadResult result =
         harness.engine().reload(reparsed(harness.engine(), fixture_manifest(changed)));
     EXPECT_EQ(result, ReloadResult::refused);
-    EXPECT_EQ(harness.logs()
-                  .matching("reload refused: changing the table of handler 'observer'")
-                  .size(),
-              1u);
+    EXPECT_EQ(
+        harness.logs().matching("reload refused: changing the table of handler 'observer'").size(),
+        1u);
     EXPECT_TRUE(harness.logs().matching("reload: limits").empty());
     EXPECT_EQ(harness.engine().manifest().limits.max_payload_size, 1000u);
     TransportControls transport;
     transport.connect(1);
     EXPECT_EQ(publish_error(transport, 1, 2, "hello", 1), "");
+}
+
+TEST(EngineReload, ABrokenPluginTableIsInvalidEvenWhereTheChangeNeedsARestart) {
+    EngineHarness harness(fixture_manifest({}));
+    ManifestParts changed;
+    changed.transport = "colour = \"red\"";
+    EXPECT_EQ(harness.engine().reload(reparsed(harness.engine(), fixture_manifest(changed))),
+              ReloadResult::invalid);
+    const auto lines = harness.logs().matching("reload refused:");
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_NE(lines[0].find("key 'transport[0].colour'"), std::string::npos) << lines[0];
 }
 
 TEST(EngineReload, AnInvalidManifestFileKeepsTheRunningConfiguration) {

@@ -340,6 +340,10 @@ ReloadResult Engine::reload(host::Manifest next) {
                      what);
         return ReloadResult::refused;
     }
+    // Files named by unchanged tables (a rotated secret) are read again either way.
+    for (const std::size_t index : plan.refreshed) {
+        reconfigure_instance(*instances_[index], next.instances[index]);
+    }
     if (plan.empty()) {
         spdlog::info("reload: nothing changed in {}", next.file.string());
         return ReloadResult::unchanged;
@@ -374,6 +378,7 @@ void Engine::apply_core_settings(const host::Manifest& next) {
         apply();
     }
     if (!applied) spdlog::error("reload: the core refused the new namespaces");
+    services_->set_limits(next.limits);
 }
 
 bool Engine::reconfigure_instance(PluginInstance& instance, const host::PluginInstanceSpec& spec) {

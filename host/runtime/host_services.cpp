@@ -115,7 +115,8 @@ HostServices::HostServices(CoreThread& thread, core::Core& core, PluginEnvironme
       core_(core),
       registry_(registry),
       environment_(environment),
-      limits_(limits),
+      max_connections_(limits.max_connections),
+      max_payload_size_(limits.max_payload_size),
       clock_(std::move(clock)),
       metrics_(instance_names(environment.roles().transports),
                instance_names(environment.roles().auths), instance_names(all_instances(environment.roles()))),
@@ -162,7 +163,7 @@ notify_status HostServices::conn_open(const notify_host_ctx& ctx, std::uint64_t 
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
     if (closing()) return NOTIFY_ERR_CLOSED;
-    if (connections_.fetch_add(1, std::memory_order_acq_rel) >= limits_.max_connections) {
+    if (connections_.fetch_add(1, std::memory_order_acq_rel) >= max_connections_.load(std::memory_order_relaxed)) {
         connections_.fetch_sub(1, std::memory_order_acq_rel);
         return NOTIFY_ERR_LIMIT;
     }
@@ -341,7 +342,7 @@ notify_status HostServices::publish(const notify_host_ctx& ctx,
         reject(ctx, "publish", "payload has a length but no bytes");
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
-    if (payload->size() > limits_.max_payload_size) {
+    if (payload->size() > max_payload_size_.load(std::memory_order_relaxed)) {
         reject(ctx, "publish", "payload is larger than limits.max_payload_size");
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
@@ -695,6 +696,11 @@ void HostServices::set_ready(const notify_host_ctx& ctx, bool ready, notify_str 
 
 bool HostServices::log_enabled(const notify_host_ctx& ctx, notify_log_level level) const {
     return plugin_log_enabled(ctx.name, level);
+}
+
+void HostServices::set_limits(const host::LimitSettings& limits) {
+    max_connections_.store(limits.max_connections, std::memory_order_relaxed);
+    max_payload_size_.store(limits.max_payload_size, std::memory_order_relaxed);
 }
 
 }  // namespace notify::runtime

@@ -80,6 +80,8 @@ public:
     void set_ready(const notify_host_ctx& ctx, bool ready, notify_str reason);
     bool log_enabled(const notify_host_ctx& ctx, notify_log_level level) const;
     InstanceHealth& health() { return health_; }
+    // A reload's [limits]: max_connections and max_payload_size for the calls from now on.
+    void set_limits(const host::LimitSettings& limits);
 
     // From now on conn_open and the actions answer NOTIFY_ERR_CLOSED.
     void begin_shutdown() { closing_.store(true, std::memory_order_release); }
@@ -107,7 +109,9 @@ private:
     core::Core& core_;
     ClusterRegistry& registry_;
     PluginEnvironment& environment_;
-    host::LimitSettings limits_;
+    // The limits checked on plugin threads; a reload (set_limits) changes them while they run.
+    std::atomic<std::uint64_t> max_connections_;
+    std::atomic<std::uint64_t> max_payload_size_;
     Clock clock_;
     std::atomic<std::uint64_t> connections_{0};
     std::atomic<bool> closing_{false};

@@ -139,8 +139,14 @@ private:
             return;
         }
         for (std::size_t index = 0; index < after.size(); ++index) {
-            if (same_settings(before[index], after[index])) continue;
             const host::PluginInstanceSpec& spec = after[index];
+            if (same_settings(before[index], after[index])) {
+                if (spec.kind != host::PluginKind::transport &&
+                    spec.kind != host::PluginKind::broker && can_reconfigure(index)) {
+                    plan_.refreshed.push_back(index);
+                }
+                continue;
+            }
             if (spec.kind == host::PluginKind::transport || spec.kind == host::PluginKind::broker) {
                 plan_.needs_restart.push_back("the table of " + describe_instance(spec));
             } else if (!can_reconfigure(index)) {

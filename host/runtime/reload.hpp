@@ -26,6 +26,9 @@ struct ReloadPlan {
     // Instances (indexes into manifest.instances) whose table changed and whose plugin
     // applies a new table live (the descriptor's reconfigure member).
     std::vector<std::size_t> reconfigured;
+    // Instances whose table is unchanged but whose plugin has reconfigure: they are given their
+    // table again, so that the files it names (keys, secrets) are read again.
+    std::vector<std::size_t> refreshed;
 
     bool refused() const { return !needs_restart.empty(); }
     bool empty() const { return changes.empty() && reconfigured.empty(); }

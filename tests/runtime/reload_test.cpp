@@ -132,6 +132,25 @@ TEST(ReloadPlan, AHandlerTableAppliesLiveOnlyWhenItsPluginCanReconfigure) {
                                        "cannot reconfigure live"});
 }
 
+TEST(ReloadPlan, UnchangedTablesOfPluginsThatReconfigureAreHandedOverAgain) {
+    // So that a key or secret file replaced in place is read again on SIGHUP; transports and
+    // brokers never are.
+    std::vector<std::size_t> auth_and_handlers;
+    const auto parsed = host::parse_manifest(instances, file).instances;
+    for (std::size_t index = 0; index < parsed.size(); ++index) {
+        if (parsed[index].kind == host::PluginKind::auth ||
+            parsed[index].kind == host::PluginKind::handler) {
+            auth_and_handlers.push_back(index);
+        }
+    }
+    ASSERT_FALSE(auth_and_handlers.empty());
+    const ReloadPlan same = plan("", instances, true);
+    EXPECT_TRUE(same.empty());
+    EXPECT_TRUE(same.reconfigured.empty());
+    EXPECT_EQ(same.refreshed, auth_and_handlers);
+    EXPECT_TRUE(plan("", instances, false).refreshed.empty());
+}
+
 // ---- applied to a running engine ---------------------------------------------------------
 
 ManifestParts with_limits(const std::string& limits) {
@@ -175,6 +194,10 @@ TEST(EngineReload, ANewPayloadLimitAppliesToTheNextPublish) {
     EXPECT_NE(publish_error(transport, 1, 3, "hello", 2).find("exceeds the limit of 4"),
               std::string::npos);
     EXPECT_EQ(harness.engine().manifest().limits.max_payload_size, 4u);
+    // Server-side publishes (handlers, the server API's front ends) follow it too.
+    PluginControls plugin;
+    EXPECT_EQ(plugin.publish("observer", "news", "1234"), NOTIFY_OK);
+    EXPECT_EQ(plugin.publish("observer", "news", "hello"), NOTIFY_ERR_INVALID_ARGUMENT);
 }
 
 TEST(EngineReload, ARefusedReloadKeepsTheRunningConfiguration) {

@@ -32,8 +32,9 @@ pub trait Plugin: Sized + Send + Sync + 'static {
     /// notifyd refuses a change to this plugin's table on SIGHUP as needing a restart.
     const RECONFIGURABLE: bool = false;
 
-    /// ABI 1.6, called only when [`RECONFIGURABLE`](Plugin::RECONFIGURABLE) is `true`: the
-    /// instance's manifest table changed (SIGHUP) and the new manifest passed every check.
+    /// ABI 1.6, called only when [`RECONFIGURABLE`](Plugin::RECONFIGURABLE) is `true`: on each
+    /// reload (SIGHUP) whose new manifest passed every check, with the instance's table, changed
+    /// or not (so that the files it names, such as keys, are read again).
     /// Check the whole table first, then apply all of it or nothing: `Ok` once applied (log
     /// one line saying what changed), `Err` to keep the old configuration (notifyd logs the
     /// message and keeps going). Main thread, while the other calls keep coming from the host's

@@ -1124,11 +1124,13 @@ typedef struct notify_plugin_descriptor {
 
     /* ---- 1.6 ------------------------------------------------------------------------------- */
     /*
-     * Apply a changed manifest table without a restart (SIGHUP). The host calls it only when the
-     * instance's table changed and the new manifest passed every check, once per instance, on the
-     * main thread while the core runs. Check the whole table first and apply all of it or
-     * nothing: return NOTIFY_OK once applied (log one line saying what changed), or a negative
-     * status with err filled to keep the old configuration (the host logs it and keeps going).
+     * Apply the instance's manifest table again without a restart (SIGHUP). The host calls it
+     * on every reload whose new manifest passed every check, once per instance, on the main
+     * thread while the core runs: with a changed table, or with the same one (so that the files
+     * it names, such as keys and secrets, are read again). Check the whole table first and apply
+     * all of it or nothing: return NOTIFY_OK once applied (log one line saying what changed, if
+     * anything), or a negative status with err filled to keep the old configuration (the host
+     * logs it and keeps going).
      * NULL (or a descriptor from an older minor) = the instance cannot change live: a change
      * to its table is refused as needing a restart. The config is valid only during the call
      * (copy what you keep). THREAD: main thread.

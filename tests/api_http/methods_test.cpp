@@ -142,12 +142,25 @@ TEST_F(ApiHttpMethods, TopicsListsTopicsWithTheirSubscriberCounts) {
     ASSERT_TRUE(second.command("subscribe", json{{"topic", "chat:a"}}).contains("result"));
     ASSERT_TRUE(second.command("subscribe", json{{"topic", "other"}}).contains("result"));
     const json all = api_ok("topics", "{}");
-    EXPECT_EQ(all["topics"], json::parse(R"([{"topic":"chat:a","subscribers":2},
-                                             {"topic":"other","subscribers":1}])"))
+    EXPECT_EQ(all["topics"], json::parse(R"([{"topic":"chat:a","subscribers":2,"publishes":0},
+                                             {"topic":"other","subscribers":1,"publishes":0}])"))
         << all;
     const json matching = api_ok("topics", R"({"pattern":"chat:*"})");
-    EXPECT_EQ(matching["topics"], json::parse(R"([{"topic":"chat:a","subscribers":2}])"))
+    EXPECT_EQ(matching["topics"],
+              json::parse(R"([{"topic":"chat:a","subscribers":2,"publishes":0}])"))
         << matching;
+
+    // Ordered by a count, the largest first, then cut to the limit.
+    api_ok("publish", R"({"topic":"other","data":"1"})");
+    api_ok("publish", R"({"topic":"other","data":"2"})");
+    const json busiest = api_ok("topics", R"({"order":"publishes","limit":1})");
+    EXPECT_EQ(busiest["topics"],
+              json::parse(R"([{"topic":"other","subscribers":1,"publishes":2}])"))
+        << busiest;
+    const json largest = api_ok("topics", R"({"order":"subscribers","limit":1})");
+    EXPECT_EQ(largest["topics"][0]["topic"], "chat:a") << largest;
+    const HttpReply unknown = api("topics", R"({"order":"size"})");
+    EXPECT_NE(unknown.body.find("topics.order"), std::string::npos) << unknown.body;
 }
 
 TEST_F(ApiHttpMethods, InfoReturnsTheNode) {

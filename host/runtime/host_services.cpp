@@ -634,6 +634,10 @@ notify_status HostServices::metric_register(const notify_host_ctx& ctx,
                "labels or buckets are NULL with a count, or more than 4 labels / 64 buckets");
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
+    if (desc->kind < NOTIFY_METRIC_COUNTER || desc->kind > NOTIFY_METRIC_HISTOGRAM) {
+        reject(ctx, "metric_register", "kind " + std::to_string(desc->kind) + " is not a notify_metric_kind");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
     MetricDescription description;
     description.kind = static_cast<notify_metric_kind>(desc->kind);
     description.name = text_of(desc->name);

@@ -71,8 +71,12 @@ TEST(Operations, PluginMetric_IsRegisteredUpdatedAndRendered) {
     notify_metric* refused = things;
     EXPECT_EQ(api->metric_register(ctx, &desc, &refused), NOTIFY_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(refused, nullptr);
+    desc.name = str("notify_fixture_other_total");
+    desc.kind = 99;
+    EXPECT_EQ(api->metric_register(ctx, &desc, &refused), NOTIFY_ERR_INVALID_ARGUMENT);
+    desc.kind = NOTIFY_METRIC_COUNTER;
     EXPECT_EQ(harness.logs().matching("starts with notify_").size(), 1u);
-    EXPECT_EQ(sample(view_of(*api, ctx, NOTIFY_STATS_PROMETHEUS), errors) - errors_before, 1);
+    EXPECT_EQ(sample(view_of(*api, ctx, NOTIFY_STATS_PROMETHEUS), errors) - errors_before, 2);
 }
 
 TEST(Operations, CoreCounts_ReachTheViewsWhenTheyAreRead) {

@@ -586,6 +586,13 @@ namespace {
 
 void release_owned(void*, std::uint8_t* data) { delete[] data; }
 
+// A copy the plugin owns (cluster_view, stats_view).
+notify_owned_bytes owned_copy(const std::string& text) {
+    auto* data = new std::uint8_t[text.size()];
+    std::copy(text.begin(), text.end(), data);
+    return notify_owned_bytes{data, text.size(), release_owned, nullptr};
+}
+
 }  // namespace
 
 notify_status HostServices::cluster_view(std::uint32_t kind, notify_owned_bytes* out) {
@@ -598,9 +605,7 @@ notify_status HostServices::cluster_view(std::uint32_t kind, notify_owned_bytes*
     } else {
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
-    auto* data = new std::uint8_t[json.size()];
-    std::copy(json.begin(), json.end(), data);
-    *out = notify_owned_bytes{data, json.size(), release_owned, nullptr};
+    *out = owned_copy(json);
     return NOTIFY_OK;
 }
 
@@ -610,12 +615,6 @@ namespace {
 
 std::string text_of(notify_str text) {
     return text.data == nullptr ? std::string() : std::string(text.data, text.len);
-}
-
-notify_owned_bytes owned_copy(const std::string& text) {
-    auto* data = new std::uint8_t[text.size()];
-    std::copy(text.begin(), text.end(), data);
-    return notify_owned_bytes{data, text.size(), release_owned, nullptr};
 }
 
 }  // namespace

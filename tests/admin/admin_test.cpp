@@ -66,7 +66,14 @@ TEST_F(AdminTest, Health_HealthzIsOkAndReadyzReportsReady) {
     const HttpReply healthz = get("/healthz");
     EXPECT_EQ(healthz.status, 200u);
     EXPECT_EQ(healthz.body, "ok\n");
-    const HttpReply readyz = get("/readyz");
+    // The admin listener can answer before the host has marked every instance started; /readyz
+    // must turn ready once startup completes, so poll for a bounded while.
+    HttpReply readyz = get("/readyz");
+    const auto deadline = std::chrono::steady_clock::now() + seconds(5);
+    while (readyz.status != 200u && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(milliseconds(20));
+        readyz = get("/readyz");
+    }
     EXPECT_EQ(readyz.status, 200u) << readyz.body;
     const json health = parsed(readyz);
     EXPECT_EQ(health.value("ready", false), true) << readyz.body;

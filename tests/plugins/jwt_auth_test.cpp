@@ -95,6 +95,10 @@ class JwtAuthTest : public ::testing::Test {
         other_rsa_ = new tokens::KeyPair(tokens::generate_rsa(2048, *folder_, "other_rsa.pem"));
         p256_ = new tokens::KeyPair(tokens::generate_ec("P-256", *folder_, "p256.pem"));
         p384_ = new tokens::KeyPair(tokens::generate_ec("P-384", *folder_, "p384.pem"));
+        ed25519_ = new tokens::KeyPair(tokens::generate_ed("ED25519", *folder_, "ed25519.pem"));
+        ed448_ = new tokens::KeyPair(tokens::generate_ed("ED448", *folder_, "ed448.pem"));
+        other_ed25519_ =
+            new tokens::KeyPair(tokens::generate_ed("ED25519", *folder_, "other_ed25519.pem"));
     }
 
     static void TearDownTestSuite() {
@@ -103,6 +107,9 @@ class JwtAuthTest : public ::testing::Test {
         delete other_rsa_;
         delete p256_;
         delete p384_;
+        delete ed25519_;
+        delete ed448_;
+        delete other_ed25519_;
         delete folder_;
     }
 
@@ -218,6 +225,9 @@ class JwtAuthTest : public ::testing::Test {
     static tokens::KeyPair* other_rsa_;
     static tokens::KeyPair* p256_;
     static tokens::KeyPair* p384_;
+    static tokens::KeyPair* ed25519_;
+    static tokens::KeyPair* ed448_;
+    static tokens::KeyPair* other_ed25519_;
 
     PluginLibrary library_{"jwt"};
     FakeHost host_;
@@ -229,6 +239,9 @@ tokens::KeyPair* JwtAuthTest::rsa_ = nullptr;
 tokens::KeyPair* JwtAuthTest::other_rsa_ = nullptr;
 tokens::KeyPair* JwtAuthTest::p256_ = nullptr;
 tokens::KeyPair* JwtAuthTest::p384_ = nullptr;
+tokens::KeyPair* JwtAuthTest::ed25519_ = nullptr;
+tokens::KeyPair* JwtAuthTest::ed448_ = nullptr;
+tokens::KeyPair* JwtAuthTest::other_ed25519_ = nullptr;
 
 // ---- the descriptor ------------------------------------------------------------------------
 
@@ -266,6 +279,69 @@ TEST_F(JwtAuthTest, Es256AndEs384TokensAllowWithTheirCurvesKey) {
     host_.config_values["public_key_file"] = p384_->public_file.string();
     make();
     expect_allowed(authenticate(tokens::sign("ES384", p384_->private_pem, claims("dave"))), "dave");
+}
+
+TEST_F(JwtAuthTest, PsTokensOfEachSizeAllowWithTheRsaKey) {
+    host_.config_values["public_key_file"] = rsa_->public_file.string();
+    make();
+    for (const char* alg : {"PS256", "PS384", "PS512"}) {
+        expect_allowed(authenticate(tokens::sign(alg, rsa_->private_pem, claims("bob"))), "bob");
+    }
+}
+
+TEST_F(JwtAuthTest, PsTokenSignedByAnotherRsaKeyIsRefused) {
+    host_.config_values["public_key_file"] = rsa_->public_file.string();
+    make();
+    expect_denied(authenticate(tokens::sign("PS256", other_rsa_->private_pem, claims("bob"))),
+                  "signature does not verify");
+}
+
+TEST_F(JwtAuthTest, PkcsSignatureUnderAPsHeaderIsRefused) {
+    // An RS256 signature (PKCS#1 v1.5) presented as PS256: the padding must be PSS.
+    host_.config_values["public_key_file"] = rsa_->public_file.string();
+    make();
+    const std::string rs256 = tokens::sign("RS256", rsa_->private_pem, claims("bob"));
+    const std::string ps256_header = tokens::base64url(R"({"alg":"PS256","typ":"JWT"})");
+    const std::string relabelled = ps256_header + rs256.substr(rs256.find('.'));
+    expect_denied(authenticate(relabelled), "signature does not verify");
+}
+
+TEST_F(JwtAuthTest, EdDsaTokensAllowWithTheirEd25519OrEd448Key) {
+    host_.config_values["public_key_file"] = ed25519_->public_file.string();
+    make();
+    expect_allowed(authenticate(tokens::sign("EdDSA", ed25519_->private_pem, claims("erin"))),
+                   "erin");
+    host_.config_values["public_key_file"] = ed448_->public_file.string();
+    make();
+    expect_allowed(authenticate(tokens::sign("EdDSA", ed448_->private_pem, claims("frank"))),
+                   "frank");
+}
+
+TEST_F(JwtAuthTest, EdDsaTokenSignedByAnotherKeyOrTamperedIsRefused) {
+    host_.config_values["public_key_file"] = ed25519_->public_file.string();
+    make();
+    expect_denied(
+        authenticate(tokens::sign("EdDSA", other_ed25519_->private_pem, claims("erin"))),
+        "signature does not verify");
+    const std::string token = tokens::sign("EdDSA", ed25519_->private_pem, claims("erin"));
+    const std::size_t first_dot = token.find('.');
+    const std::size_t second_dot = token.find('.', first_dot + 1);
+    const std::string tampered = token.substr(0, first_dot + 1) +
+                                 tokens::base64url(claims("mallory")) + token.substr(second_dot);
+    expect_denied(authenticate(tampered), "signature does not verify");
+}
+
+TEST_F(JwtAuthTest, EdDsaIsRefusedWithoutAnEdwardsKeyAndPsWithoutAnRsaKey) {
+    host_.config_values["public_key_file"] = rsa_->public_file.string();
+    make();
+    expect_denied(authenticate(tokens::sign("EdDSA", ed25519_->private_pem, claims("erin"))),
+                  "alg EdDSA does not match the configured keys");
+    host_.config_values["public_key_file"] = ed25519_->public_file.string();
+    make();
+    expect_denied(authenticate(tokens::sign("PS256", rsa_->private_pem, claims("bob"))),
+                  "alg PS256 does not match the configured keys");
+    expect_denied(authenticate(tokens::sign("RS256", rsa_->private_pem, claims("bob"))),
+                  "alg RS256 does not match the configured keys");
 }
 
 TEST_F(JwtAuthTest, EcKeyAcceptsOnlyItsCurvesAlgorithm) {
@@ -395,7 +471,8 @@ TEST_F(JwtAuthTest, Hs256SignedWithTheRsaPublicPemIsRefused) {
     host_.config_values["public_key_file"] = rsa_->public_file.string();
     make();
     expect_denied(authenticate(tokens::sign("HS256", rsa_->public_pem, claims("alice"))),
-                  "alg HS256 does not match the configured keys (they accept RS256, RS384, RS512)");
+                  "alg HS256 does not match the configured keys (they accept RS256, RS384, RS512, "
+                  "PS256, PS384, PS512)");
     // With an HMAC secret configured too, the PEM is still never used as an HMAC secret.
     host_.config_values["hmac_secret_env"] = std::string{secret_env};
     make();

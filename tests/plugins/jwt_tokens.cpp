@@ -5,6 +5,7 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -39,6 +40,41 @@ KeyPair finish(EVP_PKEY* raw, const std::filesystem::path& folder, const std::st
     return pair;
 }
 
+// PS* (RSA-PSS, salt as long as the digest) and EdDSA, which libjwt 1.10 cannot sign.
+std::string sign_with_openssl(std::string_view alg, std::string_view private_pem,
+                              const std::string& claims_json) {
+    const std::string signed_part =
+        base64url(R"({"alg":")" + std::string{alg} + R"(","typ":"JWT"})") + "." +
+        base64url(claims_json);
+    const std::unique_ptr<BIO, decltype(&BIO_free)> bio{
+        BIO_new_mem_buf(private_pem.data(), static_cast<int>(private_pem.size())), &BIO_free};
+    const PkeyPtr key{PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr),
+                      &EVP_PKEY_free};
+    EXPECT_NE(key, nullptr);
+    if (!key) return {};
+    const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context{EVP_MD_CTX_new(),
+                                                                          &EVP_MD_CTX_free};
+    const EVP_MD* digest = alg == "PS256"   ? EVP_sha256()
+                           : alg == "PS384" ? EVP_sha384()
+                           : alg == "PS512" ? EVP_sha512()
+                                            : nullptr;
+    EVP_PKEY_CTX* key_context = nullptr;
+    EXPECT_EQ(EVP_DigestSignInit(context.get(), &key_context, digest, nullptr, key.get()), 1);
+    if (digest != nullptr) {
+        EXPECT_EQ(EVP_PKEY_CTX_set_rsa_padding(key_context, RSA_PKCS1_PSS_PADDING), 1);
+        EXPECT_EQ(EVP_PKEY_CTX_set_rsa_pss_saltlen(key_context, RSA_PSS_SALTLEN_DIGEST), 1);
+    }
+    std::size_t size = 0;
+    const auto* data = reinterpret_cast<const unsigned char*>(signed_part.data());
+    EXPECT_EQ(EVP_DigestSign(context.get(), nullptr, &size, data, signed_part.size()), 1);
+    std::string signature(size, '\0');
+    EXPECT_EQ(EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()),
+                             &size, data, signed_part.size()),
+              1);
+    signature.resize(size);
+    return signed_part + "." + base64url(signature);
+}
+
 }  // namespace
 
 KeyPair generate_rsa(int bits, const std::filesystem::path& folder, const std::string& file_name) {
@@ -51,7 +87,15 @@ KeyPair generate_ec(const char* curve, const std::filesystem::path& folder,
     return finish(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve), folder, file_name);
 }
 
+KeyPair generate_ed(const char* type, const std::filesystem::path& folder,
+                    const std::string& file_name) {
+    return finish(EVP_PKEY_Q_keygen(nullptr, nullptr, type), folder, file_name);
+}
+
 std::string sign(std::string_view alg, std::string_view key, const std::string& claims_json) {
+    if (alg == "PS256" || alg == "PS384" || alg == "PS512" || alg == "EdDSA") {
+        return sign_with_openssl(alg, key, claims_json);
+    }
     jwt_t* raw = nullptr;
     EXPECT_EQ(jwt_new(&raw), 0);
     const std::unique_ptr<jwt_t, decltype(&jwt_free)> token{raw, &jwt_free};

@@ -1,5 +1,5 @@
-// Keys and tokens for the jwt plugin tests, made with OpenSSL (keys) and libjwt (signing): no
-// cryptography is written by hand here.
+// Keys and tokens for the jwt plugin tests, made with OpenSSL (keys; PS* and EdDSA signatures)
+// and libjwt (the other signatures): no cryptography is written by hand here.
 #pragma once
 
 #include <filesystem>
@@ -20,9 +20,13 @@ struct KeyPair {
 KeyPair generate_rsa(int bits, const std::filesystem::path& folder, const std::string& file_name);
 KeyPair generate_ec(const char* curve, const std::filesystem::path& folder,
                     const std::string& file_name);
+// "ED25519" or "ED448".
+KeyPair generate_ed(const char* type, const std::filesystem::path& folder,
+                    const std::string& file_name);
 
 // A signed token: header {"alg": alg, "typ": "JWT"}, payload `claims_json` (a JSON object).
-// `key` is the HMAC secret for HS*, the private PEM for RS*/ES*, and must be empty for "none".
+// `key` is the HMAC secret for HS*, the private PEM for RS*/PS*/ES*/EdDSA, and must be empty for
+// "none".
 std::string sign(std::string_view alg, std::string_view key, const std::string& claims_json);
 
 // Unpadded base64url of `bytes`, for hand-assembled hostile tokens.

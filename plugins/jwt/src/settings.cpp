@@ -132,16 +132,20 @@ std::string hmac_secret_from_file(const char* key, const std::string& path) {
 }
 
 // Parses the PEM the way libjwt will at verification, and tells which algorithms it serves.
-KeyKind public_key_kind(const char* key, const std::string& path, const std::string& pem) {
+// The parsed key is kept for the algorithms verified with OpenSSL itself (PS*, EdDSA).
+KeyKind public_key_kind(const char* key, const std::string& path, const std::string& pem,
+                        std::shared_ptr<EVP_PKEY>& parsed) {
     const std::unique_ptr<BIO, int (*)(BIO*)> bio{
         BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free};
     if (!bio) fail(std::string{key} + ": out of memory", NOTIFY_ERR_INTERNAL);
-    const std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> pkey{
-        PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free};
+    const std::shared_ptr<EVP_PKEY> pkey{PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr),
+                                         &EVP_PKEY_free};
     if (!pkey) {
         fail(std::string{key} + ": '" + path +
-             "' is not a PEM public key (expected \"-----BEGIN PUBLIC KEY-----\", RSA or EC)");
+             "' is not a PEM public key (expected \"-----BEGIN PUBLIC KEY-----\", RSA, EC, "
+             "Ed25519 or Ed448)");
     }
+    parsed = pkey;
     const int type = EVP_PKEY_get_base_id(pkey.get());
     if (type == EVP_PKEY_RSA) {
         if (EVP_PKEY_get_bits(pkey.get()) < 2048) {
@@ -164,8 +168,10 @@ KeyKind public_key_kind(const char* key, const std::string& path, const std::str
         }
         fail(std::string{key} + ": '" + path + "' is an EC key of unknown curve");
     }
+    if (type == EVP_PKEY_ED25519) return KeyKind::ed25519;
+    if (type == EVP_PKEY_ED448) return KeyKind::ed448;
     fail(std::string{key} + ": '" + path +
-         "' is neither an RSA nor an EC key (libjwt 1.10 verifies no other kind)");
+         "' is neither an RSA, an EC, an Ed25519 nor an Ed448 public key");
 }
 
 // Adds the HMAC secret and public key named by one set of keys (current or previous).
@@ -188,7 +194,7 @@ void add_keys(const notify_host_api* host, const notify_config* config, const ch
     if (const auto pem_path = read_path(host, config, pem_key)) {
         VerifyKey pem;
         pem.material = read_file(pem_key, *pem_path);
-        pem.kind = public_key_kind(pem_key, *pem_path, pem.material);
+        pem.kind = public_key_kind(pem_key, *pem_path, pem.material, pem.public_key);
         pem.source = pem_key;
         pem.previous = previous;
         out.keys.push_back(std::move(pem));
@@ -255,13 +261,17 @@ bool accepts(KeyKind kind, std::string_view alg) noexcept {
         case KeyKind::hmac:
             return alg == "HS256" || alg == "HS384" || alg == "HS512";
         case KeyKind::rsa:
-            return alg == "RS256" || alg == "RS384" || alg == "RS512";
+            return alg == "RS256" || alg == "RS384" || alg == "RS512" || alg == "PS256" ||
+                   alg == "PS384" || alg == "PS512";
         case KeyKind::ec_p256:
             return alg == "ES256";
         case KeyKind::ec_p384:
             return alg == "ES384";
         case KeyKind::ec_p521:
             return alg == "ES512";
+        case KeyKind::ed25519:
+        case KeyKind::ed448:
+            return alg == "EdDSA";
     }
     return false;
 }
@@ -271,13 +281,17 @@ std::string_view accepted_algorithms(KeyKind kind) noexcept {
         case KeyKind::hmac:
             return "HS256, HS384, HS512";
         case KeyKind::rsa:
-            return "RS256, RS384, RS512";
+            return "RS256, RS384, RS512, PS256, PS384, PS512";
         case KeyKind::ec_p256:
             return "ES256";
         case KeyKind::ec_p384:
             return "ES384";
         case KeyKind::ec_p521:
             return "ES512";
+        case KeyKind::ed25519:
+            return "EdDSA (Ed25519)";
+        case KeyKind::ed448:
+            return "EdDSA (Ed448)";
     }
     return "";
 }

@@ -4,8 +4,11 @@
 
 #include <notify/notify.h>
 
+#include <openssl/evp.h>
+
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,16 +17,19 @@ namespace notify::jwt {
 
 // What a key verifies. An algorithm is tried only with keys of its family, so an HS256 token is
 // never checked with an RSA or EC public key used as an HMAC secret.
-enum class KeyKind { hmac, rsa, ec_p256, ec_p384, ec_p521 };
+enum class KeyKind { hmac, rsa, ec_p256, ec_p384, ec_p521, ed25519, ed448 };
 
 // True when a token whose header says `alg` may be verified with a key of `kind`.
 bool accepts(KeyKind kind, std::string_view alg) noexcept;
-// The algorithms a key of `kind` accepts, for messages ("RS256, RS384, RS512").
+// The algorithms a key of `kind` accepts, for messages ("RS256, RS384, RS512, PS256, ...").
 std::string_view accepted_algorithms(KeyKind kind) noexcept;
 
 struct VerifyKey {
     KeyKind kind = KeyKind::hmac;
     std::string material;  // the HMAC secret's bytes, or the public key's PEM text
+    // The public key parsed once, for the algorithms OpenSSL verifies directly (PS*, EdDSA);
+    // EVP_PKEY is reference counted and safe to verify with from several threads.
+    std::shared_ptr<EVP_PKEY> public_key;
     std::string source;    // the manifest key it came from, for messages
     bool previous = false;
     // A previous key verifies only before this time (Unix ms); current keys never retire.

@@ -2,6 +2,7 @@
 
 #include <jwt.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 
 #include <algorithm>
 #include <cmath>
@@ -102,10 +103,20 @@ struct MallocDeleter {
     void operator()(char* text) const noexcept { std::free(text); }
 };
 
+// The algorithms libjwt 1.10 does not implement, verified with OpenSSL's EVP API directly
+// (RFC 7518 section 3.5 for PS*, RFC 8037 for EdDSA).
+bool verified_by_openssl(std::string_view alg) noexcept {
+    return alg == "PS256" || alg == "PS384" || alg == "PS512" || alg == "EdDSA";
+}
+
+bool supported(const std::string& alg) noexcept {
+    return verified_by_openssl(alg) || jwt_str_alg(alg.c_str()) != JWT_ALG_INVAL;
+}
+
 // libjwt verifies the signature of `token` with `key` for the alg its header names; the caller
 // chose `key` because its kind accepts that alg. Returns the verified claims.
-std::optional<Json> verify_signature(const std::string& token, const VerifyKey& key,
-                                     std::string_view alg) {
+std::optional<Json> verify_with_libjwt(const std::string& token, const VerifyKey& key,
+                                       std::string_view alg) {
     jwt_t* raw = nullptr;
     const int status =
         jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>(key.material.data()),
@@ -120,6 +131,31 @@ std::optional<Json> verify_signature(const std::string& token, const VerifyKey& 
     Json claims = Json::parse(grants.get(), nullptr, false);
     if (claims.is_discarded() || !claims.is_object()) return std::nullopt;
     return claims;
+}
+
+// True when `signature` is `key`'s PS* or EdDSA signature of `signed_part` (header.payload as
+// sent). EdDSA signs the message itself (no digest); PSS uses the alg's SHA-2 with a salt as
+// long as the digest, as RFC 7518 fixes it.
+bool openssl_signature_verifies(std::string_view signed_part, std::string_view signature,
+                                EVP_PKEY* key, std::string_view alg) {
+    const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context{EVP_MD_CTX_new(),
+                                                                     &EVP_MD_CTX_free};
+    if (!context || key == nullptr) return false;
+    const EVP_MD* digest = nullptr;
+    if (alg == "PS256") digest = EVP_sha256();
+    if (alg == "PS384") digest = EVP_sha384();
+    if (alg == "PS512") digest = EVP_sha512();
+    EVP_PKEY_CTX* key_context = nullptr;  // owned by context
+    if (EVP_DigestVerifyInit(context.get(), &key_context, digest, nullptr, key) != 1) return false;
+    if (digest != nullptr &&
+        (EVP_PKEY_CTX_set_rsa_padding(key_context, RSA_PKCS1_PSS_PADDING) != 1 ||
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(key_context, RSA_PSS_SALTLEN_DIGEST) != 1)) {
+        return false;
+    }
+    return EVP_DigestVerify(context.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                            signature.size(),
+                            reinterpret_cast<const unsigned char*>(signed_part.data()),
+                            signed_part.size()) == 1;
 }
 
 bool audience_matches(const Json& aud, const std::string& wanted) {
@@ -162,17 +198,22 @@ Verification Verifier::verify(std::string_view token, std::int64_t now_ms) const
     }
     const std::string alg = alg_entry->get<std::string>();
     if (equals_ignoring_case(alg, "none")) return refuse("alg none is not accepted");
-    if (jwt_str_alg(alg.c_str()) == JWT_ALG_INVAL) {
-        return refuse("alg " + alg + " is not supported");
-    }
+    if (!supported(alg)) return refuse("alg " + alg + " is not supported");
     if (header->contains("crit")) return refuse("header crit is not supported");
     if (const auto typ = header->find("typ"); typ != header->end()) {
         if (!typ->is_string() || !equals_ignoring_case(typ->get_ref<const std::string&>(), "JWT")) {
             return refuse("header typ must be JWT");
         }
     }
-    if (!decode_object(payload_part, "payload", failure)) return failure;
+    auto payload = decode_object(payload_part, "payload", failure);
+    if (!payload) return failure;
     if (signature_part.empty()) return refuse("signature is missing");
+    std::optional<std::string> signature;
+    if (verified_by_openssl(alg)) {
+        signature = base64url_decode(signature_part);
+        if (!signature) return refuse("signature is not valid base64url");
+    }
+    const std::string_view signed_part = token.substr(0, second_dot);
 
     // Each key is tried only for the algorithms of its kind: this is what refuses an HS256
     // token "signed" with an RSA public key's PEM used as the HMAC secret.
@@ -194,7 +235,12 @@ Verification Verifier::verify(std::string_view token, std::int64_t now_ms) const
             retired_at = key.valid_until_ms;
             continue;
         }
-        claims = verify_signature(whole, key, alg);
+        if (!signature) {
+            claims = verify_with_libjwt(whole, key, alg);
+        } else if (openssl_signature_verifies(signed_part, *signature, key.public_key.get(),
+                                              alg)) {
+            claims = std::move(*payload);
+        }
         if (claims) break;
     }
     if (!claims) {

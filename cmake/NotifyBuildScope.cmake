@@ -4,7 +4,9 @@
 #                        (the demo page, conf/www and sdk/js/src, is served as it is)
 #   notify_all_plugins   every plugin of this tree (`scripts/run` with another manifest)
 #   NOTIFY_SKIP_TARGETS  targets left out of the default build, for builds that run only some
-#                        suites (.ci/run's sanitizer stages)
+#                        suites (.ci/run's ASan stage)
+#   NOTIFY_ONLY_TARGETS  the only targets of the default build, with what they need (.ci/run's
+#                        TSan stage)
 
 set(notify_main_job_manifest "${PROJECT_SOURCE_DIR}/conf/notify.toml")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${notify_main_job_manifest}")
@@ -45,3 +47,31 @@ foreach(target IN LISTS NOTIFY_SKIP_TARGETS)
     message(WARNING "NOTIFY_SKIP_TARGETS names ${target}, which this build does not define")
   endif()
 endforeach()
+
+# The other way round: NOTIFY_ONLY_TARGETS names the targets a build builds by default; every
+# other target of the tree leaves the default build, and is still built when one of the named
+# ones needs it (.ci/run's ThreadSanitizer stage: its suites and what they load, not the rest).
+set(NOTIFY_ONLY_TARGETS "" CACHE STRING "When set, the only targets of the default build (a ;-list)")
+function(notify_targets_below dir out)
+  get_property(targets DIRECTORY "${dir}" PROPERTY BUILDSYSTEM_TARGETS)
+  get_property(subdirs DIRECTORY "${dir}" PROPERTY SUBDIRECTORIES)
+  foreach(subdir IN LISTS subdirs)
+    notify_targets_below("${subdir}" below)
+    list(APPEND targets ${below})
+  endforeach()
+  set(${out} "${targets}" PARENT_SCOPE)
+endfunction()
+if(NOTIFY_ONLY_TARGETS)
+  foreach(target IN LISTS NOTIFY_ONLY_TARGETS)
+    if(NOT TARGET ${target})
+      message(WARNING "NOTIFY_ONLY_TARGETS names ${target}, which this build does not define")
+    endif()
+  endforeach()
+  notify_targets_below("${PROJECT_SOURCE_DIR}" notify_every_target)
+  foreach(target IN LISTS notify_every_target)
+    get_target_property(target_type ${target} TYPE)
+    if(NOT target_type STREQUAL "INTERFACE_LIBRARY" AND NOT target IN_LIST NOTIFY_ONLY_TARGETS)
+      set_target_properties(${target} PROPERTIES EXCLUDE_FROM_ALL ON)
+    endif()
+  endforeach()
+endif()

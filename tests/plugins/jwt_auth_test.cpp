@@ -203,6 +203,24 @@ class JwtAuthTest : public ::testing::Test {
 
     std::string hs256(const std::string& payload) { return tokens::sign("HS256", secret, payload); }
 
+    // Writes a JWK Set of `keys` (JSON objects as text) to `name` and returns its path.
+    static std::string write_jwks(const std::string& name, const std::vector<std::string>& keys) {
+        std::string set = R"({"keys":[)";
+        for (std::size_t i = 0; i < keys.size(); ++i) set += (i == 0 ? "" : ",") + keys[i];
+        set += "]}";
+        const auto file = *folder_ / name;
+        std::ofstream{file, std::ios::trunc} << set;
+        return file.string();
+    }
+
+    // create() with `jwks_file` holding `text` must fail; returns its message.
+    std::string jwks_create_error(const std::string& text) {
+        const auto file = *folder_ / "bad_jwks.json";
+        std::ofstream{file, std::ios::trunc} << text;
+        host_.config_values["jwks_file"] = file.string();
+        return create_error();
+    }
+
     static void expect_denied(const Answer& answer, const std::string& reason_part,
                               std::uint32_t code = NOTIFY_AUTH_ERROR_UNAUTHORIZED) {
         EXPECT_EQ(answer.status, NOTIFY_OK);
@@ -342,6 +360,153 @@ TEST_F(JwtAuthTest, EdDsaIsRefusedWithoutAnEdwardsKeyAndPsWithoutAnRsaKey) {
                   "alg PS256 does not match the configured keys");
     expect_denied(authenticate(tokens::sign("RS256", rsa_->private_pem, claims("bob"))),
                   "alg RS256 does not match the configured keys");
+}
+
+// ---- JSON Web Key Sets -----------------------------------------------------------------------
+
+TEST_F(JwtAuthTest, JwksKeysOfEachKindVerifyWithAndWithoutKid) {
+    host_.config_values["jwks_file"] = write_jwks(
+        "set.json", {tokens::jwk_of(*rsa_, "r1"), tokens::jwk_of(*p256_, "e1"),
+                     tokens::jwk_of(*p384_, "e2"), tokens::jwk_of(*ed25519_, "d1"),
+                     tokens::jwk_of(*ed448_, "d2")});
+    make();
+    struct Case {
+        const char* alg;
+        const tokens::KeyPair* pair;
+        const char* kid;
+    };
+    for (const Case& c : {Case{"RS256", rsa_, "r1"}, Case{"PS384", rsa_, "r1"},
+                          Case{"ES256", p256_, "e1"}, Case{"ES384", p384_, "e2"},
+                          Case{"EdDSA", ed25519_, "d1"}, Case{"EdDSA", ed448_, "d2"}}) {
+        SCOPED_TRACE(std::string{c.alg} + " " + c.kid);
+        expect_allowed(authenticate(tokens::sign(c.alg, c.pair->private_pem, claims("kim"), c.kid)),
+                       "kim");
+        expect_allowed(authenticate(tokens::sign(c.alg, c.pair->private_pem, claims("kim"))),
+                       "kim");
+    }
+}
+
+TEST_F(JwtAuthTest, JwksKidPicksTheKeyAndAnUnknownKidIsNamed) {
+    host_.config_values["jwks_file"] =
+        write_jwks("two.json", {tokens::jwk_of(*rsa_, "a"), tokens::jwk_of(*other_rsa_, "b")});
+    make();
+    expect_allowed(authenticate(tokens::sign("RS256", other_rsa_->private_pem, claims("bob"), "b")),
+                   "bob");
+    // Signed by b's key but naming a: only a is tried.
+    expect_denied(authenticate(tokens::sign("RS256", other_rsa_->private_pem, claims("bob"), "a")),
+                  "signature does not verify");
+    expect_denied(authenticate(tokens::sign("RS256", rsa_->private_pem, claims("bob"), "zzz")),
+                  "no configured key has kid \"zzz\"");
+    const std::string numeric_kid =
+        tokens::base64url(R"({"alg":"RS256","kid":7})") + "." + tokens::base64url(claims("bob")) +
+        ".c2ln";
+    expect_denied(authenticate(numeric_kid), "header kid must be a string");
+}
+
+TEST_F(JwtAuthTest, JwksManifestKeysWithoutKidAreStillTriedForATokenWithKid) {
+    host_.config_values["public_key_file"] = rsa_->public_file.string();
+    host_.config_values["jwks_file"] = write_jwks("b.json", {tokens::jwk_of(*other_rsa_, "b")});
+    make();
+    expect_allowed(authenticate(tokens::sign("RS256", rsa_->private_pem, claims("bob"), "x")),
+                   "bob");
+}
+
+TEST_F(JwtAuthTest, JwksAlgLimitsTheKeyToThatAlgorithm) {
+    host_.config_values["jwks_file"] =
+        write_jwks("alg.json", {tokens::jwk_of(*rsa_, "r", "RS256")});
+    make();
+    expect_allowed(authenticate(tokens::sign("RS256", rsa_->private_pem, claims("bob"))), "bob");
+    expect_denied(authenticate(tokens::sign("PS256", rsa_->private_pem, claims("bob"))),
+                  "alg PS256 does not match the configured keys (they accept RS256)");
+}
+
+TEST_F(JwtAuthTest, JwksOctKeyIsAnHmacSecret) {
+    host_.config_values["jwks_file"] = write_jwks(
+        "oct.json", {R"({"kty":"oct","kid":"h","k":")" + tokens::base64url(secret) + "\"}"});
+    make();
+    expect_allowed(authenticate(tokens::sign("HS512", secret, claims("alice"), "h")), "alice");
+    // The public keys of the set are never HMAC secrets, the secret never a public key.
+    expect_denied(authenticate(tokens::sign("RS256", rsa_->private_pem, claims("alice"))),
+                  "alg RS256 does not match the configured keys");
+}
+
+TEST_F(JwtAuthTest, JwksKeysOfUnknownTypeOrUseAreSkippedWithAWarning) {
+    host_.config_values["jwks_file"] = write_jwks(
+        "mixed.json",
+        {R"({"kty":"OKP","crv":"X25519","kid":"agree","x":"AAAA"})",
+         R"({"kty":"XYZ","kid":"future"})", tokens::jwk_of(*rsa_, "enc-key").insert(1, R"("use":"enc",)"),
+         tokens::jwk_of(*rsa_, "r")});
+    make();
+    expect_allowed(authenticate(tokens::sign("RS256", rsa_->private_pem, claims("bob"))), "bob");
+    const auto warnings = logs_starting("jwt: jwks_file '");
+    ASSERT_EQ(warnings.size(), 3u) << ::testing::PrintToString(host_.logs());
+    EXPECT_NE(warnings[0].find("key 0 (kid \"agree\") skipped: curve \"X25519\""),
+              std::string::npos)
+        << warnings[0];
+    EXPECT_NE(warnings[1].find("key type \"XYZ\" is not supported"), std::string::npos)
+        << warnings[1];
+    EXPECT_NE(warnings[2].find("use \"enc\""), std::string::npos) << warnings[2];
+}
+
+TEST_F(JwtAuthTest, JwksThatCannotBeUsedIsRefusedAtCreateNamingTheKey) {
+    struct Case {
+        std::string text;
+        std::string expected;
+    };
+    const std::vector<Case> cases = {
+        {"not json", "jwks_file: '"},
+        {"[]", "not a JSON object"},
+        {R"({"keys":{}})", "no \"keys\" array"},
+        {R"({"keys":[{"kid":"k"}]})", "key 0 (kid \"k\"): \"kty\" is missing"},
+        {R"({"keys":[{"kty":"RSA","n":"!!","e":"AQAB"}]})", "key 0: \"n\" is not base64url"},
+        {R"({"keys":[{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}]})",
+         "\"x\" must be 32 bytes, not 3"},
+        {R"({"keys":[{"kty":"EC","crv":"P-256","x":")" + tokens::base64url(std::string(32, 'x')) +
+             R"(","y":")" + tokens::base64url(std::string(32, 'y')) + R"("}]})",
+         "not a valid EC public key"},
+        {R"({"keys":[{"kty":"OKP","crv":"Ed25519"}]})", "\"x\" is missing"},
+        {"{\"keys\":[" + tokens::jwk_of(*rsa_, "r", "ES256") + "]}",
+         "\"alg\" ES256 does not fit the key"},
+        {R"({"keys":[{"kty":"OKP","crv":"X448","x":"AAAA"}]})",
+         "holds no key this plugin can verify with; key 0 skipped"},
+        {R"({"keys":[]})", "holds no key this plugin can verify with"},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.text.substr(0, 80));
+        const std::string error = jwks_create_error(c.text);
+        EXPECT_NE(error.find("jwks_file"), std::string::npos) << error;
+        EXPECT_NE(error.find(c.expected), std::string::npos) << error;
+    }
+    const auto small = tokens::generate_rsa(1024, *folder_, "small.pem");
+    const std::string error = jwks_create_error("{\"keys\":[" + tokens::jwk_of(small, "s") + "]}");
+    EXPECT_NE(error.find("RSA key of 1024 bits"), std::string::npos) << error;
+}
+
+TEST_F(JwtAuthTest, ReconfigureReadsTheJwksFileAgain) {
+    host_.config_values["jwks_file"] = write_jwks("rotating.json", {tokens::jwk_of(*rsa_, "a")});
+    make();
+    const std::string old_token = tokens::sign("RS256", rsa_->private_pem, claims("bob"), "a");
+    expect_allowed(authenticate(old_token), "bob");
+
+    // The identity provider rotated: the set now holds b only. SIGHUP with the table unchanged.
+    write_jwks("rotating.json", {tokens::jwk_of(*other_rsa_, "b")});
+    const Reconfigured reconfigured = reconfigure();
+    ASSERT_EQ(reconfigured.status, NOTIFY_OK) << reconfigured.error;
+    expect_allowed(
+        authenticate(tokens::sign("RS256", other_rsa_->private_pem, claims("bob"), "b")), "bob");
+    expect_denied(authenticate(old_token), "no configured key has kid \"a\"");
+    const auto lines = logs_starting("jwt: reconfigured: ");
+    ASSERT_EQ(lines.size(), 1U);
+    EXPECT_NE(lines[0].find("jwks_file key 0 (kid \"a\") removed"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("jwks_file key 0 (kid \"b\") added"), std::string::npos) << lines[0];
+
+    // A broken set is refused and the keys in use stay.
+    std::ofstream{*folder_ / "rotating.json", std::ios::trunc} << "{";
+    const Reconfigured broken = reconfigure();
+    EXPECT_LT(broken.status, 0);
+    EXPECT_NE(broken.error.find("jwks_file"), std::string::npos) << broken.error;
+    expect_allowed(
+        authenticate(tokens::sign("RS256", other_rsa_->private_pem, claims("bob"), "b")), "bob");
 }
 
 TEST_F(JwtAuthTest, EcKeyAcceptsOnlyItsCurvesAlgorithm) {

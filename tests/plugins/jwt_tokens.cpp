@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <jwt.h>
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -42,10 +44,11 @@ KeyPair finish(EVP_PKEY* raw, const std::filesystem::path& folder, const std::st
 
 // PS* (RSA-PSS, salt as long as the digest) and EdDSA, which libjwt 1.10 cannot sign.
 std::string sign_with_openssl(std::string_view alg, std::string_view private_pem,
-                              const std::string& claims_json) {
+                              const std::string& claims_json, const std::string& kid) {
+    const std::string kid_member = kid.empty() ? "" : R"(,"kid":")" + kid + "\"";
     const std::string signed_part =
-        base64url(R"({"alg":")" + std::string{alg} + R"(","typ":"JWT"})") + "." +
-        base64url(claims_json);
+        base64url(R"({"alg":")" + std::string{alg} + R"(","typ":"JWT")" + kid_member + "}") +
+        "." + base64url(claims_json);
     const std::unique_ptr<BIO, decltype(&BIO_free)> bio{
         BIO_new_mem_buf(private_pem.data(), static_cast<int>(private_pem.size())), &BIO_free};
     const PkeyPtr key{PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr),
@@ -92,14 +95,18 @@ KeyPair generate_ed(const char* type, const std::filesystem::path& folder,
     return finish(EVP_PKEY_Q_keygen(nullptr, nullptr, type), folder, file_name);
 }
 
-std::string sign(std::string_view alg, std::string_view key, const std::string& claims_json) {
+std::string sign(std::string_view alg, std::string_view key, const std::string& claims_json,
+                 const std::string& kid) {
     if (alg == "PS256" || alg == "PS384" || alg == "PS512" || alg == "EdDSA") {
-        return sign_with_openssl(alg, key, claims_json);
+        return sign_with_openssl(alg, key, claims_json, kid);
     }
     jwt_t* raw = nullptr;
     EXPECT_EQ(jwt_new(&raw), 0);
     const std::unique_ptr<jwt_t, decltype(&jwt_free)> token{raw, &jwt_free};
     EXPECT_EQ(jwt_add_grants_json(token.get(), claims_json.c_str()), 0) << claims_json;
+    if (!kid.empty()) {
+        EXPECT_EQ(jwt_add_header(token.get(), "kid", kid.c_str()), 0);
+    }
     const std::string alg_text{alg};
     const jwt_alg_t alg_id = jwt_str_alg(alg_text.c_str());
     EXPECT_EQ(
@@ -113,6 +120,64 @@ std::string sign(std::string_view alg, std::string_view key, const std::string& 
     std::string text = encoded != nullptr ? encoded : "";
     std::free(encoded);
     return text;
+}
+
+std::string jwk_of(const KeyPair& pair, const std::string& kid, const std::string& alg) {
+    const std::unique_ptr<BIO, decltype(&BIO_free)> bio{
+        BIO_new_mem_buf(pair.public_pem.data(), static_cast<int>(pair.public_pem.size())),
+        &BIO_free};
+    const PkeyPtr key{PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free};
+    EXPECT_NE(key, nullptr);
+    if (!key) return "{}";
+    std::string members;
+    const auto big_number = [&](const char* parameter) {
+        BIGNUM* raw = nullptr;
+        EXPECT_EQ(EVP_PKEY_get_bn_param(key.get(), parameter, &raw), 1) << parameter;
+        const std::unique_ptr<BIGNUM, decltype(&BN_free)> number{raw, &BN_free};
+        std::string bytes(static_cast<std::size_t>(BN_num_bytes(raw)), '\0');
+        BN_bn2bin(raw, reinterpret_cast<unsigned char*>(bytes.data()));
+        return base64url(bytes);
+    };
+    switch (EVP_PKEY_get_base_id(key.get())) {
+        case EVP_PKEY_RSA:
+            members = R"("kty":"RSA","n":")" + big_number(OSSL_PKEY_PARAM_RSA_N) + R"(","e":")" +
+                      big_number(OSSL_PKEY_PARAM_RSA_E) + "\"";
+            break;
+        case EVP_PKEY_EC: {
+            char group[64] = {};
+            std::size_t group_len = 0;
+            EXPECT_EQ(EVP_PKEY_get_group_name(key.get(), group, sizeof group, &group_len), 1);
+            const std::string name{group, group_len};
+            const std::string crv = name == "prime256v1" ? "P-256"
+                                    : name == "secp384r1" ? "P-384"
+                                                          : "P-521";
+            unsigned char point[200] = {};
+            std::size_t point_len = 0;
+            EXPECT_EQ(EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_PUB_KEY, point,
+                                                      sizeof point, &point_len),
+                      1);
+            EXPECT_EQ(point[0], 0x04) << "not an uncompressed point";
+            const std::size_t half = (point_len - 1) / 2;
+            const std::string_view bytes{reinterpret_cast<const char*>(point) + 1, point_len - 1};
+            members = R"("kty":"EC","crv":")" + crv + R"(","x":")" +
+                      base64url(bytes.substr(0, half)) + R"(","y":")" +
+                      base64url(bytes.substr(half)) + "\"";
+            break;
+        }
+        default: {
+            const bool ed25519 = EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_ED25519;
+            unsigned char raw[64] = {};
+            std::size_t raw_len = sizeof raw;
+            EXPECT_EQ(EVP_PKEY_get_raw_public_key(key.get(), raw, &raw_len), 1);
+            members = R"("kty":"OKP","crv":")" + std::string{ed25519 ? "Ed25519" : "Ed448"} +
+                      R"(","x":")" +
+                      base64url(std::string_view{reinterpret_cast<const char*>(raw), raw_len}) +
+                      "\"";
+        }
+    }
+    if (!kid.empty()) members += R"(,"kid":")" + kid + "\"";
+    if (!alg.empty()) members += R"(,"alg":")" + alg + "\"";
+    return "{" + members + "}";
 }
 
 std::string base64url(std::string_view bytes) {

@@ -27,7 +27,13 @@ KeyPair generate_ed(const char* type, const std::filesystem::path& folder,
 // A signed token: header {"alg": alg, "typ": "JWT"}, payload `claims_json` (a JSON object).
 // `key` is the HMAC secret for HS*, the private PEM for RS*/PS*/ES*/EdDSA, and must be empty for
 // "none".
-std::string sign(std::string_view alg, std::string_view key, const std::string& claims_json);
+// With `kid`, the header names the key.
+std::string sign(std::string_view alg, std::string_view key, const std::string& claims_json,
+                 const std::string& kid = "");
+
+// The public half of `pair` as a JSON Web Key object (RFC 7517/7518/8037): kty RSA, EC or OKP
+// with its members, plus "kid" and "alg" when given.
+std::string jwk_of(const KeyPair& pair, const std::string& kid, const std::string& alg = "");
 
 // Unpadded base64url of `bytes`, for hand-assembled hostile tokens.
 std::string base64url(std::string_view bytes);

@@ -1,6 +1,7 @@
 /*
  * jwt -- an auth plugin that verifies JSON Web Tokens: connection tokens at connect and refresh,
- * subscription tokens at subscribe. Signatures are checked with libjwt; the algorithm a token
+ * subscription tokens at subscribe. Signatures are checked with libjwt (PS* and EdDSA with
+ * OpenSSL); keys come from the manifest and a JSON Web Key Set file; the algorithm a token
  * names must belong to a configured key's kind (see settings.hpp), so `alg: none` and the
  * HS256-with-a-public-key trick are refused before any verification.
  */
@@ -47,7 +48,9 @@ class Instance {
     notify_status create(const notify_config* config, notify_error* err) {
         auto settings = std::make_shared<Settings>();
         const notify_status status = load_settings(host_, config, *settings, err);
-        if (status == NOTIFY_OK) settings_.store(std::move(settings));
+        if (status != NOTIFY_OK) return status;
+        warn_about(*settings);
+        settings_.store(std::move(settings));
         return status;
     }
 
@@ -60,6 +63,13 @@ class Instance {
 
   private:
     std::shared_ptr<const Settings> current_settings() const { return settings_.load(); }
+
+    void warn_about(const Settings& settings) const {
+        for (const std::string& warning : settings.warnings) {
+            const std::string line = "jwt: " + warning;
+            host_->log(ctx_, NOTIFY_LOG_WARN, str_of(line));
+        }
+    }
 
     std::int64_t now_ms() const {
         if (NOTIFY_HOST_HAS(host_, now_ms)) return host_->now_ms(ctx_);
@@ -125,6 +135,7 @@ notify_status Instance::reconfigure(const notify_config* config, notify_error* e
     const notify_status status = load_settings(host_, config, *loaded, err);
     if (status != NOTIFY_OK) return status;
     const std::string line = "jwt: reconfigured: " + describe_changes(*current_settings(), *loaded);
+    warn_about(*loaded);
     settings_.store(std::move(loaded));
     host_->log(ctx_, NOTIFY_LOG_INFO, str_of(line));
     return NOTIFY_OK;

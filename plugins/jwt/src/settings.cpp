@@ -13,6 +13,8 @@
 #include <optional>
 #include <utility>
 
+#include "jwks.hpp"
+#include "public_key.hpp"
 #include "time_text.hpp"
 
 namespace notify::jwt {
@@ -23,8 +25,12 @@ const notify_config_key config_keys[] = {
     {"hmac_secret_file", NOTIFY_CONFIG_PATH,
      "File holding the HMAC secret (one trailing newline is ignored)."},
     {"public_key_file", NOTIFY_CONFIG_PATH,
-     "PEM public key (\"BEGIN PUBLIC KEY\"): RSA >= 2048 bits for RS256/384/512, EC P-256 for "
-     "ES256, P-384 for ES384, P-521 for ES512."},
+     "PEM public key (\"BEGIN PUBLIC KEY\"): RSA >= 2048 bits for RS256/384/512 and "
+     "PS256/384/512, EC P-256 for ES256, P-384 for ES384, P-521 for ES512, Ed25519 or Ed448 for "
+     "EdDSA."},
+    {"jwks_file", NOTIFY_CONFIG_PATH,
+     "JSON Web Key Set (RFC 7517) of verification keys (RSA, EC, OKP, oct), re-read on SIGHUP; "
+     "a token's kid header picks the keys with that kid."},
     {"previous_hmac_secret_env", NOTIFY_CONFIG_STRING,
      "Key rotation: environment variable of the previous HMAC secret."},
     {"previous_hmac_secret_file", NOTIFY_CONFIG_PATH,
@@ -138,40 +144,36 @@ KeyKind public_key_kind(const char* key, const std::string& path, const std::str
     const std::unique_ptr<BIO, int (*)(BIO*)> bio{
         BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free};
     if (!bio) fail(std::string{key} + ": out of memory", NOTIFY_ERR_INTERNAL);
-    const std::shared_ptr<EVP_PKEY> pkey{PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr),
-                                         &EVP_PKEY_free};
-    if (!pkey) {
+    parsed = share_key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+    if (!parsed) {
         fail(std::string{key} + ": '" + path +
              "' is not a PEM public key (expected \"-----BEGIN PUBLIC KEY-----\", RSA, EC, "
              "Ed25519 or Ed448)");
     }
-    parsed = pkey;
-    const int type = EVP_PKEY_get_base_id(pkey.get());
-    if (type == EVP_PKEY_RSA) {
-        if (EVP_PKEY_get_bits(pkey.get()) < 2048) {
-            fail(std::string{key} + ": '" + path + "' is an RSA key of " +
-                 std::to_string(EVP_PKEY_get_bits(pkey.get())) +
-                 " bits; at least 2048 are required");
-        }
-        return KeyKind::rsa;
+    try {
+        return kind_of(parsed.get());
+    } catch (const UnusableKey& unusable) {
+        fail(std::string{key} + ": '" + path + "' is " + unusable.what());
     }
-    if (type == EVP_PKEY_EC) {
-        char group[64] = {};
-        std::size_t group_len = 0;
-        if (EVP_PKEY_get_group_name(pkey.get(), group, sizeof group, &group_len) == 1) {
-            const std::string_view name{group, group_len};
-            if (name == "prime256v1" || name == "P-256") return KeyKind::ec_p256;
-            if (name == "secp384r1" || name == "P-384") return KeyKind::ec_p384;
-            if (name == "secp521r1" || name == "P-521") return KeyKind::ec_p521;
-            fail(std::string{key} + ": '" + path + "' is an EC key on curve " + std::string{name} +
-                 "; only P-256, P-384 and P-521 are supported");
-        }
-        fail(std::string{key} + ": '" + path + "' is an EC key of unknown curve");
+}
+
+// The keys of a JSON Web Key Set file, after the manifest's current keys.
+void add_jwks(const std::string& path, Settings& out) {
+    JwksKeys set;
+    try {
+        set = parse_jwks(read_file("jwks_file", path));
+    } catch (const JwksError& error) {
+        fail("jwks_file: '" + path + "': " + error.what());
     }
-    if (type == EVP_PKEY_ED25519) return KeyKind::ed25519;
-    if (type == EVP_PKEY_ED448) return KeyKind::ed448;
-    fail(std::string{key} + ": '" + path +
-         "' is neither an RSA, an EC, an Ed25519 nor an Ed448 public key");
+    if (set.keys.empty()) {
+        std::string why = "jwks_file: '" + path + "' holds no key this plugin can verify with";
+        for (const std::string& skipped : set.skipped) why += "; " + skipped;
+        fail(why);
+    }
+    for (VerifyKey& key : set.keys) out.keys.push_back(std::move(key));
+    for (const std::string& skipped : set.skipped) {
+        out.warnings.push_back("jwks_file '" + path + "': " + skipped);
+    }
 }
 
 // Adds the HMAC secret and public key named by one set of keys (current or previous).
@@ -215,10 +217,11 @@ std::size_t positive_size(const notify_host_api* host, const notify_config* conf
 void load(const notify_host_api* host, const notify_config* config, Settings& out,
           notify_error* err) {
     add_keys(host, config, "hmac_secret_env", "hmac_secret_file", "public_key_file", false, out);
+    if (const auto jwks = read_path(host, config, "jwks_file")) add_jwks(*jwks, out);
     if (out.keys.empty()) {
         fail(
-            "no verification key: set 'hmac_secret_env', 'hmac_secret_file' or "
-            "'public_key_file'");
+            "no verification key: set 'hmac_secret_env', 'hmac_secret_file', "
+            "'public_key_file' or 'jwks_file'");
     }
     const std::size_t current = out.keys.size();
     add_keys(host, config, "previous_hmac_secret_env", "previous_hmac_secret_file",

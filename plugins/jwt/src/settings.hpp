@@ -31,6 +31,8 @@ struct VerifyKey {
     // EVP_PKEY is reference counted and safe to verify with from several threads.
     std::shared_ptr<EVP_PKEY> public_key;
     std::string source;    // the manifest key it came from, for messages
+    std::string kid;       // a JSON Web Key's "kid": tried only for tokens without kid or with it
+    std::string alg;       // a JSON Web Key's "alg": the only algorithm it verifies when set
     bool previous = false;
     // A previous key verifies only before this time (Unix ms); current keys never retire.
     std::int64_t valid_until_ms = std::numeric_limits<std::int64_t>::max();
@@ -44,6 +46,7 @@ struct Settings {
     bool allow_anonymous = false;
     std::size_t max_token_size = 8192;
     std::size_t max_info_size = 4096;
+    std::vector<std::string> warnings;  // said once each time the settings are loaded
 };
 
 // The largest max_token_size accepted: libjwt 1.10 copies each part of a token onto the stack.

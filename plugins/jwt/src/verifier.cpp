@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "base64url.hpp"
 #include "time_text.hpp"
 
 namespace notify::jwt {
@@ -21,31 +22,6 @@ Verification refuse(std::string reason) {
     Verification result;
     result.reason = "jwt: " + std::move(reason);
     return result;
-}
-
-bool is_base64url(std::string_view part) {
-    return std::all_of(part.begin(), part.end(), [](char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-               c == '-' || c == '_';
-    });
-}
-
-// Unpadded base64url (RFC 7515) through OpenSSL's base64 decoder: only the alphabet's two
-// characters and the padding differ. The caller checked the alphabet.
-std::optional<std::string> base64url_decode(std::string_view part) {
-    if (part.size() % 4 == 1) return std::nullopt;
-    std::string standard{part};
-    std::replace(standard.begin(), standard.end(), '-', '+');
-    std::replace(standard.begin(), standard.end(), '_', '/');
-    const std::size_t padding = (4 - standard.size() % 4) % 4;
-    standard.append(padding, '=');
-    std::string decoded(standard.size() / 4 * 3, '\0');
-    const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
-                                        reinterpret_cast<const unsigned char*>(standard.data()),
-                                        static_cast<int>(standard.size()));
-    if (written < 0 || static_cast<std::size_t>(written) < padding) return std::nullopt;
-    decoded.resize(static_cast<std::size_t>(written) - padding);
-    return decoded;
 }
 
 // A part of the token that must hold a JSON object; `name` says which, for the reason.
@@ -200,6 +176,11 @@ Verification Verifier::verify(std::string_view token, std::int64_t now_ms) const
     if (equals_ignoring_case(alg, "none")) return refuse("alg none is not accepted");
     if (!supported(alg)) return refuse("alg " + alg + " is not supported");
     if (header->contains("crit")) return refuse("header crit is not supported");
+    std::optional<std::string> kid;
+    if (const auto kid_entry = header->find("kid"); kid_entry != header->end()) {
+        if (!kid_entry->is_string()) return refuse("header kid must be a string");
+        kid = kid_entry->get<std::string>();
+    }
     if (const auto typ = header->find("typ"); typ != header->end()) {
         if (!typ->is_string() || !equals_ignoring_case(typ->get_ref<const std::string&>(), "JWT")) {
             return refuse("header typ must be JWT");
@@ -220,6 +201,8 @@ Verification Verifier::verify(std::string_view token, std::int64_t now_ms) const
     std::string accepted;
     bool kind_configured = false;
     std::optional<std::int64_t> retired_at;
+    bool other_kid = false;  // a key of the kind was left out for its kid
+    bool tried = false;      // a key of the kind was tried (or retired)
     std::optional<Json> claims;
     const std::string whole{token};
     for (const VerifyKey& key : settings_.keys) {
@@ -230,7 +213,19 @@ Verification Verifier::verify(std::string_view token, std::int64_t now_ms) const
             }
             continue;
         }
+        if (!key.alg.empty() && key.alg != alg) {
+            if (accepted.find(key.alg) == std::string::npos) {
+                accepted += (accepted.empty() ? "" : ", ") + key.alg;
+            }
+            continue;
+        }
         kind_configured = true;
+        // A key that names itself is tried only for tokens naming no key or naming it.
+        if (kid && !key.kid.empty() && key.kid != *kid) {
+            other_kid = true;
+            continue;
+        }
+        tried = true;
         if (key.previous && now_ms >= key.valid_until_ms) {
             retired_at = key.valid_until_ms;
             continue;
@@ -248,6 +243,7 @@ Verification Verifier::verify(std::string_view token, std::int64_t now_ms) const
             return refuse("alg " + alg + " does not match the configured keys (they accept " +
                           accepted + ")");
         }
+        if (!tried && other_kid) return refuse("no configured key has kid \"" + *kid + "\"");
         if (retired_at) {
             return refuse("signature does not verify (the previous key retired at " +
                           format_time_ms(*retired_at) + ")");

@@ -58,6 +58,18 @@ class Webhook {
     Webhook& operator=(const Webhook&) = delete;
 
     notify_fakehost* host() { return host_; }
+    // A counter or gauge of the plugin (no labels); -1 when it is not registered.
+    double metric(const char* name) const {
+        double value = -1;
+        return notify_fakehost_metric_value(host_, name, nullptr, 0, &value) ? value : -1;
+    }
+    std::uint64_t post_count() const {
+        std::uint64_t count = 0;
+        double sum = 0;
+        EXPECT_TRUE(notify_fakehost_metric_histogram(host_, "notify_webhook_post_seconds",
+                                                     nullptr, 0, &count, &sum));
+        return count;
+    }
     void signed_by_env() {
         notify_fakehost_config_string(host_, "secret_env", "NOTIFY_WEBHOOK_TEST_SECRET");
     }
@@ -269,6 +281,12 @@ TEST(WebhookDelivery, RetriesTheSameBatchUntilTheBackendAnswers2xx) {
     webhook.stop();
     EXPECT_TRUE(webhook.logged("3 retries")) << webhook.logs().back();
     EXPECT_TRUE(webhook.logged("HTTP status 503"));
+    // The same counts as Prometheus series (ABI 1.6).
+    EXPECT_EQ(webhook.metric("notify_webhook_events_delivered_total"), 10);
+    EXPECT_EQ(webhook.metric("notify_webhook_batches_delivered_total"), 3);  // 4 + 4 + 2
+    EXPECT_EQ(webhook.metric("notify_webhook_failed_attempts_total"), 3);
+    EXPECT_EQ(webhook.post_count(), 3u);
+    EXPECT_EQ(webhook.metric("notify_webhook_queued_events"), 0);
 }
 
 TEST(WebhookDelivery, LosesNothingWhileTheBackendIsDownAndComesBack) {
@@ -311,6 +329,9 @@ TEST(WebhookOverflow, DropsTheOldestWaitingEventsNeverTheBatchInFlight) {
     for (const std::string& topic : numbered(8, 12)) expected.push_back(topic);
     EXPECT_EQ(delivered_topics(backend), expected);
     EXPECT_TRUE(webhook.logged("5 dropped (queue full)")) << webhook.logs().back();
+    EXPECT_EQ(webhook.metric("notify_webhook_events_dropped_total"), 5);
+    EXPECT_EQ(webhook.metric("notify_webhook_events_delivered_total"), 7);
+    EXPECT_EQ(webhook.metric("notify_webhook_queued_events"), 0);
 }
 
 TEST(WebhookEvents, PostsOnlyTheConfiguredEvents) {

@@ -41,6 +41,7 @@ struct Batch {
     Poster::Headers headers;
     std::size_t events = 0;
     unsigned attempts = 0;
+    Clock::time_point sent_at;  // of the current attempt
 };
 
 std::string new_delivery_id() {
@@ -56,8 +57,9 @@ std::string new_delivery_id() {
 
 class Delivery::Loop {
   public:
-    Loop(const Settings& settings, const Log& log)
+    Loop(const Settings& settings, const Log& log, const Metrics& metrics)
         : settings_(settings),
+          metrics_(metrics),
           overflow_warning_(log, milliseconds{settings.log_interval_ms}),
           failure_warning_(log, milliseconds{settings.log_interval_ms}),
           work_(asio::make_work_guard(io_)),
@@ -94,6 +96,9 @@ class Delivery::Loop {
             if (queue_.size() > settings_.queue_size) {
                 queue_.pop_front();
                 dropped_total = ++counters_.dropped;
+                metrics_.dropped();
+            } else {
+                metrics_.queued(1);
             }
             // The loop learns of the first waiting event (to time the batch) and of a full
             // batch; anything else it finds when the batch in flight ends.
@@ -142,6 +147,7 @@ class Delivery::Loop {
         const std::lock_guard lock{mutex_};
         stopped_ = true;
         counters_.undelivered = queue_.size() + in_flight_events_;
+        metrics_.queued(-static_cast<double>(queue_.size()));
         return counters_;
     }
 
@@ -191,6 +197,7 @@ class Delivery::Loop {
                 events.push_back(std::move(queue_.front().event));
                 queue_.pop_front();
             }
+            metrics_.queued(-static_cast<double>(take));
             in_flight_events_ = take;
         }
         batch_timer_.cancel();
@@ -209,12 +216,16 @@ class Delivery::Loop {
     void attempt() {
         waiting_retry_ = false;
         ++batch_->attempts;
+        batch_->sent_at = Clock::now();
         poster_.post(batch_->body, batch_->headers,
                      [this](PostResult result) { answered(std::move(result)); });
     }
 
     void answered(PostResult result) {
         if (result.delivered()) {
+            metrics_.delivered(
+                batch_->events,
+                std::chrono::duration<double>(Clock::now() - batch_->sent_at).count());
             {
                 const std::lock_guard lock{mutex_};
                 ++counters_.delivered_batches;
@@ -225,6 +236,7 @@ class Delivery::Loop {
             pump();
             return;
         }
+        metrics_.failed();
         if (closing_) return;  // stop() gave up on it: it counts as undelivered
         const milliseconds wait = backoff(batch_->attempts);
         failure_warning_.warn([&] {
@@ -258,6 +270,7 @@ class Delivery::Loop {
     }
 
     const Settings& settings_;
+    const Metrics& metrics_;
     RateLimitedWarning overflow_warning_;
     RateLimitedWarning failure_warning_;
     std::string node_;
@@ -287,8 +300,8 @@ class Delivery::Loop {
     std::mt19937_64 random_;
 };
 
-Delivery::Delivery(const Settings& settings, const Log& log)
-    : loop_(std::make_unique<Loop>(settings, log)) {}
+Delivery::Delivery(const Settings& settings, const Log& log, const Metrics& metrics)
+    : loop_(std::make_unique<Loop>(settings, log, metrics)) {}
 
 Delivery::~Delivery() = default;
 

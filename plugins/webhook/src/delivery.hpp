@@ -12,6 +12,7 @@
 #include <string>
 
 #include "log.hpp"
+#include "metrics.hpp"
 #include "settings.hpp"
 
 namespace notify::webhook {
@@ -27,7 +28,8 @@ struct Counters {
 class Delivery {
   public:
     // Throws boost::system::system_error when tls_ca_file cannot be loaded.
-    Delivery(const Settings& settings, const Log& log);
+    // `metrics` must outlive the Delivery.
+    Delivery(const Settings& settings, const Log& log, const Metrics& metrics);
     ~Delivery();  // stop()
     Delivery(const Delivery&) = delete;
     Delivery& operator=(const Delivery&) = delete;

@@ -37,7 +37,8 @@ class Instance {
         const notify_status status = load_settings(host_, config, settings_, err);
         if (status != NOTIFY_OK) return status;
         try {
-            delivery_ = std::make_unique<Delivery>(settings_, log_);
+            metrics_ = Metrics{host_, ctx_};
+            delivery_ = std::make_unique<Delivery>(settings_, log_, metrics_);
         } catch (const boost::system::system_error& error) {
             notify_error_setf(err, "webhook: config key 'tls_ca_file': cannot load \"%s\": %s",
                               settings_.tls_ca_file.c_str(), error.what());
@@ -83,6 +84,7 @@ class Instance {
     const notify_host_api* host_;
     notify_host_ctx* ctx_;
     Log log_;
+    Metrics metrics_;
     Settings settings_;
     bool stopped_ = false;
     // Last, so it goes first: its thread is joined before the settings and the log it uses die.

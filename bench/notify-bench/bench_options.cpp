@@ -41,6 +41,8 @@ constexpr const char* usage = R"(notify-bench: pub/sub load generator (publisher
                        the path defaulting to --path. Publishers stay on --host/--port.
   --server-pid PID     sample this process's CPU time and memory from /proc; repeatable: CPU
                        time and memory are then summed over the processes (and listed per process)
+  --token JWT          notify targets: every connection sends this token in its connect
+                       (base64url and dots), e.g. to measure connects through the jwt plugin
   --label TEXT         copied to the report
   --delivery MODE      at-most-once | at-least-once: the server's setting for the topic,
                        copied to the report. With at-least-once, subscribers of the notify
@@ -127,6 +129,12 @@ std::optional<BenchOptions> parse_options(int argc, char** argv, int& exit_code)
         } else if (flag == "--topic") {
             options.topic = value;
             ok = !value.empty() && value.find_first_of(" \"\\\r\n") == std::string_view::npos;
+        } else if (flag == "--token") {
+            options.token = value;
+            // Sent inside a JSON string unescaped: a JWT's base64url and dots only.
+            ok = !value.empty() &&
+                 value.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                         "0123456789-_.") == std::string_view::npos;
         } else if (flag == "--label") {
             options.label = value;
             ok = value.find_first_of("\"\\\r\n") == std::string_view::npos;
@@ -242,6 +250,10 @@ std::optional<BenchOptions> parse_options(int argc, char** argv, int& exit_code)
     }
     if (options.ack_mode_given && options.delivery != "at-least-once") {
         std::fprintf(stderr, "notify-bench: --ack is for at-least-once subscribers; add --delivery at-least-once\n");
+        return std::nullopt;
+    }
+    if (!options.token.empty() && !is_notify(options.target)) {
+        std::fprintf(stderr, "notify-bench: --token is sent in Notify's connect: use a notify target\n");
         return std::nullopt;
     }
     if (options.delivery == "at-least-once" && options.subscribers > 0 && !is_notify(options.target)) {

@@ -51,6 +51,7 @@ struct BenchOptions {
     double settle_seconds = 0.5;       // after connecting, before the server is sampled
     double connect_timeout_seconds = 60;
     std::size_t connect_concurrency = 256;
+    std::string token;  // --token: sent in every connect (notify targets)
     std::size_t connections_per_source_address = 20'000;
     // --subscriber-url: subscriber i connects to subscriber_endpoints[i % size]; empty = all go
     // to --host/--port/--path like the publishers (which always do).

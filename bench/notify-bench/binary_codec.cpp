@@ -61,11 +61,16 @@ ServerFrame malformed(std::uint8_t type, std::string_view what) {
 
 }  // namespace
 
-void write_connect(std::string& out, std::uint64_t id) {
+void write_connect(std::string& out, std::uint64_t id, std::string_view token) {
     out.push_back(static_cast<char>(connect));
     put_varint(out, id);
     out.push_back(1);  // version
-    out.push_back(0);  // presence: no token, client, resume, user
+    if (token.empty()) {
+        out.push_back(0);  // presence: no token, client, resume, user
+        return;
+    }
+    out.push_back(1);  // presence: the token only
+    put_bytes(out, token);
 }
 
 void write_subscribe(std::string& out, std::uint64_t id, std::string_view topic) {

@@ -39,7 +39,7 @@ inline void put_bytes(std::string& out, std::string_view bytes) {
 }
 
 // connect id, version 1, no optional field (anonymous).
-void write_connect(std::string& out, std::uint64_t id);
+void write_connect(std::string& out, std::uint64_t id, std::string_view token = {});
 // subscribe id, no since, no token.
 void write_subscribe(std::string& out, std::uint64_t id, std::string_view topic);
 // publish id, topics [topic], no clients, no users, data = payload.

@@ -267,6 +267,7 @@ private:
         spec.ack_deliveries = !is_publisher && options_.delivery == "at-least-once" && is_notify(options_.target);
         spec.ack_mode = options_.ack_mode;
         spec.redis_command = options_.redis_command;
+        spec.token = options_.token;
         connection.session = make_session(spec);
 
         connection.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

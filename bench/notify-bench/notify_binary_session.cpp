@@ -29,7 +29,7 @@ public:
 
     void open(std::string& out) {
         frame_.clear();
-        binary::write_connect(frame_, connect_id);
+        binary::write_connect(frame_, connect_id, spec_.token);
         emit_(out, frame_);
     }
 

@@ -47,7 +47,10 @@ public:
 
 private:
     void on_open(std::string& out, SessionEvents&) override {
-        send_text(out, R"({"id":1,"connect":{}})");
+        // A token is base64url and dots (a JWT): nothing in it needs escaping.
+        send_text(out, spec().token.empty()
+                           ? std::string{R"({"id":1,"connect":{}})"}
+                           : R"({"id":1,"connect":{"token":")" + spec().token + R"("}})");
     }
 
     void on_text(std::string_view text, std::string& out, SessionEvents& events) override {

@@ -58,6 +58,7 @@ struct SessionSpec {
     bool ack_deliveries = false;  // notify targets: a subscriber acks what it receives
     AckMode ack_mode = AckMode::cumulative;
     RedisCommand redis_command = RedisCommand::publish;
+    std::string token;  // notify targets: the connect command's token (empty: none)
 };
 
 std::unique_ptr<Session> make_session(const SessionSpec& spec);

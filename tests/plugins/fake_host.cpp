@@ -184,6 +184,36 @@ std::int64_t fake_now_ms(notify_host_ctx* ctx) {
     return host_of(ctx).now_ms;
 }
 
+notify_status fake_metric_register(notify_host_ctx* ctx, const notify_metric_desc* desc,
+                                   notify_metric** out) {
+    std::string series = copy(desc->name);
+    for (std::size_t i = 0; i < desc->label_count; ++i) {
+        series += (i == 0 ? "{" : ",") + copy(desc->label_names[i]) + "=" +
+                  copy(desc->label_values[i]);
+    }
+    if (desc->label_count > 0) series += "}";
+    MetricSeries& registered =
+        host_of(ctx).register_metric(series, static_cast<notify_metric_kind>(desc->kind));
+    *out = reinterpret_cast<notify_metric*>(&registered);
+    return NOTIFY_OK;
+}
+
+MetricSeries& series_of(notify_metric* metric) {
+    return *reinterpret_cast<MetricSeries*>(metric);
+}
+
+void fake_metric_add(notify_metric* metric, double value) {
+    series_of(metric).value.fetch_add(value);
+}
+
+void fake_metric_set(notify_metric* metric, double value) {
+    series_of(metric).value.store(value);
+}
+
+void fake_metric_observe(notify_metric* metric, double) {
+    series_of(metric).observations.fetch_add(1);
+}
+
 }  // namespace
 
 HostCall subscribe_call(notify_target_kind kind, std::string id, std::string topic) {
@@ -221,6 +251,30 @@ FakeHost::FakeHost() : api_{} {
     api_.config_get_duration_ms = fake_config_duration_ms;
     api_.broker_publish_complete = fake_broker_publish_complete;
     api_.auth_complete = fake_auth_complete;
+    api_.metric_register = fake_metric_register;
+    api_.metric_add = fake_metric_add;
+    api_.metric_set = fake_metric_set;
+    api_.metric_observe = fake_metric_observe;
+}
+
+MetricSeries& FakeHost::register_metric(const std::string& series, notify_metric_kind kind) {
+    const std::lock_guard lock{mutex_};
+    auto& slot = metrics_[series];
+    if (!slot) {
+        slot = std::make_unique<MetricSeries>();
+        slot->kind = kind;
+    }
+    return *slot;
+}
+
+double FakeHost::metric(const std::string& series) const {
+    const std::lock_guard lock{mutex_};
+    const auto found = metrics_.find(series);
+    if (found == metrics_.end()) return -1;
+    const MetricSeries& registered = *found->second;
+    return registered.kind == NOTIFY_METRIC_HISTOGRAM
+               ? static_cast<double>(registered.observations.load())
+               : registered.value.load();
 }
 
 std::vector<AuthCompletion> FakeHost::auth_completions() const {

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <variant>
@@ -57,6 +58,13 @@ struct AuthCompletion {
     std::vector<std::string> topics;
 };
 
+// One metric series a plugin registered (ABI 1.6); updates may come from any thread.
+struct MetricSeries {
+    notify_metric_kind kind = NOTIFY_METRIC_COUNTER;
+    std::atomic<double> value{0};            // counter, gauge
+    std::atomic<std::uint64_t> observations{0};  // histogram
+};
+
 class FakeHost {
   public:
     FakeHost();
@@ -82,6 +90,12 @@ class FakeHost {
     // A copy of log_lines, safe while plugin threads run.
     [[nodiscard]] std::vector<std::string> logs() const;
 
+    // A registered series by family name and labels, written `name{a=x,b=y}` (labels in the
+    // order registered; just `name` without labels): a counter's or gauge's value, a
+    // histogram's number of observations; -1 when no such series was registered.
+    [[nodiscard]] double metric(const std::string& series) const;
+    MetricSeries& register_metric(const std::string& series, notify_metric_kind kind);
+
     std::map<std::string, ConfigValue> config_values;
     std::vector<HostCall> calls;
     std::vector<std::string> log_lines;  // read only while no plugin thread runs
@@ -94,6 +108,7 @@ class FakeHost {
     mutable std::condition_variable completed_;
     std::vector<PublishCompletion> completions_;
     std::vector<AuthCompletion> auth_completions_;
+    std::map<std::string, std::unique_ptr<MetricSeries>> metrics_;
 };
 
 }  // namespace notify::test

@@ -330,6 +330,14 @@ TEST_F(ProxyAuthTest, SubscribeAndPublishAskTheirOwnEndpoints) {
     const Json publish = Json::parse(seen[1].body);
     EXPECT_EQ(publish["topic"], "chat:1");
     EXPECT_FALSE(publish.contains("token"));
+
+    // The same as metrics (ABI 1.6), per step and outcome.
+    EXPECT_EQ(host_.metric("notify_proxy_requests_total{step=subscribe,outcome=allow}"), 1);
+    EXPECT_EQ(host_.metric("notify_proxy_requests_total{step=publish,outcome=deny}"), 1);
+    EXPECT_EQ(host_.metric("notify_proxy_requests_total{step=publish,outcome=allow}"), 0);
+    EXPECT_EQ(host_.metric("notify_proxy_request_seconds{step=subscribe}"), 1);
+    EXPECT_EQ(host_.metric("notify_proxy_request_seconds{step=publish}"), 1);
+    EXPECT_EQ(host_.metric("notify_proxy_pending_requests"), 0);
 }
 
 // Each answer below is a temporary error: DENY "proxy: backend unavailable: ...".
@@ -387,6 +395,7 @@ TEST_F(ProxyAuthTest, BackendDownIsATemporaryDenialLoggedOncePerInterval) {
         if (line.find("backend unavailable") != std::string::npos) ++unavailable;
     }
     EXPECT_EQ(unavailable, 1u);
+    EXPECT_EQ(host_.metric("notify_proxy_requests_total{step=connect,outcome=unavailable}"), 5);
 }
 
 TEST_F(ProxyAuthTest, SlowBackendTimesOutWithinTheTimeout) {
@@ -561,6 +570,9 @@ TEST_F(ProxyAuthTest, BeyondTheQueueRequestsAreDeniedAtOnce) {
     for (const AuthCompletion& answer : host_.auth_completions()) {
         EXPECT_EQ(answer.decision, NOTIFY_AUTH_ALLOW);
     }
+    EXPECT_EQ(host_.metric("notify_proxy_requests_total{step=connect,outcome=rejected}"), 1);
+    EXPECT_EQ(host_.metric("notify_proxy_requests_total{step=connect,outcome=allow}"), 3);
+    EXPECT_EQ(host_.metric("notify_proxy_pending_requests"), 0);
 }
 
 TEST_F(ProxyAuthTest, StopAnswersEveryPendingRequestPromptly) {

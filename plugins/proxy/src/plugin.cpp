@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "answer.hpp"
+#include "metrics.hpp"
 #include "client.hpp"
 #include "settings.hpp"
 
@@ -81,6 +82,7 @@ struct Job {
     Step step = Step::connect;
     std::string user;  // the connection's user (refresh keeps it when the backend names none)
     bool answered = false;  // guarded by Instance::mutex_
+    std::chrono::steady_clock::time_point submitted_at;
 };
 
 class Instance {
@@ -100,6 +102,7 @@ class Instance {
         log_.set_interval(std::chrono::milliseconds{settings_.log_interval_ms});
         overflow_log_.set_interval(std::chrono::milliseconds{settings_.log_interval_ms});
         try {
+            metrics_ = Metrics{host_, ctx_};
             client_ = std::make_unique<Client>(settings_);
         } catch (const boost::system::system_error& error) {
             notify_error_setf(err, "proxy: config key 'tls_ca_file': cannot load \"%s\": %s",
@@ -149,7 +152,7 @@ class Instance {
             for (auto& [key, job] : jobs_) left.push_back(job);
         }
         for (const auto& job : left) {
-            complete(job, refused(job->step, "proxy: stopping"));
+            complete(job, refused(job->step, "proxy: stopping"), RequestOutcome::rejected);
         }
     }
 
@@ -183,17 +186,23 @@ class Instance {
             // Registered under the lock that stop() takes to set stopping_: either stop() sees
             // this job (and answers it) or this call sees stopping_.
             const std::lock_guard lock{mutex_};
-            if (stopping_) return answer_now(refused(step, "proxy: stopping"), result);
+            if (stopping_) {
+                metrics_.ended(step, RequestOutcome::rejected);
+                return answer_now(refused(step, "proxy: stopping"), result);
+            }
             full = jobs_.size() >= settings_.max_concurrency + settings_.max_queue;
             if (!full) jobs_.emplace(job.get(), job);
         }
         if (full) {
+            metrics_.ended(step, RequestOutcome::rejected);
             overflow_log_.warn("proxy: too many pending requests (max_concurrency " +
                                std::to_string(settings_.max_concurrency) + " + max_queue " +
                                std::to_string(settings_.max_queue) + "); denying " +
                                step_name(step) + " requests");
             return answer_now(refused(step, "proxy: too many pending requests"), result);
         }
+        metrics_.pending(1);
+        job->submitted_at = std::chrono::steady_clock::now();
         try {
             client_->submit(url, std::move(body), [this, job](Outcome&& outcome) {
                 on_outcome(job, std::move(outcome));
@@ -203,6 +212,7 @@ class Instance {
             const std::lock_guard lock{mutex_};
             job->answered = true;
             jobs_.erase(job.get());
+            metrics_.pending(-1);
             throw;
         }
         return NOTIFY_PENDING;
@@ -211,9 +221,13 @@ class Instance {
     // From the client thread: the backend's outcome for `job`.
     void on_outcome(const std::shared_ptr<Job>& job, Outcome&& outcome) {
         if (outcome.stopped) {
-            complete(job, refused(job->step, "proxy: stopping"));
+            complete(job, refused(job->step, "proxy: stopping"), RequestOutcome::rejected);
             return;
         }
+        metrics_.answered_after(
+            job->step, std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                     job->submitted_at)
+                           .count());
         Answer answer;
         if (!outcome.error.empty()) {
             answer = unavailable(job->step, outcome.error);
@@ -223,16 +237,19 @@ class Instance {
         if (answer.temporary) {
             log_.warn(answer.reason + " (" + step_name(job->step) + " denied)");
         }
-        complete(job, answer);
+        complete(job, answer, outcome_of(answer));
     }
 
     // Exactly once per job: host->auth_complete, then forget the job.
-    void complete(const std::shared_ptr<Job>& job, const Answer& answer) {
+    void complete(const std::shared_ptr<Job>& job, const Answer& answer,
+                  RequestOutcome outcome) {
         {
             const std::lock_guard lock{mutex_};
             if (job->answered) return;
             job->answered = true;
         }
+        metrics_.ended(job->step, outcome);
+        metrics_.pending(-1);
         notify_auth_result result{};
         std::vector<notify_str> topic_views;
         answer.fill(result, topic_views);
@@ -254,6 +271,7 @@ class Instance {
     Settings settings_;
     RateLimitedLog log_;           // backend unavailable
     RateLimitedLog overflow_log_;  // too many pending requests
+    Metrics metrics_;              // set in create(), before the client's thread starts
 
     std::mutex mutex_;
     std::condition_variable drained_;

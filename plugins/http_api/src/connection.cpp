@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <string_view>
 #include <utility>
 
@@ -136,7 +137,9 @@ void Connection::on_header(beast::error_code ec) {
     version_ = request.version() == 10 ? 10 : 11;
     // Against this snapshot's limit: the parser checked a Content-Length against the one of
     // read_header(), which a reload may have lowered since.
-    const auto length = parser_->content_length();
+    // content_length() is only defined once the header is complete (Beast asserts it).
+    const auto length =
+        parser_->is_header_done() ? parser_->content_length() : boost::optional<std::uint64_t>{};
     if (ec == http::error::body_limit ||
         (!ec && length && *length > config_->settings.max_body_size)) {
         refuse_too_large();

@@ -509,6 +509,20 @@ TEST_F(JwtAuthTest, ReconfigureReadsTheJwksFileAgain) {
         authenticate(tokens::sign("RS256", other_rsa_->private_pem, claims("bob"), "b")), "bob");
 }
 
+TEST_F(JwtAuthTest, Es512TokenAllowsWithAP521KeyAndAShortenedSignatureIsRefused) {
+    const auto p521 = tokens::generate_ec("P-521", *folder_, "p521.pem");
+    host_.config_values["public_key_file"] = p521.public_file.string();
+    make();
+    const std::string token = tokens::sign("ES512", p521.private_pem, claims("gus"));
+    expect_allowed(authenticate(token), "gus");
+    // r||s must be 2 × 66 bytes for P-521: one byte less is refused, never read past.
+    const std::string signature = token.substr(token.rfind('.') + 1);
+    const std::string shortened = token.substr(0, token.rfind('.') + 1) +
+                                  tokens::base64url(std::string(131, 'x'));
+    expect_denied(authenticate(shortened), "signature does not verify");
+    EXPECT_FALSE(signature.empty());
+}
+
 TEST_F(JwtAuthTest, EcKeyAcceptsOnlyItsCurvesAlgorithm) {
     host_.config_values["public_key_file"] = p384_->public_file.string();
     make();

@@ -1,7 +1,7 @@
 /*
  * jwt -- an auth plugin that verifies JSON Web Tokens: connection tokens at connect and refresh,
- * subscription tokens at subscribe. Signatures are checked with libjwt (PS* and EdDSA with
- * OpenSSL); keys come from the manifest and a JSON Web Key Set file; the algorithm a token
+ * subscription tokens at subscribe. HMAC signatures are checked with libjwt, the others with
+ * OpenSSL; keys come from the manifest and a JSON Web Key Set file; the algorithm a token
  * names must belong to a configured key's kind (see settings.hpp), so `alg: none` and the
  * HS256-with-a-public-key trick are refused before any verification.
  */

@@ -1,4 +1,5 @@
-// Checks a token: its form, its header against the configured keys, its signature (libjwt) and
+// Checks a token: its form, its header against the configured keys, its signature (libjwt for
+// HS*, OpenSSL for the rest) and
 // the registered claims every kind of token shares (exp, nbf, iat, iss, aud).
 #pragma once
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <notify/notify.h>
+#include <notify/plugin.hpp>
 
 #include <array>
 
@@ -23,17 +24,21 @@ class Metrics {
     Metrics(const notify_host_api* host, notify_host_ctx* ctx);
 
     // THREAD: any (the host's updates are lock-free).
-    void ended(Step step, RequestOutcome outcome) const;
-    void answered_after(Step step, double seconds) const;  // the backend answered (any way)
-    void pending(double change) const;                     // requests queued or in flight
+    void ended(Step step, RequestOutcome outcome) const {
+        requests_[static_cast<std::size_t>(step)][static_cast<std::size_t>(outcome)].add(1);
+    }
+    // The backend answered (any way) `seconds` after the request was submitted.
+    void answered_after(Step step, double seconds) const {
+        seconds_[static_cast<std::size_t>(step)].observe(seconds);
+    }
+    void pending(double change) const { pending_.add(change); }  // queued or in flight
 
   private:
     static constexpr std::size_t step_count = 4;
     static constexpr std::size_t outcome_count = 5;
-    const notify_host_api* host_ = nullptr;
-    std::array<std::array<notify_metric*, outcome_count>, step_count> requests_{};
-    std::array<notify_metric*, step_count> seconds_{};
-    notify_metric* pending_ = nullptr;
+    std::array<std::array<sdk::Metric, outcome_count>, step_count> requests_{};
+    std::array<sdk::Metric, step_count> seconds_{};
+    sdk::Metric pending_;
 };
 
 // The outcome of an answer given to the host.

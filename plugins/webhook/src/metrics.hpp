@@ -4,6 +4,7 @@
 #pragma once
 
 #include <notify/notify.h>
+#include <notify/plugin.hpp>
 
 #include <cstddef>
 
@@ -19,18 +20,17 @@ class Metrics {
 
     // THREAD: any (the host's updates are lock-free).
     void delivered(std::size_t events, double seconds) const;  // one batch answered 2xx
-    void failed() const;                                       // one attempt that was not
-    void dropped() const;                                      // one event, the queue full
-    void queued(double change) const;                          // events waiting, + or -
+    void failed() const { failed_attempts_.add(1); }            // one attempt that was not
+    void dropped() const { dropped_events_.add(1); }            // one event, the queue full
+    void queued(double change) const { queued_events_.add(change); }  // events waiting, + or -
 
   private:
-    const notify_host_api* host_ = nullptr;
-    notify_metric* delivered_events_ = nullptr;
-    notify_metric* delivered_batches_ = nullptr;
-    notify_metric* failed_attempts_ = nullptr;
-    notify_metric* dropped_events_ = nullptr;
-    notify_metric* queued_events_ = nullptr;
-    notify_metric* post_seconds_ = nullptr;
+    sdk::Metric delivered_events_;
+    sdk::Metric delivered_batches_;
+    sdk::Metric failed_attempts_;
+    sdk::Metric dropped_events_;
+    sdk::Metric queued_events_;
+    sdk::Metric post_seconds_;
 };
 
 }  // namespace notify::webhook

@@ -18,6 +18,7 @@
 #include "child_process.hpp"
 #include "cli_test_support.hpp"
 #include "fake_server.hpp"
+#include "refusing_port.hpp"
 
 namespace notify::cli::testing {
 namespace {
@@ -211,7 +212,8 @@ TEST_F(NotifyCliToken, RefusesBadArgumentsWithExitTwo) {
 // ---- --token-cmd --------------------------------------------------------------------------
 
 TEST(NotifyCliTokenCommand, AFailingCommandIsAnErrorNamingIt) {
-    const std::string url = "ws://127.0.0.1:" + std::to_string(closed_port()) + "/";
+    const notify::test::RefusingPort refusing;
+    const std::string url = "ws://127.0.0.1:" + std::to_string(refusing.port()) + "/";
     const auto failing =
         run_to_exit(cli({"pub", url, "chat", "x", "--token-cmd", "exit 3"}), kExitTimeout);
     EXPECT_EQ(failing.exit_code, 2);

@@ -175,12 +175,6 @@ void accept_connect(FakeConnection& connection) {
     connection.write(protocol::encode_connect_reply(id, "client-1", "", "resume-1", "test"));
 }
 
-std::uint16_t closed_port() {
-    asio::io_context io;
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    return acceptor.local_endpoint().port();
-}
-
 void Gate::open() {
     std::lock_guard lock(mutex_);
     open_ = true;

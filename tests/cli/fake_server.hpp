@@ -75,9 +75,6 @@ void accept_connect(FakeConnection& connection);
 // The line `notify-cli sub` prints on stderr for the reply of accept_connect.
 inline constexpr std::string_view kAcceptedClientLine = "client client-1 resume-1\n";
 
-// A 127.0.0.1 port where nothing listens (bound to port 0 and closed again).
-std::uint16_t closed_port();
-
 // A one-shot signal between the test thread and a script, with bounded waits.
 class Gate {
 public:

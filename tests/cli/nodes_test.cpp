@@ -15,6 +15,7 @@
 #include "child_process.hpp"
 #include "cli_test_support.hpp"
 #include "fake_server.hpp"
+#include "refusing_port.hpp"
 
 namespace notify::cli::testing {
 namespace {
@@ -185,8 +186,9 @@ TEST(NotifyCliNodes, HttpErrorsAndBadJsonExitTwoWithAClearLine) {
 }
 
 TEST(NotifyCliNodes, ConnectionRefusedAndOtherSchemesExitTwo) {
+    const notify::test::RefusingPort refusing;
     const auto refused = run_to_exit(
-        cli({"nodes", "ws://127.0.0.1:" + std::to_string(closed_port()) + "/pubsub"}),
+        cli({"nodes", "ws://127.0.0.1:" + std::to_string(refusing.port()) + "/pubsub"}),
         kExitTimeout);
     EXPECT_EQ(refused.exit_code, 2);
     EXPECT_NE(refused.err.find("notify-cli: cannot connect to http://127.0.0.1:"),

@@ -5,6 +5,7 @@
 #include "child_process.hpp"
 #include "cli_test_support.hpp"
 #include "fake_server.hpp"
+#include "refusing_port.hpp"
 
 namespace notify::cli::testing {
 namespace {
@@ -201,7 +202,8 @@ TEST(NotifyCliSub, ExitsTwoWhenTheServerClosesTheConnection) {
 }
 
 TEST(NotifyCliSub, ExitsTwoWhenTheConnectionIsRefused) {
-    const auto url = "ws://127.0.0.1:" + std::to_string(closed_port()) + "/";
+    const notify::test::RefusingPort refusing;
+    const auto url = "ws://127.0.0.1:" + std::to_string(refusing.port()) + "/";
     const auto outcome = run_to_exit(cli({"sub", url, "chat"}), kExitTimeout);
     EXPECT_EQ(outcome.exit_code, 2);
     EXPECT_NE(outcome.err.find("notify-cli: cannot connect to " + url), std::string::npos)

@@ -15,6 +15,7 @@
 #include "child_process.hpp"
 #include "cli_test_support.hpp"
 #include "fake_server.hpp"
+#include "refusing_port.hpp"
 #include "sse_parser.hpp"
 
 namespace notify::cli::testing {
@@ -93,7 +94,8 @@ TEST(NotifyCliTransports, TcpUrlWithoutPortExitsTwo) {
 }
 
 TEST(NotifyCliTransports, ConnectionRefusedExitsTwoForEveryScheme) {
-    const std::string port = std::to_string(closed_port());
+    const notify::test::RefusingPort refusing;
+    const std::string port = std::to_string(refusing.port());
     for (const std::string scheme : {"tcp", "tcps", "http", "http+poll"}) {
         const std::string url = scheme + "://127.0.0.1:" + port + "/http";
         const auto outcome = run_to_exit(cli({"send", url, "x"}), kExitTimeout);

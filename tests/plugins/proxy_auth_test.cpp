@@ -17,6 +17,7 @@
 #include "fake_host.hpp"
 #include "plugin_library.hpp"
 #include "proxy_backend.hpp"
+#include "refusing_port.hpp"
 
 namespace notify::test {
 namespace {
@@ -378,8 +379,9 @@ TEST_F(ProxyAuthTest, UnusableAnswersAreTemporaryDenials) {
 }
 
 TEST_F(ProxyAuthTest, BackendDownIsATemporaryDenialLoggedOncePerInterval) {
+    const RefusingPort refusing;
     host_.config_values["connect_url"] =
-        "http://127.0.0.1:" + std::to_string(ProxyBackend::closed_port()) + "/c";
+        "http://127.0.0.1:" + std::to_string(refusing.port()) + "/c";
     auto instance = make();
     for (std::uint64_t id = 1; id <= 5; ++id) {
         ConnectArgs args;

@@ -63,9 +63,6 @@ class ProxyBackend {
     // Closes the listener and every connection, joins the threads. Idempotent.
     void stop();
 
-    // A loopback port nothing listens on (bound, then closed).
-    static std::uint16_t closed_port();
-
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

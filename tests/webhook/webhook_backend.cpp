@@ -185,12 +185,4 @@ void WebhookBackend::stop() {
     for (std::thread& thread : threads) thread.join();
 }
 
-std::uint16_t WebhookBackend::closed_port() {
-    asio::io_context io;
-    tcp::acceptor acceptor{io, tcp::endpoint{asio::ip::make_address("127.0.0.1"), 0}};
-    const std::uint16_t port = acceptor.local_endpoint().port();
-    acceptor.close();
-    return port;
-}
-
 }  // namespace notify::test

@@ -56,9 +56,6 @@ class WebhookBackend {
     // Closes the listener and every connection and joins the threads. Idempotent.
     void stop();
 
-    // A loopback port nothing listens on (bound, then closed).
-    static std::uint16_t closed_port();
-
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

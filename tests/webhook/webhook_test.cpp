@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "proxy_backend.hpp"
+#include "refusing_port.hpp"
 #include "webhook_backend.hpp"
 
 namespace notify::test {
@@ -290,7 +291,8 @@ TEST(WebhookDelivery, RetriesTheSameBatchUntilTheBackendAnswers2xx) {
 }
 
 TEST(WebhookDelivery, LosesNothingWhileTheBackendIsDownAndComesBack) {
-    const std::uint16_t port = WebhookBackend::closed_port();
+    const RefusingPort refusing;
+    const std::uint16_t port = refusing.port();
     Webhook webhook{"http://127.0.0.1:" + std::to_string(port) + "/hook"};
     webhook.signed_by_env();
     notify_fakehost_config_int(webhook.host(), "batch_size", 5);
@@ -429,7 +431,8 @@ TEST(WebhookTls, PostsOverHttpsTrustingTheConfiguredCa) {
 }
 
 TEST(WebhookStop, GivesUpWithinStopFlushTimeoutAndCountsWhatIsLeft) {
-    const std::uint16_t port = WebhookBackend::closed_port();
+    const RefusingPort refusing;
+    const std::uint16_t port = refusing.port();
     Webhook webhook{"http://127.0.0.1:" + std::to_string(port) + "/hook"};
     webhook.signed_by_env();
     notify_fakehost_config_int(webhook.host(), "batch_size", 2);

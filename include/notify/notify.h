@@ -50,7 +50,7 @@ extern "C" {
  * ============================================================================================= */
 
 #define NOTIFY_ABI_MAJOR 1
-#define NOTIFY_ABI_MINOR 6
+#define NOTIFY_ABI_MINOR 7
 
 /* The one symbol a plugin exports. Its name carries the ABI major. */
 #define NOTIFY_PLUGIN_ENTRY notify_plugin_entry_v1
@@ -207,6 +207,21 @@ enum {
 /* ---- transport ------------------------------------------------------------------------------ */
 
 /*
+ * ABI 1.7: one header of the HTTP request that opened a connection. An array element, so it
+ * never grows (no size member). name is lowercased; value as received, surrounding whitespace
+ * removed. OWNERSHIP: BORROWED.
+ */
+typedef struct notify_header {
+    notify_str name;
+    notify_str value;
+} notify_header;
+
+/* ABI 1.7: what the host keeps of a connection's headers (host->keep_headers): at most this many
+ * headers and this many bytes of names and values together; the rest are not kept. */
+#define NOTIFY_MAX_KEPT_HEADERS 32
+#define NOTIFY_MAX_KEPT_HEADER_BYTES 8192
+
+/*
  * What a transport tells the host about a new connection.
  * OWNERSHIP: BORROWED (the host copies what it keeps).
  */
@@ -214,6 +229,13 @@ typedef struct notify_conn_info {
     uint32_t size;
     notify_str remote_address;  /* "ip:port" or another printable form */
     notify_encoding encoding;   /* negotiated encoding for frames on this connection */
+    /* ---- ABI 1.7 (an older transport's struct ends above: no headers) ---- */
+    /* Every header of the HTTP request that opened the connection (the WebSocket upgrade, the
+     * request that created an HTTP session), in the order received, a repeated header once per
+     * occurrence; NULL and 0 for transports without one (tcp, udp). The host keeps only the
+     * names some plugin asked for (host->keep_headers) and hands those to auth plugins. */
+    const notify_header *headers;
+    size_t header_count;
 } notify_conn_info;
 
 /*
@@ -264,6 +286,10 @@ typedef struct notify_auth_request {
      * of a connected client, with client_id and user_id its current ones; an ALLOW must keep
      * the user (another user_id is refused by the host) and sets the new expiry. */
     uint32_t purpose;
+    /* ABI 1.7 (check NOTIFY_HAS_FIELD): the connection's kept headers (host->keep_headers: the
+     * names every plugin asked for, so filter by your own list), NULL and 0 when none. */
+    const notify_header *headers;
+    size_t header_count;
 } notify_auth_request;
 
 /* ABI 1.4: notify_auth_request.purpose. An older host only ever asks CONNECT. */
@@ -309,6 +335,18 @@ typedef struct notify_auth_result {
      * subscribe permission is checked for them; names must be valid topics). */
     const notify_str *topics;
     size_t topic_count;
+    /* ---- ABI 1.7 (the host presets and zeroes these as above) ---- */
+    /* ALLOW of a publish with replace_data: publish `data` instead of what the client sent
+     * (moderation; empty is allowed). The host checks it against the payload limits. A publish
+     * to several topics is authorized once per topic; the replacement of the first topic (in
+     * the command's order) whose answer replaced the data is published to every target. */
+    notify_bytes data;
+    bool replace_data;
+    /* DENY: after the error reply, close the connection with this code (4000-4999, a
+     * reconnect policy the client knows, e.g. NOTIFY_CLOSE_DISCONNECTED) and `reason`.
+     * 0 = keep it open (a denied connect is always closed: with NOTIFY_CLOSE_UNAUTHORIZED
+     * unless this names another code). Other values are treated as 0 and logged. */
+    uint16_t close_code;
 } notify_auth_result;
 
 /* A subscribe or publish by a connected client, to authorize. OWNERSHIP: BORROWED. */
@@ -323,6 +361,15 @@ typedef struct notify_authz_request {
     notify_str token;
     /* ABI 1.4: NOTIFY_AUTHZ_* flags. */
     uint32_t flags;
+    /* ---- ABI 1.7 (check NOTIFY_HAS_FIELD) ---- */
+    notify_str transport;       /* the transport instance's name */
+    notify_str remote_address;  /* as notify_auth_request.remote_address */
+    /* The connection's kept headers, as notify_auth_request.headers. */
+    const notify_header *headers;
+    size_t header_count;
+    /* A publish's payload as the client sent it (empty for a subscribe); an ALLOW may replace
+     * it (notify_auth_result.replace_data). */
+    notify_bytes data;
 } notify_authz_request;
 
 /* ABI 1.4: notify_authz_request.flags. */
@@ -1067,6 +1114,17 @@ typedef struct notify_host_api {
      * instance's own level in [log.plugins]): skip formatting debug lines nobody reads.
      * The answer can change on a reload (SIGHUP). THREAD: any. */
     bool (*log_enabled)(notify_host_ctx *ctx, notify_log_level level);
+
+    /* ---- 1.7: what auth plugins see of a connection ---------------------------------------- */
+
+    /* Keep these HTTP headers of every connection from now on (notify_conn_info.headers) and
+     * pass them to auth plugins (notify_auth_request.headers, notify_authz_request.headers).
+     * Names are matched case-insensitively; the host keeps the union of every plugin's names,
+     * and nothing when no plugin asks (headers cost memory per connection). Call it from
+     * create(): later calls return NOTIFY_ERR_INVALID_ARGUMENT, as does a name that is not an
+     * HTTP token or longer than 64 bytes (the log says which), or more than 64 names in all.
+     * OWNERSHIP: names BORROWED. THREAD: main thread, in create(). */
+    notify_status (*keep_headers)(notify_host_ctx *ctx, const notify_str *names, size_t count);
 } notify_host_api;
 
 /* =============================================================================================

@@ -396,7 +396,13 @@ unsafe fn finish_auth<T: Plugin>(
     // buffers the views point into) are moved into a thread-local slot that keeps them alive
     // until the next synchronous auth answer on this thread; moving a String or Vec does not
     // move its heap buffer.
-    unsafe { answer.write_views(result, &mut topic_views) };
+    let written = unsafe { answer.write_views(result, &mut topic_views) };
+    if !written {
+        instance.host.log(
+            LogLevel::Error,
+            &format!("{entry}: {}", crate::auth::DATA_REPLACEMENT_UNSUPPORTED),
+        );
+    }
     keep_until_next_call(answer, topic_views);
     sys::NOTIFY_OK
 }

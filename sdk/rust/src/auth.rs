@@ -1,9 +1,10 @@
 //! Auth plugins: decide connects (and refreshes), subscribes and publishes, now or later.
 
+use crate::headers::Headers;
 use crate::host::{Host, LogLevel};
 use crate::plugin::{Liveness, Plugin};
 use crate::sys::{self, notify_auth_request, notify_auth_result, notify_authz_request};
-use crate::views::{raw_str_bytes, str_of, str_view};
+use crate::views::{bytes_from, raw_str_bytes, str_of, str_view};
 use core::cell::Cell;
 use core::marker::PhantomData;
 
@@ -34,6 +35,14 @@ pub struct AuthAnswer {
     pub info: String,
     /// ALLOW of a connect: topics the host subscribes the client to.
     pub topics: Vec<String>,
+    /// ABI 1.7, ALLOW of a publish: publish these bytes instead of what the client sent
+    /// (moderation; empty is allowed); `None` keeps the client's data. A host older than 1.7
+    /// cannot replace the data: such an ALLOW is sent to it as a DENY (fail closed).
+    pub data: Option<Vec<u8>>,
+    /// ABI 1.7, DENY: after the error reply, close the connection with this code (4000-4999,
+    /// e.g. `sys::NOTIFY_CLOSE_DISCONNECTED`) and `reason`; 0 = keep it open (a denied connect
+    /// is always closed). Ignored by a host older than 1.7.
+    pub close_code: u16,
 }
 
 impl AuthAnswer {
@@ -47,6 +56,8 @@ impl AuthAnswer {
             expires_at_ms: 0,
             info: String::new(),
             topics: Vec::new(),
+            data: None,
+            close_code: 0,
         }
     }
     pub fn allow() -> Self {
@@ -84,6 +95,18 @@ impl AuthAnswer {
         self.topics = topics;
         self
     }
+    /// ABI 1.7, ALLOW of a publish: publish `data` instead of what the client sent (see
+    /// [`data`](Self::data): a host older than 1.7 gets a DENY instead).
+    pub fn replace_data(mut self, data: impl Into<Vec<u8>>) -> Self {
+        self.data = Some(data.into());
+        self
+    }
+    /// ABI 1.7, DENY: close the connection with `close_code` (4000-4999) after the error
+    /// reply (see the `close_code` field).
+    pub fn close_code(mut self, close_code: u16) -> Self {
+        self.close_code = close_code;
+        self
+    }
 
     /// The answer the SDK gives when the plugin cannot: a panic, a dropped completion.
     pub(crate) fn internal_error() -> Self {
@@ -93,26 +116,47 @@ impl AuthAnswer {
     /// Writes views of `self` into `out`, whose `size` the host preset: members past it are
     /// left alone (an older host). `topic_views` must outlive the host's read of `out`.
     ///
+    /// An ALLOW that replaces the data, for a result too small to carry the replacement (a
+    /// host older than 1.7), is written as DENY "internal error" instead, so the client's data
+    /// is never published in place of the replacement; the return value is then `false` (the
+    /// caller logs why).
+    ///
     /// # Safety
     /// `out` must point to writable storage of at least `(*out).size` bytes (the host's
     /// `notify_auth_result`), and `self` and `topic_views` must outlive the host's use of
     /// the views (until the ABI call returns).
+    #[must_use = "false: the answer was downgraded to DENY and should be logged"]
     pub(crate) unsafe fn write_views(
         &self,
         out: *mut notify_auth_result,
         topic_views: &mut Vec<sys::notify_str>,
-    ) {
+    ) -> bool {
+        // SAFETY: `size` is the first member, inside the host's storage (contract).
+        let size = unsafe { core::ptr::addr_of!((*out).size).read() };
+        let downgraded = self.decision == Decision::Allow
+            && self.data.is_some()
+            && !sys::has_field(size, crate::field_end!(notify_auth_result, replace_data));
+        // The DENY lives in a static: the host reads its views after this returns.
+        static DOWNGRADED: std::sync::LazyLock<AuthAnswer> =
+            std::sync::LazyLock::new(AuthAnswer::internal_error);
+        let answer: &AuthAnswer = if downgraded { &DOWNGRADED } else { self };
         topic_views.clear();
-        topic_views.extend(self.topics.iter().map(|topic| str_view(topic)));
-        let decision = match self.decision {
+        topic_views.extend(answer.topics.iter().map(|topic| str_view(topic)));
+        let decision = match answer.decision {
             Decision::Allow => sys::NOTIFY_AUTH_ALLOW,
             Decision::Deny => sys::NOTIFY_AUTH_DENY,
             Decision::Defer => sys::NOTIFY_AUTH_DEFER,
         };
+        let data = match &answer.data {
+            Some(data) if !data.is_empty() => crate::views::bytes_view(data),
+            _ => sys::notify_bytes {
+                data: core::ptr::null(),
+                len: 0,
+            },
+        };
         // SAFETY: `out` is writable for `size` bytes (contract); each member is written
         // through a raw pointer only when `size` covers it.
         unsafe {
-            let size = core::ptr::addr_of!((*out).size).read();
             macro_rules! put {
                 ($member:ident, $value:expr) => {
                     if sys::has_field(size, crate::field_end!(notify_auth_result, $member)) {
@@ -121,12 +165,12 @@ impl AuthAnswer {
                 };
             }
             put!(decision, decision);
-            put!(client_id, str_view(&self.client_id));
-            put!(user_id, str_view(&self.user_id));
-            put!(reason, str_view(&self.reason));
-            put!(error_code, self.error_code);
-            put!(expires_at_ms, self.expires_at_ms);
-            put!(info, str_view(&self.info));
+            put!(client_id, str_view(&answer.client_id));
+            put!(user_id, str_view(&answer.user_id));
+            put!(reason, str_view(&answer.reason));
+            put!(error_code, answer.error_code);
+            put!(expires_at_ms, answer.expires_at_ms);
+            put!(info, str_view(&answer.info));
             put!(
                 topics,
                 if topic_views.is_empty() {
@@ -136,7 +180,11 @@ impl AuthAnswer {
                 }
             );
             put!(topic_count, topic_views.len());
+            put!(data, data);
+            put!(replace_data, answer.data.is_some());
+            put!(close_code, answer.close_code);
         }
+        !downgraded
     }
 }
 
@@ -202,13 +250,26 @@ impl AuthCompletion {
             return;
         };
         let mut result = zeroed_result();
-        let mut topic_views = Vec::new();
-        // SAFETY: `result` is our own full-size struct (size = our sizeof); `answer` and
-        // `topic_views` live until auth_complete returns, and the host copies before return.
-        unsafe {
-            answer.write_views(&mut result, &mut topic_views);
-            auth_complete(ctx, self.request_id, &result);
+        if self.host.abi_version() < (1, 7) {
+            // The host reads only the members it knows: declare what it knows of the 1.7 ones
+            // (none), so that an answer it cannot carry out is written as such (fail closed).
+            result.size = crate::field_end!(notify_auth_result, topic_count) as u32;
         }
+        let mut topic_views = Vec::new();
+        // SAFETY: `result` is our own full-size struct (size at most our sizeof); `answer` and
+        // `topic_views` live until auth_complete returns, and the host copies before return.
+        let written = unsafe { answer.write_views(&mut result, &mut topic_views) };
+        if !written {
+            self.host.log(
+                LogLevel::Error,
+                &format!(
+                    "auth request {}: {DATA_REPLACEMENT_UNSUPPORTED}",
+                    self.request_id
+                ),
+            );
+        }
+        // SAFETY: as above.
+        unsafe { auth_complete(ctx, self.request_id, &result) };
     }
 }
 
@@ -232,6 +293,10 @@ impl Drop for AuthCompletion {
     }
 }
 
+/// Logged when an ALLOW replacing the publish data went to a host older than 1.7 as a DENY.
+pub(crate) const DATA_REPLACEMENT_UNSUPPORTED: &str = "an ALLOW replacing the publish data was \
+    answered DENY: this notifyd is older than ABI 1.7 and cannot replace the data";
+
 /// A zeroed result of this crate's size (what we pass to auth_complete).
 pub(crate) fn zeroed_result() -> notify_auth_result {
     notify_auth_result {
@@ -245,6 +310,12 @@ pub(crate) fn zeroed_result() -> notify_auth_result {
         info: str_view(""),
         topics: core::ptr::null(),
         topic_count: 0,
+        data: sys::notify_bytes {
+            data: core::ptr::null(),
+            len: 0,
+        },
+        replace_data: false,
+        close_code: 0,
     }
 }
 
@@ -348,6 +419,30 @@ impl<'a> AuthRequest<'a> {
             other => AuthPurpose::Other(other),
         }
     }
+    /// ABI 1.7: the connection's kept headers, `(name, value)` pairs (see [`Headers`]); empty
+    /// from an older host. Ask for the names in `create` with
+    /// [`Host::keep_headers`](crate::Host::keep_headers).
+    pub fn headers(&self) -> Headers<'a> {
+        if !sys::has_field(
+            self.raw.size,
+            crate::field_end!(notify_auth_request, header_count),
+        ) {
+            return Headers::empty();
+        }
+        // SAFETY: members present (size checked); the array and its views are BORROWED for
+        // the call ('a).
+        unsafe { Headers::from_raw(self.raw.headers, self.raw.header_count) }
+    }
+    /// ABI 1.7: the first kept header named `name` (ASCII case-insensitive) as text: `None`
+    /// when absent, `Some("")` when empty OR not UTF-8 (see [`header_bytes`](Self::header_bytes)).
+    pub fn header(&self, name: &str) -> Option<&'a str> {
+        self.header_bytes(name)
+            .map(|value| core::str::from_utf8(value).unwrap_or(""))
+    }
+    /// ABI 1.7: the first kept header named `name` (ASCII case-insensitive) as received.
+    pub fn header_bytes(&self, name: &str) -> Option<&'a [u8]> {
+        self.headers().get(name)
+    }
     /// Takes the completion handle to answer later from any thread; then return
     /// [`AuthReply::Pending`]. `None` if it was already taken in this call.
     pub fn complete_later(&self) -> Option<AuthCompletion> {
@@ -415,6 +510,60 @@ impl<'a> AuthzRequest<'a> {
             crate::field_end!(notify_authz_request, flags),
         ) && self.raw.flags & sys::NOTIFY_AUTHZ_TOKEN_REQUIRED != 0
     }
+    /// ABI 1.7: the transport instance's name ("" from an older host).
+    pub fn transport(&self) -> &'a str {
+        if !sys::has_field(
+            self.raw.size,
+            crate::field_end!(notify_authz_request, transport),
+        ) {
+            return "";
+        }
+        // SAFETY: member present (size checked); views BORROWED for the call.
+        unsafe { str_of(self.raw.transport) }
+    }
+    /// ABI 1.7: the client's address, as [`AuthRequest::remote_address`] ("" from an older
+    /// host).
+    pub fn remote_address(&self) -> &'a str {
+        if !sys::has_field(
+            self.raw.size,
+            crate::field_end!(notify_authz_request, remote_address),
+        ) {
+            return "";
+        }
+        // SAFETY: member present (size checked); views BORROWED for the call.
+        unsafe { str_of(self.raw.remote_address) }
+    }
+    /// ABI 1.7: the connection's kept headers, as [`AuthRequest::headers`] (empty from an
+    /// older host).
+    pub fn headers(&self) -> Headers<'a> {
+        if !sys::has_field(
+            self.raw.size,
+            crate::field_end!(notify_authz_request, header_count),
+        ) {
+            return Headers::empty();
+        }
+        // SAFETY: members present (size checked); the array and its views are BORROWED for
+        // the call ('a).
+        unsafe { Headers::from_raw(self.raw.headers, self.raw.header_count) }
+    }
+    /// ABI 1.7: as [`AuthRequest::header`].
+    pub fn header(&self, name: &str) -> Option<&'a str> {
+        self.header_bytes(name)
+            .map(|value| core::str::from_utf8(value).unwrap_or(""))
+    }
+    /// ABI 1.7: as [`AuthRequest::header_bytes`].
+    pub fn header_bytes(&self, name: &str) -> Option<&'a [u8]> {
+        self.headers().get(name)
+    }
+    /// ABI 1.7: a publish's payload as the client sent it (empty for a subscribe, and from an
+    /// older host). An ALLOW may publish other bytes instead: [`AuthAnswer::replace_data`].
+    pub fn data(&self) -> &'a [u8] {
+        if !sys::has_field(self.raw.size, crate::field_end!(notify_authz_request, data)) {
+            return &[];
+        }
+        // SAFETY: member present (size checked); views BORROWED for the call.
+        unsafe { bytes_from(self.raw.data) }
+    }
     /// As [`AuthRequest::complete_later`].
     pub fn complete_later(&self) -> Option<AuthCompletion> {
         self.pending.take()
@@ -444,6 +593,7 @@ pub trait Auth: Plugin {
 #[cfg(test)]
 mod unit_tests {
     use super::*;
+    use core::ffi::c_char;
 
     fn authz(size: u32, token: &[u8]) -> notify_authz_request {
         // SAFETY: all-zero is a valid notify_authz_request (integers, NULL views).
@@ -478,5 +628,255 @@ mod unit_tests {
         // SAFETY: as above.
         let request = unsafe { AuthzRequest::from_raw(authz(old, b"sub"), host, &alive) };
         assert_eq!((request.token(), request.token_bytes()), ("", &b""[..]));
+    }
+
+    // ---- ABI 1.7 --------------------------------------------------------------------------
+
+    fn view(text: &[u8]) -> sys::notify_str {
+        sys::notify_str {
+            data: text.as_ptr().cast(),
+            len: text.len(),
+        }
+    }
+
+    fn header(name: &'static str, value: &'static [u8]) -> sys::notify_header {
+        sys::notify_header {
+            name: view(name.as_bytes()),
+            value: view(value),
+        }
+    }
+
+    /// Headers as a 1.7 host kept them: a repeated name, a value that is not UTF-8.
+    fn kept_headers() -> Vec<sys::notify_header> {
+        vec![
+            header("x-api-key", b"k1"),
+            header("origin", b"https://example.org"),
+            header("x-api-key", b"k2"),
+            header("x-raw", b"\xffbin"),
+            header("x-empty", b""),
+        ]
+    }
+
+    /// Members of an older host's struct that a reader must never touch: a dangling array
+    /// pointer that would fault if it were read.
+    fn dangling_headers() -> *const sys::notify_header {
+        core::ptr::NonNull::<sys::notify_header>::dangling().as_ptr()
+    }
+
+    fn no_host() -> Host {
+        // SAFETY: a dangling host is never called (no completion is taken).
+        unsafe { Host::from_raw(core::ptr::null(), core::ptr::null_mut()) }
+    }
+
+    #[test]
+    fn auth_request_headers_iterate_in_order_and_look_up_by_name() {
+        let headers = kept_headers();
+        // SAFETY: all-zero is a valid notify_auth_request.
+        let mut raw: notify_auth_request = unsafe { core::mem::zeroed() };
+        raw.size = core::mem::size_of::<notify_auth_request>() as u32;
+        raw.headers = headers.as_ptr();
+        raw.header_count = headers.len();
+        let alive = Liveness::new();
+        // SAFETY: `headers` outlives the request.
+        let request = unsafe { AuthRequest::from_raw(raw, no_host(), &alive) };
+        let all: Vec<(&str, &[u8])> = request.headers().collect();
+        assert_eq!(
+            all,
+            [
+                ("x-api-key", &b"k1"[..]),
+                ("origin", &b"https://example.org"[..]),
+                ("x-api-key", &b"k2"[..]),
+                ("x-raw", &b"\xffbin"[..]),
+                ("x-empty", &b""[..]),
+            ]
+        );
+        assert_eq!(request.headers().len(), 5);
+        assert_eq!(
+            request.headers().next_back().map(|(n, _)| n),
+            Some("x-empty")
+        );
+        // The first of a repeated header, names matched case-insensitively.
+        assert_eq!(request.header("X-Api-Key"), Some("k1"));
+        assert_eq!(request.header("origin"), Some("https://example.org"));
+        assert_eq!(request.header("cookie"), None);
+        // Not UTF-8: "" as text, the bytes as received.
+        assert_eq!(request.header("x-raw"), Some(""));
+        assert_eq!(request.header_bytes("x-raw"), Some(&b"\xffbin"[..]));
+        assert_eq!(request.header("x-empty"), Some(""));
+        // Debug shows what is left, values as lossy text.
+        let mut rest = request.headers();
+        rest.nth(2);
+        assert_eq!(
+            format!("{rest:?}"),
+            "[(\"x-raw\", \"\u{fffd}bin\"), (\"x-empty\", \"\")]"
+        );
+
+        // NULL array or no headers: nothing.
+        raw.headers = core::ptr::null();
+        // SAFETY: as above.
+        let request = unsafe { AuthRequest::from_raw(raw, no_host(), &alive) };
+        assert_eq!(request.headers().count(), 0);
+        raw.headers = headers.as_ptr();
+        raw.header_count = 0;
+        // SAFETY: as above.
+        let request = unsafe { AuthRequest::from_raw(raw, no_host(), &alive) };
+        assert_eq!(request.headers().count(), 0);
+    }
+
+    #[test]
+    fn a_1_6_auth_request_has_no_headers_whatever_follows_it() {
+        // SAFETY: all-zero is a valid notify_auth_request.
+        let mut raw: notify_auth_request = unsafe { core::mem::zeroed() };
+        // A 1.6 host's sizeof(notify_auth_request) ends where the 1.7 members begin.
+        raw.size = core::mem::offset_of!(notify_auth_request, headers) as u32;
+        raw.purpose = sys::NOTIFY_AUTH_PURPOSE_REFRESH;
+        raw.headers = dangling_headers();
+        raw.header_count = 3;
+        let alive = Liveness::new();
+        // SAFETY: the dangling array is never read (that is the test).
+        let request = unsafe { AuthRequest::from_raw(raw, no_host(), &alive) };
+        assert_eq!(request.purpose(), AuthPurpose::Refresh);
+        assert_eq!(request.headers().len(), 0);
+        assert_eq!(request.header("x-api-key"), None);
+        // A size that covers `headers` but not `header_count` is not enough either.
+        raw.size = crate::field_end!(notify_auth_request, headers) as u32;
+        // SAFETY: as above.
+        let request = unsafe { AuthRequest::from_raw(raw, no_host(), &alive) };
+        assert_eq!(request.headers().len(), 0);
+    }
+
+    #[test]
+    fn authz_request_names_transport_address_headers_and_data() {
+        let headers = kept_headers();
+        let mut raw = authz(core::mem::size_of::<notify_authz_request>() as u32, b"");
+        raw.topic = view(b"chat");
+        raw.transport = view(b"ws");
+        raw.remote_address = view(b"10.0.0.7:5123");
+        raw.headers = headers.as_ptr();
+        raw.header_count = headers.len();
+        let payload: &[u8] = b"{\"text\":\"darn\"}";
+        raw.data = crate::views::bytes_view(payload);
+        let alive = Liveness::new();
+        // SAFETY: every view outlives the request.
+        let request = unsafe { AuthzRequest::from_raw(raw, no_host(), &alive) };
+        assert_eq!(
+            (
+                request.topic(),
+                request.transport(),
+                request.remote_address()
+            ),
+            ("chat", "ws", "10.0.0.7:5123")
+        );
+        assert_eq!(request.data(), payload);
+        assert_eq!(request.header("ORIGIN"), Some("https://example.org"));
+        assert_eq!(request.headers().len(), 5);
+
+        // A 1.6 host: none of it, though the bytes past its struct say otherwise.
+        raw.size = core::mem::offset_of!(notify_authz_request, transport) as u32;
+        raw.headers = dangling_headers();
+        raw.data = sys::notify_bytes {
+            data: core::ptr::NonNull::<u8>::dangling().as_ptr(),
+            len: 9,
+        };
+        raw.transport = sys::notify_str {
+            data: core::ptr::NonNull::<c_char>::dangling().as_ptr(),
+            len: 9,
+        };
+        raw.remote_address = raw.transport;
+        raw.token = view(b"sub");
+        // SAFETY: the dangling views are never read (that is the test).
+        let request = unsafe { AuthzRequest::from_raw(raw, no_host(), &alive) };
+        assert_eq!((request.transport(), request.remote_address()), ("", ""));
+        assert_eq!(request.data(), b"");
+        assert_eq!(request.headers().len(), 0);
+        assert_eq!(request.header("origin"), None);
+        assert_eq!(request.token(), "sub"); // 1.4 members still read
+    }
+
+    /// A result whose 1.7 members hold values a writer must leave alone when `size` excludes
+    /// them.
+    fn result_of_size(size: usize) -> notify_auth_result {
+        let mut result = zeroed_result();
+        result.size = size as u32;
+        result.decision = sys::NOTIFY_AUTH_DEFER;
+        result.data = sys::notify_bytes {
+            data: core::ptr::null(),
+            len: 77,
+        };
+        result.replace_data = true;
+        result.close_code = 0xbeef;
+        result
+    }
+
+    #[test]
+    fn an_answer_writes_the_replacement_and_close_code_for_a_1_7_host() {
+        let mut views = Vec::new();
+        let full = core::mem::size_of::<notify_auth_result>();
+        let allow = AuthAnswer::allow().replace_data(&b"{\"text\":\"****\"}"[..]);
+        let mut result = result_of_size(full);
+        // SAFETY: our own full-size result; `allow` outlives the reads below.
+        assert!(unsafe { allow.write_views(&mut result, &mut views) });
+        assert_eq!(result.decision, sys::NOTIFY_AUTH_ALLOW);
+        assert!(result.replace_data);
+        // SAFETY: the view points into `allow`, alive.
+        assert_eq!(unsafe { bytes_from(result.data) }, b"{\"text\":\"****\"}");
+        assert_eq!(result.close_code, 0);
+
+        // Replacing with nothing is allowed: an empty payload, still replaced.
+        let empty = AuthAnswer::allow().replace_data(Vec::new());
+        let mut result = result_of_size(full);
+        // SAFETY: as above.
+        assert!(unsafe { empty.write_views(&mut result, &mut views) });
+        assert!(result.replace_data);
+        assert_eq!((result.data.data, result.data.len), (core::ptr::null(), 0));
+
+        let deny = AuthAnswer::deny("banned").close_code(sys::NOTIFY_CLOSE_DISCONNECTED);
+        let mut result = result_of_size(full);
+        // SAFETY: as above.
+        assert!(unsafe { deny.write_views(&mut result, &mut views) });
+        assert_eq!(result.decision, sys::NOTIFY_AUTH_DENY);
+        assert_eq!(result.close_code, sys::NOTIFY_CLOSE_DISCONNECTED);
+        assert!(!result.replace_data);
+        assert_eq!(result.data.len, 0);
+    }
+
+    #[test]
+    fn an_answer_to_a_1_6_host_leaves_the_new_members_alone_and_fails_closed() {
+        let mut views = Vec::new();
+        let older = core::mem::offset_of!(notify_auth_result, data);
+        let deny = AuthAnswer::deny("banned").close_code(sys::NOTIFY_CLOSE_DISCONNECTED);
+        let mut result = result_of_size(older);
+        // SAFETY: writable for its (smaller) declared size; `deny` outlives the reads.
+        assert!(unsafe { deny.write_views(&mut result, &mut views) });
+        assert_eq!(result.decision, sys::NOTIFY_AUTH_DENY);
+        // SAFETY: as above.
+        assert_eq!(unsafe { str_of(result.reason) }, "banned");
+        assert_eq!(
+            (result.data.len, result.replace_data, result.close_code),
+            (77, true, 0xbeef)
+        );
+
+        // An ALLOW that replaces the data cannot be carried out: DENY, never the original.
+        let allow = AuthAnswer::allow()
+            .user_id("alice")
+            .replace_data(&b"clean"[..]);
+        let mut result = result_of_size(older);
+        // SAFETY: as above.
+        assert!(!unsafe { allow.write_views(&mut result, &mut views) });
+        assert_eq!(result.decision, sys::NOTIFY_AUTH_DENY);
+        // SAFETY: the reason views a static answer.
+        assert_eq!(unsafe { str_of(result.reason) }, "internal error");
+        // SAFETY: as above.
+        assert_eq!(unsafe { str_of(result.user_id) }, "");
+        assert_eq!(
+            (result.data.len, result.replace_data, result.close_code),
+            (77, true, 0xbeef)
+        );
+
+        // A plain ALLOW is unaffected.
+        let mut result = result_of_size(older);
+        // SAFETY: as above.
+        assert!(unsafe { AuthAnswer::allow().write_views(&mut result, &mut views) });
+        assert_eq!(result.decision, sys::NOTIFY_AUTH_ALLOW);
     }
 }

@@ -261,22 +261,82 @@ impl Host {
     }
 
     /// Transports: a connection was accepted (`NOTIFY_ERR_LIMIT`: refused by the host).
+    /// Without headers: what tcp and udp transports say; see
+    /// [`conn_open_with_headers`](Self::conn_open_with_headers).
     pub fn conn_open(
         &self,
         conn: u64,
         remote_address: &str,
         encoding: Encoding,
     ) -> Result<(), Error> {
+        self.conn_open_with_headers(conn, remote_address, encoding, &[])
+    }
+
+    /// Transports, ABI 1.7: as [`conn_open`](Self::conn_open), with every header of the HTTP
+    /// request that opened the connection (the WebSocket upgrade, the request that created
+    /// an HTTP session) as `(name, value)` pairs: in the order received, a repeated header once
+    /// per occurrence, names lowercased, values with surrounding whitespace removed. The host
+    /// copies only the names some plugin asked for ([`keep_headers`](Self::keep_headers));
+    /// a host older than 1.7 ignores them.
+    pub fn conn_open_with_headers(
+        &self,
+        conn: u64,
+        remote_address: &str,
+        encoding: Encoding,
+        headers: &[(&str, &[u8])],
+    ) -> Result<(), Error> {
         let Some(conn_open) = host_member!(self, conn_open) else {
             return Err(Error::unsupported("host has no conn_open"));
         };
+        let header_views: Vec<sys::notify_header> = headers
+            .iter()
+            .map(|(name, value)| sys::notify_header {
+                name: str_view(name),
+                value: sys::notify_str {
+                    data: value.as_ptr().cast(),
+                    len: value.len(),
+                },
+            })
+            .collect();
         let info = sys::notify_conn_info {
             size: core::mem::size_of::<sys::notify_conn_info>() as u32,
             remote_address: str_view(remote_address),
             encoding: encoding.raw(),
+            headers: if header_views.is_empty() {
+                core::ptr::null()
+            } else {
+                header_views.as_ptr()
+            },
+            header_count: header_views.len(),
         };
-        // SAFETY: `info` and its view are BORROWED for the call and outlive it.
+        // SAFETY: `info`, the header array and every view are BORROWED for the call and
+        // outlive it (the host copies what it keeps).
         Error::check(unsafe { conn_open(self.ctx, conn, &info) }, "conn_open")
+    }
+
+    /// ABI 1.7: keep these HTTP headers of every connection from now on and pass them to auth
+    /// plugins ([`AuthRequest::headers`](crate::AuthRequest::headers),
+    /// [`AuthzRequest::headers`](crate::AuthzRequest::headers)). Names match
+    /// case-insensitively; the host keeps the union of every plugin's names (at most
+    /// `sys::NOTIFY_MAX_KEPT_HEADERS` headers and `sys::NOTIFY_MAX_KEPT_HEADER_BYTES` bytes
+    /// per connection), and nothing when no plugin asks.
+    ///
+    /// Call it from [`Plugin::create`](crate::Plugin::create) (main thread): later calls,
+    /// a name that is not an HTTP token or is longer than 64 bytes, or more than 64 names in
+    /// all fail with `NOTIFY_ERR_INVALID_ARGUMENT` (the host's log says which). A host older
+    /// than 1.7 answers `Err` with `NOTIFY_ERR_UNSUPPORTED`: its auth plugins see no headers.
+    pub fn keep_headers(&self, names: &[&str]) -> Result<(), Error> {
+        let Some(keep_headers) = host_member!(self, keep_headers) else {
+            return Err(Error::unsupported(
+                "keep_headers: notifyd is older than ABI 1.7 (no connection headers)",
+            ));
+        };
+        let views: Vec<sys::notify_str> = names.iter().map(|name| str_view(name)).collect();
+        // SAFETY: the array and its views are BORROWED for the call and outlive it.
+        Error::check(
+            unsafe { keep_headers(self.ctx, views.as_ptr(), views.len()) },
+            "keep_headers",
+        )
     }
 
     /// Transports: one complete client frame (the host copies it).

@@ -1,6 +1,6 @@
 //! # notify-sdk: write Notify plugins in safe Rust
 //!
-//! `notifyd` loads plugins through the C ABI of `include/notify/notify.h` (ABI 1.6). This crate
+//! `notifyd` loads plugins through the C ABI of `include/notify/notify.h` (ABI 1.7). This crate
 //! is that ABI twice:
 //!
 //! - [`sys`]: hand-written `#[repr(C)]` bindings, checked against the C compiler by the crate's
@@ -20,6 +20,13 @@
 //! [`Host::log_enabled`] says whether a level is logged, [`Host::stats_view`] returns the
 //! process's metrics and health documents; a plugin that sets [`Plugin::RECONFIGURABLE`]
 //! applies a changed manifest table live in [`Plugin::reconfigure`] (SIGHUP).
+//!
+//! ABI 1.7: an auth plugin asks for connection headers with [`Host::keep_headers`] in
+//! `create` and reads them as [`Headers`] ([`AuthRequest::headers`],
+//! [`AuthzRequest::headers`]); [`AuthzRequest`] also names the transport, the client's address
+//! and a publish's data, which an ALLOW may replace ([`AuthAnswer::replace_data`]); a DENY may
+//! close the connection ([`AuthAnswer::close_code`]). Transports pass the headers with
+//! [`Host::conn_open_with_headers`].
 //!
 //! [`export_plugin!`] emits the one exported symbol, `notify_plugin_entry_v1`, and a static
 //! descriptor. Every call from the host goes through a trampoline of this crate that catches
@@ -58,6 +65,7 @@ mod cluster;
 mod config;
 mod error;
 mod handler;
+mod headers;
 mod host;
 mod macros;
 mod ops;
@@ -82,6 +90,7 @@ pub use cluster::{
 pub use config::{Config, ConfigType};
 pub use error::Error;
 pub use handler::{ChangeSubject, Event, EventKind, Handler, event_mask};
+pub use headers::Headers;
 pub use host::{Encoding, Host, LogLevel, Publish, Target};
 pub use ops::{Metric, MetricKind, StatsViewKind};
 pub use plugin::Plugin;

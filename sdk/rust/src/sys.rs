@@ -1,4 +1,4 @@
-//! Hand-written bindings to `include/notify/notify.h` (ABI 1.6).
+//! Hand-written bindings to `include/notify/notify.h` (ABI 1.7).
 //!
 //! Rules followed here (and checked by `tests/layout.rs` against the C compiler's view):
 //! - every struct is `#[repr(C)]` with the header's members in the header's order;
@@ -13,7 +13,7 @@
 use core::ffi::{c_char, c_void};
 
 pub const NOTIFY_ABI_MAJOR: u16 = 1;
-pub const NOTIFY_ABI_MINOR: u16 = 6;
+pub const NOTIFY_ABI_MINOR: u16 = 7;
 pub const NOTIFY_PLUGIN_ENTRY_NAME: &str = "notify_plugin_entry_v1";
 
 // ---- status codes -------------------------------------------------------------------------
@@ -126,12 +126,35 @@ pub const NOTIFY_CLOSE_TOKEN_EXPIRED: u16 = 4006;
 
 // ---- transport ----------------------------------------------------------------------------
 
+/// ABI 1.7: one header of the HTTP request that opened a connection. An array element, so it
+/// never grows (no `size` member). `name` is lowercased; `value` as received, surrounding
+/// whitespace removed. OWNERSHIP: BORROWED.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct notify_header {
+    pub name: notify_str,
+    pub value: notify_str,
+}
+
+/// ABI 1.7: what the host keeps of a connection's headers (`host->keep_headers`): at most this
+/// many headers and [`NOTIFY_MAX_KEPT_HEADER_BYTES`] bytes of names and values together; the
+/// rest are not kept.
+pub const NOTIFY_MAX_KEPT_HEADERS: usize = 32;
+pub const NOTIFY_MAX_KEPT_HEADER_BYTES: usize = 8192;
+
+/// What a transport tells the host about a new connection. OWNERSHIP: BORROWED (the host
+/// copies what it keeps).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct notify_conn_info {
     pub size: u32,
     pub remote_address: notify_str,
     pub encoding: notify_encoding,
+    /// ABI 1.7 from here on (an older transport's struct ends above): every header of the
+    /// HTTP request that opened the connection, in the order received, a repeated header once
+    /// per occurrence; NULL and 0 for transports without one (tcp, udp).
+    pub headers: *const notify_header,
+    pub header_count: usize,
 }
 
 #[repr(C)]
@@ -170,6 +193,10 @@ pub struct notify_auth_request {
     pub transport: notify_str,
     /// ABI 1.4.
     pub purpose: u32,
+    /// ABI 1.7 from here on: the connection's kept headers (`host->keep_headers`: the names
+    /// every plugin asked for, so filter by your own list), NULL and 0 when none.
+    pub headers: *const notify_header,
+    pub header_count: usize,
 }
 
 pub const NOTIFY_AUTH_PURPOSE_CONNECT: u32 = 0;
@@ -194,6 +221,13 @@ pub struct notify_auth_result {
     pub info: notify_str,
     pub topics: *const notify_str,
     pub topic_count: usize,
+    /// ABI 1.7 from here on (the host presets and zeroes these too). ALLOW of a publish with
+    /// `replace_data`: publish `data` instead of what the client sent (empty is allowed).
+    pub data: notify_bytes,
+    pub replace_data: bool,
+    /// DENY: after the error reply, close the connection with this code (4000-4999) and
+    /// `reason`; 0 = keep it open (a denied connect is always closed).
+    pub close_code: u16,
 }
 
 #[repr(C)]
@@ -207,6 +241,16 @@ pub struct notify_authz_request {
     /// ABI 1.4 from here on.
     pub token: notify_str,
     pub flags: u32,
+    /// ABI 1.7 from here on: the transport instance's name.
+    pub transport: notify_str,
+    /// As `notify_auth_request.remote_address`.
+    pub remote_address: notify_str,
+    /// The connection's kept headers, as `notify_auth_request.headers`.
+    pub headers: *const notify_header,
+    pub header_count: usize,
+    /// A publish's payload as the client sent it (empty for a subscribe); an ALLOW may replace
+    /// it (`notify_auth_result.replace_data`).
+    pub data: notify_bytes,
 }
 
 pub const NOTIFY_AUTHZ_TOKEN_REQUIRED: u32 = 1 << 0;
@@ -816,6 +860,10 @@ pub struct notify_host_api {
     >,
     pub set_ready: Option<unsafe extern "C" fn(ctx: Ctx, ready: bool, reason: notify_str)>,
     pub log_enabled: Option<unsafe extern "C" fn(ctx: Ctx, level: notify_log_level) -> bool>,
+    // 1.7: what auth plugins see of a connection (main thread, in create())
+    pub keep_headers: Option<
+        unsafe extern "C" fn(ctx: Ctx, names: *const notify_str, count: usize) -> notify_status,
+    >,
 }
 
 // ---- the descriptor -----------------------------------------------------------------------

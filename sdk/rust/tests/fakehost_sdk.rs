@@ -137,7 +137,7 @@ mod with_fake_host {
             descriptor.size as usize,
             core::mem::size_of::<notify_plugin_descriptor>()
         );
-        assert_eq!((descriptor.abi_major, descriptor.abi_minor), (1, 6));
+        assert_eq!((descriptor.abi_major, descriptor.abi_minor), (1, 7));
         assert_eq!(descriptor.kinds, sys::NOTIFY_KIND_HANDLER);
         assert_eq!(descriptor.config_key_count, 7);
         // SAFETY: static NUL-terminated strings made by the macro.

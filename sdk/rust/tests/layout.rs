@@ -157,7 +157,11 @@ fn the_lists_cover_all_of_sys_rs() {
 
 #[test]
 fn constants_match_the_header() {
-    assert_eq!((NOTIFY_ABI_MAJOR, NOTIFY_ABI_MINOR), (1, 6));
+    assert_eq!((NOTIFY_ABI_MAJOR, NOTIFY_ABI_MINOR), (1, 7));
+    assert_eq!(
+        (NOTIFY_MAX_KEPT_HEADERS, NOTIFY_MAX_KEPT_HEADER_BYTES),
+        (32, 8192)
+    );
     assert_eq!(notify_event_bit(NOTIFY_EVENT_DATA), 1 << 9);
     assert_eq!(NOTIFY_ERROR_MESSAGE_MAX, 512);
 }

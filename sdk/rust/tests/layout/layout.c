@@ -32,10 +32,15 @@ int main(void) {
     F(notify_config_key, name);
     F(notify_config_key, type);
     F(notify_config_key, doc);
+    S(notify_header);
+    F(notify_header, name);
+    F(notify_header, value);
     S(notify_conn_info);
     F(notify_conn_info, size);
     F(notify_conn_info, remote_address);
     F(notify_conn_info, encoding);
+    F(notify_conn_info, headers);
+    F(notify_conn_info, header_count);
     S(notify_transport_vtable);
     F(notify_transport_vtable, size);
     F(notify_transport_vtable, deliver);
@@ -49,6 +54,8 @@ int main(void) {
     F(notify_auth_request, remote_address);
     F(notify_auth_request, transport);
     F(notify_auth_request, purpose);
+    F(notify_auth_request, headers);
+    F(notify_auth_request, header_count);
     S(notify_auth_result);
     F(notify_auth_result, size);
     F(notify_auth_result, decision);
@@ -60,6 +67,9 @@ int main(void) {
     F(notify_auth_result, info);
     F(notify_auth_result, topics);
     F(notify_auth_result, topic_count);
+    F(notify_auth_result, data);
+    F(notify_auth_result, replace_data);
+    F(notify_auth_result, close_code);
     S(notify_authz_request);
     F(notify_authz_request, size);
     F(notify_authz_request, request_id);
@@ -68,6 +78,11 @@ int main(void) {
     F(notify_authz_request, topic);
     F(notify_authz_request, token);
     F(notify_authz_request, flags);
+    F(notify_authz_request, transport);
+    F(notify_authz_request, remote_address);
+    F(notify_authz_request, headers);
+    F(notify_authz_request, header_count);
+    F(notify_authz_request, data);
     S(notify_auth_vtable);
     F(notify_auth_vtable, size);
     F(notify_auth_vtable, authenticate);
@@ -264,6 +279,7 @@ int main(void) {
     F(notify_host_api, stats_view);
     F(notify_host_api, set_ready);
     F(notify_host_api, log_enabled);
+    F(notify_host_api, keep_headers);
     S(notify_plugin_descriptor);
     F(notify_plugin_descriptor, size);
     F(notify_plugin_descriptor, abi_major);
@@ -323,6 +339,8 @@ int main(void) {
     C(NOTIFY_CLOSE_UNAUTHORIZED);
     C(NOTIFY_CLOSE_EXPIRED);
     C(NOTIFY_CLOSE_TOKEN_EXPIRED);
+    C(NOTIFY_MAX_KEPT_HEADERS);
+    C(NOTIFY_MAX_KEPT_HEADER_BYTES);
     C(NOTIFY_AUTH_ALLOW);
     C(NOTIFY_AUTH_DENY);
     C(NOTIFY_AUTH_DEFER);

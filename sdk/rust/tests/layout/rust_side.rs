@@ -19,10 +19,15 @@ macro_rules! all_layouts {
         lines.push($field_line!(notify_config_key, name, "name"));
         lines.push($field_line!(notify_config_key, type_, "type"));
         lines.push($field_line!(notify_config_key, doc, "doc"));
+        lines.push($struct_line!(notify_header));
+        lines.push($field_line!(notify_header, name, "name"));
+        lines.push($field_line!(notify_header, value, "value"));
         lines.push($struct_line!(notify_conn_info));
         lines.push($field_line!(notify_conn_info, size, "size"));
         lines.push($field_line!(notify_conn_info, remote_address, "remote_address"));
         lines.push($field_line!(notify_conn_info, encoding, "encoding"));
+        lines.push($field_line!(notify_conn_info, headers, "headers"));
+        lines.push($field_line!(notify_conn_info, header_count, "header_count"));
         lines.push($struct_line!(notify_transport_vtable));
         lines.push($field_line!(notify_transport_vtable, size, "size"));
         lines.push($field_line!(notify_transport_vtable, deliver, "deliver"));
@@ -36,6 +41,8 @@ macro_rules! all_layouts {
         lines.push($field_line!(notify_auth_request, remote_address, "remote_address"));
         lines.push($field_line!(notify_auth_request, transport, "transport"));
         lines.push($field_line!(notify_auth_request, purpose, "purpose"));
+        lines.push($field_line!(notify_auth_request, headers, "headers"));
+        lines.push($field_line!(notify_auth_request, header_count, "header_count"));
         lines.push($struct_line!(notify_auth_result));
         lines.push($field_line!(notify_auth_result, size, "size"));
         lines.push($field_line!(notify_auth_result, decision, "decision"));
@@ -47,6 +54,9 @@ macro_rules! all_layouts {
         lines.push($field_line!(notify_auth_result, info, "info"));
         lines.push($field_line!(notify_auth_result, topics, "topics"));
         lines.push($field_line!(notify_auth_result, topic_count, "topic_count"));
+        lines.push($field_line!(notify_auth_result, data, "data"));
+        lines.push($field_line!(notify_auth_result, replace_data, "replace_data"));
+        lines.push($field_line!(notify_auth_result, close_code, "close_code"));
         lines.push($struct_line!(notify_authz_request));
         lines.push($field_line!(notify_authz_request, size, "size"));
         lines.push($field_line!(notify_authz_request, request_id, "request_id"));
@@ -55,6 +65,11 @@ macro_rules! all_layouts {
         lines.push($field_line!(notify_authz_request, topic, "topic"));
         lines.push($field_line!(notify_authz_request, token, "token"));
         lines.push($field_line!(notify_authz_request, flags, "flags"));
+        lines.push($field_line!(notify_authz_request, transport, "transport"));
+        lines.push($field_line!(notify_authz_request, remote_address, "remote_address"));
+        lines.push($field_line!(notify_authz_request, headers, "headers"));
+        lines.push($field_line!(notify_authz_request, header_count, "header_count"));
+        lines.push($field_line!(notify_authz_request, data, "data"));
         lines.push($struct_line!(notify_auth_vtable));
         lines.push($field_line!(notify_auth_vtable, size, "size"));
         lines.push($field_line!(notify_auth_vtable, authenticate, "authenticate"));
@@ -251,6 +266,7 @@ macro_rules! all_layouts {
         lines.push($field_line!(notify_host_api, stats_view, "stats_view"));
         lines.push($field_line!(notify_host_api, set_ready, "set_ready"));
         lines.push($field_line!(notify_host_api, log_enabled, "log_enabled"));
+        lines.push($field_line!(notify_host_api, keep_headers, "keep_headers"));
         lines.push($struct_line!(notify_plugin_descriptor));
         lines.push($field_line!(notify_plugin_descriptor, size, "size"));
         lines.push($field_line!(notify_plugin_descriptor, abi_major, "abi_major"));
@@ -310,6 +326,8 @@ macro_rules! all_layouts {
         lines.push($constant_line!(NOTIFY_CLOSE_UNAUTHORIZED));
         lines.push($constant_line!(NOTIFY_CLOSE_EXPIRED));
         lines.push($constant_line!(NOTIFY_CLOSE_TOKEN_EXPIRED));
+        lines.push($constant_line!(NOTIFY_MAX_KEPT_HEADERS));
+        lines.push($constant_line!(NOTIFY_MAX_KEPT_HEADER_BYTES));
         lines.push($constant_line!(NOTIFY_AUTH_ALLOW));
         lines.push($constant_line!(NOTIFY_AUTH_DENY));
         lines.push($constant_line!(NOTIFY_AUTH_DEFER));

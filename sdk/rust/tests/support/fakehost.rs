@@ -438,9 +438,10 @@ impl FakeHost {
     }
     /// As `authenticate`, with a token that need not be UTF-8 (a misbehaving client's bytes).
     pub fn authenticate_bytes(&self, token: &[u8], timeout_ms: i32) -> (i32, Answer) {
-        // SAFETY: zeroed is a valid request (size 0 = filled? set below).
+        // SAFETY: zeroed is a valid request. Size 0: the fake host fills in its own
+        // sizeof, so a fake host built against an older notify.h never has this crate's larger
+        // struct read past the end of its copy (it plays an older host instead).
         let mut request: notify_auth_request = unsafe { core::mem::zeroed() };
-        request.size = core::mem::size_of::<notify_auth_request>() as u32;
         request.token = notify_str {
             data: token.as_ptr().cast(),
             len: token.len(),
@@ -453,9 +454,8 @@ impl FakeHost {
         (status, copy_answer(&answer))
     }
     pub fn authorize_subscribe(&self, topic: &str, timeout_ms: i32) -> (i32, Answer) {
-        // SAFETY: zeroed is a valid request.
+        // SAFETY: zeroed is a valid request (size 0: the fake host's own, as above).
         let mut request: notify_authz_request = unsafe { core::mem::zeroed() };
-        request.size = core::mem::size_of::<notify_authz_request>() as u32;
         request.topic = notify_str {
             data: topic.as_ptr().cast(),
             len: topic.len(),

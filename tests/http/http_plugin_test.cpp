@@ -12,6 +12,7 @@
 #include <regex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace notify_test {
@@ -106,6 +107,58 @@ TEST(HttpTransport, SessionCreationOpensOneHostConnectionWithJsonEncoding) {
         EXPECT_EQ(event.encoding, NOTIFY_ENCODING_JSON);
         EXPECT_EQ(event.remote.rfind("127.0.0.1:", 0), 0u) << event.remote;
     }
+}
+
+using HeaderPairs = std::vector<std::pair<std::string, std::string>>;
+
+// The headers of the one connection the host saw opened.
+HeaderPairs opened_headers(const FakeHost &host) {
+    for (const ConnEvent &event : host.events()) {
+        if (event.kind == ConnEvent::Kind::open) {
+            return event.headers;
+        }
+    }
+    ADD_FAILURE() << "no connection opened";
+    return {};
+}
+
+TEST(HttpTransport, SessionRequestHeadersReachTheHostInOrderWithLowercasedNames) {
+    Started server(ephemeral());
+    const std::string response = raw_http(server.port,
+                                          "POST /http/session HTTP/1.1\r\n"
+                                          "Host: 127.0.0.1\r\n"
+                                          "Cookie: a=1\r\n"
+                                          "X-Forwarded-For:  1.2.3.4 \t\r\n"
+                                          "x-REPEATED: first\r\n"
+                                          "X-Repeated:second\r\n"
+                                          "Content-Length: 0\r\n"
+                                          "Connection: close\r\n"
+                                          "\r\n");
+    ASSERT_EQ(response.rfind("HTTP/1.1 201 ", 0), 0u) << response;
+    EXPECT_EQ(opened_headers(server.plugin.host), (HeaderPairs{
+                                                      {"host", "127.0.0.1"},
+                                                      {"cookie", "a=1"},
+                                                      {"x-forwarded-for", "1.2.3.4"},
+                                                      {"x-repeated", "first"},
+                                                      {"x-repeated", "second"},
+                                                      {"content-length", "0"},
+                                                      {"connection", "close"},
+                                                  }));
+}
+
+TEST(HttpTransport, SessionRequestHeadersAreCappedAt64) {
+    Started server(ephemeral());
+    std::string request = "POST /http/session HTTP/1.1\r\nHost: h\r\n";
+    for (int i = 1; i < 70; ++i) {
+        request += "X-H" + std::to_string(i) + ": v" + std::to_string(i) + "\r\n";
+    }
+    request += "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    const std::string response = raw_http(server.port, request);
+    ASSERT_EQ(response.rfind("HTTP/1.1 201 ", 0), 0u) << response;
+    const HeaderPairs headers = opened_headers(server.plugin.host);
+    ASSERT_EQ(headers.size(), 64u);
+    EXPECT_EQ(headers.front(), (std::pair<std::string, std::string>{"host", "h"}));
+    EXPECT_EQ(headers.back(), (std::pair<std::string, std::string>{"x-h63", "v63"}));
 }
 
 TEST(HttpTransport, CommandsReachTheHostInOrder) {

@@ -18,7 +18,7 @@ struct TestFrame {
 std::atomic<int64_t> frames_alive{0};
 
 ConnEvent event_of(ConnEvent::Kind kind, uint64_t conn, std::string data, uint16_t code) {
-    ConnEvent event{kind, conn, std::move(data), code, {}, NOTIFY_ENCODING_JSON, NOTIFY_OK};
+    ConnEvent event{kind, conn, std::move(data), code, {}, NOTIFY_ENCODING_JSON, NOTIFY_OK, {}};
     return event;
 }
 
@@ -173,8 +173,15 @@ FakeHost::FakeHost(Config config) : config_(std::move(config)) {
     api_.conn_open = [](notify_host_ctx *ctx, uint64_t conn, const notify_conn_info *info) {
         FakeHost &host = from(ctx);
         ConnEvent event{ConnEvent::Kind::open, conn, {}, 0, {}, info->encoding,
-                        host.open_status_.load()};
+                        host.open_status_.load(), {}};
         event.remote.assign(info->remote_address.data, info->remote_address.len);
+        if (NOTIFY_HAS_FIELD(info, notify_conn_info, header_count)) {
+            for (size_t i = 0; i < info->header_count; ++i) {
+                const notify_header &header = info->headers[i];
+                event.headers.emplace_back(std::string(header.name.data, header.name.len),
+                                           std::string(header.value.data, header.value.len));
+            }
+        }
         const notify_status answer = event.answer;
         host.record(std::move(event));
         return answer;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -44,6 +45,8 @@ struct ConnEvent {
     std::string remote;       // open
     notify_encoding encoding = NOTIFY_ENCODING_JSON;  // open
     notify_status answer = NOTIFY_OK;                 // open: what conn_open returned
+    // open: notify_conn_info.headers as (name, value), in order (ABI 1.7)
+    std::vector<std::pair<std::string, std::string>> headers;
 };
 
 class FakeHost {

@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace notify::websocket {
@@ -211,6 +214,85 @@ TEST(ParseRequestHead, JoinsRepeatedHeaders) {
     EXPECT_EQ(parsed.request.connection, "keep-alive, Upgrade");
     EXPECT_EQ(parsed.request.websocket_protocol, "chat, notify.binary.v1");
     EXPECT_EQ(parsed.request.origin, "http://a, http://b");
+}
+
+using HeaderPairs = std::vector<std::pair<std::string, std::string>>;
+
+HeaderPairs pairs_of(const HeaderList &headers) {
+    HeaderPairs pairs;
+    for (size_t i = 0; i < headers.size(); ++i) {
+        pairs.emplace_back(headers.name(i), headers.value(i));
+    }
+    return pairs;
+}
+
+TEST(ParseRequestHead, KeepsEveryHeaderInOrderLowercasedAndTrimmed) {
+    const Parsed parsed = parse(
+        "GET /pubsub HTTP/1.1\r\n"
+        "Host: h\r\n"
+        "X-Forwarded-FOR: \t 1.2.3.4 \t\r\n"
+        "Cookie: a=1\r\n"
+        "cookie:b=2  \r\n"
+        "X-Empty:\r\n"
+        "X-Name: caf\xc3\xa9\r\n"
+        "Upgrade: websocket\r\n"
+        "COOKIE:   c = 3 ; d=4\r\n"
+        "\r\n");
+    ASSERT_EQ(parsed.status, HeadStatus::complete);
+    EXPECT_EQ(pairs_of(parsed.request.headers), (HeaderPairs{
+                                                    {"host", "h"},
+                                                    {"x-forwarded-for", "1.2.3.4"},
+                                                    {"cookie", "a=1"},
+                                                    {"cookie", "b=2"},
+                                                    {"x-empty", ""},
+                                                    {"x-name", "caf\xc3\xa9"},
+                                                    {"upgrade", "websocket"},
+                                                    {"cookie", "c = 3 ; d=4"},
+                                                }));
+    // The list is an addition: the known fields are filled as before.
+    EXPECT_EQ(parsed.request.host, "h");
+    EXPECT_EQ(parsed.request.upgrade, "websocket");
+}
+
+TEST(ParseRequestHead, KeepsNoHeadersWhenTheHeadHasNone) {
+    const Parsed parsed = parse("GET / HTTP/1.0\r\n\r\n");
+    ASSERT_EQ(parsed.status, HeadStatus::complete);
+    EXPECT_EQ(parsed.request.headers.size(), 0u);
+}
+
+TEST(ParseRequestHead, KeepsTheFirst64HeadersAndStillChecksTheRest) {
+    std::string head = "GET / HTTP/1.1\r\nHost: h\r\n";
+    for (int i = 1; i < 70; ++i) {
+        head += "X-H" + std::to_string(i) + ": v" + std::to_string(i) + "\r\n";
+    }
+    const std::string late_known = head + "Upgrade: websocket\r\n\r\n";
+    const Parsed parsed = parse(late_known);
+    ASSERT_EQ(parsed.status, HeadStatus::complete);
+    const HeaderList &headers = parsed.request.headers;
+    ASSERT_EQ(headers.size(), HeaderList::max_count);
+    ASSERT_EQ(HeaderList::max_count, 64u);
+    EXPECT_EQ(headers.name(0), "host");
+    EXPECT_EQ(headers.name(1), "x-h1");
+    EXPECT_EQ(headers.name(63), "x-h63");
+    EXPECT_EQ(headers.value(63), "v63");
+    // Headers past the cap are not kept but still count: a known one is read...
+    EXPECT_EQ(parsed.request.upgrade, "websocket");
+    // ...and a bad one still makes the request malformed.
+    EXPECT_EQ(parse(head + "Bad Name: x\r\n\r\n").status, HeadStatus::malformed);
+    EXPECT_EQ(parse(head + "Host: again\r\n\r\n").status, HeadStatus::malformed);
+}
+
+TEST(ParseRequestHead, HeadersOutliveTheBytesTheyWereParsedFrom) {
+    // The service loop drops a head collected across reads before the host sees its headers.
+    auto bytes = std::make_unique<std::string>(
+        "GET / HTTP/1.1\r\nHost: h\r\nCookie: session=abc\r\n\r\n");
+    HttpRequest request;
+    size_t head_length = 0;
+    ASSERT_EQ(parse_request_head(*bytes, max_head, request, head_length), HeadStatus::complete);
+    std::fill(bytes->begin(), bytes->end(), 'x');
+    bytes.reset();
+    const HttpRequest moved = std::move(request);
+    EXPECT_EQ(pairs_of(moved.headers), (HeaderPairs{{"host", "h"}, {"cookie", "session=abc"}}));
 }
 
 TEST(ParseRequestHead, StripsTheQueryButDoesNotDecode) {

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -49,25 +50,13 @@ std::string ipv4_from_proc(const std::string &hex) {
     return text.data();
 }
 
-}  // namespace
-
-std::string raw_http(uint16_t port, const std::string &request, std::chrono::milliseconds timeout,
-                     bool half_close, std::chrono::milliseconds half_close_pause) {
-    Socket socket;
-    if (!socket.connect_to("127.0.0.1", port)) {
-        return {};
-    }
-    if (::send(socket.fd(), request.data(), request.size(), MSG_NOSIGNAL) < 0) {
-        return {};
-    }
-    if (half_close) {
-        ::shutdown(socket.fd(), SHUT_WR);
-        std::this_thread::sleep_for(half_close_pause);
-    }
+// Reads until the peer closes, `timeout` passes or `done(received)` holds.
+std::string receive(const Socket &socket, std::chrono::milliseconds timeout,
+                    const std::function<bool(const std::string &)> &done) {
     std::string response;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::array<char, 4096> buffer{};
-    for (;;) {
+    while (!done(response)) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
@@ -84,6 +73,44 @@ std::string raw_http(uint16_t port, const std::string &request, std::chrono::mil
         response.append(buffer.data(), static_cast<size_t>(n));
     }
     return response;
+}
+
+}  // namespace
+
+std::string raw_http(uint16_t port, const std::string &request, std::chrono::milliseconds timeout,
+                     bool half_close, std::chrono::milliseconds half_close_pause) {
+    Socket socket;
+    if (!socket.connect_to("127.0.0.1", port)) {
+        return {};
+    }
+    if (::send(socket.fd(), request.data(), request.size(), MSG_NOSIGNAL) < 0) {
+        return {};
+    }
+    if (half_close) {
+        ::shutdown(socket.fd(), SHUT_WR);
+        std::this_thread::sleep_for(half_close_pause);
+    }
+    return receive(socket, timeout, [](const std::string &) { return false; });
+}
+
+std::string raw_http_head(uint16_t port, const std::vector<std::string> &request_parts,
+                          std::chrono::milliseconds timeout) {
+    Socket socket;
+    if (!socket.connect_to("127.0.0.1", port)) {
+        return {};
+    }
+    for (size_t i = 0; i < request_parts.size(); ++i) {
+        if (i > 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        const std::string &part = request_parts[i];
+        if (::send(socket.fd(), part.data(), part.size(), MSG_NOSIGNAL) < 0) {
+            return {};
+        }
+    }
+    return receive(socket, timeout, [](const std::string &received) {
+        return received.find("\r\n\r\n") != std::string::npos;
+    });
 }
 
 std::vector<std::string> listening_addresses(uint16_t port) {

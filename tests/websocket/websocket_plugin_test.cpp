@@ -17,6 +17,8 @@
 #include <memory>
 #include <set>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace notify_test {
 namespace {
@@ -126,6 +128,67 @@ TEST(WebsocketPlugin, ClientMessagesReachTheHostIntact) {
     const std::vector<std::string> expected{small, R"({"id":3,"ping":{}})", large};
     EXPECT_TRUE(plugin.host.wait_received(*id, expected.size()));
     EXPECT_EQ(plugin.host.received(*id), expected);
+    stop_and_check(plugin);
+}
+
+const std::string upgrade_head =
+    "GET /pubsub HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+using HeaderPairs = std::vector<std::pair<std::string, std::string>>;
+const HeaderPairs upgrade_head_headers{
+    {"host", "127.0.0.1"},
+    {"upgrade", "websocket"},
+    {"connection", "Upgrade"},
+    {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="},
+    {"sec-websocket-version", "13"},
+};
+
+// The headers of the one connection the host saw opened.
+HeaderPairs opened_headers(const FakeHost &host) {
+    EXPECT_TRUE(host.wait_until([](const std::vector<ConnEvent> &events) {
+        return std::any_of(events.begin(), events.end(), [](const ConnEvent &event) {
+            return event.kind == ConnEvent::Kind::open;
+        });
+    }));
+    for (const ConnEvent &event : host.events()) {
+        if (event.kind == ConnEvent::Kind::open) {
+            return event.headers;
+        }
+    }
+    return {};
+}
+
+TEST(WebsocketPlugin, UpgradeHeadersReachTheHostInOrderLowercasedAndTrimmed) {
+    const uint16_t port = port_base + 31;
+    PluginInstance plugin(listen_on(port));
+    ASSERT_EQ(plugin.create_status(), NOTIFY_OK) << plugin.error();
+    ASSERT_EQ(plugin.start(), NOTIFY_OK) << plugin.error();
+
+    const std::string response = raw_http_head(
+        port, {upgrade_head + "Cookie: a=1\r\nX-Forwarded-For:  1.2.3.4 \t\r\n"
+                              "x-REPEATED: first\r\nX-Repeated:second \r\n\r\n"});
+    EXPECT_EQ(response.rfind("HTTP/1.1 101 ", 0), 0u) << response;
+    HeaderPairs expected = upgrade_head_headers;
+    expected.insert(expected.end(), {{"cookie", "a=1"},
+                                     {"x-forwarded-for", "1.2.3.4"},
+                                     {"x-repeated", "first"},
+                                     {"x-repeated", "second"}});
+    EXPECT_EQ(opened_headers(plugin.host), expected);
+    stop_and_check(plugin);
+}
+
+TEST(WebsocketPlugin, UpgradeHeadersSplitAcrossReadsReachTheHostWhole) {
+    const uint16_t port = port_base + 32;
+    PluginInstance plugin(listen_on(port));
+    ASSERT_EQ(plugin.create_status(), NOTIFY_OK) << plugin.error();
+    ASSERT_EQ(plugin.start(), NOTIFY_OK) << plugin.error();
+
+    const std::string response = raw_http_head(
+        port, {upgrade_head + "Cookie: session=", "abc\r\nX-Forwarded-For: 1.2.3.4\r\n", "\r\n"});
+    EXPECT_EQ(response.rfind("HTTP/1.1 101 ", 0), 0u) << response;
+    HeaderPairs expected = upgrade_head_headers;
+    expected.insert(expected.end(), {{"cookie", "session=abc"}, {"x-forwarded-for", "1.2.3.4"}});
+    EXPECT_EQ(opened_headers(plugin.host), expected);
     stop_and_check(plugin);
 }
 

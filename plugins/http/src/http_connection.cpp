@@ -1,5 +1,6 @@
 #include "http_connection.hpp"
 
+#include "header_list.hpp"
 #include "routes.hpp"
 #include "wire_format.hpp"
 
@@ -45,6 +46,26 @@ std::string remote_of(const net::ip::tcp::socket &socket) {
         return "unknown";
     }
     return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+// A copy: request_ belongs to this connection's strand, and the session table reads the headers
+// on its own.
+HeaderList headers_of(const bhttp::fields &fields) {
+    HeaderList headers;
+    size_t count = 0;
+    size_t text_bytes = 0;
+    for (const auto &field : fields) {
+        if (count == HeaderList::max_count) {
+            break;
+        }
+        ++count;
+        text_bytes += field.name_string().size() + field.value().size();
+    }
+    headers.reserve(count, text_bytes);
+    for (const auto &field : fields) {
+        headers.add(field.name_string(), field.value());
+    }
+    return headers;
 }
 
 }  // namespace
@@ -134,8 +155,9 @@ void HttpConnection::route() {
     std::shared_ptr<HttpConnection> self = shared_from_this();
     switch (route.endpoint) {
     case Endpoint::sessions:
-        net::post(table_.strand(), [self, remote = remote_of(stream_.socket())] {
-            self->table_.create_session(remote, self);
+        net::post(table_.strand(), [self, remote = remote_of(stream_.socket()),
+                                    headers = headers_of(request_)] {
+            self->table_.create_session(remote, headers, self);
         });
         return;
     case Endpoint::commands:

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "frame_ref.hpp"
+#include "header_list.hpp"
 #include "peer.hpp"
 #include "session.hpp"
 #include "settings.hpp"
@@ -37,7 +38,10 @@ public:
     Strand &strand() { return strand_; }
 
     // Session strand. Each answers through `peer`.
-    void create_session(const std::string &remote, const std::shared_ptr<Peer> &peer);
+    // `headers` are those of the request that creates the session, handed to the host for it
+    // to copy what it keeps; the session does not hold them.
+    void create_session(const std::string &remote, const HeaderList &headers,
+                        const std::shared_ptr<Peer> &peer);
     void receive_commands(const std::string &token, const std::string &body,
                           const std::shared_ptr<Peer> &peer);
     void delete_session(const std::string &token, const std::shared_ptr<Peer> &peer);

@@ -1,5 +1,6 @@
 #include "http_request.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bitset>
 #include <utility>
@@ -172,9 +173,11 @@ constexpr std::array<KnownHeader, 7> known_headers{{
 }};
 constexpr size_t host_index = 0;
 
-// Fills the known fields from the header lines after the request line.
+// Fills the known fields and the header list from the header lines after the request line.
 bool parse_header_lines(std::string_view lines, HttpRequest &request) {
     std::bitset<known_headers.size()> seen;
+    const auto line_count = static_cast<size_t>(std::count(lines.begin(), lines.end(), '\n'));
+    request.headers.reserve(std::min(line_count, HeaderList::max_count), lines.size());
     while (!lines.empty()) {
         const size_t newline = lines.find('\n');
         std::string_view line = lines.substr(0, newline);
@@ -195,6 +198,7 @@ bool parse_header_lines(std::string_view lines, HttpRequest &request) {
             return false;
         }
         const std::string_view name = line.substr(0, colon);
+        request.headers.add(name, value);
         for (size_t i = 0; i < known_headers.size(); ++i) {
             if (!equals_ignoring_case(name, known_headers[i].name)) {
                 continue;
@@ -215,6 +219,32 @@ bool parse_header_lines(std::string_view lines, HttpRequest &request) {
 }
 
 }  // namespace
+
+std::string_view HeaderList::name(size_t index) const {
+    const Entry &entry = entries_[index];
+    return std::string_view(text_).substr(entry.offset, entry.name_length);
+}
+
+std::string_view HeaderList::value(size_t index) const {
+    const Entry &entry = entries_[index];
+    return std::string_view(text_).substr(entry.offset + entry.name_length, entry.value_length);
+}
+
+void HeaderList::reserve(size_t count, size_t text_bytes) {
+    entries_.reserve(count);
+    text_.reserve(text_bytes);
+}
+
+void HeaderList::add(std::string_view name, std::string_view value) {
+    if (entries_.size() >= max_count) {
+        return;
+    }
+    entries_.push_back(Entry{text_.size(), name.size(), value.size()});
+    for (const char c : name) {
+        text_.push_back(to_lower(c));
+    }
+    text_.append(value);
+}
 
 HeadStatus parse_request_head(std::string_view received, size_t max_head, HttpRequest &out,
                               size_t &head_length) {

@@ -533,7 +533,7 @@ void ServiceLoop::on_request_bytes(Connection &conn, const uint8_t *data, size_t
     conn.request_head.reset();
     control_bytes(conn).assign(decision.response.begin(), decision.response.end());
     list_for_flush(conn);
-    open_websocket(conn, decision.encoding);
+    open_websocket(conn, decision.encoding, request.headers);
     if (!early_frames.empty() && conn.phase == ConnectionPhase::open) {
         on_frame_bytes(conn, reinterpret_cast<uint8_t *>(early_frames.data()),
                        early_frames.size());
@@ -557,14 +557,25 @@ void ServiceLoop::answer(Connection &conn, const std::string &response) {
     list_for_flush(conn);
 }
 
-void ServiceLoop::open_websocket(Connection &conn, notify_encoding encoding) {
+void ServiceLoop::open_websocket(Connection &conn, notify_encoding encoding,
+                                 const HeaderList &headers) {
     conn.phase = ConnectionPhase::open;
     conn.encoding = encoding;
     const std::string remote = peer_address(conn.fd);
+    // On the stack: a connect should not pay an allocation for a view the host only reads.
+    std::array<notify_header, HeaderList::max_count> header_views;
+    for (size_t i = 0; i < headers.size(); ++i) {
+        const std::string_view name = headers.name(i);
+        const std::string_view value = headers.value(i);
+        header_views[i] = notify_header{notify_str{name.data(), name.size()},
+                                        notify_str{value.data(), value.size()}};
+    }
     notify_conn_info info{};
     info.size = sizeof info;
     info.remote_address = notify_str{remote.data(), remote.size()};
     info.encoding = encoding;
+    info.headers = headers.size() > 0 ? header_views.data() : nullptr;
+    info.header_count = headers.size();
     const notify_status status = host_.conn_open(ctx_, conn.id, &info);
     if (status == NOTIFY_OK) {
         conn.opened = true;

@@ -20,6 +20,8 @@
 
 namespace notify::websocket {
 
+class HeaderList;
+
 // A connection id carries the index of the loop that owns it in its top 8 bits, then a 24-bit
 // generation that changes each time a slot is reused, then its slot in the loop's table.
 constexpr unsigned loop_index_shift = 56;
@@ -83,7 +85,9 @@ private:
     void on_request_bytes(Connection &conn, const uint8_t *data, size_t len);
     // Sends a complete HTTP response (a file, a refused handshake) and ends the connection.
     void answer(Connection &conn, const std::string &response);
-    void open_websocket(Connection &conn, notify_encoding encoding);
+    // `headers` are the upgrade request's: the host copies what it keeps of them during the
+    // call, so the connection never holds them.
+    void open_websocket(Connection &conn, notify_encoding encoding, const HeaderList &headers);
     // Feeds WebSocket bytes (unmasked in place) to the connection's frame reader.
     void on_frame_bytes(Connection &conn, uint8_t *data, size_t len);
     void deliver_message(Connection &conn, const ReadResult &message);

@@ -1,5 +1,6 @@
 // grpc_api alone against the fake host (sdk/fakehost), for what needs no notifyd: the reload of
-// its table (reconfigure, ABI 1.6). Ports 39872-39873, on loopback.
+// its table (reconfigure, ABI 1.6). Ports 39872-39875, on loopback: one per test, since ctest runs
+// them at once and grpc listens with SO_REUSEPORT (two tests on one port would share connections).
 //
 // The calls go through grpc's generic stub with the message as bytes: the plugin carries the
 // generated notify_api.proto code, and linking it into this process too would register the file
@@ -21,7 +22,11 @@
 namespace notify::test {
 namespace {
 
-constexpr unsigned short port = 39872;
+constexpr unsigned short swap_keys_port = 39872;
+constexpr unsigned short unreadable_key_file_port = 39873;
+constexpr unsigned short listen_change_port = 39874;
+// Only named in a refused reconfigure, never listened on.
+constexpr unsigned short changed_listen_port = 39875;
 constexpr const char* key_variable = "NOTIFY_API_GRPC_TEST_KEY";
 constexpr const char* key = "grpc-k3y-of-the-tests";
 constexpr const char* rotated_key_variable = "NOTIFY_API_GRPC_TEST_ROTATED_KEY";
@@ -37,6 +42,10 @@ protected:
     void SetUp() override {
         ::setenv(key_variable, key, 1);
         ::setenv(rotated_key_variable, rotated_key, 1);
+    }
+
+    // Loads and starts the plugin listening on 127.0.0.1:`port`, and a stub for it.
+    void start(unsigned short port) {
         host_ = notify_fakehost_new();
         ASSERT_EQ(notify_fakehost_load(host_, NOTIFY_TEST_PLUGIN_DIR "/notify_grpc_api.so"),
                   NOTIFY_OK)
@@ -94,6 +103,7 @@ protected:
 };
 
 TEST_F(ApiGrpcPluginTest, ReconfigureSwapsTheApiKeys) {
+    ASSERT_NO_FATAL_FAILURE(start(swap_keys_port));
     EXPECT_EQ(info(key), grpc::StatusCode::OK);
     notify_fakehost_config_string(host_, "key_env", rotated_key_variable);
     ASSERT_EQ(notify_fakehost_reconfigure(host_), NOTIFY_OK) << notify_fakehost_last_error(host_);
@@ -107,6 +117,7 @@ TEST_F(ApiGrpcPluginTest, ReconfigureSwapsTheApiKeys) {
 }
 
 TEST_F(ApiGrpcPluginTest, ReconfigureWithAnUnreadableKeyFileKeepsTheOldKeys) {
+    ASSERT_NO_FATAL_FAILURE(start(unreadable_key_file_port));
     notify_fakehost_config_remove(host_, "key_env");
     notify_fakehost_config_path(host_, "key_file", "/nonexistent/grpc-keys.txt");
     EXPECT_EQ(notify_fakehost_reconfigure(host_), NOTIFY_ERR_INVALID_ARGUMENT);
@@ -118,8 +129,10 @@ TEST_F(ApiGrpcPluginTest, ReconfigureWithAnUnreadableKeyFileKeepsTheOldKeys) {
 }
 
 TEST_F(ApiGrpcPluginTest, ReconfigureRefusesAListenChangeAndKeepsServing) {
+    ASSERT_NO_FATAL_FAILURE(start(listen_change_port));
     notify_fakehost_config_string(host_, "key_env", rotated_key_variable);
-    notify_fakehost_config_string(host_, "listen", "127.0.0.1:39873");
+    notify_fakehost_config_string(host_, "listen",
+                                  ("127.0.0.1:" + std::to_string(changed_listen_port)).c_str());
     EXPECT_EQ(notify_fakehost_reconfigure(host_), NOTIFY_ERR_UNSUPPORTED);
     EXPECT_NE(std::string{notify_fakehost_last_error(host_)}.find(
                   "listen changes need a restart"),

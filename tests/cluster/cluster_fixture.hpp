@@ -47,8 +47,8 @@ class ClusterTest : public ::testing::Test {
     // Skips when plugins/redis is not part of the build.
     void SetUp() override;
     // Starts `redis_servers` Redis servers (shards) and the three nodes. Each test owns ten fixed
-    // ports from `base_port` (CTest runs tests in parallel; 39800-39949 is this suite's range):
-    // nodes at base+1..base+3, Redis servers at base+5, base+6.
+    // ports from `base_port` (CTest runs tests in parallel; 39800-39969 and 39300-39339 are this
+    // suite's ranges): nodes at base+1..base+3, Redis servers at base+5, base+6.
     void start_cluster(unsigned short base_port, int redis_servers = 1);
     std::string manifest(int node) const;
     void start_node(int node);

@@ -48,7 +48,7 @@ class ClusterFaultTest : public ClusterTest {
 };
 
 TEST_F(ClusterFaultTest, RedisKilledMidStreamNothingAcknowledgedIsLostSilently) {
-    ASSERT_NO_FATAL_FAILURE(start_cluster(39870));
+    ASSERT_NO_FATAL_FAILURE(start_cluster(39300));
     const auto deadline = Clock::now() + seconds(30);
     start_subscribers("k9", deadline);
     Publisher publisher(node_port(1), "k9");
@@ -88,7 +88,7 @@ TEST_F(ClusterFaultTest, RedisKilledMidStreamNothingAcknowledgedIsLostSilently) 
 }
 
 TEST_F(ClusterFaultTest, StoppedRedisIsDetectedByTheProbeAndRecoveredAfterCont) {
-    ASSERT_NO_FATAL_FAILURE(start_cluster(39880));
+    ASSERT_NO_FATAL_FAILURE(start_cluster(39310));
     start_subscribers("deaf", Clock::now() + seconds(30));
     Publisher publisher(node_port(1), "deaf");
     ASSERT_EQ(publisher.publish_acked(50, Clock::now() + seconds(5)), 50) << publisher.last_error();
@@ -109,7 +109,7 @@ TEST_F(ClusterFaultTest, StoppedRedisIsDetectedByTheProbeAndRecoveredAfterCont) 
 }
 
 TEST_F(ClusterFaultTest, KilledPubSubConnectionsAreResubscribedAndGapsFilled) {
-    ASSERT_NO_FATAL_FAILURE(start_cluster(39890));
+    ASSERT_NO_FATAL_FAILURE(start_cluster(39320));
     start_subscribers("cut", Clock::now() + seconds(30));
     Publisher publisher(node_port(1), "cut");
     ASSERT_EQ(publisher.publish_acked(100, Clock::now() + seconds(5)), 100)
@@ -124,7 +124,7 @@ TEST_F(ClusterFaultTest, KilledPubSubConnectionsAreResubscribedAndGapsFilled) {
 }
 
 TEST_F(ClusterFaultTest, ClientsOfAKilledNodeRecoverExactlyOnAnotherNode) {
-    ASSERT_NO_FATAL_FAILURE(start_cluster(39900));
+    ASSERT_NO_FATAL_FAILURE(start_cluster(39330));
     const auto deadline = Clock::now() + seconds(30);
     // The subscriber's list: node 1, then node 3 when node 1 is gone.
     subscribers_.push_back(std::make_unique<TrackingSubscriber>(

@@ -302,6 +302,33 @@ std::map<std::string, Value> config_for(const RedisServer& redis, std::string pr
             {"connect_timeout", std::int64_t{1000}}};
 }
 
+// The plugin's default number of client/user channel shards (config key 'shards').
+constexpr std::uint32_t kShards = 64;
+
+// The pub/sub channels of config_for's prefix "t".
+std::string topic_channel(const std::string& topic) {
+    return redis::Names{"t"}.topic_channel(topic);
+}
+std::string client_channel(const std::string& client) {
+    return redis::Names{"t"}.client_channel(redis::id_shard(client, kShards));
+}
+std::string user_channel(const std::string& user) {
+    return redis::Names{"t"}.user_channel(redis::id_shard(user, kShards));
+}
+
+// Waits until `channel` has `subscribers` subscribers (PUBSUB NUMSUB); false at the deadline.
+// The plugin's SUBSCRIBE is asynchronous: what is published before it takes effect is lost.
+bool wait_numsub(const RedisServer& redis, const std::string& channel, int subscribers,
+                 std::chrono::milliseconds timeout = 5s) {
+    const std::string want = channel + "\n" + std::to_string(subscribers);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        if (redis.cli("PUBSUB", "NUMSUB", channel) == want) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(20ms);
+    }
+}
+
 struct HistoryResult {
     notify_status status = 0;
     std::vector<std::pair<std::uint64_t, std::string>> entries;
@@ -418,7 +445,7 @@ TEST_F(RedisBroker, TopicMessagesReachInterestedNodesInOrderIncludingTheirOwn) {
     ASSERT_EQ(b.status, NOTIFY_OK) << b.error;
     a.interest(NOTIFY_INTEREST_TOPIC, "chat", true);
     b.interest(NOTIFY_INTEREST_TOPIC, "chat", true);
-    std::this_thread::sleep_for(200ms);  // SUBSCRIBE is asynchronous
+    ASSERT_TRUE(wait_numsub(*redis, topic_channel("chat"), 2));
     for (int i = 0; i < 50; ++i) {
         ASSERT_EQ(a.publish("chat", "m" + std::to_string(i)), NOTIFY_PENDING);
     }
@@ -436,7 +463,8 @@ TEST_F(RedisBroker, DirectMessagesAndCommandsFollowIdsToTheirNode) {
     Node b{"node-b", config_for(*redis)};
     b.interest(NOTIFY_INTEREST_CLIENT, "c1", true);
     b.interest(NOTIFY_INTEREST_USER, "u1", true);
-    std::this_thread::sleep_for(200ms);
+    ASSERT_TRUE(wait_numsub(*redis, client_channel("c1"), 1));
+    ASSERT_TRUE(wait_numsub(*redis, user_channel("u1"), 1));
 
     notify_str clients[] = {{"c1", 2}, {"c-elsewhere", 11}};
     notify_str users[] = {{"u1", 2}};
@@ -466,7 +494,7 @@ TEST_F(RedisBroker, DirectMessagesAndCommandsFollowIdsToTheirNode) {
 
     // A command is not carried back to its own node.
     a.interest(NOTIFY_INTEREST_CLIENT, "c1", true);
-    std::this_thread::sleep_for(200ms);
+    ASSERT_TRUE(wait_numsub(*redis, client_channel("c1"), 2));
     ASSERT_EQ(a.vt()->send_command(a.instance, &command, &err), NOTIFY_OK);
     EXPECT_TRUE(b.host.wait([](FakeHost& h) { return h.commands_.size() >= 2; }));
     std::this_thread::sleep_for(100ms);
@@ -485,7 +513,7 @@ TEST_F(RedisBroker, NodesSeeEachOthersAnnouncements) {
 TEST_F(RedisBroker, MalformedBusMessagesAreCountedNotDelivered) {
     Node b{"node-b", config_for(*redis)};
     b.interest(NOTIFY_INTEREST_TOPIC, "chat", true);
-    std::this_thread::sleep_for(200ms);
+    ASSERT_TRUE(wait_numsub(*redis, topic_channel("chat"), 1));
     redis->cli("PUBLISH", "t.topic.chat", "hello from redis-cli");
     redis->cli("PUBLISH", "t.topic.chat", "again");
     redis->cli("PUBLISH", "t.control", "garbage");
@@ -509,7 +537,7 @@ TEST_F(RedisBroker, GapOnTheBusIsFilledFromHistory) {
     Node a{"node-a", config_for(*redis)};
     Node b{"node-b", config_for(*redis)};
     b.interest(NOTIFY_INTEREST_TOPIC, "g", true);
-    std::this_thread::sleep_for(200ms);
+    ASSERT_TRUE(wait_numsub(*redis, topic_channel("g"), 1));
     a.publish_wait("g", "1");
     ASSERT_TRUE(b.wait_offsets("g", {1}));
     write_silently(*redis, "t", "g", "2");
@@ -529,7 +557,7 @@ TEST_F(RedisBroker, GapThatHistoryCannotFillIsReportedLost) {
     Node a{"node-a", config_for(*redis)};
     Node b{"node-b", config_for(*redis)};
     b.interest(NOTIFY_INTEREST_TOPIC, "g", true);
-    std::this_thread::sleep_for(200ms);
+    ASSERT_TRUE(wait_numsub(*redis, topic_channel("g"), 1));
     a.publish_wait("g", "1", 0);
     ASSERT_TRUE(b.wait_offsets("g", {1}));
     redis->cli("HINCRBY", "t.meta.{g}", "s", "2");  // offsets 2 and 3 never reach the bus
@@ -543,7 +571,7 @@ TEST_F(RedisBroker, EpochChangeIsReportedLost) {
     Node a{"node-a", config_for(*redis)};
     Node b{"node-b", config_for(*redis)};
     b.interest(NOTIFY_INTEREST_TOPIC, "e", true);
-    std::this_thread::sleep_for(200ms);
+    ASSERT_TRUE(wait_numsub(*redis, topic_channel("e"), 1));
     a.publish_wait("e", "1");
     ASSERT_TRUE(b.wait_offsets("e", {1}));
     redis->cli("DEL", "t.meta.{e}");
@@ -557,7 +585,7 @@ TEST_F(RedisBroker, KilledPubSubConnectionReconnectsAndFillsWhatItMissed) {
     Node a{"node-a", config_for(*redis)};
     Node b{"node-b", config_for(*redis)};
     b.interest(NOTIFY_INTEREST_TOPIC, "k", true);
-    std::this_thread::sleep_for(200ms);
+    ASSERT_TRUE(wait_numsub(*redis, topic_channel("k"), 1));
     a.publish_wait("k", "1");
     ASSERT_TRUE(b.wait_offsets("k", {1}));
     redis->cli("CLIENT", "KILL", "TYPE", "pubsub");
@@ -571,18 +599,22 @@ TEST_F(RedisBroker, KilledPubSubConnectionReconnectsAndFillsWhatItMissed) {
 TEST_F(RedisBroker, DeafServerIsDetectedByTheProbe) {
     Node b{"node-b", config_for(*redis)};
     b.interest(NOTIFY_INTEREST_TOPIC, "p", true);
-    std::this_thread::sleep_for(200ms);
+    ASSERT_TRUE(wait_numsub(*redis, topic_channel("p"), 1));
     redis->stop_signal();
-    std::this_thread::sleep_for(1800ms);  // > 2 probe intervals (and the command timeout)
-    redis->cont();
-    EXPECT_TRUE(b.host.wait([](FakeHost& h) {
+    // The probe finds the connection deaf (> 2 probe intervals) while Redis is still stopped.
+    const bool detected = b.host.wait([](FakeHost& h) {
         for (const auto& line : h.logs_) {
             if (line.find("reconnecting") != std::string::npos) return true;
         }
         return false;
-    }, 5s));
-    // Works again afterwards.
-    b.host.wait([&](FakeHost&) { return false; }, 1500ms);
+    }, 10s);
+    redis->cont();
+    EXPECT_TRUE(detected) << "no reconnect within 10 s of Redis going deaf";
+    // Works again afterwards: the commands connection is up and the topic subscribed again.
+    EXPECT_TRUE(b.host.wait([](FakeHost& h) {
+        return !h.readiness_.empty() && h.readiness_.back().rfind("ready", 0) == 0;
+    }, 10s));
+    ASSERT_TRUE(wait_numsub(*redis, topic_channel("p"), 1, 10s));
     const Completion done = b.publish_wait("p", "x");
     EXPECT_EQ(done.status, NOTIFY_OK) << done.error;
     EXPECT_TRUE(b.wait_offsets("p", {done.offset}));
@@ -661,15 +693,18 @@ TEST_F(RedisBroker, InFlightPublishesFailAsUnknownOutcomeAndLimitApplies) {
 }
 
 TEST_F(RedisBroker, UnsubscribesAfterTheDelay) {
-    Node b{"node-b", config_for(*redis)};
+    auto values = config_for(*redis);
+    values["unsubscribe_delay"] = std::int64_t{2000};
+    Node b{"node-b", values};
     b.interest(NOTIFY_INTEREST_TOPIC, "u", true);
-    std::this_thread::sleep_for(200ms);
-    EXPECT_EQ(redis->cli("PUBSUB", "NUMSUB", "t.topic.u"), "t.topic.u\n1");
+    ASSERT_TRUE(wait_numsub(*redis, "t.topic.u", 1));
+    const auto down = std::chrono::steady_clock::now();
     b.interest(NOTIFY_INTEREST_TOPIC, "u", false);
-    std::this_thread::sleep_for(100ms);
-    EXPECT_EQ(redis->cli("PUBSUB", "NUMSUB", "t.topic.u"), "t.topic.u\n1");
-    std::this_thread::sleep_for(600ms);
-    EXPECT_EQ(redis->cli("PUBSUB", "NUMSUB", "t.topic.u"), "t.topic.u\n0");
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(redis->cli("PUBSUB", "NUMSUB", "t.topic.u"), "t.topic.u\n1");  // within the delay
+    EXPECT_TRUE(wait_numsub(*redis, "t.topic.u", 0, 10s));
+    // Not before the delay (less a little for rounding).
+    EXPECT_GE(std::chrono::steady_clock::now() - down, 1900ms);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Publish anywhere, deliver everywhere (issue 10, "What must hold" 1-2): three nodes on one Redis
 // behave like one server for topic, client and user targets and for handler publishes.
+#include <algorithm>
 #include <set>
 
 #include "cluster_fixture.hpp"
@@ -112,34 +113,64 @@ TEST_F(ClusterDeliveryTest, DirectClientAndUserTargetsReachEveryNodeOnce) {
     bob2.connect({{"user", "bob"}});
     NotifyClient publisher(node_port(1));
     publisher.connect();
-    // Interest in a client or user reaches the bus asynchronously after the connect.
-    std::this_thread::sleep_for(milliseconds(500));
-
-    constexpr int kCount = 200;
-    for (int i = 1; i <= kCount; ++i) {
+    const auto publish_direct = [&](const std::string& data) {
         const json reply =
             publisher.request("publish", {{"clients", {alice1.client(), plain3.client()}},
                                           {"users", {"alice"}},
-                                          {"data", "direct-" + std::to_string(i)}});
+                                          {"data", data}});
         ASSERT_TRUE(reply.contains("result")) << reply.dump();
-    }
-    std::vector<std::string> expected;
-    for (int i = 1; i <= kCount; ++i) expected.push_back("direct-" + std::to_string(i));
-
-    // Each receives the publishes (and chat join messages, filtered out) in publish order.
+    };
     const std::vector<std::pair<std::string, NotifyClient*>> recipients{
         {"alice on node 1, named by client id and by user", &alice1},
         {"alice on node 3, named by user", &alice3},
         {"a client on node 3, named by client id", &plain3}};
+
+    // Interest in a client or user reaches the bus asynchronously after the connect (a direct
+    // publish before the nodes' SUBSCRIBE took effect is lost): marker publishes to the same
+    // targets until every recipient got one.
+    const auto is_marker = [](const std::string& data) { return data.rfind("marker-", 0) == 0; };
+    std::vector<bool> marked(recipients.size(), false);
+    const auto marker_deadline = Clock::now() + seconds(10);
+    for (int round = 1; Clock::now() < marker_deadline; ++round) {
+        ASSERT_NO_FATAL_FAILURE(publish_direct("marker-" + std::to_string(round)));
+        for (std::size_t r = 0; r < recipients.size(); ++r) {
+            if (marked[r]) continue;
+            for (const std::string& data :
+                 non_chat_payloads(recipients[r].second->messages(50, milliseconds(100)))) {
+                marked[r] = marked[r] || is_marker(data);
+            }
+        }
+        if (std::all_of(marked.begin(), marked.end(), [](bool m) { return m; })) break;
+    }
+    for (std::size_t r = 0; r < recipients.size(); ++r) {
+        ASSERT_TRUE(marked[r]) << recipients[r].first << ": no marker publish arrived in 10 s";
+    }
+
+    constexpr int kCount = 200;
+    for (int i = 1; i <= kCount; ++i) {
+        ASSERT_NO_FATAL_FAILURE(publish_direct("direct-" + std::to_string(i)));
+    }
+    std::vector<std::string> expected;
+    for (int i = 1; i <= kCount; ++i) expected.push_back("direct-" + std::to_string(i));
+
+    // Each receives the publishes (and chat join messages and markers still on their way,
+    // filtered out) in publish order.
+    const auto direct_payloads = [&](const std::vector<json>& messages) {
+        std::vector<std::string> out;
+        for (std::string& data : non_chat_payloads(messages)) {
+            if (!is_marker(data)) out.push_back(std::move(data));
+        }
+        return out;
+    };
     for (const auto& [who, client] : recipients) {
         std::vector<std::string> got;
         const auto deadline = Clock::now() + seconds(10);
         while (got.size() < expected.size() && Clock::now() < deadline) {
-            const auto batch = non_chat_payloads(client->messages(1, seconds(1)));
+            const auto batch = direct_payloads(client->messages(1, seconds(1)));
             got.insert(got.end(), batch.begin(), batch.end());
         }
         // Anything more (a duplicate) would arrive right behind.
-        const auto extra = non_chat_payloads(client->messages(50, milliseconds(500)));
+        const auto extra = direct_payloads(client->messages(50, milliseconds(500)));
         got.insert(got.end(), extra.begin(), extra.end());
         EXPECT_EQ(got, expected) << who;
     }

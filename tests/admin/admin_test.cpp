@@ -114,6 +114,13 @@ TEST_F(AdminTest, Overview_ShowsTheNodeTheHistoryAndAMovingPublishRate) {
 TEST_F(AdminTest, Token_GuardsWhatReadsTheHostButNotHealthzOrThePage) {
     ASSERT_NO_FATAL_FAILURE(
         start(token_port, "token_env = \"" + std::string{admin_token_variable} + "\"\n"));
+    // /readyz answers 200 only once the host has marked every instance started, which can come
+    // after the admin listener answers (see Health_ above): wait for it, bounded.
+    const auto ready_deadline = std::chrono::steady_clock::now() + seconds(5);
+    while (get("/readyz", bearer(admin_token)).status != 200u &&
+           std::chrono::steady_clock::now() < ready_deadline) {
+        std::this_thread::sleep_for(milliseconds(20));
+    }
     for (const char* target : {"/metrics", "/readyz", "/admin/api/overview"}) {
         const HttpReply without = get(target);
         EXPECT_EQ(without.status, 401u) << target;

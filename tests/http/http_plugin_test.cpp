@@ -219,19 +219,39 @@ TEST(HttpTransport, EmptyPollAnswersAnEmptyArrayAfterPollTimeout) {
     EXPECT_LT(waited, 3s);
 }
 
+// Two polls of one session: the server answers the one it received first with [] when the
+// second replaces it, and holds the second. Returns the poll still held (invalid when not exactly
+// one was answered, [], within 5 s). Which of the two reaches the server first is up to it: no
+// fixed sleep is needed to order them.
+std::future<HttpReply> replaced_and_held_poll(uint16_t port, const std::string &token) {
+    const auto poll = [port, token] { return http_request(port, "GET", base(token) + "/poll"); };
+    std::future<HttpReply> first = std::async(std::launch::async, poll);
+    std::future<HttpReply> second = std::async(std::launch::async, poll);
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const bool first_done = first.wait_for(10ms) == std::future_status::ready;
+        const bool second_done = second.wait_for(0ms) == std::future_status::ready;
+        if (first_done && second_done) {
+            ADD_FAILURE() << "both polls were answered: '" << first.get().body << "' and '"
+                          << second.get().body << "'";
+            return {};
+        }
+        if (first_done || second_done) {
+            std::future<HttpReply> &replaced = first_done ? first : second;
+            EXPECT_EQ(replaced.get().body, "[]") << "the replaced poll";
+            return std::move(first_done ? second : first);
+        }
+    }
+    ADD_FAILURE() << "neither poll was answered: the newer did not replace the older";
+    return {};
+}
+
 TEST(HttpTransport, ANewerPollReplacesTheOlderOne) {
     Started server(ephemeral());
     const uint16_t port = server.port;
     const Opened session = open_session(server.plugin, port);
-    auto older = std::async(std::launch::async, [&] {
-        return http_request(port, "GET", base(session.token) + "/poll");
-    });
-    std::this_thread::sleep_for(200ms);
-    auto newer = std::async(std::launch::async, [&] {
-        return http_request(port, "GET", base(session.token) + "/poll");
-    });
-    ASSERT_EQ(older.wait_for(3s), std::future_status::ready);
-    EXPECT_EQ(older.get().body, "[]");
+    std::future<HttpReply> newer = replaced_and_held_poll(port, session.token);
+    ASSERT_TRUE(newer.valid());
     server.plugin.deliver("{\"n\":1}", {session.conn});
     EXPECT_EQ(newer.get().body, "[{\"n\":1}]");
 }
@@ -514,10 +534,9 @@ TEST(HttpTransport, StopEndsStreamsPollsAndSessions) {
     const Opened idle = open_session(server.plugin, port);
     SseClient stream;
     ASSERT_EQ(stream.open(port, base(streamed.token) + "/events"), 200u);
-    auto poll = std::async(std::launch::async, [&] {
-        return http_request(port, "GET", base(polled.token) + "/poll");
-    });
-    std::this_thread::sleep_for(200ms);
+    // A poll the server certainly holds at the stop (no fixed sleep decides it).
+    std::future<HttpReply> poll = replaced_and_held_poll(port, polled.token);
+    ASSERT_TRUE(poll.valid());
     const auto started = std::chrono::steady_clock::now();
     server.plugin.stop();
     EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);

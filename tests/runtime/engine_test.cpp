@@ -199,12 +199,13 @@ TEST(Engine, HungStop_IsAbandonedAfterTheTimeoutAndNeverDestroyed) {
     EngineOptions options;
     options.stop_timeout = 100ms;
     ManifestParts parts;
-    parts.transport = "stop_delay_ms = 1500";
+    // Hung far longer than the bound below, so only abandoning it can meet the bound.
+    parts.transport = "stop_delay_ms = 10000";
     EngineHarness harness(fixture_manifest(parts), std::move(options));
 
     const auto begin = std::chrono::steady_clock::now();
     harness.engine().stop();
-    EXPECT_LT(std::chrono::steady_clock::now() - begin, 1000ms);
+    EXPECT_LT(std::chrono::steady_clock::now() - begin, 5s);
     harness.destroy();
 
     EXPECT_EQ(harness.logs().matching("stop() did not return within 100 ms").size(), 1u);

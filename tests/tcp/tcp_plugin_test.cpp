@@ -363,16 +363,17 @@ TEST(TcpTransport, TlsRoundTripWithASelfSignedCertificate) {
 }
 
 TEST(TcpTransport, IdleTimeoutClosesOnlyTheSilentConnection) {
-    PluginInstance plugin(listen_on(0, {{"idle_timeout", DurationValue{300}}}));
+    PluginInstance plugin(listen_on(0, {{"idle_timeout", DurationValue{1000}}}));
     const uint16_t port = start_on_any_port(plugin);
     ASSERT_NE(port, 0);
     Connected silent = connect_client(plugin, port);
     Connected talker = connect_client(plugin, port);
-    for (int i = 0; i < 8; ++i) {
+    // The talker sends every 100 ms for twice the idle timeout; the silent one times out.
+    for (int i = 0; i < 20; ++i) {
         std::this_thread::sleep_for(100ms);
         ASSERT_TRUE(talker.client->send(length_prefixed("ping")));
     }
-    EXPECT_EQ(plugin.host.wait_closed(silent.id, 1s), close_abnormal);
+    EXPECT_EQ(plugin.host.wait_closed(silent.id, 3s), close_abnormal);
     EXPECT_TRUE(silent.client->wait_eof());
     EXPECT_EQ(plugin.host.count(ConnEvent::Kind::closed, talker.id), 0u);
     stop_and_check(plugin);

@@ -426,13 +426,15 @@ TEST(UdpTransport, SilentSessionTimesOutOnceWith1006) {
 }
 
 TEST(UdpTransport, PingsKeepASessionAlive) {
-    PluginInstance plugin(listen_on_any_port({{"session_timeout", DurationValue{150}}}));
+    PluginInstance plugin(listen_on_any_port({{"session_timeout", DurationValue{1000}}}));
     const uint16_t port = start_on_any_port(plugin);
     ASSERT_NE(port, 0);
     Connected connected = connect_client(plugin, port);
-    for (int i = 0; i < 10; ++i) {
+    // A ping every 100 ms for 3 s: three timeouts pass, none of them silent.
+    const auto until = std::chrono::steady_clock::now() + 3s;
+    while (std::chrono::steady_clock::now() < until) {
         ASSERT_TRUE(connected.client->ping(1s));
-        std::this_thread::sleep_for(50ms);
+        std::this_thread::sleep_for(100ms);
     }
     EXPECT_EQ(plugin.host.count(ConnEvent::Kind::closed, connected.conn), 0u);
     stop_and_check(plugin);

@@ -17,6 +17,7 @@ void Core::State::handle_connect(Connection& connection, std::uint64_t command_i
     request.user_id = command.user;
     request.remote_address = connection.remote_address;
     request.transport = connection.ref.transport;
+    request.headers = connection.headers;
     const std::uint64_t request_id = next_request_id++;
     connection.connect_pending = true;
     const AuthOutcome outcome = env.authenticate(request_id, request);
@@ -29,9 +30,10 @@ void Core::State::handle_connect(Connection& connection, std::uint64_t command_i
 }
 
 void Core::State::refuse_connect(Connection& connection, std::uint64_t command_id,
-                                 std::string_view reason, protocol::ErrorCode code) {
+                                 std::string_view reason, protocol::ErrorCode code,
+                                 std::uint16_t close_code) {
     reply_error(connection.ref, command_id, code, reason);
-    close_connection(connection, NOTIFY_CLOSE_UNAUTHORIZED, reason, ClosePush::none);
+    close_connection(connection, close_code, reason, ClosePush::none);
 }
 
 void Core::State::finish_connect(ConnectionRef conn, std::uint64_t command_id,
@@ -44,7 +46,9 @@ void Core::State::finish_connect(ConnectionRef conn, std::uint64_t command_id,
         refuse_connect(*connection, command_id,
                        outcome.reason.empty() ? std::string_view("connect denied")
                                               : std::string_view(outcome.reason),
-                       auth_error_code(outcome, protocol::ErrorCode::unauthorized));
+                       auth_error_code(outcome, protocol::ErrorCode::unauthorized),
+                       outcome.close_code != 0 ? outcome.close_code
+                                               : std::uint16_t{NOTIFY_CLOSE_UNAUTHORIZED});
         return;
     }
     if (outcome.expires_at_ms != 0 && outcome.expires_at_ms <= env.now_ms()) {

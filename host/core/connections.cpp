@@ -7,7 +7,8 @@
 namespace notify::core {
 
 notify_status Core::State::open_connection(ConnectionRef conn, std::string remote_address,
-                                           notify_encoding encoding) {
+                                           notify_encoding encoding,
+                                           std::vector<RequestHeader> headers) {
     if (shut_down) return NOTIFY_ERR_CLOSED;
     if (connections.contains(conn) || !is_known_encoding(encoding)) {
         return NOTIFY_ERR_INVALID_ARGUMENT;
@@ -17,6 +18,7 @@ notify_status Core::State::open_connection(ConnectionRef conn, std::string remot
     connection.ref = conn;
     connection.remote_address = std::move(remote_address);
     connection.encoding = encoding;
+    connection.headers = std::move(headers);
     return NOTIFY_OK;
 }
 

@@ -22,8 +22,8 @@ Core::Core(CoreConfig config, CoreEnvironment& env)
 Core::~Core() = default;
 
 notify_status Core::open_connection(ConnectionRef conn, std::string remote_address,
-                                    notify_encoding encoding) {
-    return state_->open_connection(conn, std::move(remote_address), encoding);
+                                    notify_encoding encoding, std::vector<RequestHeader> headers) {
+    return state_->open_connection(conn, std::move(remote_address), encoding, std::move(headers));
 }
 
 void Core::receive(ConnectionRef conn, std::string_view frame) {

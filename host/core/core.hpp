@@ -42,6 +42,13 @@ struct CoreConfig {
     std::string node_id;  // unique per process; names this node's publishes on the bus
 };
 
+// One kept header of the HTTP request that opened a connection (name lowercased).
+struct RequestHeader {
+    std::string name;
+    std::string value;
+    friend bool operator==(const RequestHeader&, const RequestHeader&) = default;
+};
+
 // A connect to authenticate (the runtime runs the auth plugin chain).
 struct AuthRequest {
     std::string token;
@@ -50,6 +57,15 @@ struct AuthRequest {
     std::string remote_address;
     std::uint32_t transport = 0;
     std::uint32_t purpose = NOTIFY_AUTH_PURPOSE_CONNECT;  // or _REFRESH of a connected client
+    std::vector<RequestHeader> headers;                    // the connection's kept headers
+};
+
+// Where a client-side subscribe or publish comes from, for the auth chain (borrowed).
+struct AuthorizeContext {
+    std::uint32_t transport = 0;
+    std::string_view remote_address;
+    std::span<const RequestHeader> headers;
+    std::string_view data;  // a publish's payload; empty for a subscribe
 };
 
 struct AuthOutcome {
@@ -61,6 +77,8 @@ struct AuthOutcome {
     std::int64_t expires_at_ms = 0;   // allow of a connect/refresh: 0 = never expires
     std::string info;                 // allow of a connect: a JSON object, or empty
     std::vector<std::string> topics;  // allow of a connect: server-side subscriptions
+    std::optional<std::string> replacement_data;  // allow of a publish: moderated payload
+    std::uint16_t close_code = 0;  // deny: close the connection with it (4000-4999); 0 = don't
 };
 
 // One subscribed, connected client of a presence topic.
@@ -160,9 +178,11 @@ public:
     // admits only tokens a plugin verified, so all-defer denies.
     virtual AuthOutcome authorize_subscribe(std::uint64_t request_id, std::string_view client_id,
                                             std::string_view user_id, std::string_view topic,
-                                            std::string_view token, bool token_required) = 0;
+                                            std::string_view token, bool token_required,
+                                            const AuthorizeContext& context) = 0;
     virtual AuthOutcome authorize_publish(std::uint64_t request_id, std::string_view client_id,
-                                          std::string_view user_id, std::string_view topic) = 0;
+                                          std::string_view user_id, std::string_view topic,
+                                          const AuthorizeContext& context) = 0;
 
     // The broker orders and stores a topic message. pending: Core::complete_publish later.
     // publish_key: non-empty when the topic is one part of a publish with several targets.
@@ -260,7 +280,8 @@ public:
     // ---- from transports ----------------------------------------------------------------------
     // NOTIFY_OK, or NOTIFY_ERR_LIMIT past limits.max_connections.
     notify_status open_connection(ConnectionRef conn, std::string remote_address,
-                                  notify_encoding encoding);
+                                  notify_encoding encoding,
+                                  std::vector<RequestHeader> headers = {});
     // One client frame in the connection's encoding (JSON or binary): decoded, applied, and
     // answered in that encoding through env.deliver.
     void receive(ConnectionRef conn, std::string_view frame);

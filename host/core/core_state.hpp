@@ -38,6 +38,7 @@ struct Connection {
     ConnectionRef ref;
     std::string remote_address;
     notify_encoding encoding = NOTIFY_ENCODING_JSON;
+    std::vector<RequestHeader> headers;  // kept for the auth chain (host->keep_headers)
     Client* client = nullptr;      // set once connect succeeded
     bool connect_pending = false;  // a connect waits for the auth chain
     // Closed by the core (replaced, refused, disconnected, shutdown): its frames are ignored and
@@ -174,6 +175,9 @@ struct PublishJob {
     std::size_t authorizations_pending = 0;
     bool authorizations_issued = false;
     bool refused = false;
+    // A moderated payload from an auth plugin, and which authorization gave it.
+    std::optional<std::string> replacement;
+    std::size_t replacement_index = 0;
     std::size_t broker_pending = 0;
     bool broker_issued = false;
     std::vector<protocol::TopicPosition> positions;  // per topic, in target order
@@ -185,6 +189,7 @@ struct PublishJob {
 
 struct PendingPublishAuth {
     std::uint64_t job_id = 0;
+    std::size_t index = 0;  // which of the job's authorizations (topics in order, then direct)
 };
 
 struct PendingBrokerPublish {
@@ -306,7 +311,7 @@ struct Core::State {
 
     // ---- connections.cpp ----------------------------------------------------------------------
     notify_status open_connection(ConnectionRef conn, std::string remote_address,
-                                  notify_encoding encoding);
+                                  notify_encoding encoding, std::vector<RequestHeader> headers);
     void receive(ConnectionRef conn, std::string_view frame);
     void connection_closed(ConnectionRef conn, std::uint16_t code);
     void handle_command(Connection& connection, protocol::Command& command);
@@ -317,7 +322,8 @@ struct Core::State {
     void finish_connect(ConnectionRef conn, std::uint64_t command_id,
                         const protocol::ConnectCommand& command, const AuthOutcome& outcome);
     void refuse_connect(Connection& connection, std::uint64_t command_id, std::string_view reason,
-                        protocol::ErrorCode code = protocol::ErrorCode::unauthorized);
+                        protocol::ErrorCode code = protocol::ErrorCode::unauthorized,
+                        std::uint16_t close_code = NOTIFY_CLOSE_UNAUTHORIZED);
 
     // ---- credentials.cpp ----------------------------------------------------------------------
     // The connect reply's ttl_ms for the client's credentials (nullopt: they never expire).
@@ -332,6 +338,12 @@ struct Core::State {
     // The error code of a refused connect/refresh: token_expired when the plugin said so.
     static protocol::ErrorCode auth_error_code(const AuthOutcome& outcome,
                                                protocol::ErrorCode fallback);
+    // A denial whose plugin asked to close the connection (AuthOutcome::close_code) closes it,
+    // after the error reply, with a disconnect push carrying the code and reason.
+    void close_as_denial_says(ConnectionRef conn, const AuthOutcome& outcome);
+    // What the auth chain is told about where a client's subscribe or publish comes from.
+    static AuthorizeContext authorize_context(const Connection& connection,
+                                              std::string_view data = {});
 
     // ---- presence.cpp -------------------------------------------------------------------------
     // The client joined (subscribed while connected, or its connection resumed) or left the
@@ -456,7 +468,11 @@ struct Core::State {
     void start_publish(PublishJob job);
     // The answers only record; advance_publish moves the job on once a phase is complete, and
     // the entry points erase a finished job.
-    void answer_publish_authorization(PublishJob& job, const AuthOutcome& outcome);
+    void answer_publish_authorization(PublishJob& job, std::size_t index,
+                                      const AuthOutcome& outcome);
+    // Puts the payload an auth plugin chose in place, within the payload and frame limits;
+    // false (and the client told) when it does not fit.
+    bool apply_publish_replacement(PublishJob& job);
     void answer_broker_publish(PublishJob& job, std::size_t topic_index,
                                const PublishOutcome& outcome);
     void advance_publish(std::uint64_t job_id);

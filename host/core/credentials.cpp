@@ -55,6 +55,7 @@ void Core::State::handle_refresh(Connection& connection, std::uint64_t command_i
     request.remote_address = connection.remote_address;
     request.transport = connection.ref.transport;
     request.purpose = NOTIFY_AUTH_PURPOSE_REFRESH;
+    request.headers = connection.headers;
     const std::uint64_t request_id = next_request_id++;
     PendingRefresh pending{connection.ref, command_id, client.id};
     const AuthOutcome outcome = env.authenticate(request_id, request);
@@ -77,6 +78,7 @@ void Core::State::finish_refresh(const PendingRefresh& pending, const AuthOutcom
         reply_error(pending.conn, pending.command_id,
                     auth_error_code(outcome, protocol::ErrorCode::unauthorized),
                     "refresh: " + (outcome.reason.empty() ? std::string("denied") : outcome.reason));
+        close_as_denial_says(pending.conn, outcome);
         return;
     }
     if (outcome.user_id != user_id_of(client)) {

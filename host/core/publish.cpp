@@ -87,17 +87,23 @@ void Core::State::start_publish(PublishJob job) {
     if (!job.authorizations_issued) {
         // One authorization per topic; a message straight to clients or users is authorized as
         // a publish to the empty topic.
+        const Connection* origin = live_connection(job.origin);
+        AuthorizeContext context;
+        if (origin != nullptr) context = authorize_context(*origin);
+        context.data = job.payload;
+        std::size_t index = 0;
         const auto authorize = [&](std::string_view subject) {
             if (job.refused) return;
             ++job.authorizations_pending;
             const std::uint64_t request_id = next_request_id++;
-            const AuthOutcome outcome =
-                env.authorize_publish(request_id, job.client_id, job.user_id, subject);
+            const AuthOutcome outcome = env.authorize_publish(request_id, job.client_id,
+                                                              job.user_id, subject, context);
             if (outcome.kind == AuthOutcome::Kind::pending) {
-                pending_publish_auths.emplace(request_id, PendingPublishAuth{job.id});
+                pending_publish_auths.emplace(request_id, PendingPublishAuth{job.id, index});
             } else {
-                answer_publish_authorization(job, outcome);
+                answer_publish_authorization(job, index, outcome);
             }
+            ++index;
         };
         for (const std::string& topic : job.targets.topics) authorize(topic);
         if (!job.targets.clients.empty() || !job.targets.users.empty()) authorize({});
@@ -113,14 +119,52 @@ void Core::State::start_publish(PublishJob job) {
     }
 }
 
-void Core::State::answer_publish_authorization(PublishJob& job, const AuthOutcome& outcome) {
+void Core::State::answer_publish_authorization(PublishJob& job, std::size_t index,
+                                               const AuthOutcome& outcome) {
     --job.authorizations_pending;
-    if (outcome.kind == AuthOutcome::Kind::allow || job.refused) return;
+    if (outcome.kind == AuthOutcome::Kind::allow) {
+        // The lowest index wins, whatever order the answers came in.
+        if (outcome.replacement_data && (!job.replacement || index < job.replacement_index)) {
+            job.replacement = *outcome.replacement_data;
+            job.replacement_index = index;
+        }
+        return;
+    }
+    if (job.refused) return;
     job.refused = true;
     if (live_connection(job.origin) != nullptr) {
         reply_error(job.origin, job.command_id, protocol::ErrorCode::permission_denied,
                     outcome.reason.empty() ? "publish: denied" : "publish: " + outcome.reason);
+        close_as_denial_says(job.origin, outcome);
     }
+}
+
+bool Core::State::apply_publish_replacement(PublishJob& job) {
+    if (!job.replacement) return true;
+    std::string error;
+    if (job.replacement->size() > config.limits.max_payload_size) {
+        error = "publish: the payload an auth plugin put in place is " +
+                std::to_string(job.replacement->size()) + " bytes, over the limit of " +
+                std::to_string(config.limits.max_payload_size);
+    } else {
+        protocol::PublishCommand moderated;
+        moderated.topics = job.targets.topics;
+        moderated.clients = job.targets.clients;
+        moderated.users = job.targets.users;
+        moderated.data = *job.replacement;
+        if (std::string limit = frame_limit_error(moderated); !limit.empty()) {
+            error = "publish: the payload an auth plugin put in place: " + limit;
+        }
+    }
+    if (!error.empty()) {
+        if (live_connection(job.origin) != nullptr) {
+            reply_error(job.origin, job.command_id, protocol::ErrorCode::too_large, error);
+        }
+        return false;
+    }
+    job.payload = std::move(*job.replacement);
+    job.replacement.reset();
+    return true;
 }
 
 void Core::State::answer_broker_publish(PublishJob& job, std::size_t topic_index,
@@ -155,7 +199,7 @@ void Core::State::advance_publish(std::uint64_t job_id) {
 void Core::State::progress_publish(PublishJob& job) {
     if (job.phase == PublishJob::Phase::authorizing && job.authorizations_issued &&
         job.authorizations_pending == 0) {
-        if (job.refused) {
+        if (job.refused || !apply_publish_replacement(job)) {
             job.phase = PublishJob::Phase::finished;
         } else {
             start_broker_publishes(job);
@@ -229,10 +273,11 @@ void Core::State::complete_auth(std::uint64_t request_id, const AuthOutcome& out
         return;
     }
     if (auto found = pending_publish_auths.find(request_id); found != pending_publish_auths.end()) {
-        const std::uint64_t job_id = found->second.job_id;
+        const PendingPublishAuth pending = found->second;
+        const std::uint64_t job_id = pending.job_id;
         pending_publish_auths.erase(found);
         if (auto job = publish_jobs.find(job_id); job != publish_jobs.end()) {
-            answer_publish_authorization(job->second, outcome);
+            answer_publish_authorization(job->second, pending.index, outcome);
             advance_publish(job_id);
         }
     }

@@ -99,6 +99,25 @@ void Core::State::close_connection(Connection& connection, std::uint16_t code,
     env.close(connection.ref, code, reason);
 }
 
+void Core::State::close_as_denial_says(ConnectionRef conn, const AuthOutcome& outcome) {
+    if (outcome.close_code < 4000 || outcome.close_code > 4999) return;
+    Connection* connection = live_connection(conn);
+    if (connection == nullptr) return;
+    close_connection(*connection, outcome.close_code,
+                     outcome.reason.empty() ? std::string_view("denied") : outcome.reason,
+                     ClosePush::disconnect);
+}
+
+AuthorizeContext Core::State::authorize_context(const Connection& connection,
+                                                std::string_view data) {
+    AuthorizeContext context;
+    context.transport = connection.ref.transport;
+    context.remote_address = connection.remote_address;
+    context.headers = connection.headers;
+    context.data = data;
+    return context;
+}
+
 Connection* Core::State::live_connection(ConnectionRef conn) {
     auto found = connections.find(conn);
     if (found == connections.end() || found->second.closing) return nullptr;

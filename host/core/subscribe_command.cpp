@@ -29,7 +29,8 @@ void Core::State::handle_subscribe(Connection& connection, std::uint64_t command
     PendingSubscribe pending{connection.ref, command_id, client.id, command.topic, command.since};
     const AuthOutcome outcome =
         env.authorize_subscribe(request_id, client.id, user_id_of(client), command.topic,
-                                command.token, space.subscribe == host::SubscribeRule::token);
+                                command.token, space.subscribe == host::SubscribeRule::token,
+                                authorize_context(connection));
     if (outcome.kind == AuthOutcome::Kind::pending) {
         pending_subscribes.emplace(request_id, std::move(pending));
         return;
@@ -48,6 +49,7 @@ void Core::State::finish_subscribe(const PendingSubscribe& pending, const AuthOu
         reply_error(pending.conn, pending.command_id,
                     auth_error_code(outcome, protocol::ErrorCode::permission_denied),
                     outcome.reason.empty() ? "subscribe: denied" : "subscribe: " + outcome.reason);
+        close_as_denial_says(pending.conn, outcome);
         return;
     }
     // Limits again: the state may have changed while the answer was pending.

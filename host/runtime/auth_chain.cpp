@@ -13,6 +13,19 @@ namespace {
 
 notify_str view(const std::string& text) { return notify_str{text.data(), text.size()}; }
 
+notify_bytes bytes_view(const std::string& bytes) {
+    return notify_bytes{reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()};
+}
+
+std::vector<notify_header> header_views(const std::vector<core::RequestHeader>& headers) {
+    std::vector<notify_header> views;
+    views.reserve(headers.size());
+    for (const core::RequestHeader& header : headers) {
+        views.push_back(notify_header{view(header.name), view(header.value)});
+    }
+    return views;
+}
+
 std::string copy_text(notify_str text) {
     if (text.data == nullptr) return {};
     return std::string(text.data, text.len);
@@ -84,6 +97,16 @@ AuthAnswer AuthAnswer::copy(const notify_auth_result& result) {
             answer.topics.push_back(copy_text(result.topics[i]));
         }
     }
+    if (result.size >= NOTIFY_FIELD_END_(notify_auth_result, replace_data) &&
+        result.replace_data) {
+        answer.replacement_data =
+            result.data.data == nullptr
+                ? std::string()
+                : std::string(reinterpret_cast<const char*>(result.data.data), result.data.len);
+    }
+    if (result.size >= NOTIFY_FIELD_END_(notify_auth_result, close_code)) {
+        answer.close_code = result.close_code;
+    }
     return answer;
 }
 
@@ -104,13 +127,15 @@ core::AuthOutcome AuthChain::authenticate(std::uint64_t request_id,
     chained.remote_address = request.remote_address;
     chained.transport = std::string(transport_name);
     chained.purpose = request.purpose;
+    chained.headers = request.headers;
     return run(request_id, std::move(chained));
 }
 
 core::AuthOutcome AuthChain::authorize(Step step, std::uint64_t request_id,
                                        std::string_view client_id, std::string_view user_id,
                                        std::string_view topic, std::string_view token,
-                                       bool token_required) {
+                                       bool token_required, const core::AuthorizeContext& context,
+                                       std::string_view transport_name) {
     // Every instance would defer: the answer is known without copying the request (this is
     // every publish of a deployment without publish rules, so it is worth the shortcut).
     if (step == Step::authorize_publish && !publish_hooks_ && !token_required) {
@@ -125,6 +150,10 @@ core::AuthOutcome AuthChain::authorize(Step step, std::uint64_t request_id,
     chained.topic = std::string(topic);
     chained.token = std::string(token);
     chained.token_required = token_required;
+    chained.transport = std::string(transport_name);
+    chained.remote_address = std::string(context.remote_address);
+    chained.headers.assign(context.headers.begin(), context.headers.end());
+    if (step == Step::authorize_publish) chained.data = std::string(context.data);
     return run(request_id, std::move(chained));
 }
 
@@ -206,6 +235,9 @@ notify_status AuthChain::ask(const PluginInstance& auth, std::uint64_t request_i
         plugin_request.remote_address = view(request.remote_address);
         plugin_request.transport = view(request.transport);
         plugin_request.purpose = request.purpose;
+        const std::vector<notify_header> headers = header_views(request.headers);
+        plugin_request.headers = headers.empty() ? nullptr : headers.data();
+        plugin_request.header_count = headers.size();
         return vtable.authenticate(auth.handle, &plugin_request, &result, &err);
     }
     const auto hook = request.step == Step::authorize_subscribe ? vtable.authorize_subscribe
@@ -219,6 +251,12 @@ notify_status AuthChain::ask(const PluginInstance& auth, std::uint64_t request_i
     plugin_request.topic = view(request.topic);
     plugin_request.token = view(request.token);
     plugin_request.flags = request.token_required ? std::uint32_t{NOTIFY_AUTHZ_TOKEN_REQUIRED} : 0u;
+    plugin_request.transport = view(request.transport);
+    plugin_request.remote_address = view(request.remote_address);
+    const std::vector<notify_header> headers = header_views(request.headers);
+    plugin_request.headers = headers.empty() ? nullptr : headers.data();
+    plugin_request.header_count = headers.size();
+    plugin_request.data = bytes_view(request.data);
     return hook(auth.handle, &plugin_request, &result, &err);
 }
 
@@ -241,10 +279,21 @@ std::optional<core::AuthOutcome> AuthChain::decided(Step step, const AuthAnswer&
                 outcome.info = answer.info;
                 outcome.topics = answer.topics;
             }
+            if (step == Step::authorize_publish) outcome.replacement_data = answer.replacement_data;
             return outcome;
         }
-        case NOTIFY_AUTH_DENY:
-            return deny(answer.reason.empty() ? "denied" : answer.reason, answer.error_code);
+        case NOTIFY_AUTH_DENY: {
+            core::AuthOutcome outcome =
+                deny(answer.reason.empty() ? "denied" : answer.reason, answer.error_code);
+            if (answer.close_code >= 4000 && answer.close_code <= 4999) {
+                outcome.close_code = answer.close_code;
+            } else if (answer.close_code != 0) {
+                spdlog::warn("an auth plugin asked to close a connection with code {}, outside "
+                             "4000-4999; the connection stays open",
+                             answer.close_code);
+            }
+            return outcome;
+        }
     }
     return deny("an auth plugin answered with an unknown decision");
 }

@@ -30,8 +30,11 @@ struct AuthAnswer {
     std::int64_t expires_at_ms = 0;
     std::string info;
     std::vector<std::string> topics;
+    std::optional<std::string> replacement_data;  // 1.7: ALLOW of a publish with replace_data
+    std::uint16_t close_code = 0;                 // 1.7: DENY that closes the connection
 
-    // Reads the ABI 1.4 members only when result.size covers them (an older plugin's struct).
+    // Reads the ABI 1.4 and 1.7 members only when result.size covers them (an older plugin's
+    // struct).
     static AuthAnswer copy(const notify_auth_result& result);
 };
 
@@ -46,9 +49,12 @@ public:
 
     core::AuthOutcome authenticate(std::uint64_t request_id, const core::AuthRequest& request,
                                    std::string_view transport_name);
+    // context.transport is given by name in `transport_name`.
     core::AuthOutcome authorize(Step step, std::uint64_t request_id, std::string_view client_id,
                                 std::string_view user_id, std::string_view topic,
-                                std::string_view token = {}, bool token_required = false);
+                                std::string_view token = {}, bool token_required = false,
+                                const core::AuthorizeContext& context = {},
+                                std::string_view transport_name = {});
 
     // An auth_complete from auth instance `instance` (creation index). Returns the chain's final
     // outcome, or nullopt while it waits again or when no such request waits on that instance.
@@ -69,6 +75,8 @@ private:
         std::string topic;
         std::uint32_t purpose = NOTIFY_AUTH_PURPOSE_CONNECT;
         bool token_required = false;
+        std::vector<core::RequestHeader> headers;
+        std::string data;  // a publish's payload
     };
 
     core::AuthOutcome run(std::uint64_t request_id, Request request);

@@ -205,6 +205,7 @@ void Engine::create() {
 void Engine::start() {
     if (phase_ != Phase::created) return;
     phase_ = Phase::started;
+    services_->freeze_kept_headers();
     thread_.start(manifest_.clients.clean_interval, [this] {
         core_->clean();
         registry_->update_load(core_->stats());

@@ -205,6 +205,11 @@ void host_set_ready(notify_host_ctx* ctx, bool ready, notify_str reason) {
     if (auto* services = services_of(ctx, "set_ready")) services->set_ready(*ctx, ready, reason);
 }
 
+notify_status host_keep_headers(notify_host_ctx* ctx, const notify_str* names, size_t count) {
+    auto* services = services_of(ctx, "keep_headers");
+    return services ? services->keep_headers(*ctx, names, count) : NOTIFY_ERR_INVALID_ARGUMENT;
+}
+
 bool host_log_enabled(notify_host_ctx* ctx, notify_log_level level) {
     auto* services = ctx != nullptr ? ctx->services.load() : nullptr;
     return services != nullptr && services->log_enabled(*ctx, level);
@@ -246,6 +251,7 @@ notify_host_api make_host_api() {
     api.stats_view = host_stats_view;
     api.set_ready = host_set_ready;
     api.log_enabled = host_log_enabled;
+    api.keep_headers = host_keep_headers;
     return api;
 }
 

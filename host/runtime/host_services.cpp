@@ -1,6 +1,8 @@
 #include "runtime/host_services.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -168,19 +170,93 @@ notify_status HostServices::conn_open(const notify_host_ctx& ctx, std::uint64_t 
         return NOTIFY_ERR_LIMIT;
     }
     const core::ConnectionRef ref{ctx.kind_index, conn};
-    wake_for_inbox(inbox_.push_open(ref, *remote, info->encoding));
+    const std::vector<core::RequestHeader> headers = kept_headers(*info);
+    wake_for_inbox(inbox_.push_open(ref, *remote, info->encoding, headers));
+    return NOTIFY_OK;
+}
+
+std::vector<core::RequestHeader> HostServices::kept_headers(const notify_conn_info& info) const {
+    std::vector<core::RequestHeader> kept;
+    if (kept_header_names_.empty() ||
+        info.size < NOTIFY_FIELD_END_(notify_conn_info, header_count) ||
+        info.headers == nullptr) {
+        return kept;
+    }
+    std::size_t kept_bytes = 0;
+    for (std::size_t i = 0; i < info.header_count && kept.size() < NOTIFY_MAX_KEPT_HEADERS;
+         ++i) {
+        const notify_header& header = info.headers[i];
+        const auto name = bytes_of(header.name.data, header.name.len);
+        const auto value = bytes_of(header.value.data, header.value.len);
+        if (!name || !value) continue;
+        std::string lowered(*name);
+        for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (std::find(kept_header_names_.begin(), kept_header_names_.end(), lowered) ==
+            kept_header_names_.end()) {
+            continue;
+        }
+        if (kept_bytes + lowered.size() + value->size() > NOTIFY_MAX_KEPT_HEADER_BYTES) continue;
+        kept_bytes += lowered.size() + value->size();
+        kept.push_back(core::RequestHeader{std::move(lowered), std::string(*value)});
+    }
+    return kept;
+}
+
+notify_status HostServices::keep_headers(const notify_host_ctx& ctx, const notify_str* names,
+                                         std::size_t count) {
+    constexpr std::size_t kMaxNameLength = 64;
+    constexpr std::size_t kMaxNames = 64;
+    if (names == nullptr && count > 0) {
+        reject(ctx, "keep_headers", "names is NULL");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    const auto is_token_char = [](unsigned char c) {
+        return std::isalnum(c) != 0 || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+    };
+    std::vector<std::string> added;
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto name = bytes_of(names[i].data, names[i].len);
+        if (!name || name->empty() || name->size() > kMaxNameLength ||
+            !std::all_of(name->begin(), name->end(),
+                         [&](char c) { return is_token_char(static_cast<unsigned char>(c)); })) {
+            reject(ctx, "keep_headers",
+                   "name #" + std::to_string(i) +
+                       " is not an HTTP header name of 1-64 token characters");
+            return NOTIFY_ERR_INVALID_ARGUMENT;
+        }
+        std::string lowered(*name);
+        for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        added.push_back(std::move(lowered));
+    }
+    if (kept_headers_frozen_) {
+        reject(ctx, "keep_headers", "called after create(); connections are already open");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    std::vector<std::string> names_now = kept_header_names_;
+    for (std::string& name : added) {
+        if (std::find(names_now.begin(), names_now.end(), name) == names_now.end()) {
+            names_now.push_back(std::move(name));
+        }
+    }
+    if (names_now.size() > kMaxNames) {
+        reject(ctx, "keep_headers",
+               "more than " + std::to_string(kMaxNames) + " header names kept in all");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    kept_header_names_ = std::move(names_now);
     return NOTIFY_OK;
 }
 
 void HostServices::open_on_core(core::ConnectionRef ref, std::string remote_address,
-                                notify_encoding encoding) {
+                                notify_encoding encoding, std::vector<core::RequestHeader> headers) {
     if (!open_.emplace(ref.transport, ref.conn).second) {
         // The transport reused a live id: the slot it reserved again is not a new connection.
         connections_.fetch_sub(1, std::memory_order_acq_rel);
         spdlog::error("transport #{} opened connection {} twice", ref.transport, ref.conn);
         return;
     }
-    const notify_status status = core_.open_connection(ref, std::move(remote_address), encoding);
+    const notify_status status =
+        core_.open_connection(ref, std::move(remote_address), encoding, std::move(headers));
     if (status != NOTIFY_OK) {
         environment_.close(ref, NOTIFY_CLOSE_POLICY, "connection refused");
     }
@@ -228,7 +304,8 @@ void HostServices::handle_inbox() {
     for (const TransportInbox::Event& event : inbox_batch_.events()) {
         switch (event.kind) {
             case Kind::open:
-                open_on_core(event.ref, std::string(inbox_batch_.bytes_of(event)), event.encoding);
+                open_on_core(event.ref, std::string(inbox_batch_.bytes_of(event)), event.encoding,
+                             inbox_batch_.headers_of(event));
                 break;
             case Kind::frame:
             case Kind::owned_frame:

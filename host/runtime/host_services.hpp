@@ -41,6 +41,11 @@ public:
                             notify_owned_bytes data);
     void conn_closed(const notify_host_ctx& ctx, std::uint64_t conn, std::uint16_t code);
     notify_status set_max_frame_size(const notify_host_ctx& ctx, std::uint64_t max_frame_bytes);
+    // host->keep_headers: adds names to the headers kept per connection (main thread, while
+    // instances are created); freeze_kept_headers() ends that phase, before any transport runs.
+    notify_status keep_headers(const notify_host_ctx& ctx, const notify_str* names,
+                               std::size_t count);
+    void freeze_kept_headers() { kept_headers_frozen_ = true; }
 
     // ---- answers to NOTIFY_PENDING ---------------------------------------------------------
     void auth_complete(const notify_host_ctx& ctx, std::uint64_t request_id,
@@ -93,7 +98,9 @@ private:
     bool closing() const { return closing_.load(std::memory_order_acquire); }
     bool is_transport(const notify_host_ctx& ctx, std::string_view call) const;
     void open_on_core(core::ConnectionRef ref, std::string remote_address,
-                      notify_encoding encoding);
+                      notify_encoding encoding, std::vector<core::RequestHeader> headers);
+    // The headers of `info` whose names a plugin asked for, within the per-connection limits.
+    std::vector<core::RequestHeader> kept_headers(const notify_conn_info& info) const;
     void closed_on_core(core::ConnectionRef ref, std::uint16_t code);
     // Schedules one take of the transport inbox when a push found it empty.
     void wake_for_inbox(bool inbox_was_empty);
@@ -121,6 +128,9 @@ private:
     HostMetrics metrics_;
     InstanceHealth health_;
     std::vector<std::string> plugin_names_;  // by instance index
+    // Written on the main thread before any transport starts, read-only afterwards.
+    std::vector<std::string> kept_header_names_;  // lowercase
+    bool kept_headers_frozen_ = false;
 };
 
 }  // namespace notify::runtime

@@ -107,17 +107,26 @@ core::AuthOutcome PluginEnvironment::authorize_subscribe(std::uint64_t request_i
                                                          std::string_view user_id,
                                                          std::string_view topic,
                                                          std::string_view token,
-                                                         bool token_required) {
+                                                         bool token_required,
+                                                         const core::AuthorizeContext& context) {
     return auth_chain_.authorize(AuthChain::Step::authorize_subscribe, request_id, client_id,
-                                 user_id, topic, token, token_required);
+                                 user_id, topic, token, token_required, context,
+                                 transport_name(context.transport));
 }
 
 core::AuthOutcome PluginEnvironment::authorize_publish(std::uint64_t request_id,
                                                        std::string_view client_id,
                                                        std::string_view user_id,
-                                                       std::string_view topic) {
+                                                       std::string_view topic,
+                                                       const core::AuthorizeContext& context) {
     return auth_chain_.authorize(AuthChain::Step::authorize_publish, request_id, client_id,
-                                 user_id, topic);
+                                 user_id, topic, {}, false, context,
+                                 transport_name(context.transport));
+}
+
+std::string_view PluginEnvironment::transport_name(std::uint32_t index) const {
+    const PluginInstance* via = transport(index);
+    return via != nullptr ? std::string_view(via->spec.name) : std::string_view();
 }
 
 core::PublishOutcome PluginEnvironment::broker_publish(std::uint64_t request_id,

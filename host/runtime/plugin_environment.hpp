@@ -43,11 +43,13 @@ public:
                                    const core::AuthRequest& request) override;
     core::AuthOutcome authorize_subscribe(std::uint64_t request_id, std::string_view client_id,
                                           std::string_view user_id, std::string_view topic,
-                                          std::string_view token,
-                                          bool token_required) override;
+                                          std::string_view token, bool token_required,
+                                          const core::AuthorizeContext& context) override;
     core::AuthOutcome authorize_publish(std::uint64_t request_id, std::string_view client_id,
-                                        std::string_view user_id,
-                                        std::string_view topic) override;
+                                        std::string_view user_id, std::string_view topic,
+                                        const core::AuthorizeContext& context) override;
+    // The manifest name of transport instance `index` (empty when there is none).
+    std::string_view transport_name(std::uint32_t index) const;
 
     core::PublishOutcome broker_publish(std::uint64_t request_id, std::string_view topic,
                                         std::string_view payload, std::int64_t time_ms,

@@ -1,5 +1,6 @@
 #include "runtime/transport_inbox.hpp"
 
+#include <cstring>
 #include <utility>
 
 namespace notify::runtime {
@@ -50,8 +51,29 @@ bool TransportInbox::push(Fill&& fill) {
     return was_empty;
 }
 
+namespace {
+
+// Headers travel in the batch's bytes as (length, bytes) pairs; a kept header is at most
+// NOTIFY_MAX_KEPT_HEADER_BYTES long, so a 32-bit length is plenty.
+void append_length_prefixed(std::string& bytes, std::string_view text) {
+    const auto length = static_cast<std::uint32_t>(text.size());
+    bytes.append(reinterpret_cast<const char*>(&length), sizeof length);
+    bytes.append(text);
+}
+
+std::string_view read_length_prefixed(std::string_view& bytes) {
+    std::uint32_t length = 0;
+    std::memcpy(&length, bytes.data(), sizeof length);
+    const std::string_view text = bytes.substr(sizeof length, length);
+    bytes.remove_prefix(sizeof length + length);
+    return text;
+}
+
+}  // namespace
+
 bool TransportInbox::push_open(core::ConnectionRef ref, std::string_view remote_address,
-                               notify_encoding encoding) {
+                               notify_encoding encoding,
+                               std::span<const core::RequestHeader> headers) {
     return push([&](Event& event, std::string& bytes) {
         event.kind = Event::Kind::open;
         event.ref = ref;
@@ -59,7 +81,29 @@ bool TransportInbox::push_open(core::ConnectionRef ref, std::string_view remote_
         event.offset = bytes.size();
         event.length = remote_address.size();
         bytes.append(remote_address);
+        const std::size_t headers_start = bytes.size();
+        for (const core::RequestHeader& header : headers) {
+            append_length_prefixed(bytes, header.name);
+            append_length_prefixed(bytes, header.value);
+        }
+        event.header_count = static_cast<std::uint32_t>(headers.size());
+        event.header_length = bytes.size() - headers_start;
     });
+}
+
+std::vector<core::RequestHeader> TransportInbox::Batch::headers_of(const Event& event) const {
+    std::vector<core::RequestHeader> headers;
+    if (event.header_count == 0) return headers;
+    std::string_view bytes =
+        std::string_view(bytes_).substr(event.offset + event.length, event.header_length);
+    headers.reserve(event.header_count);
+    for (std::uint32_t i = 0; i < event.header_count; ++i) {
+        core::RequestHeader header;
+        header.name = std::string(read_length_prefixed(bytes));
+        header.value = std::string(read_length_prefixed(bytes));
+        headers.push_back(std::move(header));
+    }
+    return headers;
 }
 
 bool TransportInbox::push_frame(core::ConnectionRef ref, std::string_view frame) {

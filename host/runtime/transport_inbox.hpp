@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,8 @@ public:
         std::uint16_t close_code = 0;                     // closed
         std::size_t offset = 0;                           // open (address) and frame: in the batch's bytes
         std::size_t length = 0;
+        std::uint32_t header_count = 0;                   // open: kept headers after the address
+        std::size_t header_length = 0;
         notify_owned_bytes owned{};                       // owned_frame; released after handling
     };
 
@@ -47,6 +50,8 @@ public:
 
         const std::vector<Event>& events() const { return events_; }
         std::string_view bytes_of(const Event& event) const;
+        // An open event's kept headers.
+        std::vector<core::RequestHeader> headers_of(const Event& event) const;
         bool empty() const { return events_.empty(); }
         // Releases every owned frame and forgets the events; keeps the capacity for reuse.
         void clear();
@@ -65,7 +70,7 @@ public:
 
     // Each returns true when the inbox was empty before: the caller then schedules one take().
     bool push_open(core::ConnectionRef ref, std::string_view remote_address,
-                   notify_encoding encoding);
+                   notify_encoding encoding, std::span<const core::RequestHeader> headers = {});
     bool push_frame(core::ConnectionRef ref, std::string_view frame);
     // Ownership of `frame` passes to the inbox (released after handling, or by the inbox's
     // destruction when the core never takes it).

@@ -72,10 +72,21 @@ AuthOutcome FakeEnvironment::authenticate(std::uint64_t request_id, const AuthRe
     return on_authenticate ? on_authenticate(request) : allow();
 }
 
+void FakeEnvironment::record_authorize(const AuthorizeContext& context) {
+    AuthorizeCall call;
+    call.transport = context.transport;
+    call.remote_address = std::string(context.remote_address);
+    call.headers.assign(context.headers.begin(), context.headers.end());
+    call.data = std::string(context.data);
+    authorize_calls.push_back(std::move(call));
+}
+
 AuthOutcome FakeEnvironment::authorize_subscribe(std::uint64_t request_id, std::string_view,
                                                  std::string_view, std::string_view topic,
-                                                 std::string_view token, bool token_required) {
+                                                 std::string_view token, bool token_required,
+                                                 const AuthorizeContext& context) {
     auth_request_ids.push_back(request_id);
+    record_authorize(context);
     subscribe_tokens.emplace_back(std::string(token), token_required);
     if (on_authorize_subscribe) return on_authorize_subscribe(topic);
     if (token_required && token != "good-token") {
@@ -87,8 +98,10 @@ AuthOutcome FakeEnvironment::authorize_subscribe(std::uint64_t request_id, std::
 }
 
 AuthOutcome FakeEnvironment::authorize_publish(std::uint64_t request_id, std::string_view,
-                                               std::string_view, std::string_view topic) {
+                                               std::string_view, std::string_view topic,
+                                               const AuthorizeContext& context) {
     auth_request_ids.push_back(request_id);
+    record_authorize(context);
     return on_authorize_publish ? on_authorize_publish(topic) : allow();
 }
 

@@ -75,6 +75,14 @@ class FakeEnvironment : public CoreEnvironment {
     std::vector<std::pair<std::string, bool>> subscribe_tokens;
     std::function<AuthOutcome(std::string_view topic)> on_authorize_publish;
     std::function<PublishOutcome(std::string_view topic)> on_broker_publish;
+    // What every authorize_subscribe/_publish was told about the connection, in call order.
+    struct AuthorizeCall {
+        std::uint32_t transport = 0;
+        std::string remote_address;
+        std::vector<RequestHeader> headers;
+        std::string data;
+    };
+    std::vector<AuthorizeCall> authorize_calls;
 
     // The fake broker's history: every published message of a topic is kept (the oldest
     // dropped past history_limit), in the stream's epoch. Tests may rewrite it to simulate loss.
@@ -99,9 +107,11 @@ class FakeEnvironment : public CoreEnvironment {
     AuthOutcome authenticate(std::uint64_t request_id, const AuthRequest& request) override;
     AuthOutcome authorize_subscribe(std::uint64_t request_id, std::string_view client_id,
                                     std::string_view user_id, std::string_view topic,
-                                    std::string_view token, bool token_required) override;
+                                    std::string_view token, bool token_required,
+                                    const AuthorizeContext& context) override;
     AuthOutcome authorize_publish(std::uint64_t request_id, std::string_view client_id,
-                                  std::string_view user_id, std::string_view topic) override;
+                                  std::string_view user_id, std::string_view topic,
+                                  const AuthorizeContext& context) override;
     PublishOutcome broker_publish(std::uint64_t request_id, std::string_view topic,
                                   std::string_view payload, std::int64_t time_ms,
                                   const host::NamespaceSpec& ns,
@@ -155,6 +165,7 @@ class FakeEnvironment : public CoreEnvironment {
     void clear_records();
 
   private:
+    void record_authorize(const AuthorizeContext& context);
     int next_client_ = 1;
     int next_token_ = 1;
     std::map<std::string, std::uint64_t, std::less<>> offsets_;

@@ -1,7 +1,8 @@
 // Plugins built against frozen copies of released headers (tests/loader/frozen) run in a
 // current notifyd: 1.0 and 1.1 handlers see events and act through the old host table; a 1.4
 // auth plugin's answers (expiry, info, server-side topics, error codes, refresh) still count;
-// a 1.5 handler calls the server API and reads why clients left.
+// a 1.5 handler calls the server API and reads why clients left; a 1.7 auth plugin sees the
+// upgrade's headers, moderates publishes and closes connections with its own codes.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -178,6 +179,73 @@ TEST_F(Abi16Test, AHandlerBuiltForAbi16CountsReadsTheViewsAndSaysItIsNotReady) {
     EXPECT_TRUE(wait_for_text(client, "view 99 -", seconds(10)).has_value());
     client.write_text(R"({"id":9,"send":{"data":"debug"}})");
     EXPECT_TRUE(wait_for_text(client, "debug 0", seconds(10)).has_value());
+}
+
+class Abi17Test : public NotifydTest {
+  protected:
+    void start(unsigned short port) {
+        std::string manifest = chat_manifest(port);
+        const std::string anonymous = "[[auth]]\nplugin = \"anonymous\"\n";
+        manifest.replace(manifest.find(anonymous), anonymous.size(),
+                         "[[auth]]\nplugin = \"" FIXTURE_AUTH_1_7_PATH "\"\n"
+                         "[[auth]]\nplugin = \"anonymous\"\n");
+        start_notifyd(port, manifest);
+    }
+};
+
+TEST_F(Abi17Test, AnAuthPluginBuiltForAbi17SeesHeadersModeratesAndCloses) {
+    constexpr unsigned short port = 39485;
+    start(port);
+    WsClient client(port, "/pubsub",
+                    {{"X-Fixture-User", "ann"}, {"Cookie", "session=42"},
+                     {"Authorization", "Bearer not-kept"}});
+    client.write_text(R"({"id":1,"connect":{}})");
+    const auto connected = wait_for_text(client, "\"id\":1", seconds(10));
+    ASSERT_TRUE(connected.has_value()) << notifyd_->stderr_text();
+    EXPECT_NE(connected->find(R"("user":"ann")"), std::string::npos) << *connected;
+
+    client.write_text(R"({"id":2,"subscribe":{"topic":"chat"}})");
+    ASSERT_TRUE(wait_for_text(client, "\"id\":2", seconds(10)).has_value());
+    // The plugin replaced the payload: subscribers get "***", never the original.
+    client.write_text(R"({"id":3,"publish":{"topic":"chat","data":"bad word"}})");
+    const auto moderated = wait_for_text(client, R"("message":{"topic":"chat")", seconds(10));
+    ASSERT_TRUE(moderated.has_value());
+    EXPECT_NE(moderated->find(R"("data":"***")"), std::string::npos) << *moderated;
+    // The authorization saw the transport's name and the kept Cookie header.
+    client.write_text(R"({"id":4,"publish":{"topic":"chat","data":"who"}})");
+    const auto who = wait_for_text(client, "transport=", seconds(10));
+    ASSERT_TRUE(who.has_value());
+    EXPECT_NE(who->find("transport=websocket cookie=session=42"), std::string::npos) << *who;
+    // A denial with a close code: the error reply, then the close with that code.
+    client.write_text(R"({"id":5,"publish":{"topic":"chat","data":"kick"}})");
+    const auto refused = wait_for_text(client, "\"id\":5", seconds(10));
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_NE(refused->find("fixture_auth_1_7: kicked"), std::string::npos) << *refused;
+    WsMessage last;
+    for (int i = 0; i < 10 && !last.closed; ++i) last = client.next_message(seconds(5));
+    EXPECT_TRUE(last.closed);
+    EXPECT_EQ(last.close_code, 4323);
+}
+
+TEST_F(Abi17Test, DenialsOfConnectAndSubscribeCloseWithThePluginsCode) {
+    constexpr unsigned short port = 39486;
+    start(port);
+    WsClient refused(port, "/pubsub");
+    refused.write_text(R"({"id":1,"connect":{"token":"close-me"}})");
+    ASSERT_TRUE(wait_for_text(refused, "go away", seconds(10)).has_value())
+        << notifyd_->stderr_text();
+    WsMessage closed;
+    for (int i = 0; i < 10 && !closed.closed; ++i) closed = refused.next_message(seconds(5));
+    EXPECT_EQ(closed.close_code, 4321);
+
+    WsClient subscriber(port, "/pubsub");
+    subscriber.write_text(R"({"id":1,"connect":{}})");
+    ASSERT_TRUE(wait_for_text(subscriber, "\"id\":1", seconds(10)).has_value());
+    subscriber.write_text(R"({"id":2,"subscribe":{"topic":"secret"}})");
+    ASSERT_TRUE(wait_for_text(subscriber, "not for you", seconds(10)).has_value());
+    WsMessage gone;
+    for (int i = 0; i < 10 && !gone.closed; ++i) gone = subscriber.next_message(seconds(5));
+    EXPECT_EQ(gone.close_code, 4322);
 }
 
 }  // namespace

@@ -4,12 +4,14 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "notify_cli.hpp"
 #include "notifyd_fixture.hpp"
 #include "proxy_backend.hpp"
+#include "ws_client.hpp"
 
 namespace notify::test {
 namespace {
@@ -18,6 +20,7 @@ using std::chrono::seconds;
 using Json = nlohmann::json;
 
 constexpr unsigned short kProxyPort = 39460;
+constexpr unsigned short kModerationPort = 39487;
 
 // token "user:NAME" is NAME with an info object; anything else is refused. Subscribes to
 // "vip:*" are refused for everyone but "boss"; other subscribes get no opinion.
@@ -102,6 +105,89 @@ TEST_F(ProxyTest, TheBackendDecidesConnectsAndSubscribes) {
     }
     EXPECT_TRUE(saw_connect);
     EXPECT_TRUE(saw_subscribe);
+}
+
+// Publishes: "bad word" becomes "***", "kick" disconnects with 4501, the rest pass as sent.
+// Connects: the user is the session cookie the upgrade carried ("session=NAME").
+BackendReply moderate(const BackendRequest& request) {
+    const Json body = Json::parse(request.body, nullptr, false);
+    BackendReply reply;
+    if (request.target == "/connect") {
+        const std::string cookie = body["headers"].value("cookie", "");
+        const std::string user = cookie.rfind("session=", 0) == 0 ? cookie.substr(8) : "";
+        reply.body = Json{{"result", {{"user", user}}}}.dump();
+    } else if (request.target == "/publish") {
+        const std::string data = body.value("data", "");
+        if (data == "bad word") {
+            reply.body = R"({"result":{"data":"***"}})";
+        } else if (data == "kick") {
+            reply.body = R"({"disconnect":{"code":4501,"reason":"kicked by the backend"}})";
+        } else {
+            reply.body = R"({"result":{}})";
+        }
+    } else {
+        reply.status = 404;
+    }
+    return reply;
+}
+
+// The first message containing `needle` within `timeout`, or nullopt (closed, timed out).
+std::optional<std::string> next_containing(WsClient& client, const std::string& needle) {
+    for (int i = 0; i < 20; ++i) {
+        const WsMessage message = client.next_message(seconds(10));
+        if (message.closed || message.timed_out) return std::nullopt;
+        if (message.text.find(needle) != std::string::npos) return message.text;
+    }
+    return std::nullopt;
+}
+
+TEST_F(ProxyTest, TheBackendSeesAllowListedUpgradeHeadersAndModeratesPublishes) {
+    ProxyBackend backend{moderate};
+    std::string manifest = chat_manifest(kModerationPort);
+    const std::string anonymous = "[[auth]]\nplugin = \"anonymous\"\n";
+    manifest.replace(manifest.find(anonymous), anonymous.size(),
+                     "[[auth]]\nplugin = \"proxy\"\nconnect_url = \"" + backend.url("/connect") +
+                         "\"\npublish_url = \"" + backend.url("/publish") +
+                         "\"\nforward_headers = [\"Cookie\"]\n");
+    start_notifyd(kModerationPort, manifest);
+
+    WsClient client(kModerationPort, "/pubsub",
+                    {{"Cookie", "session=carol"}, {"Authorization", "Bearer not-forwarded"}});
+    client.write_text(R"({"id":1,"connect":{}})");
+    const auto connected = next_containing(client, "\"id\":1");
+    ASSERT_TRUE(connected.has_value()) << notifyd_->stderr_text();
+    EXPECT_NE(connected->find(R"("user":"carol")"), std::string::npos) << *connected;
+    client.write_text(R"({"id":2,"subscribe":{"topic":"chat"}})");
+    ASSERT_TRUE(next_containing(client, "\"id\":2").has_value());
+
+    client.write_text(R"({"id":3,"publish":{"topic":"chat","data":"bad word"}})");
+    const auto moderated = next_containing(client, R"("message":{"topic":"chat")");
+    ASSERT_TRUE(moderated.has_value());
+    EXPECT_NE(moderated->find(R"("data":"***")"), std::string::npos) << *moderated;
+    client.write_text(R"({"id":4,"publish":{"topic":"chat","data":"fine"}})");
+    const auto fine = next_containing(client, R"("message":{"topic":"chat")");
+    ASSERT_TRUE(fine.has_value());
+    EXPECT_NE(fine->find(R"("data":"fine")"), std::string::npos) << *fine;
+
+    client.write_text(R"({"id":5,"publish":{"topic":"chat","data":"kick"}})");
+    const auto refused = next_containing(client, "\"id\":5");
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_NE(refused->find("kicked by the backend"), std::string::npos) << *refused;
+    WsMessage last;
+    for (int i = 0; i < 10 && !last.closed; ++i) last = client.next_message(seconds(5));
+    EXPECT_EQ(last.close_code, 4501);
+
+    // Only the allow-listed header left the server; the publish body carried the payload,
+    // the transport and the address.
+    for (const BackendRequest& request : backend.received()) {
+        EXPECT_EQ(request.body.find("not-forwarded"), std::string::npos) << request.body;
+        const Json body = Json::parse(request.body);
+        EXPECT_EQ(body["headers"], Json({{"cookie", "session=carol"}})) << request.body;
+        if (request.target == "/publish") {
+            EXPECT_EQ(body["transport"], "websocket");
+            EXPECT_EQ(body["remote_address"].get<std::string>().rfind("127.0.0.1:", 0), 0u);
+        }
+    }
 }
 
 }  // namespace

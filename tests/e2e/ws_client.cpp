@@ -31,13 +31,19 @@ struct WsClient::Impl {
     beast::error_code write_error;
 };
 
-WsClient::WsClient(unsigned short port, const std::string& path) : impl_(std::make_unique<Impl>()) {
+WsClient::WsClient(unsigned short port, const std::string& path) : WsClient(port, path, {}) {}
+
+WsClient::WsClient(unsigned short port, const std::string& path,
+                   const std::vector<std::pair<std::string, std::string>>& headers)
+    : impl_(std::make_unique<Impl>()) {
     auto& stream = beast::get_lowest_layer(impl_->ws);
     stream.expires_after(std::chrono::seconds(5));
     stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    impl_->ws.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
-        request.set(beast::http::field::sec_websocket_protocol, "notify.json.v1");
-    }));
+    impl_->ws.set_option(
+        websocket::stream_base::decorator([headers](websocket::request_type& request) {
+            request.set(beast::http::field::sec_websocket_protocol, "notify.json.v1");
+            for (const auto& [name, value] : headers) request.insert(name, value);
+        }));
     impl_->ws.read_message_max(64 * 1024 * 1024);
     impl_->ws.handshake("127.0.0.1:" + std::to_string(port), path);
     stream.expires_never();

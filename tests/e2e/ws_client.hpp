@@ -6,6 +6,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace notify::test {
 
@@ -20,6 +22,9 @@ class WsClient {
 public:
     // Connects to ws://127.0.0.1:port/path with the notify.json.v1 subprotocol; throws on failure.
     WsClient(unsigned short port, const std::string& path);
+    // The same, with more headers on the upgrade request.
+    WsClient(unsigned short port, const std::string& path,
+             const std::vector<std::pair<std::string, std::string>>& headers);
     ~WsClient();
     WsClient(const WsClient&) = delete;
     WsClient& operator=(const WsClient&) = delete;

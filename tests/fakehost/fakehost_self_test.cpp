@@ -141,7 +141,10 @@ TEST(FakeHostFrames, ConnectionReportsAreRecordedWithCopies) {
     notify_host_ctx* ctx = notify_fakehost_ctx(host.get());
 
     std::string address = "127.0.0.1:5555";
-    const notify_conn_info info{sizeof(notify_conn_info), view(address), NOTIFY_ENCODING_BINARY};
+    notify_conn_info info{};
+    info.size = sizeof info;
+    info.remote_address = view(address);
+    info.encoding = NOTIFY_ENCODING_BINARY;
     EXPECT_EQ(api->conn_open(ctx, 3, &info), NOTIFY_OK);
     std::string frame{"a\0b", 3};
     api->conn_receive(ctx, 3, bytes(frame));

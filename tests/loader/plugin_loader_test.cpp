@@ -363,6 +363,7 @@ TEST(PluginCatalog, ListsEveryPluginFileWithItsLoadResult) {
                         "notify_fixture_api_1_5.so -> fixture_api_1_5",
                         "notify_fixture_auth_1_3.so -> fixture_auth_1_3",
                         "notify_fixture_auth_1_4.so -> fixture_auth_1_4",
+                        "notify_fixture_auth_1_7.so -> fixture_auth_1_7",
                         "notify_fixture_broker_1_2.so -> fixture_broker_1_2",
                         "notify_fixture_handler_1_0.so -> fixture_handler_1_0",
                         "notify_fixture_handler_1_1.so -> fixture_handler_1_1",

@@ -81,6 +81,15 @@ void fake_auth_complete(notify_host_ctx* ctx, std::uint64_t request_id,
     if (NOTIFY_HAS_FIELD(result, notify_auth_result, topic_count)) {
         completion.topics = copy_all(result->topics, result->topic_count);
     }
+    if (NOTIFY_HAS_FIELD(result, notify_auth_result, replace_data) && result->replace_data) {
+        completion.data = result->data.len == 0
+                              ? std::string{}
+                              : std::string{reinterpret_cast<const char*>(result->data.data),
+                                            result->data.len};
+    }
+    if (NOTIFY_HAS_FIELD(result, notify_auth_result, close_code)) {
+        completion.close_code = result->close_code;
+    }
     host_of(ctx).record_auth_completion(std::move(completion));
 }
 
@@ -108,6 +117,34 @@ notify_status fake_config_bool(const notify_config* cfg, const char* key, bool* 
 
 notify_status fake_config_double(const notify_config* cfg, const char* key, double* out) {
     return get(cfg, key, out);
+}
+
+notify_status fake_config_array_size(const notify_config* cfg, const char* key,
+                                     std::size_t* out) {
+    const ConfigMap& values = map_of(cfg);
+    const auto found = values.find(key);
+    if (found == values.end()) return NOTIFY_ERR_NOT_FOUND;
+    const auto* value = std::get_if<std::vector<std::string>>(&found->second);
+    if (value == nullptr) return NOTIFY_ERR_WRONG_TYPE;
+    *out = value->size();
+    return NOTIFY_OK;
+}
+
+notify_status fake_config_array_string(const notify_config* cfg, const char* key,
+                                       std::size_t index, notify_str* out) {
+    const ConfigMap& values = map_of(cfg);
+    const auto found = values.find(key);
+    if (found == values.end()) return NOTIFY_ERR_NOT_FOUND;
+    const auto* value = std::get_if<std::vector<std::string>>(&found->second);
+    if (value == nullptr) return NOTIFY_ERR_WRONG_TYPE;
+    if (index >= value->size()) return NOTIFY_ERR_INVALID_ARGUMENT;
+    *out = notify_str{(*value)[index].data(), (*value)[index].size()};
+    return NOTIFY_OK;
+}
+
+notify_status fake_keep_headers(notify_host_ctx* ctx, const notify_str* names, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) host_of(ctx).kept_headers.push_back(copy(names[i]));
+    return NOTIFY_OK;
 }
 
 notify_status fake_config_path(const notify_config* cfg, const char* key, notify_str* out) {
@@ -255,6 +292,15 @@ FakeHost::FakeHost() : api_{} {
     api_.metric_add = fake_metric_add;
     api_.metric_set = fake_metric_set;
     api_.metric_observe = fake_metric_observe;
+    api_.config_get_array_size = fake_config_array_size;
+    api_.config_get_array_string = fake_config_array_string;
+    api_.keep_headers = fake_keep_headers;
+}
+
+void FakeHost::pretend_abi_1_6() {
+    api_.size = static_cast<std::uint32_t>(NOTIFY_FIELD_END_(notify_host_api, log_enabled));
+    api_.abi_minor = 6;
+    api_.keep_headers = nullptr;
 }
 
 MetricSeries& FakeHost::register_metric(const std::string& series, notify_metric_kind kind) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -34,7 +35,8 @@ HostCall publish_call(std::string topic, std::string payload);
 
 // A string answers config_get_string and config_get_path (unchanged), and config_get_duration_ms
 // when it reads as "250ms", "30s", "5m", "1h" or "2d"; an integer is a duration in seconds.
-using ConfigValue = std::variant<std::string, std::int64_t, bool, double>;
+using ConfigValue =
+    std::variant<std::string, std::int64_t, bool, double, std::vector<std::string>>;
 
 // One host->broker_publish_complete call, copied.
 struct PublishCompletion {
@@ -56,6 +58,8 @@ struct AuthCompletion {
     std::int64_t expires_at_ms = 0;
     std::string info;
     std::vector<std::string> topics;
+    std::optional<std::string> data;  // ABI 1.7: replace_data was set
+    std::uint16_t close_code = 0;
 };
 
 // One metric series a plugin registered (ABI 1.6); updates may come from any thread.
@@ -74,6 +78,8 @@ class FakeHost {
     [[nodiscard]] const notify_host_api* api() const noexcept { return &api_; }
     [[nodiscard]] notify_host_ctx* ctx() noexcept;
     [[nodiscard]] const notify_config* config() const noexcept;
+    // A host table as an ABI 1.6 host had it: ends before keep_headers.
+    void pretend_abi_1_6();
 
     // THREAD: completions arrive from any thread; read them through these two.
     [[nodiscard]] std::vector<PublishCompletion> completions() const;
@@ -97,6 +103,7 @@ class FakeHost {
     MetricSeries& register_metric(const std::string& series, notify_metric_kind kind);
 
     std::map<std::string, ConfigValue> config_values;
+    std::vector<std::string> kept_headers;  // host->keep_headers, in call order
     std::vector<HostCall> calls;
     std::vector<std::string> log_lines;  // read only while no plugin thread runs
     // Atomic: the durable broker's writer thread reads the clock while a test moves it.

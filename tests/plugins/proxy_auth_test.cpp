@@ -50,7 +50,23 @@ struct ConnectArgs {
     std::string remote_address = "127.0.0.1:5555";
     std::string transport = "ws";
     std::uint32_t purpose = NOTIFY_AUTH_PURPOSE_CONNECT;
+    std::vector<std::pair<std::string, std::string>> headers;  // the host's kept headers
 };
+
+// What a subscribe or publish carries besides the topic (ABI 1.7 members).
+struct AuthzExtras {
+    std::string data;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string transport = "ws";
+    std::string remote_address = "127.0.0.1:5555";
+};
+
+std::vector<notify_header> header_views(
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+    std::vector<notify_header> views;
+    for (const auto& [name, value] : headers) views.push_back({view(name), view(value)});
+    return views;
+}
 
 class ProxyAuthTest : public ::testing::Test {
   protected:
@@ -74,6 +90,9 @@ class ProxyAuthTest : public ::testing::Test {
         request.remote_address = view(args.remote_address);
         request.transport = view(args.transport);
         request.purpose = args.purpose;
+        const std::vector<notify_header> headers = header_views(args.headers);
+        request.headers = headers.empty() ? nullptr : headers.data();
+        request.header_count = headers.size();
         notify_auth_result result{};
         result.size = sizeof result;
         notify_error err{};
@@ -87,7 +106,7 @@ class ProxyAuthTest : public ::testing::Test {
 
     Immediate authorize(const PluginInstance& instance, bool subscribe, std::uint64_t id,
                         const std::string& topic, const std::string& token = "",
-                        std::uint32_t flags = 0) {
+                        std::uint32_t flags = 0, const AuthzExtras& extras = {}) {
         const std::string client = "c1";
         const std::string user = "u1";
         notify_authz_request request{};
@@ -98,6 +117,13 @@ class ProxyAuthTest : public ::testing::Test {
         request.topic = view(topic);
         request.token = view(token);
         request.flags = flags;
+        request.transport = view(extras.transport);
+        request.remote_address = view(extras.remote_address);
+        const std::vector<notify_header> headers = header_views(extras.headers);
+        request.headers = headers.empty() ? nullptr : headers.data();
+        request.header_count = headers.size();
+        request.data = notify_bytes{reinterpret_cast<const std::uint8_t*>(extras.data.data()),
+                                    extras.data.size()};
         notify_auth_result result{};
         result.size = sizeof result;
         notify_error err{};
@@ -278,14 +304,170 @@ TEST_F(ProxyAuthTest, ErrorCode111IsTokenExpired) {
     EXPECT_EQ(answer.error_code, static_cast<std::uint32_t>(NOTIFY_AUTH_ERROR_TOKEN_EXPIRED));
 }
 
-TEST_F(ProxyAuthTest, DisconnectAnswerDeniesWithTheReason) {
+TEST_F(ProxyAuthTest, DisconnectAnswerDeniesAndClosesWithItsCode) {
     ProxyBackend backend{always(R"({"disconnect":{"code":4501,"reason":"go away"}})")};
     host_.config_values["connect_url"] = backend.url("/c");
+    host_.config_values["publish_url"] = backend.url("/p");
     auto instance = make();
     const AuthCompletion answer = connect_once(*instance);
     EXPECT_EQ(answer.decision, NOTIFY_AUTH_DENY);
     EXPECT_EQ(answer.reason, "go away");
     EXPECT_EQ(answer.error_code, static_cast<std::uint32_t>(NOTIFY_AUTH_ERROR_UNAUTHORIZED));
+    EXPECT_EQ(answer.close_code, 4501);
+    EXPECT_EQ(authorize(*instance, false, 2, "chat").status, NOTIFY_PENDING);
+    ASSERT_TRUE(host_.wait_for_auth_completions(2, wait_limit));
+    const AuthCompletion publish = host_.auth_completions().back();
+    EXPECT_EQ(publish.decision, NOTIFY_AUTH_DENY);
+    EXPECT_EQ(publish.close_code, 4501);
+    EXPECT_EQ(publish.error_code,
+              static_cast<std::uint32_t>(NOTIFY_AUTH_ERROR_PERMISSION_DENIED));
+}
+
+TEST_F(ProxyAuthTest, ErrorAnswersDoNotClose) {
+    ProxyBackend backend{always(R"({"error":{"code":1403,"message":"no"}})")};
+    host_.config_values["connect_url"] = backend.url("/c");
+    auto instance = make();
+    EXPECT_EQ(connect_once(*instance).close_code, 0);
+}
+
+TEST_F(ProxyAuthTest, OnlyTheAllowListedHeadersReachTheBackend) {
+    ProxyBackend backend{always(R"({"result":{}})")};
+    host_.config_values["connect_url"] = backend.url("/c");
+    host_.config_values["subscribe_url"] = backend.url("/s");
+    host_.config_values["publish_url"] = backend.url("/p");
+    host_.config_values["forward_headers"] =
+        std::vector<std::string>{"Cookie", "x-real-ip", "cookie"};
+    auto instance = make();
+    // Names go to the host lowercased and once: it keeps nothing else of each connection.
+    EXPECT_EQ(host_.kept_headers, (std::vector<std::string>{"cookie", "x-real-ip"}));
+
+    // The host passes the union of every plugin's names; the proxy forwards only its own.
+    const std::vector<std::pair<std::string, std::string>> headers{
+        {"cookie", "a=1"}, {"authorization", "Bearer secret"}, {"cookie", "b=2"},
+        {"x-real-ip", "203.0.113.9"}};
+    ConnectArgs args;
+    args.headers = headers;
+    EXPECT_EQ(connect_once(*instance, args).decision, NOTIFY_AUTH_ALLOW);
+    AuthzExtras extras;
+    extras.headers = headers;
+    extras.transport = "sse";
+    extras.remote_address = "203.0.113.9:4000";
+    EXPECT_EQ(authorize(*instance, true, 2, "chat", "", 0, extras).status, NOTIFY_PENDING);
+    EXPECT_EQ(authorize(*instance, false, 3, "chat", "", 0, extras).status, NOTIFY_PENDING);
+    ASSERT_TRUE(host_.wait_for_auth_completions(3, wait_limit));
+
+    const Json expected = Json::parse(R"({"cookie":"a=1; b=2","x-real-ip":"203.0.113.9"})");
+    const auto seen = backend.received();
+    ASSERT_EQ(seen.size(), 3u);
+    for (const BackendRequest& request : seen) {
+        const Json body = Json::parse(request.body);
+        EXPECT_EQ(body["headers"], expected) << request.target;
+        EXPECT_EQ(request.body.find("secret"), std::string::npos) << request.body;
+    }
+    const Json subscribe = Json::parse(seen[1].body);
+    EXPECT_EQ(subscribe["transport"], "sse");
+    EXPECT_EQ(subscribe["remote_address"], "203.0.113.9:4000");
+}
+
+TEST_F(ProxyAuthTest, WithoutForwardHeadersTheBackendSeesNone) {
+    ProxyBackend backend{always(R"({"result":{}})")};
+    host_.config_values["connect_url"] = backend.url("/c");
+    auto instance = make();
+    EXPECT_TRUE(host_.kept_headers.empty());
+    ConnectArgs args;
+    args.headers = {{"cookie", "a=1"}};  // kept for another plugin
+    EXPECT_EQ(connect_once(*instance, args).decision, NOTIFY_AUTH_ALLOW);
+    const auto seen = backend.received();
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(Json::parse(seen[0].body)["headers"], Json::object());
+}
+
+TEST_F(ProxyAuthTest, CreateRefusesForwardHeadersThatAreNotHeaderNames) {
+    const std::vector<std::vector<std::string>> bad{
+        {"x-ok", "two words"}, {""}, {std::string(65, 'a')}, {"colon:"}};
+    for (const auto& names : bad) {
+        host_.config_values["forward_headers"] = names;
+        PluginInstance instance{library_, host_};
+        EXPECT_FALSE(instance.created());
+        EXPECT_NE(instance.create_error().find("config key 'forward_headers'"), std::string::npos)
+            << instance.create_error();
+    }
+    std::vector<std::string> many;
+    for (int i = 0; i < 33; ++i) many.push_back("x-h" + std::to_string(i));
+    host_.config_values["forward_headers"] = many;
+    PluginInstance instance{library_, host_};
+    EXPECT_NE(instance.create_error().find("33 names, at most 32"), std::string::npos)
+        << instance.create_error();
+}
+
+TEST_F(ProxyAuthTest, ForwardHeadersNeedAnAbi17Host) {
+    host_.pretend_abi_1_6();
+    host_.config_values["forward_headers"] = std::vector<std::string>{"cookie"};
+    PluginInstance instance{library_, host_};
+    EXPECT_NE(instance.create_error().find("needs a host with ABI 1.7"), std::string::npos)
+        << instance.create_error();
+}
+
+TEST_F(ProxyAuthTest, PublishSendsTheDataAndTheBackendMayReplaceIt) {
+    std::atomic<int> call{0};
+    ProxyBackend backend{[&call](const BackendRequest&) {
+        BackendReply reply;
+        switch (call.fetch_add(1)) {
+            case 0: reply.body = R"({"result":{}})"; break;
+            case 1: reply.body = R"({"result":{"data":"***"}})"; break;
+            case 2: reply.body = R"({"result":{"data_b64":"/wA="}})"; break;
+            case 3: reply.body = R"({"result":{"data":""}})"; break;
+            case 4: reply.body = R"({"result":{"data":1}})"; break;
+            case 5: reply.body = R"({"result":{"data_b64":"/w"}})"; break;
+            default: reply.body = R"({"result":{"data":"a","data_b64":"YQ=="}})"; break;
+        }
+        return reply;
+    }};
+    host_.config_values["publish_url"] = backend.url("/p");
+    auto instance = make();
+    const std::vector<std::string> payloads{"hello", std::string("\xff\x00", 2), "x", "x",
+                                            "x", "x", "x"};
+    for (std::size_t i = 0; i < payloads.size(); ++i) {
+        AuthzExtras extras;
+        extras.data = payloads[i];
+        ASSERT_EQ(authorize(*instance, false, i + 1, "chat", "", 0, extras).status,
+                  NOTIFY_PENDING);
+        ASSERT_TRUE(host_.wait_for_auth_completions(i + 1, wait_limit));
+    }
+    const auto answers = host_.auth_completions();
+    EXPECT_EQ(answers[0].decision, NOTIFY_AUTH_ALLOW);
+    EXPECT_FALSE(answers[0].data.has_value());
+    EXPECT_EQ(answers[1].decision, NOTIFY_AUTH_ALLOW);
+    EXPECT_EQ(answers[1].data, std::optional<std::string>{"***"});
+    EXPECT_EQ(answers[2].data, std::optional<std::string>(std::string("\xff\x00", 2)));
+    EXPECT_EQ(answers[3].data, std::optional<std::string>{""});
+    for (std::size_t i = 4; i < answers.size(); ++i) {
+        EXPECT_EQ(answers[i].decision, NOTIFY_AUTH_DENY) << i;
+        EXPECT_EQ(answers[i].reason.rfind("proxy: backend unavailable: \"result", 0), 0u)
+            << answers[i].reason;
+        EXPECT_FALSE(answers[i].data.has_value());
+    }
+
+    const auto seen = backend.received();
+    ASSERT_EQ(seen.size(), payloads.size());
+    const Json text = Json::parse(seen[0].body);
+    EXPECT_EQ(text["data"], "hello");
+    EXPECT_FALSE(text.contains("data_b64"));
+    const Json binary = Json::parse(seen[1].body);
+    EXPECT_EQ(binary["data_b64"], "/wA=");
+    EXPECT_FALSE(binary.contains("data"));
+}
+
+TEST_F(ProxyAuthTest, AReplacementAnOldHostCannotApplyIsADenial) {
+    ProxyBackend backend{always(R"({"result":{"data":"***"}})")};
+    host_.pretend_abi_1_6();
+    host_.config_values["publish_url"] = backend.url("/p");
+    auto instance = make();
+    ASSERT_EQ(authorize(*instance, false, 1, "chat").status, NOTIFY_PENDING);
+    ASSERT_TRUE(host_.wait_for_auth_completions(1, wait_limit));
+    const AuthCompletion answer = host_.auth_completions().back();
+    EXPECT_EQ(answer.decision, NOTIFY_AUTH_DENY);
+    EXPECT_NE(answer.reason.find("older than ABI 1.7"), std::string::npos) << answer.reason;
 }
 
 TEST_F(ProxyAuthTest, DeferAndEmptyAnswersDefer) {

@@ -5,6 +5,8 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -18,12 +20,19 @@ struct Behaviour {
     std::string user;
     std::string error;
     int calls = 0;
+    std::vector<std::string> headers;  // "name=value" of the last request
 };
 
-notify_status fake_authenticate(void* instance, const notify_auth_request*,
+notify_status fake_authenticate(void* instance, const notify_auth_request* request,
                                 notify_auth_result* result, notify_error* err) {
     auto* behaviour = static_cast<Behaviour*>(instance);
     ++behaviour->calls;
+    behaviour->headers.clear();
+    for (std::size_t i = 0; i < request->header_count; ++i) {
+        const notify_header& header = request->headers[i];
+        behaviour->headers.push_back(std::string(header.name.data, header.name.len) + "=" +
+                                     std::string(header.value.data, header.value.len));
+    }
     result->decision = behaviour->decision;
     result->user_id = notify_str{behaviour->user.data(), behaviour->user.size()};
     std::strncpy(err->message, behaviour->error.c_str(), NOTIFY_ERROR_MESSAGE_MAX - 1);
@@ -168,6 +177,60 @@ TEST_F(AuthChainTest, Pending_AllowAnswerDecidesWithoutAskingFurther) {
     EXPECT_EQ(outcome->kind, core::AuthOutcome::Kind::allow);
     EXPECT_EQ(outcome->user_id, "erin");
     EXPECT_EQ(second.calls, 0);
+}
+
+TEST_F(AuthChainTest, Headers_ReachTheAuthPluginsRequest) {
+    Behaviour& first = add(1);
+    first.decision = NOTIFY_AUTH_ALLOW;
+    AuthChain auth = chain();
+    core::AuthRequest request;
+    request.headers = {{"cookie", "a=1"}, {"x-real-ip", "203.0.113.1"}};
+    EXPECT_EQ(auth.authenticate(3, request, "ws").kind, core::AuthOutcome::Kind::allow);
+    EXPECT_EQ(first.headers, (std::vector<std::string>{"cookie=a=1", "x-real-ip=203.0.113.1"}));
+}
+
+TEST_F(AuthChainTest, CloseCode_OfADenialIsKeptOnlyWithin4000To4999) {
+    Behaviour& first = add(1);
+    first.status = NOTIFY_PENDING;
+    AuthChain auth = chain();
+    for (const auto& [given, kept] : {std::pair<std::uint16_t, std::uint16_t>{4501, 4501},
+                                      {4000, 4000},
+                                      {1000, 0},
+                                      {5000, 0}}) {
+        ASSERT_EQ(auth.authenticate(11, core::AuthRequest{}, "ws").kind,
+                  core::AuthOutcome::Kind::pending);
+        AuthAnswer denied = answer(NOTIFY_AUTH_DENY);
+        denied.close_code = given;
+        const auto outcome = auth.resume(1, 11, denied);
+        ASSERT_TRUE(outcome.has_value());
+        EXPECT_EQ(outcome->kind, core::AuthOutcome::Kind::deny);
+        EXPECT_EQ(outcome->close_code, kept) << given;
+    }
+}
+
+TEST(AuthAnswerCopy, ReadsTheAbi17MembersOnlyWhenTheSizeCoversThem) {
+    const std::string moderated = "***";
+    notify_auth_result result{};
+    result.size = sizeof result;
+    result.decision = NOTIFY_AUTH_ALLOW;
+    result.data = notify_bytes{reinterpret_cast<const std::uint8_t*>(moderated.data()),
+                               moderated.size()};
+    result.replace_data = true;
+    result.close_code = 4501;
+    const AuthAnswer full = AuthAnswer::copy(result);
+    EXPECT_EQ(full.replacement_data, std::optional<std::string>{"***"});
+    EXPECT_EQ(full.close_code, 4501);
+
+    // A 1.6 plugin's struct ends at topic_count: whatever follows is not its.
+    result.size = static_cast<std::uint32_t>(NOTIFY_FIELD_END_(notify_auth_result, topic_count));
+    const AuthAnswer old = AuthAnswer::copy(result);
+    EXPECT_FALSE(old.replacement_data.has_value());
+    EXPECT_EQ(old.close_code, 0);
+
+    // replace_data false: the data member is not a replacement.
+    result.size = sizeof result;
+    result.replace_data = false;
+    EXPECT_FALSE(AuthAnswer::copy(result).replacement_data.has_value());
 }
 
 }  // namespace

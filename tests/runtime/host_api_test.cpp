@@ -63,6 +63,24 @@ TEST(HostApi, NullContext_IsRefusedWithoutCrashing) {
     EXPECT_EQ(logs.matching("without a live context").size(), 2u);
 }
 
+TEST(HostApi, KeepHeaders_ChecksNamesAndIsRefusedOnceInstancesRun) {
+    EngineHarness harness(fixture_manifest({}));
+    PluginControls plugin;
+    const auto [host, ctx] = plugin.host("observer");
+    ASSERT_NE(host, nullptr);
+    const notify_str bad[] = {{"two words", 9}};
+    EXPECT_EQ(host->keep_headers(ctx, bad, 1), NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(harness.logs().matching("is not an HTTP header name").size(), 1u);
+    const std::string long_name(65, 'x');
+    const notify_str too_long[] = {{long_name.data(), long_name.size()}};
+    EXPECT_EQ(host->keep_headers(ctx, too_long, 1), NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(host->keep_headers(ctx, nullptr, 1), NOTIFY_ERR_INVALID_ARGUMENT);
+    // Valid names, but transports already run: connections opened so far kept nothing.
+    const notify_str cookie[] = {{"Cookie", 6}};
+    EXPECT_EQ(host->keep_headers(ctx, cookie, 1), NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(harness.logs().matching("called after create()").size(), 1u);
+}
+
 TEST(HostApi, Publish_ChecksTopicAndPayloadSizeAndRefusesAfterShutdown) {
     ManifestParts parts;
     parts.top = "[limits]\nmax_payload_size = 8\n";

@@ -60,6 +60,23 @@ TEST(TransportInbox, KeepsOrderAndWakesOncePerBatch) {
     EXPECT_EQ(batch.bytes_of(batch.events()[0]), "x");
 }
 
+TEST(TransportInbox, AnOpenCarriesItsKeptHeaders) {
+    TransportInbox inbox;
+    const std::vector<core::RequestHeader> headers{
+        {"cookie", "a=1; b=2"}, {"x-empty", ""}, {"x-binary", std::string("\0\xff", 2)}};
+    inbox.push_open({1, 7}, "127.0.0.1:5000", NOTIFY_ENCODING_JSON, headers);
+    inbox.push_frame({1, 7}, "after");
+    inbox.push_open({1, 8}, "127.0.0.1:5001", NOTIFY_ENCODING_JSON);
+    TransportInbox::Batch batch;
+    inbox.take(batch);
+    ASSERT_EQ(batch.events().size(), 3U);
+    EXPECT_EQ(batch.bytes_of(batch.events()[0]), "127.0.0.1:5000");
+    EXPECT_EQ(batch.headers_of(batch.events()[0]), headers);
+    EXPECT_EQ(batch.bytes_of(batch.events()[1]), "after");
+    EXPECT_EQ(batch.bytes_of(batch.events()[2]), "127.0.0.1:5001");
+    EXPECT_TRUE(batch.headers_of(batch.events()[2]).empty());
+}
+
 TEST(TransportInbox, ReleasesOwnedFramesNobodyTook) {
     ReleaseCount count;
     std::string frame = "never handled";

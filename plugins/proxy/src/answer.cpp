@@ -1,7 +1,10 @@
 #include "answer.hpp"
 
+#include <notify/protocol/json.hpp>
+
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <limits>
 
 namespace notify::proxy {
@@ -15,6 +18,28 @@ constexpr std::size_t max_topics = 1000;
 
 std::string copy(notify_str text) {
     return text.len == 0 ? std::string{} : std::string{text.data, text.len};
+}
+
+// The forwarded headers as one object; a header sent several times is joined with ", " (RFC 9110
+// 5.3), except Cookie, whose pieces are joined with "; " (RFC 6265 5.4).
+Json headers_of(const notify_header* headers, std::size_t count,
+                const std::vector<std::string>& forward_headers) {
+    Json object = Json::object();
+    if (headers == nullptr) return object;
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::string name = copy(headers[i].name);
+        if (std::find(forward_headers.begin(), forward_headers.end(), name) ==
+            forward_headers.end()) {
+            continue;
+        }
+        const std::string value = copy(headers[i].value);
+        if (const auto found = object.find(name); found != object.end()) {
+            found->get_ref<std::string&>() += (name == "cookie" ? "; " : ", ") + value;
+        } else {
+            object[name] = value;
+        }
+    }
+    return object;
 }
 
 std::string dump(const Json& value) {
@@ -117,7 +142,29 @@ Answer parse_disconnect(Step step, const Json& disconnect) {
     if (reason.empty()) {
         reason = "proxy: disconnected by the backend (code " + std::to_string(number) + ")";
     }
-    return refused(step, truncate_utf8(std::move(reason), max_reason_bytes));
+    Answer answer = refused(step, truncate_utf8(std::move(reason), max_reason_bytes));
+    answer.close_code = static_cast<std::uint16_t>(number);
+    return answer;
+}
+
+// A publish's "data" (text) or "data_b64" (any bytes): the payload to publish instead.
+Answer parse_replacement(Step step, const Json& result, Answer answer) {
+    const auto text = result.find("data");
+    const auto encoded = result.find("data_b64");
+    if (text != result.end() && encoded != result.end()) {
+        return unavailable(step, "\"result\" has both data and data_b64");
+    }
+    if (text != result.end()) {
+        if (!text->is_string()) return unavailable(step, "\"result.data\" must be a string");
+        answer.data = text->get<std::string>();
+    } else if (encoded != result.end()) {
+        if (!encoded->is_string()) {
+            return unavailable(step, "\"result.data_b64\" must be a string");
+        }
+        answer.data = protocol::base64_decode(encoded->get_ref<const std::string&>());
+        if (!answer.data) return unavailable(step, "\"result.data_b64\" is not valid base64");
+    }
+    return answer;
 }
 
 Answer parse_result(Step step, const Json& result, std::string_view request_user,
@@ -125,7 +172,8 @@ Answer parse_result(Step step, const Json& result, std::string_view request_user
     if (!result.is_object()) return unavailable(step, "\"result\" must be an object");
     Answer answer;
     answer.decision = NOTIFY_AUTH_ALLOW;
-    if (!is_refresh_or_connect(step)) return answer;  // subscribe/publish: nothing to carry
+    if (step == Step::publish) return parse_replacement(step, result, std::move(answer));
+    if (step == Step::subscribe) return answer;  // nothing to carry
 
     answer.user_id = std::string{request_user};
     if (step == Step::connect) answer.user_id.clear();
@@ -188,7 +236,8 @@ const char* step_name(Step step) noexcept {
     return "?";
 }
 
-std::string connect_body(const notify_auth_request& request, bool refresh) {
+std::string connect_body(const notify_auth_request& request, bool refresh,
+                         const std::vector<std::string>& forward_headers) {
     Json body = Json::object();
     body["purpose"] = refresh ? "refresh" : "connect";
     body["client"] = copy(request.client_id);
@@ -196,14 +245,36 @@ std::string connect_body(const notify_auth_request& request, bool refresh) {
     body["transport"] = copy(request.transport);
     body["remote_address"] = copy(request.remote_address);
     body["token"] = copy(request.token);
+    const bool has_headers = PROXY_HAS_FIELD(request, notify_auth_request, header_count);
+    body["headers"] = has_headers ? headers_of(request.headers, request.header_count,
+                                               forward_headers)
+                                  : Json::object();
     return dump(body);
 }
 
-std::string authz_body(const notify_authz_request& request, Step step) {
+std::string authz_body(const notify_authz_request& request, Step step,
+                       const std::vector<std::string>& forward_headers) {
+    const bool v17 = PROXY_HAS_FIELD(request, notify_authz_request, data);
     Json body = Json::object();
     body["client"] = copy(request.client_id);
     body["user"] = copy(request.user_id);
     body["topic"] = copy(request.topic);
+    body["transport"] = v17 ? copy(request.transport) : std::string{};
+    body["remote_address"] = v17 ? copy(request.remote_address) : std::string{};
+    body["headers"] =
+        v17 ? headers_of(request.headers, request.header_count, forward_headers) : Json::object();
+    if (step == Step::publish) {
+        const std::string_view data =
+            v17 && request.data.data != nullptr
+                ? std::string_view{reinterpret_cast<const char*>(request.data.data),
+                                   request.data.len}
+                : std::string_view{};
+        if (protocol::is_valid_utf8(data)) {
+            body["data"] = std::string{data};
+        } else {
+            body["data_b64"] = protocol::base64_encode(data);
+        }
+    }
     if (step == Step::subscribe) {
         const bool has_token = PROXY_HAS_FIELD(request, notify_authz_request, token);
         const bool has_flags = PROXY_HAS_FIELD(request, notify_authz_request, flags);
@@ -227,6 +298,12 @@ void Answer::fill(notify_auth_result& result, std::vector<notify_str>& topic_vie
     for (const std::string& topic : topics) topic_views.push_back({topic.data(), topic.size()});
     result.topics = topic_views.empty() ? nullptr : topic_views.data();
     result.topic_count = topic_views.size();
+    if (data) {
+        result.replace_data = true;
+        result.data = notify_bytes{reinterpret_cast<const std::uint8_t*>(data->data()),
+                                   data->size()};
+    }
+    result.close_code = close_code;
 }
 
 std::uint32_t deny_code(Step step) noexcept {

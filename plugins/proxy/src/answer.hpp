@@ -5,6 +5,7 @@
 #include <notify/notify.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,8 +19,11 @@ enum class Step { connect, refresh, subscribe, publish };
 const char* step_name(Step step) noexcept;
 
 // Request bodies, built on the core thread from the borrowed request (everything is copied).
-std::string connect_body(const notify_auth_request& request, bool refresh);
-std::string authz_body(const notify_authz_request& request, Step step);
+// `forward_headers`: the lowercased header names the backend may see (Settings).
+std::string connect_body(const notify_auth_request& request, bool refresh,
+                         const std::vector<std::string>& forward_headers);
+std::string authz_body(const notify_authz_request& request, Step step,
+                       const std::vector<std::string>& forward_headers);
 
 // A decision with owned strings, handed to host->auth_complete through fill().
 struct Answer {
@@ -30,6 +34,8 @@ struct Answer {
     std::int64_t expires_at_ms = 0;
     std::string info;
     std::vector<std::string> topics;
+    std::optional<std::string> data;  // ALLOW of a publish: the payload to publish instead
+    std::uint16_t close_code = 0;     // DENY from a "disconnect" answer: close with it
     bool temporary = false;  // the backend could not be asked or gave no usable answer
 
     // Points `result` (size = sizeof(notify_auth_result)) at this answer's strings; they stay

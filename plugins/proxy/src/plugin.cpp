@@ -99,6 +99,25 @@ class Instance {
         }
         const notify_status status = load_settings(host_, config, settings_, err);
         if (status != NOTIFY_OK) return status;
+        host_replaces_data_ = NOTIFY_HOST_HAS(host_, keep_headers);
+        if (!settings_.forward_headers.empty()) {
+            if (!NOTIFY_HOST_HAS(host_, keep_headers)) {
+                notify_error_setf(err, "proxy: config key 'forward_headers' needs a host with "
+                                       "ABI 1.7 or newer (host->keep_headers)");
+                return NOTIFY_ERR_UNSUPPORTED;
+            }
+            std::vector<notify_str> names;
+            for (const std::string& name : settings_.forward_headers) {
+                names.push_back(notify_str{name.data(), name.size()});
+            }
+            const notify_status kept = host_->keep_headers(ctx_, names.data(), names.size());
+            if (kept != NOTIFY_OK) {
+                notify_error_setf(err, "proxy: config key 'forward_headers': the host refused "
+                                       "the names (status %d, see its log)",
+                                  static_cast<int>(kept));
+                return kept;
+            }
+        }
         log_.set_interval(std::chrono::milliseconds{settings_.log_interval_ms});
         overflow_log_.set_interval(std::chrono::milliseconds{settings_.log_interval_ms});
         try {
@@ -119,7 +138,7 @@ class Instance {
         const std::optional<Url>& url = refresh ? settings_.refresh_url : settings_.connect_url;
         if (!url) return answer_now(deferred(), result);
         return ask(step, *url, request.request_id, copy(request.user_id),
-                   connect_body(request, refresh), result);
+                   connect_body(request, refresh, settings_.forward_headers), result);
     }
 
     notify_status authorize(Step step, const notify_authz_request& request,
@@ -128,7 +147,7 @@ class Instance {
             step == Step::subscribe ? settings_.subscribe_url : settings_.publish_url;
         if (!url) return answer_now(deferred(), result);
         return ask(step, *url, request.request_id, copy(request.user_id),
-                   authz_body(request, step), result);
+                   authz_body(request, step, settings_.forward_headers), result);
     }
 
     // Cancels what is in flight, answers every request still pending with DENY, and stops the
@@ -171,6 +190,9 @@ class Instance {
         result.reason = filled.reason;
         if (size >= NOTIFY_FIELD_END_(notify_auth_result, error_code)) {
             result.error_code = filled.error_code;
+        }
+        if (size >= NOTIFY_FIELD_END_(notify_auth_result, close_code)) {
+            result.close_code = filled.close_code;
         }
         return NOTIFY_OK;
     }
@@ -234,6 +256,11 @@ class Instance {
         } else {
             answer = parse_answer(job->step, outcome.body, job->user, now_ms(), settings_);
         }
+        if (answer.data && !host_replaces_data_) {
+            // Publishing the unmoderated payload would be worse than refusing it.
+            answer = refused(job->step, "proxy: the backend replaced the publish data, which a "
+                                        "host older than ABI 1.7 cannot apply");
+        }
         if (answer.temporary) {
             log_.warn(answer.reason + " (" + step_name(job->step) + " denied)");
         }
@@ -269,6 +296,7 @@ class Instance {
     const notify_host_api* host_;
     notify_host_ctx* ctx_;
     Settings settings_;
+    bool host_replaces_data_ = false;  // the host reads notify_auth_result.data (ABI 1.7)
     RateLimitedLog log_;           // backend unavailable
     RateLimitedLog overflow_log_;  // too many pending requests
     Metrics metrics_;              // set in create(), before the client's thread starts

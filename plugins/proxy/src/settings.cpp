@@ -2,6 +2,7 @@
 
 #include <notify/sdk.h>
 
+#include <algorithm>
 #include <cctype>
 #include <string_view>
 
@@ -32,6 +33,9 @@ const notify_config_key config_keys[] = {
      "an idle keep-alive connection older than this is not reused (default 30s)"},
     {"log_interval", NOTIFY_CONFIG_DURATION,
      "at most one 'backend unavailable' log line per interval (default 10s)"},
+    {"forward_headers", NOTIFY_CONFIG_STRING_ARRAY,
+     "HTTP headers of the client's WebSocket upgrade or HTTP session request passed to the "
+     "backend, by name (default none; at most 32)"},
 };
 const std::size_t config_key_count = sizeof config_keys / sizeof config_keys[0];
 
@@ -174,6 +178,54 @@ notify_status read_duration(const notify_host_api* host, const notify_config* co
     return NOTIFY_OK;
 }
 
+constexpr std::size_t max_forward_headers = 32;
+constexpr std::size_t max_header_name = 64;
+
+bool is_token_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
+}
+
+notify_status read_forward_headers(const notify_host_api* host, const notify_config* config,
+                                   std::vector<std::string>& out, notify_error* err) {
+    std::size_t count = 0;
+    notify_status status = host->config_get_array_size(config, "forward_headers", &count);
+    if (status == NOTIFY_ERR_NOT_FOUND) return NOTIFY_OK;
+    if (status != NOTIFY_OK) {
+        notify_error_setf(err, "proxy: config key 'forward_headers': expected an array of strings");
+        return status;
+    }
+    if (count > max_forward_headers) {
+        notify_error_setf(err, "proxy: config key 'forward_headers': %zu names, at most %zu",
+                          count, max_forward_headers);
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        notify_str value{nullptr, 0};
+        status = host->config_get_array_string(config, "forward_headers", i, &value);
+        if (status != NOTIFY_OK) {
+            notify_error_setf(err, "proxy: config key 'forward_headers'[%zu]: expected a string",
+                              i);
+            return status;
+        }
+        std::string name = value.len == 0 ? std::string{} : std::string{value.data, value.len};
+        bool valid = !name.empty() && name.size() <= max_header_name;
+        for (char& c : name) {
+            valid = valid && is_token_char(c);
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        if (!valid) {
+            notify_error_setf(err,
+                              "proxy: config key 'forward_headers'[%zu]: \"%s\" is not an HTTP "
+                              "header name (1-64 letters, digits and !#$%%&'*+-.^_`|~)",
+                              i, name.c_str());
+            return NOTIFY_ERR_INVALID_ARGUMENT;
+        }
+        if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
+    }
+    return NOTIFY_OK;
+}
+
 }  // namespace
 
 notify_status load_settings(const notify_host_api* host, const notify_config* config,
@@ -212,7 +264,7 @@ notify_status load_settings(const notify_host_api* host, const notify_config* co
                              out.max_info_size, err)) != NOTIFY_OK) {
         return status;
     }
-    return NOTIFY_OK;
+    return read_forward_headers(host, config, out.forward_headers, err);
 }
 
 }  // namespace notify::proxy

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace notify::proxy {
 
@@ -37,6 +38,8 @@ struct Settings {
     std::int64_t idle_timeout_ms = 30'000;
     std::int64_t log_interval_ms = 10'000;
     std::string tls_ca_file;  // empty: the system's trust store
+    // Lowercased names of the client's HTTP headers passed to the backend (an allow-list).
+    std::vector<std::string> forward_headers;
     bool any_tls() const noexcept {
         for (const auto* url : {&connect_url, &refresh_url, &subscribe_url, &publish_url}) {
             if (*url && (*url)->tls) return true;

@@ -76,9 +76,10 @@ void Connection::start() {
 }
 
 void Connection::on_ready() {
-    const notify_conn_info info{sizeof(notify_conn_info),
-                                notify_str{remote_address_.data(), remote_address_.size()},
-                                NOTIFY_ENCODING_BINARY};
+    notify_conn_info info{};  // no HTTP request, so no headers
+    info.size = sizeof info;
+    info.remote_address = notify_str{remote_address_.data(), remote_address_.size()};
+    info.encoding = NOTIFY_ENCODING_BINARY;
     const notify_status status = loop_.host().conn_open(loop_.ctx(), id_, &info);
     if (status != NOTIFY_OK) {
         close_now(NOTIFY_CLOSE_POLICY);

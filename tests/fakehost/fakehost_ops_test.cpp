@@ -337,6 +337,20 @@ TEST(FakeHostLogs, LogEnabledFollowsTheConfiguredLevel) {
     EXPECT_TRUE(f.api->log_enabled(f.ctx, NOTIFY_LOG_ERROR));
 }
 
+TEST(FakeHostHeaders, KeepHeadersRecordsEachNameAndRefusesEmptyOnes) {
+    Fixture f;
+    const notify_str names[] = {view("Cookie"), view("x-real-ip")};
+    EXPECT_EQ(f.api->keep_headers(f.ctx, names, 2), NOTIFY_OK);
+    const auto kept = calls_of(f.host.get(), NOTIFY_FAKEHOST_KEEP_HEADERS);
+    ASSERT_EQ(kept.size(), 2u);
+    EXPECT_EQ(text(kept[0]->text), "Cookie");
+    EXPECT_EQ(text(kept[1]->text), "x-real-ip");
+    const notify_str empty[] = {view("")};
+    EXPECT_EQ(f.api->keep_headers(f.ctx, empty, 1), NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(f.api->keep_headers(f.ctx, nullptr, 1), NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(calls_of(f.host.get(), NOTIFY_FAKEHOST_KEEP_HEADERS).size(), 2u);
+}
+
 TEST(FakeHostLogs, RecentLogsListTheWarningsAndErrors) {
     Fixture f;
     notify_fakehost_set_instance_name(f.host.get(), "me");

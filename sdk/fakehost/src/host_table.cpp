@@ -662,6 +662,7 @@ void install_host_functions(notify_host_api& api) {
     api.stats_view = host_stats_view;
     api.set_ready = host_set_ready;
     api.log_enabled = host_log_enabled;
+    api.keep_headers = host_keep_headers;
 }
 
 }  // namespace notify::fakehost

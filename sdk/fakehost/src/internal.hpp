@@ -308,6 +308,7 @@ notify_status host_metric_register(notify_host_ctx* ctx, const notify_metric_des
 notify_status host_stats_view(notify_host_ctx* ctx, uint32_t kind, notify_owned_bytes* out);
 void host_set_ready(notify_host_ctx* ctx, bool ready, notify_str reason);
 bool host_log_enabled(notify_host_ctx* ctx, notify_log_level level);
+notify_status host_keep_headers(notify_host_ctx* ctx, const notify_str* names, size_t count);
 
 // ---- the server API (api.cpp) --------------------------------------------------------------------
 

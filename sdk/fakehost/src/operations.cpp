@@ -140,6 +140,28 @@ bool host_log_enabled(notify_host_ctx* ctx, notify_log_level level) {
     return host != nullptr && level >= host->log_min_level.load();
 }
 
+notify_status host_keep_headers(notify_host_ctx* ctx, const notify_str* names, size_t count) {
+    notify_fakehost* host = host_of(ctx);
+    if (host == nullptr) return NOTIFY_ERR_INVALID_ARGUMENT;
+    if (names == nullptr && count > 0) {
+        host->warn("keep_headers", "names is NULL");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    for (size_t i = 0; i < count; ++i) {
+        if (names[i].data == nullptr || names[i].len == 0) {
+            host->warn("keep_headers", "a header name is empty");
+            return NOTIFY_ERR_INVALID_ARGUMENT;
+        }
+    }
+    // The fake host has no connections to keep headers of: it records what was asked for.
+    for (size_t i = 0; i < count; ++i) {
+        auto recorded = host->new_record(NOTIFY_FAKEHOST_KEEP_HEADERS);
+        recorded->call.text = recorded->keep(text_of(names[i]));
+        host->record(std::move(recorded));
+    }
+    return NOTIFY_OK;
+}
+
 }  // namespace notify::fakehost
 
 extern "C" {

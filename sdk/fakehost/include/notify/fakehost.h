@@ -277,7 +277,8 @@ typedef enum notify_fakehost_call_kind {
     NOTIFY_FAKEHOST_API_CALL = 16,      /* ABI 1.5 api_call, when accepted */
     NOTIFY_FAKEHOST_API_REPLY = 17,     /* its answer, after the plugin's callback returned */
     NOTIFY_FAKEHOST_METRIC_REGISTER = 18, /* ABI 1.6, accepted or refused */
-    NOTIFY_FAKEHOST_SET_READY = 19        /* ABI 1.6 */
+    NOTIFY_FAKEHOST_SET_READY = 19,       /* ABI 1.6 */
+    NOTIFY_FAKEHOST_KEEP_HEADERS = 20     /* ABI 1.7: one record per header name */
 } notify_fakehost_call_kind;
 
 /* One host call. Fields a kind does not use are zero / empty. Strings are NUL-terminated
@@ -296,7 +297,7 @@ typedef struct notify_fakehost_call {
                                         CONN_OPEN: remote address; API_CALL: method;
                                         API_REPLY: error message; METRIC_REGISTER: why
                                         it was refused ("" when accepted); SET_READY:
-                                        reason */
+                                        reason; KEEP_HEADERS: the name as given */
     notify_bytes payload;            /* PUBLISH, CONN_RECEIVE, BROKER_MESSAGE; API_CALL:
                                         params; API_REPLY: result */
     const notify_str *topics;        /* PUBLISH */

@@ -177,7 +177,7 @@ notify_status HostServices::conn_open(const notify_host_ctx& ctx, std::uint64_t 
 
 std::vector<core::RequestHeader> HostServices::kept_headers(const notify_conn_info& info) const {
     std::vector<core::RequestHeader> kept;
-    if (kept_header_names_.empty() ||
+    if (!kept_headers_frozen_.load(std::memory_order_acquire) || kept_header_names_.empty() ||
         info.size < NOTIFY_FIELD_END_(notify_conn_info, header_count) ||
         info.headers == nullptr) {
         return kept;
@@ -228,7 +228,7 @@ notify_status HostServices::keep_headers(const notify_host_ctx& ctx, const notif
         for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         added.push_back(std::move(lowered));
     }
-    if (kept_headers_frozen_) {
+    if (kept_headers_frozen_.load(std::memory_order_acquire)) {
         reject(ctx, "keep_headers", "called after create(); connections are already open");
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }

@@ -45,7 +45,7 @@ public:
     // instances are created); freeze_kept_headers() ends that phase, before any transport runs.
     notify_status keep_headers(const notify_host_ctx& ctx, const notify_str* names,
                                std::size_t count);
-    void freeze_kept_headers() { kept_headers_frozen_ = true; }
+    void freeze_kept_headers() { kept_headers_frozen_.store(true, std::memory_order_release); }
 
     // ---- answers to NOTIFY_PENDING ---------------------------------------------------------
     void auth_complete(const notify_host_ctx& ctx, std::uint64_t request_id,
@@ -128,9 +128,11 @@ private:
     HostMetrics metrics_;
     InstanceHealth health_;
     std::vector<std::string> plugin_names_;  // by instance index
-    // Written on the main thread before any transport starts, read-only afterwards.
+    // Written on the main thread while instances are created; transport threads read it only
+    // after seeing kept_headers_frozen_ (release/acquire: a transport may have started its
+    // thread in its own create(), before another plugin asked for headers).
     std::vector<std::string> kept_header_names_;  // lowercase
-    bool kept_headers_frozen_ = false;
+    std::atomic<bool> kept_headers_frozen_{false};
 };
 
 }  // namespace notify::runtime

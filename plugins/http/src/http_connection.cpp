@@ -1,6 +1,5 @@
 #include "http_connection.hpp"
 
-#include "header_list.hpp"
 #include "routes.hpp"
 #include "wire_format.hpp"
 

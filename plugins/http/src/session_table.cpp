@@ -78,19 +78,12 @@ void SessionTable::create_session(const std::string &remote, const HeaderList &h
         return;
     }
     const uint64_t conn = ++next_conn_;
-    std::array<notify_header, HeaderList::max_count> header_views;
-    for (size_t i = 0; i < headers.size(); ++i) {
-        const std::string_view name = headers.name(i);
-        const std::string_view value = headers.value(i);
-        header_views[i] = notify_header{notify_str{name.data(), name.size()},
-                                        notify_str{value.data(), value.size()}};
-    }
     notify_conn_info info{};
     info.size = sizeof info;
     info.remote_address = notify_str{remote.data(), remote.size()};
     info.encoding = NOTIFY_ENCODING_JSON;
-    info.headers = headers.size() > 0 ? header_views.data() : nullptr;
-    info.header_count = headers.size();
+    HeaderList::Views header_views;
+    headers.fill(info, header_views);
     const notify_status status = host_.conn_open(ctx_, conn, &info);
     if (status != NOTIFY_OK) {
         peer->respond(status_unavailable,

@@ -4,11 +4,11 @@
 #pragma once
 
 #include "frame_ref.hpp"
-#include "header_list.hpp"
 #include "peer.hpp"
 #include "session.hpp"
 #include "settings.hpp"
 
+#include <notify/header_list.hpp>
 #include <notify/notify.h>
 
 #include <boost/asio/io_context.hpp>
@@ -25,6 +25,8 @@
 #include <vector>
 
 namespace notify::http {
+
+using HeaderList = sdk::HeaderList;
 
 class SessionTable {
 public:

@@ -220,32 +220,6 @@ bool parse_header_lines(std::string_view lines, HttpRequest &request) {
 
 }  // namespace
 
-std::string_view HeaderList::name(size_t index) const {
-    const Entry &entry = entries_[index];
-    return std::string_view(text_).substr(entry.offset, entry.name_length);
-}
-
-std::string_view HeaderList::value(size_t index) const {
-    const Entry &entry = entries_[index];
-    return std::string_view(text_).substr(entry.offset + entry.name_length, entry.value_length);
-}
-
-void HeaderList::reserve(size_t count, size_t text_bytes) {
-    entries_.reserve(count);
-    text_.reserve(text_bytes);
-}
-
-void HeaderList::add(std::string_view name, std::string_view value) {
-    if (entries_.size() >= max_count) {
-        return;
-    }
-    entries_.push_back(Entry{text_.size(), name.size(), value.size()});
-    for (const char c : name) {
-        text_.push_back(to_lower(c));
-    }
-    text_.append(value);
-}
-
 HeadStatus parse_request_head(std::string_view received, size_t max_head, HttpRequest &out,
                               size_t &head_length) {
     const size_t head_end = find_head_end(received.substr(0, max_head));

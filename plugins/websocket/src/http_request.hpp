@@ -1,6 +1,8 @@
 // The head of an HTTP/1.x request, read from the bytes a connection received so far.
 #pragma once
 
+#include <notify/header_list.hpp>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -8,33 +10,7 @@
 
 namespace notify::websocket {
 
-// Every header line of a request in the order received, a repeated header once per occurrence:
-// names lowercased, values trimmed. Every WebSocket connect builds one, so the text of all of
-// them shares one buffer instead of costing two strings per header.
-class HeaderList {
-public:
-    // More than any browser or proxy sends; a longer head is still checked, just not all kept.
-    static constexpr size_t max_count = 64;
-
-    size_t size() const { return entries_.size(); }
-    std::string_view name(size_t index) const;
-    std::string_view value(size_t index) const;
-
-    // Room for `count` headers whose names and values total `text_bytes`, so that add() then
-    // allocates nothing.
-    void reserve(size_t count, size_t text_bytes);
-    // Ignored once max_count headers are kept.
-    void add(std::string_view name, std::string_view value);
-
-private:
-    struct Entry {
-        size_t offset;  // the name; the value follows it
-        size_t name_length;
-        size_t value_length;
-    };
-    std::string text_;
-    std::vector<Entry> entries_;
-};
+using HeaderList = sdk::HeaderList;
 
 struct HttpRequest {
     std::string method;   // as sent, e.g. "GET"
@@ -44,7 +20,7 @@ struct HttpRequest {
     // with ", ". Other headers are checked for syntax and otherwise ignored.
     std::string host, upgrade, connection, websocket_key, websocket_version, websocket_protocol,
         origin;
-    HeaderList headers;
+    HeaderList headers;  // every header line, values trimmed (for notify_conn_info.headers)
 };
 
 enum class HeadStatus { incomplete, complete, too_large, malformed };

@@ -562,20 +562,13 @@ void ServiceLoop::open_websocket(Connection &conn, notify_encoding encoding,
     conn.phase = ConnectionPhase::open;
     conn.encoding = encoding;
     const std::string remote = peer_address(conn.fd);
-    // On the stack: a connect should not pay an allocation for a view the host only reads.
-    std::array<notify_header, HeaderList::max_count> header_views;
-    for (size_t i = 0; i < headers.size(); ++i) {
-        const std::string_view name = headers.name(i);
-        const std::string_view value = headers.value(i);
-        header_views[i] = notify_header{notify_str{name.data(), name.size()},
-                                        notify_str{value.data(), value.size()}};
-    }
     notify_conn_info info{};
     info.size = sizeof info;
     info.remote_address = notify_str{remote.data(), remote.size()};
     info.encoding = encoding;
-    info.headers = headers.size() > 0 ? header_views.data() : nullptr;
-    info.header_count = headers.size();
+    // On the stack: a connect should not pay an allocation for a view the host only reads.
+    HeaderList::Views header_views;
+    headers.fill(info, header_views);
     const notify_status status = host_.conn_open(ctx_, conn.id, &info);
     if (status == NOTIFY_OK) {
         conn.opened = true;

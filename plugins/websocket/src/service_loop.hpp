@@ -7,6 +7,7 @@
 #include "outgoing_frame.hpp"
 #include "settings.hpp"
 
+#include <notify/header_list.hpp>
 #include <notify/notify.h>
 
 #include <atomic>
@@ -20,7 +21,7 @@
 
 namespace notify::websocket {
 
-class HeaderList;
+using HeaderList = sdk::HeaderList;
 
 // A connection id carries the index of the loop that owns it in its top 8 bits, then a 24-bit
 // generation that changes each time a slot is reused, then its slot in the loop's table.

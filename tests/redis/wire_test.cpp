@@ -4,6 +4,8 @@
 #include <map>
 #include <random>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "sha1.hpp"
 #include "wire.hpp"
@@ -80,6 +82,125 @@ TEST(RedisWire, MalformedInputIsRefused) {
     EXPECT_FALSE(decode(std::string{"NB\x01" "D", 4} + std::string{"\0\0\0\x0a" "9999999999", 14}));
 }
 
+// A 4-byte big-endian length and the bytes: one wire field.
+std::string field(std::string_view bytes) {
+    const auto len = static_cast<std::uint32_t>(bytes.size());
+    std::string out;
+    out.push_back(static_cast<char>((len >> 24) & 0xffu));
+    out.push_back(static_cast<char>((len >> 16) & 0xffu));
+    out.push_back(static_cast<char>((len >> 8) & 0xffu));
+    out.push_back(static_cast<char>(len & 0xffu));
+    out.append(bytes);
+    return out;
+}
+
+// A 'J' message spelled out field by field, as the presence scripts build it in Lua.
+std::string presence_bytes(std::string_view op, std::string_view topic, std::string_view client,
+                           std::string_view node, std::string_view user, std::string_view info) {
+    return std::string{"NB\x01J", 4} + field(op) + field(topic) + field(client) + field(node) +
+           field(user) + field(info);
+}
+
+TEST(RedisWire, PresenceRoundTripForEveryOp) {
+    const std::vector<PresenceMessage> messages{
+        {'+', "room:1", "c-1", "node-a", "alice", R"({"name":"Alice"})"},
+        {'+', "room:1", "c-2", "node-a", "", ""},  // anonymous, no info
+        {'-', "room:1", "c-1", "node-b", "", ""},
+        {'*', "room:1", "", "node-a", "", ""},  // reload: no client
+        {'+', std::string{"t\0p", 3}, std::string{"c\xff", 2}, "n", "u", "{}"},
+    };
+    for (const PresenceMessage& message : messages) {
+        const std::string bytes = encode_presence(message);
+        auto decoded = decode(bytes);
+        ASSERT_TRUE(decoded) << message.op << " " << message.client;
+        ASSERT_TRUE(std::holds_alternative<PresenceMessage>(*decoded));
+        EXPECT_EQ(std::get<PresenceMessage>(*decoded), message);
+    }
+}
+
+TEST(RedisWire, PresenceLayoutIsHeaderAndSixFields) {
+    // The layout the Lua scripts write: op, topic, client, node, user, info.
+    const PresenceMessage message{'-', "room:9", "c-9", "node-z", "bob", R"({"a":1})"};
+    const std::string spelled = presence_bytes("-", "room:9", "c-9", "node-z", "bob", R"({"a":1})");
+    EXPECT_EQ(encode_presence(message), spelled);
+    auto decoded = decode(spelled);
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(std::get<PresenceMessage>(*decoded), message);
+    // Fields appended by a later version are ignored.
+    auto longer = decode(spelled + field("later"));
+    ASSERT_TRUE(longer);
+    EXPECT_EQ(std::get<PresenceMessage>(*longer), message);
+}
+
+TEST(RedisWire, MalformedPresenceIsRefused) {
+    EXPECT_FALSE(decode(std::string{"NB\x01J", 4}));  // no fields
+    EXPECT_FALSE(decode(std::string{"NB\x01Jgarbage", 11}));
+    // The op: one of + - *, exactly one byte.
+    const std::vector<std::string> bad_ops{"", "x", "++", "+-", "0", std::string{"\0", 1}};
+    for (const std::string& op : bad_ops) {
+        EXPECT_FALSE(decode(presence_bytes(op, "room:1", "c", "n", "u", "")))
+            << "op '" << op << "'";
+    }
+    // Empty topic, empty node: refused for every op.
+    for (const char* op : {"+", "-", "*"}) {
+        EXPECT_FALSE(decode(presence_bytes(op, "", "c", "n", "u", ""))) << op << " empty topic";
+        EXPECT_FALSE(decode(presence_bytes(op, "room:1", "c", "", "u", ""))) << op << " empty node";
+    }
+    // Empty client: refused for '+' and '-', the normal case of '*'.
+    EXPECT_FALSE(decode(presence_bytes("+", "room:1", "", "n", "u", "")));
+    EXPECT_FALSE(decode(presence_bytes("-", "room:1", "", "n", "", "")));
+    EXPECT_TRUE(decode(presence_bytes("*", "room:1", "", "n", "", "")));
+    // Empty user and info are fine (an anonymous client without info).
+    EXPECT_TRUE(decode(presence_bytes("+", "room:1", "c", "n", "", "")));
+    // Every truncation of a good message.
+    const std::string good = encode_presence({'+', "room:1", "c-1", "node-a", "alice", "{}"});
+    for (std::size_t cut = 0; cut < good.size(); ++cut) {
+        EXPECT_FALSE(decode(good.substr(0, cut))) << "truncated at " << cut;
+    }
+    // A length larger than what follows.
+    EXPECT_FALSE(decode(std::string{"NB\x01J\x00\x00\x00\x01+\xff\xff\xff\xff", 13}));
+}
+
+TEST(RedisWire, PresenceRecordRoundTripAndOwnerPrefix) {
+    const std::vector<PresenceRecord> records{
+        {"node-a", "alice", R"({"name":"Alice"})"},
+        {"node-a", "", ""},
+        {"n", std::string{"u\0v", 3}, "{}"},
+    };
+    for (const PresenceRecord& record : records) {
+        const std::string bytes = encode_presence_record(record);
+        auto decoded = decode_presence_record(bytes);
+        ASSERT_TRUE(decoded) << record.node << " " << record.user;
+        EXPECT_EQ(*decoded, record);
+        // No header: it is a hash value, not a bus message.
+        EXPECT_FALSE(decode(bytes));
+        // The remove script compares the stored value's first bytes with the owner prefix.
+        const std::string prefix = presence_owner_prefix(record.node);
+        EXPECT_EQ(bytes.compare(0, prefix.size(), prefix), 0) << record.node;
+    }
+    EXPECT_EQ(encode_presence_record({"node-a", "bob", "{}"}),
+              field("node-a") + field("bob") + field("{}"));
+    EXPECT_EQ(presence_owner_prefix("node-a"), field("node-a"));
+    // Another node's record does not start with this node's prefix, even when one id is a
+    // prefix of the other (the length comes first).
+    const std::string of_ab = encode_presence_record({"node-ab", "u", ""});
+    const std::string prefix_a = presence_owner_prefix("node-a");
+    EXPECT_NE(of_ab.compare(0, prefix_a.size(), prefix_a), 0);
+    const std::string of_a = encode_presence_record({"node-a", "u", ""});
+    const std::string prefix_ab = presence_owner_prefix("node-ab");
+    EXPECT_NE(of_a.compare(0, prefix_ab.size(), prefix_ab), 0);
+}
+
+TEST(RedisWire, MalformedPresenceRecordIsRefused) {
+    EXPECT_FALSE(decode_presence_record(""));
+    EXPECT_FALSE(decode_presence_record("garbage"));
+    EXPECT_FALSE(decode_presence_record(field("") + field("u") + field("")));  // no node
+    const std::string good = encode_presence_record({"node-a", "alice", "{}"});
+    for (std::size_t cut = 0; cut < good.size(); ++cut) {
+        EXPECT_FALSE(decode_presence_record(good.substr(0, cut))) << "truncated at " << cut;
+    }
+}
+
 TEST(RedisWire, RandomBytesNeverCrash) {
     std::mt19937 random{1234};
     const std::string seed = encode_direct({{"a", "b"}, {"u"}, "k", 1, "p"});
@@ -91,6 +212,17 @@ TEST(RedisWire, RandomBytesNeverCrash) {
         }
         (void)decode(bytes);
         (void)decode_topic_tail(bytes);
+    }
+    const std::string presence = encode_presence({'+', "room:1", "c-1", "node-a", "u", "{}"});
+    const std::string record = encode_presence_record({"node-a", "u", "{}"});
+    for (int i = 0; i < 20000; ++i) {
+        std::string bytes = i % 2 == 0 ? presence : record;
+        const int flips = 1 + static_cast<int>(random() % 4);
+        for (int f = 0; f < flips; ++f) {
+            bytes[random() % bytes.size()] = static_cast<char>(random() & 0xff);
+        }
+        (void)decode(bytes);
+        (void)decode_presence_record(bytes);
     }
     SUCCEED();
 }
@@ -169,6 +301,25 @@ TEST(RedisNames, KeysShareTheTopicsHashSlot) {
     EXPECT_EQ(names.user_channel(63), "notify.user.63");
     EXPECT_EQ(names.control_channel(), "notify.control");
     EXPECT_EQ(names.node_channel("x"), "notify.node.x");
+}
+
+TEST(RedisNames, PresenceKeysShareTheTopicsHashTag) {
+    Names names{"notify"};
+    EXPECT_EQ(names.presence_key("room:1"), "notify.presence.{room:1}");
+    EXPECT_EQ(names.presence_expiry_key("room:1"), "notify.presence.expire.{room:1}");
+    // Redis Cluster hashes the text between the first '{' and the next '}': the same for the
+    // presence keys and the topic's meta and stream keys (a script may touch them together).
+    const auto tag = [](const std::string& key) {
+        const auto open = key.find('{');
+        const auto close = key.find('}', open + 1);
+        return key.substr(open + 1, close - open - 1);
+    };
+    for (const std::string& topic : std::vector<std::string>{"room:1", "a.b", "x"}) {
+        EXPECT_EQ(tag(names.presence_key(topic)), topic);
+        EXPECT_EQ(tag(names.presence_expiry_key(topic)), topic);
+        EXPECT_EQ(tag(names.presence_key(topic)), tag(names.meta_key(topic)));
+    }
+    EXPECT_NE(names.presence_key("t"), names.presence_expiry_key("t"));
 }
 
 TEST(RedisSha1, KnownValues) {

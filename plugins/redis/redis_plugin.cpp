@@ -39,6 +39,7 @@
 #include <variant>
 #include <vector>
 
+#include "presence_book.hpp"
 #include "sha1.hpp"
 #include "wire.hpp"
 
@@ -62,6 +63,9 @@ constexpr std::size_t kMaxQueuedPerTopic = 100000;  // bus messages held behind 
 constexpr int kBackoffFirstMs = 100;
 constexpr int kBackoffCapMs = 3000;
 constexpr std::int64_t kMalformedLogEveryMs = 10000;
+constexpr std::int64_t kDefaultPresenceTtlMs = 60000;
+constexpr std::int64_t kMinPresenceTtlMs = 3000;
+constexpr std::size_t kPresenceRefreshBatch = 200;  // clients per refresh script call
 
 // KEYS[1] meta hash, KEYS[2] stream. ARGV: history_size, history_ttl_ms, meta_ttl_ms, channel,
 // tail (wire-encoded topic, publish_key, time, payload), epoch to use when the stream is new.
@@ -112,6 +116,74 @@ end
 return {meta[1], meta[2] or '0', entries}
 )lua";
 
+// Presence (README "Presence"). KEYS[1] the hash client -> record, KEYS[2] the sorted set
+// client -> expiry in Redis's clock (ms): every script uses TIME, so node clocks do not matter.
+
+// ARGV: client, record, ttl_ms, channel, change message. Adds or replaces the client's entry.
+constexpr const char* kPresenceAddScript = R"lua(
+local t = redis.call('time')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[3])
+redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+redis.call('zadd', KEYS[2], now + ttl, ARGV[1])
+redis.call('pexpire', KEYS[1], ttl)
+redis.call('pexpire', KEYS[2], ttl)
+redis.call('publish', ARGV[4], ARGV[5])
+return 1
+)lua";
+
+// ARGV: client, owner prefix, channel, change message. Removes the entry only while this node
+// owns it (a client that moved to another node keeps the newer node's entry).
+constexpr const char* kPresenceRemoveScript = R"lua(
+local current = redis.call('hget', KEYS[1], ARGV[1])
+if current and string.sub(current, 1, #ARGV[2]) == ARGV[2] then
+  redis.call('hdel', KEYS[1], ARGV[1])
+  redis.call('zrem', KEYS[2], ARGV[1])
+end
+redis.call('publish', ARGV[3], ARGV[4])
+return 1
+)lua";
+
+// ARGV: ttl_ms, owner prefix, channel, reload message ('' = none), then client, record pairs.
+// Rewrites this node's entries with a new expiry (again after Redis lost them), never over an
+// entry another node owns now.
+constexpr const char* kPresenceRefreshScript = R"lua(
+local t = redis.call('time')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[1])
+for i = 5, #ARGV, 2 do
+  local current = redis.call('hget', KEYS[1], ARGV[i])
+  if (not current) or string.sub(current, 1, #ARGV[2]) == ARGV[2] then
+    redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1])
+    redis.call('zadd', KEYS[2], now + ttl, ARGV[i])
+  end
+end
+redis.call('pexpire', KEYS[1], ttl)
+redis.call('pexpire', KEYS[2], ttl)
+if ARGV[4] ~= '' then
+  redis.call('publish', ARGV[3], ARGV[4])
+end
+return 1
+)lua";
+
+// No ARGV. Drops the expired entries, then returns the rest (HGETALL: client, record, ...).
+constexpr const char* kPresenceReadScript = R"lua(
+local t = redis.call('time')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expired = redis.call('zrangebyscore', KEYS[2], '-inf', now)
+for i = 1, #expired, 500 do
+  redis.call('hdel', KEYS[1], unpack(expired, i, math.min(i + 499, #expired)))
+end
+if #expired > 0 then
+  redis.call('zremrangebyscore', KEYS[2], '-inf', now)
+end
+return redis.call('hgetall', KEYS[1])
+)lua";
+
+constexpr const char* kScripts[] = {kPublishScript, kHistoryScript, kPresenceAddScript,
+                                    kPresenceRemoveScript, kPresenceRefreshScript,
+                                    kPresenceReadScript};
+
 std::string_view view_of(notify_str text) noexcept {
     return text.len == 0 ? std::string_view{} : std::string_view{text.data, text.len};
 }
@@ -142,6 +214,7 @@ struct Config {
     std::int64_t announce_interval_ms = kDefaultAnnounceIntervalMs;
     std::uint32_t shards = static_cast<std::uint32_t>(kDefaultShards);
     std::int64_t max_pending = kDefaultMaxPending;
+    std::int64_t presence_ttl_ms = kDefaultPresenceTtlMs;
 };
 
 // ---- jobs from the core thread ---------------------------------------------------------------
@@ -169,10 +242,26 @@ struct ObserveJob {  // a position history_read returned
     std::uint64_t offset = 0;
     std::string epoch;
 };
-using Job = std::variant<PublishJob, InterestJob, RawPublishJob, ObserveJob>;
+struct PresenceJob {  // this node's client joined ('+') or left ('-') a topic
+    char op = '+';
+    std::string topic;
+    std::string client;
+    std::string record;   // '+': the hash value
+    std::string message;  // the change for the topic's channel
+};
+struct TrackPresenceJob {  // a read found no current replica: keep one if there is interest
+    std::string topic;
+};
+struct CommandJob {  // one command whose reply only matters when it is an error
+    std::size_t server = 0;
+    std::vector<std::string> args;
+};
+using Job = std::variant<PublishJob, InterestJob, RawPublishJob, ObserveJob, PresenceJob,
+                         TrackPresenceJob, CommandJob>;
 
 class Broker;
 struct Server;
+using PresenceBookRecords = notify::redis::PresenceBook::Records;
 
 struct Conn {
     enum class State { down, connecting, ready };
@@ -207,9 +296,14 @@ struct Server {
     std::atomic<std::int64_t> inflight{0};
     std::mutex error_mutex;
     std::string error = "not connected yet";
-    std::mutex sync_mutex;  // history_read's blocking connection
+    std::mutex sync_mutex;  // the blocking connection of history and presence reads
     redisContext* sync = nullptr;
     Clock::time_point sync_retry{};
+    // plugin thread: the command connection came (back): write this node's presence again.
+    bool presence_rewrite = false;
+    // plugin thread: removals made while the command connection was down, (topic, client) ->
+    // the change message; sent before the rewrite.
+    std::map<std::pair<std::string, std::string>, std::string> presence_removals;
 
     void set_error(std::string text) {
         std::lock_guard lock{error_mutex};
@@ -221,7 +315,7 @@ struct Server {
     }
 };
 
-enum class ReqKind { setup, publish, position, fill, raw };
+enum class ReqKind { setup, publish, position, fill, raw, presence_write, presence_load };
 
 struct Request {
     ReqKind kind = ReqKind::setup;
@@ -230,7 +324,9 @@ struct Request {
     std::string topic;
     std::vector<std::string> args;  // publish: kept for the EVAL fallback on NOSCRIPT
     std::uint64_t base = 0;         // fill: the offset it fills after
-    std::uint64_t generation = 0;   // position/fill: the TopicState it was made for
+    std::uint64_t generation = 0;   // position/fill/presence_load: the TopicState it was made for
+    std::uint64_t load = 0;         // presence_load: which load of that state
+    const char* script = nullptr;   // EVALSHA requests: the script, for the EVAL fallback
     bool retried = false;
 };
 
@@ -255,6 +351,14 @@ struct TopicState {
     bool filling = false;         // a gap fill is outstanding
     bool resync_needed = false;   // a fill failed (connection): retry when the server is back
     std::deque<wire::TopicMessage> queued;
+    bool confirmed = false;       // Redis confirmed the SUBSCRIBE on the current connection
+    // Presence replica (a topic of a presence namespace): loaded once the channel is confirmed,
+    // so that every change after the snapshot arrives; changes during a load wait in order.
+    bool presence = false;
+    bool presence_current = false;
+    std::uint64_t presence_load = 0;  // the load outstanding (0 = none)
+    bool presence_reload = false;     // another load once this one is done
+    std::vector<wire::PresenceMessage> presence_waiting;
 };
 
 struct IdShard {
@@ -360,7 +464,11 @@ class Broker {
   public:
     Broker(const notify_host_api* host, notify_host_ctx* ctx, Config config)
         : host_(host), ctx_(ctx), config_(std::move(config)), publish_sha_(wire::sha1_hex(kPublishScript)),
-          history_sha_(wire::sha1_hex(kHistoryScript)), random_(std::random_device{}()) {
+          history_sha_(wire::sha1_hex(kHistoryScript)),
+          presence_add_sha_(wire::sha1_hex(kPresenceAddScript)),
+          presence_remove_sha_(wire::sha1_hex(kPresenceRemoveScript)),
+          presence_refresh_sha_(wire::sha1_hex(kPresenceRefreshScript)),
+          presence_read_sha_(wire::sha1_hex(kPresenceReadScript)), random_(std::random_device{}()) {
         names_.prefix = config_.prefix;
         for (std::size_t i = 0; i < config_.addresses.size(); ++i) {
             auto server = std::make_unique<Server>();
@@ -401,6 +509,14 @@ class Broker {
     notify_status interest(std::uint32_t kind, notify_str name, bool up, notify_error* err);
     notify_status publish_direct(const notify_broker_direct* direct, notify_error* err);
     notify_status send_command(const notify_cluster_command* command, notify_error* err);
+    notify_status presence_add(notify_str topic, const notify_presence_entry* entry,
+                               notify_error* err);
+    notify_status presence_remove(notify_str topic, notify_str client_id, notify_error* err);
+    notify_status presence_read(notify_str topic, notify_presence_sink sink, void* sink_ctx,
+                                notify_error* err);
+    notify_status presence_stats(notify_str topic, notify_presence_stats* stats,
+                                 notify_error* err);
+    notify_status history_remove(notify_str topic, notify_error* err);
 
     // plugin thread (hiredis callbacks)
     void on_connected(Conn* conn, bool ok);
@@ -438,6 +554,15 @@ class Broker {
         return NOTIFY_ERR_IO;
     }
 
+    // Runs one command on the server's blocking connection (made on first use; a kept one that
+    // the server closed is replaced once); EVALSHA falls back to EVAL of `script`. Returns the
+    // reply (the caller frees it) or nullptr with *error set. THREAD: any (core thread).
+    redisReply* sync_call(std::size_t index, std::vector<std::string> args, const char* script,
+                          std::string* error);
+    // The entries of topic: from the replica, else from Redis. Calls visit after unlocking.
+    notify_status collect_presence(std::string_view topic, PresenceBookRecords* out,
+                                   notify_error* err);
+
     void run();
     void drain_jobs();
     void tick(Clock::time_point now);
@@ -454,6 +579,18 @@ class Broker {
     void do_interest(InterestJob& job);
     void do_raw(RawPublishJob& job);
     void do_observe(ObserveJob& job);
+    void do_presence(PresenceJob& job);
+    void do_track_presence(TrackPresenceJob& job);
+    void do_command(CommandJob& job);
+    bool send_script(Conn* conn, ReqKind kind, const char* script, const std::string& sha,
+                     std::vector<std::string> keys_and_args, const std::string& topic = {},
+                     std::uint64_t generation = 0, std::uint64_t load = 0);
+    void on_presence_change(const std::string& topic, TopicState& state,
+                            wire::PresenceMessage change);
+    void start_presence_load(const std::string& topic, TopicState& state);
+    void on_presence_load(Request* request, const redisReply* reply);
+    void refresh_presence(std::size_t only_server, bool announce);
+    void write_failed(const std::string& what);
     void complete_publish(Request* request, notify_status status, std::uint64_t offset,
                           const std::string& epoch, const std::string& error);
 
@@ -485,6 +622,12 @@ class Broker {
     wire::Names names_;
     const std::string publish_sha_;
     const std::string history_sha_;
+    const std::string presence_add_sha_;
+    const std::string presence_remove_sha_;
+    const std::string presence_refresh_sha_;
+    const std::string presence_read_sha_;
+    // Made at start (it needs the node id), before the thread runs.
+    std::unique_ptr<wire::PresenceBook> book_;
     std::string node_id_;  // set at start, before the thread runs; read-only afterwards
     std::vector<std::unique_ptr<Server>> servers_;
 
@@ -508,6 +651,11 @@ class Broker {
     Clock::time_point malformed_log_at_{};
     std::uint64_t probe_nonce_ = 0;
     std::uint64_t generations_ = 0;
+    std::uint64_t presence_loads_ = 0;
+    Clock::time_point next_presence_refresh_{};
+    Clock::time_point next_presence_purge_{};
+    Clock::time_point presence_failure_logged_{};
+    std::uint64_t presence_failures_ = 0;
 };
 
 // ---- hiredis adapter and callbacks (C function pointers) -----------------------------------
@@ -565,6 +713,8 @@ notify_status Broker::start(notify_error*) {
             node_id_ = std::to_string(random_());
         }
     }
+    book_ = std::make_unique<wire::PresenceBook>(node_id_,
+                                                 milliseconds{3 * config_.announce_interval_ms});
     report_readiness();  // not ready until the connections are up
     thread_ = std::thread{[this] { run(); }};
     started_ = true;
@@ -743,8 +893,9 @@ void Broker::connect(Conn* conn, Clock::time_point now) {
         setup.push_back({"SELECT", std::to_string(config_.db)});
     }
     if (!conn->pubsub) {
-        setup.push_back({"SCRIPT", "LOAD", kPublishScript});
-        setup.push_back({"SCRIPT", "LOAD", kHistoryScript});
+        for (const char* script : kScripts) {
+            setup.push_back({"SCRIPT", "LOAD", script});
+        }
     }
     for (const auto& args : setup) {
         auto* request = new Request{};
@@ -790,6 +941,7 @@ void Broker::on_connected(Conn* conn, bool ok) {
     }
     if (!conn->pubsub) {
         conn->server->up.store(true);
+        conn->server->presence_rewrite = true;
         report_readiness();
     }
 }
@@ -850,6 +1002,15 @@ void Broker::on_gone(Conn* conn) {
         for (auto& [topic, state] : topics_) {
             if (state.server == index) {
                 state.subscribed = false;
+                state.confirmed = false;
+                if (state.presence) {
+                    // Changes may be lost until the channel is back: reads go to Redis.
+                    book_->replica_stale(topic);
+                    state.presence_current = false;
+                    state.presence_load = 0;
+                    state.presence_reload = false;
+                    state.presence_waiting.clear();
+                }
             }
         }
         for (auto* shards : {&client_shards_, &user_shards_}) {
@@ -902,8 +1063,14 @@ void Broker::drain_jobs() {
                     do_interest(item);
                 } else if constexpr (std::is_same_v<T, RawPublishJob>) {
                     do_raw(item);
-                } else {
+                } else if constexpr (std::is_same_v<T, ObserveJob>) {
                     do_observe(item);
+                } else if constexpr (std::is_same_v<T, PresenceJob>) {
+                    do_presence(item);
+                } else if constexpr (std::is_same_v<T, TrackPresenceJob>) {
+                    do_track_presence(item);
+                } else {
+                    do_command(item);
                 }
             },
             job);
@@ -945,6 +1112,30 @@ void Broker::tick(Clock::time_point now) {
     if (now >= next_sweep_) {
         next_sweep_ = now + milliseconds{100};
         sweep(now);
+    }
+    for (std::size_t index = 0; index < servers_.size(); ++index) {
+        Server& server = *servers_[index];
+        if (server.presence_rewrite && server.cmd.state == Conn::State::ready) {
+            server.presence_rewrite = false;
+            for (auto& [key, message] : server.presence_removals) {
+                send_script(&server.cmd, ReqKind::presence_write, kPresenceRemoveScript,
+                            presence_remove_sha_,
+                            {"2", names_.presence_key(key.first),
+                             names_.presence_expiry_key(key.first), key.second,
+                             wire::presence_owner_prefix(node_id_),
+                             names_.topic_channel(key.first), message});
+            }
+            server.presence_removals.clear();
+            refresh_presence(index, true);
+        }
+    }
+    if (now >= next_presence_refresh_) {
+        next_presence_refresh_ = now + milliseconds{config_.presence_ttl_ms / 3};
+        refresh_presence(servers_.size(), false);
+    }
+    if (now >= next_presence_purge_) {
+        next_presence_purge_ = now + milliseconds{1000};
+        book_->purge(now);
     }
 }
 
@@ -1019,10 +1210,17 @@ void Broker::sweep(Clock::time_point now) {
             if (state.subscribed && sub.state != Conn::State::down) {
                 sub.to_unsubscribe.push_back(names_.topic_channel(topic));
             }
+            if (state.presence) {
+                book_->replica_drop(topic);
+            }
             it = topics_.erase(it);
             continue;
         }
         Conn& cmd = servers_[state.server]->cmd;
+        if (state.presence && state.confirmed && !state.presence_current &&
+            state.presence_load == 0 && cmd.state == Conn::State::ready) {
+            start_presence_load(topic, state);
+        }
         if (state.resync_needed && !state.filling && cmd.state == Conn::State::ready) {
             start_fill(topic, state, kMaxFill);
         } else if (state.interested && !state.filling && !state.resync_needed &&
@@ -1187,6 +1385,7 @@ void Broker::do_publish(PublishJob& job) {
     request->conn = &server.cmd;
     request->request_id = job.request_id;
     request->topic = job.topic;
+    request->script = kPublishScript;
     const std::uint64_t meta_ttl =
         std::max(job.meta_ttl_ms != 0 ? job.meta_ttl_ms : std::uint64_t{kDefaultMetaTtlMs},
                  job.history_ttl_ms);
@@ -1253,6 +1452,17 @@ void Broker::on_reply(Request* request, redisReply* reply) {
         conn->sent.pop_front();
     }
     const bool is_error = reply != nullptr && reply->type == REDIS_REPLY_ERROR;
+    if (is_error && request->script != nullptr && !request->retried &&
+        reply_text(reply).substr(0, 8) == "NOSCRIPT") {
+        // The server lost its script cache (a restart, SCRIPT FLUSH): send the script itself.
+        request->retried = true;
+        request->args[0] = "EVAL";
+        request->args[1] = request->script;
+        if (send(conn, request, request->args)) {
+            owned.release();
+            return;
+        }
+    }
     switch (request->kind) {
         case ReqKind::setup:
             if (is_error) {
@@ -1265,6 +1475,13 @@ void Broker::on_reply(Request* request, redisReply* reply) {
             }
             return;
         case ReqKind::raw:
+        case ReqKind::presence_write:
+            if (is_error) {
+                write_failed(std::string{reply_text(reply)});
+            }
+            return;
+        case ReqKind::presence_load:
+            on_presence_load(request, is_error ? nullptr : reply);
             return;
         case ReqKind::publish: {
             if (reply == nullptr) {
@@ -1278,17 +1495,7 @@ void Broker::on_reply(Request* request, redisReply* reply) {
                 return;
             }
             if (is_error) {
-                const std::string_view text = reply_text(reply);
-                if (text.substr(0, 8) == "NOSCRIPT" && !request->retried) {
-                    request->retried = true;
-                    request->args[0] = "EVAL";
-                    request->args[1] = kPublishScript;
-                    if (send(conn, request, request->args)) {
-                        owned.release();
-                        return;
-                    }
-                }
-                complete_publish(request, NOTIFY_ERR_IO, 0, {}, std::string{text});
+                complete_publish(request, NOTIFY_ERR_IO, 0, {}, std::string{reply_text(reply)});
                 return;
             }
             if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
@@ -1308,15 +1515,6 @@ void Broker::on_reply(Request* request, redisReply* reply) {
         }
         case ReqKind::position:
         case ReqKind::fill:
-            if (is_error && reply_text(reply).substr(0, 8) == "NOSCRIPT" && !request->retried) {
-                request->retried = true;
-                request->args[0] = "EVAL";
-                request->args[1] = kHistoryScript;
-                if (send(conn, request, request->args)) {
-                    owned.release();
-                    return;
-                }
-            }
             on_fill(request, is_error ? nullptr : reply);
             return;
     }
@@ -1332,6 +1530,7 @@ void Broker::start_position_read(const std::string& topic, TopicState& state) {
     auto* request = new Request{};
     request->kind = ReqKind::position;
     request->conn = &cmd;
+    request->script = kHistoryScript;
     request->topic = topic;
     request->generation = state.generation;
     request->args = {"EVALSHA", history_sha_, "2", names_.meta_key(topic),
@@ -1349,6 +1548,7 @@ void Broker::start_fill(const std::string& topic, TopicState& state, std::uint64
     auto* request = new Request{};
     request->kind = ReqKind::fill;
     request->conn = &cmd;
+    request->script = kHistoryScript;
     request->topic = topic;
     request->base = base;
     request->generation = state.generation;
@@ -1544,8 +1744,15 @@ void Broker::on_sub_reply(Conn* conn, redisReply* reply) {
         return;
     }
     auto it = topics_.find(std::string{channel.substr(prefix.size())});
-    if (it != topics_.end() && it->second.delivered > 0 && !it->second.filling) {
+    if (it == topics_.end()) {
+        return;
+    }
+    it->second.confirmed = true;
+    if (it->second.delivered > 0 && !it->second.filling) {
         start_fill(it->first, it->second, kMaxFill);
+    }
+    if (it->second.presence && !it->second.presence_current && it->second.presence_load == 0) {
+        start_presence_load(it->first, it->second);
     }
 }
 
@@ -1565,6 +1772,16 @@ void Broker::on_bus(Conn*, std::string_view channel, std::string_view payload) {
             return;
         }
         on_topic_message(it->first, it->second, std::move(*topic_message));
+    } else if (auto* change = std::get_if<wire::PresenceMessage>(&*decoded)) {
+        if (channel != names_.topic_channel(change->topic)) {
+            malformed(channel, "presence topic does not match the channel");
+            return;
+        }
+        auto it = topics_.find(change->topic);
+        if (it == topics_.end() || !it->second.presence || change->node == node_id_) {
+            return;  // no replica kept here; this node's own entries are kept as owned
+        }
+        on_presence_change(it->first, it->second, std::move(*change));
     } else if (auto* direct = std::get_if<wire::DirectMessage>(&*decoded)) {
         std::vector<notify_str> clients;
         std::vector<notify_str> users;
@@ -1600,6 +1817,9 @@ void Broker::on_bus(Conn*, std::string_view channel, std::string_view payload) {
                                              command->time_ms};
         host_->broker_command(ctx_, &cluster);
     } else if (auto* node = std::get_if<wire::NodeMessage>(&*decoded)) {
+        if (node->id != node_id_) {
+            book_->node_seen(node->id, Clock::now());
+        }
         if (node->id == node_id_ || !NOTIFY_HOST_HAS(host_, cluster_node_seen)) {
             return;
         }
@@ -1620,6 +1840,211 @@ void Broker::on_bus(Conn*, std::string_view channel, std::string_view payload) {
         host_->cluster_node_seen(ctx_, &info, 3 * config_.announce_interval_ms);
     }
     // ProbeMessage: hearing it was the point (last_heard is updated).
+}
+
+// ---- presence (plugin thread) ----------------------------------------------------------------
+
+bool Broker::send_script(Conn* conn, ReqKind kind, const char* script, const std::string& sha,
+                         std::vector<std::string> keys_and_args, const std::string& topic,
+                         std::uint64_t generation, std::uint64_t load) {
+    if (conn->state != Conn::State::ready) {
+        return false;
+    }
+    auto* request = new Request{};
+    request->kind = kind;
+    request->conn = conn;
+    request->script = script;
+    request->topic = topic;
+    request->generation = generation;
+    request->load = load;
+    request->args.reserve(keys_and_args.size() + 2);
+    request->args.push_back("EVALSHA");
+    request->args.push_back(sha);
+    for (auto& arg : keys_and_args) {
+        request->args.push_back(std::move(arg));
+    }
+    if (!send(conn, request, request->args)) {
+        delete request;
+        return false;
+    }
+    return true;
+}
+
+void Broker::write_failed(const std::string& what) {
+    ++presence_failures_;
+    const auto now = Clock::now();
+    if (presence_failures_ == 1 ||
+        ms_between(presence_failure_logged_, now) >= kMalformedLogEveryMs) {
+        presence_failure_logged_ = now;
+        log(NOTIFY_LOG_WARN, "redis broker: a write to Redis failed: " + what + " (" +
+                                 std::to_string(presence_failures_) +
+                                 " so far, logged at most every 10s)");
+    }
+}
+
+void Broker::do_presence(PresenceJob& job) {
+    const std::size_t index = wire::topic_server(job.topic, servers_.size());
+    Server& server = *servers_[index];
+    auto key = std::make_pair(job.topic, job.client);
+    if (job.op == '+') {
+        server.presence_removals.erase(key);
+        auto it = topics_.find(job.topic);
+        if (it != topics_.end() && !it->second.presence) {
+            it->second.presence = true;
+            if (it->second.confirmed && it->second.presence_load == 0) {
+                start_presence_load(it->first, it->second);
+            }
+        }
+        // While the command connection is down the rewrite after the reconnect writes it.
+        send_script(&server.cmd, ReqKind::presence_write, kPresenceAddScript, presence_add_sha_,
+                    {"2", names_.presence_key(job.topic), names_.presence_expiry_key(job.topic),
+                     job.client, std::move(job.record), std::to_string(config_.presence_ttl_ms),
+                     names_.topic_channel(job.topic), std::move(job.message)});
+        return;
+    }
+    if (!send_script(&server.cmd, ReqKind::presence_write, kPresenceRemoveScript,
+                     presence_remove_sha_,
+                     {"2", names_.presence_key(job.topic), names_.presence_expiry_key(job.topic),
+                      job.client, wire::presence_owner_prefix(node_id_),
+                      names_.topic_channel(job.topic), job.message})) {
+        server.presence_removals[key] = std::move(job.message);
+    }
+}
+
+void Broker::do_track_presence(TrackPresenceJob& job) {
+    auto it = topics_.find(job.topic);
+    if (it == topics_.end() || !it->second.interested || it->second.presence) {
+        return;
+    }
+    it->second.presence = true;
+    if (it->second.confirmed) {
+        start_presence_load(it->first, it->second);
+    }
+}
+
+void Broker::do_command(CommandJob& job) {
+    Server& server = *servers_[job.server];
+    auto* request = new Request{};
+    request->kind = ReqKind::raw;
+    request->conn = &server.cmd;
+    if (server.cmd.state != Conn::State::ready || !send(&server.cmd, request, job.args)) {
+        delete request;
+        write_failed(job.args.front() + " on " + server.address.text + ": " + server.get_error());
+    }
+}
+
+void Broker::start_presence_load(const std::string& topic, TopicState& state) {
+    const std::uint64_t load = ++presence_loads_;
+    if (send_script(&servers_[state.server]->cmd, ReqKind::presence_load, kPresenceReadScript,
+                    presence_read_sha_,
+                    {"2", names_.presence_key(topic), names_.presence_expiry_key(topic)}, topic,
+                    state.generation, load)) {
+        state.presence_load = load;  // else the sweep tries again once the server is back
+    }
+}
+
+void Broker::on_presence_change(const std::string& topic, TopicState& state,
+                                wire::PresenceMessage change) {
+    if (change.op == '*') {
+        // The node rewrote its entries (Redis may have lost them): read the topic again, and
+        // answer from the replica as it is meanwhile.
+        if (state.presence_load != 0) {
+            state.presence_reload = true;
+        } else if (state.confirmed) {
+            start_presence_load(topic, state);
+        }
+        return;
+    }
+    if (state.presence_load != 0) {
+        if (state.presence_waiting.size() >= kMaxQueuedPerTopic) {
+            state.presence_waiting.clear();
+            state.presence_reload = true;  // the next snapshot has them all
+            return;
+        }
+        state.presence_waiting.push_back(std::move(change));
+        return;
+    }
+    if (state.presence_current) {
+        book_->replica_apply(change);
+    }
+    // Not current and no load under way: the next load's snapshot will have it.
+}
+
+void Broker::on_presence_load(Request* request, const redisReply* reply) {
+    auto it = topics_.find(request->topic);
+    if (it == topics_.end() || it->second.generation != request->generation ||
+        it->second.presence_load != request->load) {
+        return;
+    }
+    TopicState& state = it->second;
+    state.presence_load = 0;
+    if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY) {
+        // The sweep loads again; changes that arrive until then are in that snapshot.
+        state.presence_waiting.clear();
+        state.presence_reload = false;
+        state.presence_current = false;
+        book_->replica_stale(request->topic);
+        write_failed("presence read of '" + request->topic + "'");
+        return;
+    }
+    PresenceBookRecords snapshot;
+    snapshot.reserve(reply->elements / 2);
+    for (std::size_t i = 0; i + 1 < reply->elements; i += 2) {
+        auto record = wire::decode_presence_record(reply_text(reply->element[i + 1]));
+        if (record) {
+            snapshot.emplace_back(std::string{reply_text(reply->element[i])}, std::move(*record));
+        }
+    }
+    book_->replica_load(request->topic, snapshot);
+    for (const auto& change : state.presence_waiting) {
+        book_->replica_apply(change);
+    }
+    state.presence_waiting.clear();
+    state.presence_current = true;
+    if (state.presence_reload) {
+        state.presence_reload = false;
+        start_presence_load(request->topic, state);
+    }
+}
+
+void Broker::refresh_presence(std::size_t only_server, bool announce) {
+    const std::string owner = wire::presence_owner_prefix(node_id_);
+    const std::string ttl = std::to_string(config_.presence_ttl_ms);
+    for (const std::string& topic : book_->owned_topics()) {
+        const std::size_t index = wire::topic_server(topic, servers_.size());
+        if (only_server < servers_.size() && index != only_server) {
+            continue;
+        }
+        Conn& cmd = servers_[index]->cmd;
+        if (cmd.state != Conn::State::ready) {
+            continue;  // rewritten after the reconnect
+        }
+        const auto records = book_->owned_records(topic);
+        for (std::size_t first = 0; first < records.size(); first += kPresenceRefreshBatch) {
+            const std::size_t last = std::min(records.size(), first + kPresenceRefreshBatch);
+            std::string reload;
+            if (announce && last == records.size()) {
+                wire::PresenceMessage message;
+                message.op = '*';
+                message.topic = topic;
+                message.node = node_id_;
+                reload = wire::encode_presence(message);
+            }
+            std::vector<std::string> args{"2",
+                                          names_.presence_key(topic),
+                                          names_.presence_expiry_key(topic),
+                                          ttl,
+                                          owner,
+                                          names_.topic_channel(topic),
+                                          std::move(reload)};
+            for (std::size_t i = first; i < last; ++i) {
+                args.push_back(records[i].first);
+                args.push_back(wire::encode_presence_record(records[i].second));
+            }
+            send_script(&cmd, ReqKind::presence_write, kPresenceRefreshScript,
+                        presence_refresh_sha_, std::move(args));
+        }
+    }
 }
 
 // ---- core-thread entry points ------------------------------------------------------------
@@ -1672,25 +2097,19 @@ notify_status Broker::publish(const notify_broker_publish* publish, notify_error
     return NOTIFY_PENDING;
 }
 
-notify_status Broker::history_read(const notify_history_request* request, notify_history_sink sink,
-                                   void* sink_ctx, notify_stream_position* current,
-                                   notify_error* err) {
-    const std::string topic{view_of(request->topic)};
-    const std::size_t index = wire::topic_server(topic, servers_.size());
+redisReply* Broker::sync_call(std::size_t index, std::vector<std::string> args,
+                              const char* script, std::string* error) {
     Server& server = *servers_[index];
-    if (!server.up.load()) {
-        return io_error(index, err);
-    }
-    HistoryReply history;
     // A connection kept from before may have been closed by the server (a restart): one more
-    // try on a fresh connection before the error reaches the subscriber.
+    // try on a fresh connection before the error reaches the caller.
     for (int round = 0;; ++round) {
         std::lock_guard lock{server.sync_mutex};
         const bool reused = server.sync != nullptr;
         const auto now = Clock::now();
         if (server.sync == nullptr) {
             if (now < server.sync_retry) {
-                return io_error(index, err);
+                *error = server.get_error();
+                return nullptr;
             }
             const timeval connect_timeout{
                 static_cast<time_t>(config_.connect_timeout_ms / 1000),
@@ -1715,10 +2134,10 @@ notify_status Broker::history_read(const notify_history_request* request, notify
                 if (config_.db != 0) {
                     setup.push_back({"SELECT", std::to_string(config_.db)});
                 }
-                for (const auto& args : setup) {
+                for (const auto& setup_args : setup) {
                     std::vector<const char*> argv;
                     std::vector<std::size_t> lens;
-                    for (const auto& arg : args) {
+                    for (const auto& arg : setup_args) {
                         argv.push_back(arg.data());
                         lens.push_back(arg.size());
                     }
@@ -1741,16 +2160,11 @@ notify_status Broker::history_read(const notify_history_request* request, notify
                     redisFree(sync);
                 }
                 server.sync_retry = now + milliseconds{1000};
-                notify_error_setf(err, "redis %s: history connection: %s",
-                                  server.address.text.c_str(), failure.c_str());
-                return NOTIFY_ERR_IO;
+                *error = "blocking connection: " + failure;
+                return nullptr;
             }
             server.sync = sync;
         }
-        const std::string first = std::to_string(request->since_offset + 1);
-        const std::string limit = std::to_string(request->limit);
-        std::vector<std::string> args{"EVALSHA", history_sha_, "2", names_.meta_key(topic),
-                                      names_.stream_key(topic), first, limit};
         redisReply* reply = nullptr;
         for (int attempt = 0; attempt < 2; ++attempt) {
             std::vector<const char*> argv;
@@ -1761,39 +2175,61 @@ notify_status Broker::history_read(const notify_history_request* request, notify
             }
             reply = static_cast<redisReply*>(redisCommandArgv(
                 server.sync, static_cast<int>(argv.size()), argv.data(), lens.data()));
-            if (reply != nullptr && reply->type == REDIS_REPLY_ERROR &&
+            if (reply != nullptr && reply->type == REDIS_REPLY_ERROR && script != nullptr &&
                 reply_text(reply).substr(0, 8) == "NOSCRIPT" && attempt == 0) {
                 freeReplyObject(reply);
                 reply = nullptr;
                 args[0] = "EVAL";
-                args[1] = kHistoryScript;
+                args[1] = script;
                 continue;
             }
             break;
         }
         if (reply == nullptr) {
-            const std::string reason = lower_first(server.sync->errstr);
+            *error = lower_first(server.sync->errstr);
             redisFree(server.sync);
             server.sync = nullptr;
             if (reused && round == 0) {
                 continue;
             }
-            notify_error_setf(err, "redis %s: history read of '%s': %s",
-                              server.address.text.c_str(), topic.c_str(), reason.c_str());
-            return NOTIFY_ERR_IO;
+            return nullptr;
         }
-        std::string error;
-        const bool ok = reply->type != REDIS_REPLY_ERROR && parse_history(reply, &history, &error);
         if (reply->type == REDIS_REPLY_ERROR) {
-            error.assign(reply_text(reply));
+            error->assign(reply_text(reply));
+            freeReplyObject(reply);
+            return nullptr;
         }
-        freeReplyObject(reply);
+        return reply;
+    }
+}
+
+notify_status Broker::history_read(const notify_history_request* request, notify_history_sink sink,
+                                   void* sink_ctx, notify_stream_position* current,
+                                   notify_error* err) {
+    const std::string topic{view_of(request->topic)};
+    const std::size_t index = wire::topic_server(topic, servers_.size());
+    Server& server = *servers_[index];
+    if (!server.up.load()) {
+        return io_error(index, err);
+    }
+    HistoryReply history;
+    {
+        std::string error;
+        redisReply* reply = sync_call(index,
+                                      {"EVALSHA", history_sha_, "2", names_.meta_key(topic),
+                                       names_.stream_key(topic),
+                                       std::to_string(request->since_offset + 1),
+                                       std::to_string(request->limit)},
+                                      kHistoryScript, &error);
+        const bool ok = reply != nullptr && parse_history(reply, &history, &error);
+        if (reply != nullptr) {
+            freeReplyObject(reply);
+        }
         if (!ok) {
             notify_error_setf(err, "redis %s: history read of '%s': %s",
                               server.address.text.c_str(), topic.c_str(), error.c_str());
             return NOTIFY_ERR_IO;
         }
-        break;
     }
     const notify_history_options* options = request->history;
     const std::uint64_t ttl_ms =
@@ -1894,6 +2330,133 @@ notify_status Broker::send_command(const notify_cluster_command* command, notify
     message.reason.assign(view_of(command->reason));
     message.time_ms = command->time_ms;
     push(RawPublishJob{index, id_channel(kind, shard), wire::encode_command(message)});
+    return NOTIFY_OK;
+}
+
+notify_status Broker::presence_add(notify_str topic_name, const notify_presence_entry* entry,
+                                   notify_error* err) {
+    const std::string_view topic = view_of(topic_name);
+    const std::string_view client = view_of(entry->client_id);
+    if (topic.empty() || client.empty()) {
+        notify_error_setf(err, "redis broker: presence_add needs a topic and a client id");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    const std::string_view user = view_of(entry->user_id);
+    const std::string_view info = view_of(entry->info);
+    // Kept here at once (reads on this node see it), written to Redis by the plugin thread.
+    book_->own(topic, client, user, info);
+    wire::PresenceMessage change{'+', std::string{topic}, std::string{client}, node_id_,
+                                 std::string{user}, std::string{info}};
+    PresenceJob job{'+', change.topic, change.client,
+                    wire::encode_presence_record(wire::PresenceRecord{node_id_, change.user,
+                                                                      change.info}),
+                    wire::encode_presence(change)};
+    push(std::move(job));
+    return NOTIFY_OK;
+}
+
+notify_status Broker::presence_remove(notify_str topic_name, notify_str client_id,
+                                      notify_error*) {
+    const std::string_view topic = view_of(topic_name);
+    const std::string_view client = view_of(client_id);
+    if (topic.empty() || client.empty()) {
+        return NOTIFY_OK;
+    }
+    book_->disown(topic, client);
+    wire::PresenceMessage change{'-', std::string{topic}, std::string{client}, node_id_, {}, {}};
+    push(PresenceJob{'-', change.topic, change.client, {}, wire::encode_presence(change)});
+    return NOTIFY_OK;
+}
+
+notify_status Broker::collect_presence(std::string_view topic, PresenceBookRecords* out,
+                                       notify_error* err) {
+    const auto now = Clock::now();
+    const auto keep = [out](const std::string& client, const wire::PresenceRecord& record) {
+        out->emplace_back(client, record);
+    };
+    if (book_->read(topic, now, keep)) {
+        return NOTIFY_OK;
+    }
+    // No current replica (no local interest, or its channel is being restored): ask Redis, and
+    // keep a replica from now on if this node has interest in the topic.
+    push(TrackPresenceJob{std::string{topic}});
+    const std::size_t index = wire::topic_server(topic, servers_.size());
+    Server& server = *servers_[index];
+    if (!server.up.load()) {
+        return io_error(index, err);
+    }
+    std::string error;
+    redisReply* reply = sync_call(index,
+                                  {"EVALSHA", presence_read_sha_, "2", names_.presence_key(topic),
+                                   names_.presence_expiry_key(topic)},
+                                  kPresenceReadScript, &error);
+    if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY) {
+        if (reply != nullptr) {
+            freeReplyObject(reply);
+            error = "unexpected reply to the presence script";
+        }
+        notify_error_setf(err, "redis %s: presence read of '%.*s': %s",
+                          server.address.text.c_str(), static_cast<int>(topic.size()),
+                          topic.data(), error.c_str());
+        return NOTIFY_ERR_IO;
+    }
+    PresenceBookRecords remote;
+    remote.reserve(reply->elements / 2);
+    for (std::size_t i = 0; i + 1 < reply->elements; i += 2) {
+        auto record = wire::decode_presence_record(reply_text(reply->element[i + 1]));
+        if (record) {
+            remote.emplace_back(std::string{reply_text(reply->element[i])}, std::move(*record));
+        }
+    }
+    freeReplyObject(reply);
+    book_->merge(topic, remote, now, keep);
+    return NOTIFY_OK;
+}
+
+notify_status Broker::presence_read(notify_str topic, notify_presence_sink sink, void* sink_ctx,
+                                    notify_error* err) {
+    PresenceBookRecords entries;
+    const notify_status status = collect_presence(view_of(topic), &entries, err);
+    if (status != NOTIFY_OK) {
+        return status;
+    }
+    for (const auto& [client, record] : entries) {
+        const notify_presence_entry entry{sizeof(notify_presence_entry), str_of(client),
+                                          str_of(record.user), str_of(record.info)};
+        if (!sink(sink_ctx, &entry)) {
+            break;
+        }
+    }
+    return NOTIFY_OK;
+}
+
+notify_status Broker::presence_stats(notify_str topic, notify_presence_stats* stats,
+                                     notify_error* err) {
+    PresenceBookRecords entries;
+    const notify_status status = collect_presence(view_of(topic), &entries, err);
+    if (status != NOTIFY_OK) {
+        return status;
+    }
+    std::unordered_set<std::string_view> users;
+    for (const auto& [client, record] : entries) {
+        if (!record.user.empty()) {
+            users.insert(record.user);
+        }
+    }
+    stats->clients = entries.size();
+    stats->users = users.size();
+    return NOTIFY_OK;
+}
+
+notify_status Broker::history_remove(notify_str topic_name, notify_error* err) {
+    const std::string_view topic = view_of(topic_name);
+    const std::size_t index = wire::topic_server(topic, servers_.size());
+    if (!servers_[index]->up.load()) {
+        return io_error(index, err);
+    }
+    // The stream goes, its meta (offset, epoch) stays: the next publish continues the epoch,
+    // and a recovery from before the removal finds its messages missing (not recovered).
+    push(CommandJob{index, {"DEL", names_.stream_key(topic)}});
     return NOTIFY_OK;
 }
 
@@ -2047,11 +2610,17 @@ notify_status read_config(const notify_host_api* host, const notify_config* cfg,
         {"unsubscribe_delay", kDefaultUnsubscribeDelayMs, &config->unsubscribe_delay_ms},
         {"probe_interval", kDefaultProbeIntervalMs, &config->probe_interval_ms},
         {"announce_interval", kDefaultAnnounceIntervalMs, &config->announce_interval_ms},
+        {"presence_ttl", kDefaultPresenceTtlMs, &config->presence_ttl_ms},
     };
     for (const auto& item : durations) {
         if ((status = read_duration(host, cfg, item.key, item.fallback, err, item.out)) != NOTIFY_OK) {
             return status;
         }
+    }
+    if (config->presence_ttl_ms < kMinPresenceTtlMs) {
+        notify_error_setf(err, "config key 'presence_ttl': must be at least 3s, got %lld ms",
+                          static_cast<long long>(config->presence_ttl_ms));
+        return NOTIFY_ERR_INVALID_ARGUMENT;
     }
     std::int64_t shards = 0;
     if ((status = notify_config_int_or(host, cfg, "shards", kDefaultShards, err, &shards)) !=
@@ -2168,6 +2737,36 @@ notify_status redis_send_command(void* instance, const notify_cluster_command* c
     return guarded(err, [&] { return static_cast<Broker*>(instance)->send_command(command, err); });
 }
 
+notify_status redis_presence_add(void* instance, notify_str topic,
+                                 const notify_presence_entry* entry, notify_error* err) noexcept {
+    return guarded(err, [&] { return static_cast<Broker*>(instance)->presence_add(topic, entry, err); });
+}
+
+notify_status redis_presence_remove(void* instance, notify_str topic, notify_str client_id,
+                                    notify_error* err) noexcept {
+    return guarded(err, [&] {
+        return static_cast<Broker*>(instance)->presence_remove(topic, client_id, err);
+    });
+}
+
+notify_status redis_presence_read(void* instance, notify_str topic, notify_presence_sink sink,
+                                  void* sink_ctx, notify_error* err) noexcept {
+    return guarded(err, [&] {
+        return static_cast<Broker*>(instance)->presence_read(topic, sink, sink_ctx, err);
+    });
+}
+
+notify_status redis_presence_stats(void* instance, notify_str topic, notify_presence_stats* stats,
+                                   notify_error* err) noexcept {
+    return guarded(err, [&] {
+        return static_cast<Broker*>(instance)->presence_stats(topic, stats, err);
+    });
+}
+
+notify_status redis_history_remove(void* instance, notify_str topic, notify_error* err) noexcept {
+    return guarded(err, [&] { return static_cast<Broker*>(instance)->history_remove(topic, err); });
+}
+
 const notify_config_key kConfigKeys[] = {
     {"addresses", NOTIFY_CONFIG_STRING_ARRAY,
      "Redis servers as \"host:port\" (default [\"127.0.0.1:6379\"]). Topics are spread over "
@@ -2199,11 +2798,14 @@ const notify_config_key kConfigKeys[] = {
     {"max_pending", NOTIFY_CONFIG_INT,
      "Publishes in flight per Redis server; past it a publish fails with a limit error "
      "(default 10000)."},
+    {"presence_ttl", NOTIFY_CONFIG_DURATION,
+     "How long a node's presence entries live in Redis without a refresh; each node refreshes "
+     "its own every third of it (default 60s, at least 3s; the same on every node)."},
 };
 
 const notify_broker_vtable kBrokerVtable = {
     sizeof(notify_broker_vtable),
-    NOTIFY_BROKER_CAP_HISTORY | NOTIFY_BROKER_CAP_CLUSTER,
+    NOTIFY_BROKER_CAP_HISTORY | NOTIFY_BROKER_CAP_CLUSTER | NOTIFY_BROKER_CAP_PRESENCE,
     redis_publish,
     redis_history_read,
     nullptr,
@@ -2212,11 +2814,11 @@ const notify_broker_vtable kBrokerVtable = {
     redis_interest,
     redis_publish_direct,
     redis_send_command,
-    nullptr,  // presence_*: not kept in Redis yet (no CAP_PRESENCE; notifyd refuses presence
-    nullptr,  // namespaces with this broker)
-    nullptr,
-    nullptr,
-    nullptr,  // history_remove: not yet (the server API answers 103, docs/api.md)
+    redis_presence_add,
+    redis_presence_remove,
+    redis_presence_read,
+    redis_presence_stats,
+    redis_history_remove,
 };
 
 const notify_plugin_descriptor kDescriptor = {
@@ -2226,7 +2828,8 @@ const notify_plugin_descriptor kDescriptor = {
     "redis",
     "0.1.0",
     "Cluster bus and history over Redis: one Lua script per publish (offset, epoch, stream, "
-    "PUBLISH), pub/sub channels per topic and per client/user shard, loss detection",
+    "PUBLISH), pub/sub channels per topic and per client/user shard, loss detection, "
+    "cluster-wide presence",
     NOTIFY_KIND_BROKER,
     kConfigKeys,
     sizeof kConfigKeys / sizeof kConfigKeys[0],

@@ -217,6 +217,37 @@ std::string encode_probe(const ProbeMessage& message) {
     return Writer{'P'}.field(message.origin).u64(message.nonce).take();
 }
 
+std::string encode_presence(const PresenceMessage& message) {
+    return Writer{'J'}
+        .field(std::string_view{&message.op, 1})
+        .field(message.topic)
+        .field(message.client)
+        .field(message.node)
+        .field(message.user)
+        .field(message.info)
+        .take();
+}
+
+std::string encode_presence_record(const PresenceRecord& record) {
+    return Writer{nullptr}.field(record.node).field(record.user).field(record.info).take();
+}
+
+std::string presence_owner_prefix(std::string_view node) {
+    return Writer{nullptr}.field(node).take();
+}
+
+std::optional<PresenceRecord> decode_presence_record(std::string_view bytes) {
+    Reader reader{bytes};
+    PresenceRecord record;
+    record.node = reader.str();
+    record.user = reader.str();
+    record.info = reader.str();
+    if (!reader.ok() || record.node.empty()) {
+        return std::nullopt;
+    }
+    return record;
+}
+
 std::optional<TopicTail> decode_topic_tail(std::string_view bytes) {
     Reader reader{bytes};
     return read_tail(reader);
@@ -305,6 +336,22 @@ std::optional<BusMessage> decode(std::string_view bytes) {
             }
             return message;
         }
+        case 'J': {
+            PresenceMessage message;
+            const std::string op = reader.str();
+            message.topic = reader.str();
+            message.client = reader.str();
+            message.node = reader.str();
+            message.user = reader.str();
+            message.info = reader.str();
+            if (!reader.ok() || op.size() != 1 || (op[0] != '+' && op[0] != '-' && op[0] != '*') ||
+                message.topic.empty() || message.node.empty() ||
+                (op[0] != '*' && message.client.empty())) {
+                return std::nullopt;
+            }
+            message.op = op[0];
+            return message;
+        }
         default:
             return std::nullopt;
     }
@@ -366,6 +413,12 @@ std::string Names::meta_key(std::string_view topic) const {
 }
 std::string Names::stream_key(std::string_view topic) const {
     return prefix + ".stream.{" + std::string{topic} + "}";
+}
+std::string Names::presence_key(std::string_view topic) const {
+    return prefix + ".presence.{" + std::string{topic} + "}";
+}
+std::string Names::presence_expiry_key(std::string_view topic) const {
+    return prefix + ".presence.expire.{" + std::string{topic} + "}";
 }
 
 }  // namespace notify::redis

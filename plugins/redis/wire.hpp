@@ -13,6 +13,9 @@
 //   type 'A' announce: id, name, urls, version, connections, clients, users, topics,
 //                      subscriptions, cpu, uptime_ms, app_id
 //   type 'P' probe:    origin node, nonce
+//   type 'J' presence: op ("+" joined or replaced, "-" left, "*" reload), topic, client, node,
+//                      user, info. Sent on the topic's channel by the presence scripts.
+// A presence hash value (not a bus message, no header): node, user, info.
 #pragma once
 
 #include <cstdint>
@@ -88,8 +91,29 @@ struct ProbeMessage {
     bool operator==(const ProbeMessage&) const = default;
 };
 
-using BusMessage =
-    std::variant<TopicMessage, DirectMessage, CommandMessage, NodeMessage, ProbeMessage>;
+// A change of a topic's presence, made by node `node`. '+' adds or replaces the client's entry;
+// '-' removes it only where that node is still its owner (a client that moved to another node
+// stays); '*' says the node rewrote its entries in Redis (after a reconnect): reload the topic.
+struct PresenceMessage {
+    char op = '+';
+    std::string topic;
+    std::string client;
+    std::string node;
+    std::string user;
+    std::string info;
+    bool operator==(const PresenceMessage&) const = default;
+};
+
+// What the presence hash keeps per client.
+struct PresenceRecord {
+    std::string node;
+    std::string user;
+    std::string info;
+    bool operator==(const PresenceRecord&) const = default;
+};
+
+using BusMessage = std::variant<TopicMessage, DirectMessage, CommandMessage, NodeMessage,
+                                ProbeMessage, PresenceMessage>;
 
 std::string encode_topic_tail(std::string_view topic, std::string_view publish_key,
                               std::int64_t time_ms, std::string_view payload);
@@ -99,6 +123,11 @@ std::string encode_direct(const DirectMessage& message);
 std::string encode_command(const CommandMessage& message);
 std::string encode_node(const NodeMessage& message);
 std::string encode_probe(const ProbeMessage& message);
+std::string encode_presence(const PresenceMessage& message);
+std::string encode_presence_record(const PresenceRecord& record);
+// The first bytes of every record of `node` (the remove script compares them).
+std::string presence_owner_prefix(std::string_view node);
+std::optional<PresenceRecord> decode_presence_record(std::string_view bytes);
 
 // nullopt for anything malformed (wrong magic/version/type, truncated field, bad number).
 std::optional<BusMessage> decode(std::string_view bytes);
@@ -132,6 +161,9 @@ struct Names {
     // Both keys of a topic share the {topic} hash tag: one slot in Redis Cluster.
     std::string meta_key(std::string_view topic) const;
     std::string stream_key(std::string_view topic) const;
+    // Presence: hash client -> record, and sorted set client -> expiry (Redis time, ms).
+    std::string presence_key(std::string_view topic) const;
+    std::string presence_expiry_key(std::string_view topic) const;
 };
 
 }  // namespace notify::redis

@@ -29,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -215,6 +216,9 @@ struct Config {
     std::uint32_t shards = static_cast<std::uint32_t>(kDefaultShards);
     std::int64_t max_pending = kDefaultMaxPending;
     std::int64_t presence_ttl_ms = kDefaultPresenceTtlMs;
+    // Not a key: the node's [node] name, which scopes its durable subscriptions in Redis (a
+    // node restarted with the same name restores them).
+    std::string node_name;
 };
 
 // ---- jobs from the core thread ---------------------------------------------------------------
@@ -256,8 +260,14 @@ struct CommandJob {  // one command whose reply only matters when it is an error
     std::size_t server = 0;
     std::vector<std::string> args;
 };
+struct SubscriptionJob {  // save (value) or remove (no value) one durable subscription
+    std::string topic;
+    std::string field;
+    std::optional<std::string> value;
+};
+struct CheckPersistenceJob {};  // an at-least-once namespace is in use: check Redis's settings
 using Job = std::variant<PublishJob, InterestJob, RawPublishJob, ObserveJob, PresenceJob,
-                         TrackPresenceJob, CommandJob>;
+                         TrackPresenceJob, CommandJob, SubscriptionJob, CheckPersistenceJob>;
 
 class Broker;
 struct Server;
@@ -304,6 +314,15 @@ struct Server {
     // plugin thread: removals made while the command connection was down, (topic, client) ->
     // the change message; sent before the rewrite.
     std::map<std::pair<std::string, std::string>, std::string> presence_removals;
+    // plugin thread: durable subscription writes not yet confirmed by this server, (topic,
+    // field) -> the latest value (none = remove) and its sequence. Sent again, latest only,
+    // when the command connection comes back: a write is never lost to a dropped connection.
+    struct SubscriptionWrite {
+        std::optional<std::string> value;
+        std::uint64_t sequence = 0;
+    };
+    std::map<std::pair<std::string, std::string>, SubscriptionWrite> subscription_writes;
+    bool persistence_check_wanted = false;  // plugin thread
 
     void set_error(std::string text) {
         std::lock_guard lock{error_mutex};
@@ -315,7 +334,17 @@ struct Server {
     }
 };
 
-enum class ReqKind { setup, publish, position, fill, raw, presence_write, presence_load };
+enum class ReqKind {
+    setup,
+    publish,
+    position,
+    fill,
+    raw,
+    presence_write,
+    presence_load,
+    subscription_write,
+    persistence
+};
 
 struct Request {
     ReqKind kind = ReqKind::setup;
@@ -517,6 +546,12 @@ class Broker {
     notify_status presence_stats(notify_str topic, notify_presence_stats* stats,
                                  notify_error* err);
     notify_status history_remove(notify_str topic, notify_error* err);
+    notify_status subscription_save(const notify_durable_subscription* subscription,
+                                    notify_error* err);
+    notify_status subscription_remove(notify_str client_id, notify_str topic, notify_error* err);
+    // Before start(): blocking reads on each server.
+    notify_status subscriptions_load(notify_subscription_sink sink, void* sink_ctx,
+                                     notify_error* err);
 
     // plugin thread (hiredis callbacks)
     void on_connected(Conn* conn, bool ok);
@@ -591,6 +626,18 @@ class Broker {
     void on_presence_load(Request* request, const redisReply* reply);
     void refresh_presence(std::size_t only_server, bool announce);
     void write_failed(const std::string& what);
+    void do_subscription(SubscriptionJob& job);
+    void send_subscription_write(Server& server, const std::pair<std::string, std::string>& key,
+                                 const Server::SubscriptionWrite& write);
+    void on_subscription_written(Request* request, const redisReply* reply);
+    void check_persistence(Server& server);
+    void on_persistence(Request* request, const redisReply* reply);
+    // Asks for the persistence check once, on the first at-least-once use. THREAD: core.
+    void want_persistence_check() {
+        if (!persistence_check_requested_.exchange(true)) {
+            push(CheckPersistenceJob{});
+        }
+    }
     void complete_publish(Request* request, notify_status status, std::uint64_t offset,
                           const std::string& epoch, const std::string& error);
 
@@ -656,6 +703,8 @@ class Broker {
     Clock::time_point next_presence_purge_{};
     Clock::time_point presence_failure_logged_{};
     std::uint64_t presence_failures_ = 0;
+    std::uint64_t subscription_sequence_ = 0;
+    std::atomic<bool> persistence_check_requested_{false};
 };
 
 // ---- hiredis adapter and callbacks (C function pointers) -----------------------------------
@@ -940,8 +989,14 @@ void Broker::on_connected(Conn* conn, bool ok) {
         conn->warned = false;
     }
     if (!conn->pubsub) {
-        conn->server->up.store(true);
-        conn->server->presence_rewrite = true;
+        Server& server = *conn->server;
+        // Before anything else is sent on the new connection: saves stay ordered before the
+        // publishes that follow them.
+        for (const auto& [key, write] : server.subscription_writes) {
+            send_subscription_write(server, key, write);
+        }
+        server.up.store(true);
+        server.presence_rewrite = true;
         report_readiness();
     }
 }
@@ -1069,8 +1124,14 @@ void Broker::drain_jobs() {
                     do_presence(item);
                 } else if constexpr (std::is_same_v<T, TrackPresenceJob>) {
                     do_track_presence(item);
-                } else {
+                } else if constexpr (std::is_same_v<T, CommandJob>) {
                     do_command(item);
+                } else if constexpr (std::is_same_v<T, SubscriptionJob>) {
+                    do_subscription(item);
+                } else {
+                    for (auto& server : servers_) {
+                        server->persistence_check_wanted = true;
+                    }
                 }
             },
             job);
@@ -1127,6 +1188,12 @@ void Broker::tick(Clock::time_point now) {
             }
             server.presence_removals.clear();
             refresh_presence(index, true);
+        }
+    }
+    for (auto& server : servers_) {
+        if (server->persistence_check_wanted && server->cmd.state == Conn::State::ready) {
+            server->persistence_check_wanted = false;
+            check_persistence(*server);
         }
     }
     if (now >= next_presence_refresh_) {
@@ -1482,6 +1549,12 @@ void Broker::on_reply(Request* request, redisReply* reply) {
             return;
         case ReqKind::presence_load:
             on_presence_load(request, is_error ? nullptr : reply);
+            return;
+        case ReqKind::subscription_write:
+            on_subscription_written(request, reply);
+            return;
+        case ReqKind::persistence:
+            on_persistence(request, reply);
             return;
         case ReqKind::publish: {
             if (reply == nullptr) {
@@ -2047,6 +2120,103 @@ void Broker::refresh_presence(std::size_t only_server, bool announce) {
     }
 }
 
+// ---- durable subscriptions and persistence (plugin thread) ---------------------------------
+
+void Broker::do_subscription(SubscriptionJob& job) {
+    Server& server = *servers_[wire::topic_server(job.topic, servers_.size())];
+    auto key = std::make_pair(std::move(job.topic), std::move(job.field));
+    Server::SubscriptionWrite& write = server.subscription_writes[key];
+    write.value = std::move(job.value);
+    write.sequence = ++subscription_sequence_;
+    if (server.cmd.state == Conn::State::ready) {
+        send_subscription_write(server, key, write);
+    }
+    // Else it is sent when the command connection is back, before anything else.
+}
+
+void Broker::send_subscription_write(Server& server, const std::pair<std::string, std::string>& key,
+                                     const Server::SubscriptionWrite& write) {
+    const auto& [topic, field] = key;
+    if (write.value) {
+        // The index first: a load that finds the topic there reads its hash.
+        auto* index = new Request{};
+        index->kind = ReqKind::raw;
+        index->conn = &server.cmd;
+        if (!send(&server.cmd, index, {"SADD", names_.subscriptions_index_key(config_.node_name),
+                                       topic})) {
+            delete index;
+            return;
+        }
+    }
+    auto* request = new Request{};
+    request->kind = ReqKind::subscription_write;
+    request->conn = &server.cmd;
+    request->topic = topic;
+    request->base = write.sequence;
+    request->args = write.value ? std::vector<std::string>{"HSET", names_.subscriptions_key(topic),
+                                                           field, *write.value}
+                                : std::vector<std::string>{"HDEL", names_.subscriptions_key(topic),
+                                                           field};
+    if (!send(&server.cmd, request, request->args)) {
+        delete request;
+    }
+}
+
+void Broker::on_subscription_written(Request* request, const redisReply* reply) {
+    if (reply == nullptr) {
+        return;  // the connection dropped: sent again when it is back
+    }
+    Server& server = *request->conn->server;
+    auto found = server.subscription_writes.find(std::make_pair(request->topic, request->args[2]));
+    if (reply->type == REDIS_REPLY_ERROR) {
+        write_failed("durable subscription of '" + request->topic + "': " +
+                     std::string{reply_text(reply)});
+    }
+    if (found != server.subscription_writes.end() && found->second.sequence == request->base) {
+        server.subscription_writes.erase(found);
+    }
+}
+
+void Broker::check_persistence(Server& server) {
+    for (const char* setting : {"appendonly", "appendfsync"}) {
+        auto* request = new Request{};
+        request->kind = ReqKind::persistence;
+        request->conn = &server.cmd;
+        request->topic = setting;
+        if (!send(&server.cmd, request, {"CONFIG", "GET", setting})) {
+            delete request;
+        }
+    }
+}
+
+void Broker::on_persistence(Request* request, const redisReply* reply) {
+    const Server& server = *request->conn->server;
+    if (reply == nullptr) {
+        request->conn->server->persistence_check_wanted = true;  // asked again on reconnect
+        return;
+    }
+    const std::string& setting = request->topic;
+    const std::string wanted = setting == "appendonly" ? "yes" : "always";
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
+        log(NOTIFY_LOG_WARN,
+            "redis " + server.address.text + ": cannot read its '" + setting + "' setting (" +
+                (reply->type == REDIS_REPLY_ERROR ? std::string{reply_text(reply)}
+                                                  : std::string{"no such setting"}) +
+                "): make sure it is '" + wanted +
+                "', or at-least-once acknowledgements may not survive a Redis crash "
+                "(docs/durability.md)");
+        return;
+    }
+    const std::string value{reply_text(reply->element[1])};
+    if (value != wanted) {
+        log(NOTIFY_LOG_WARN, "redis " + server.address.text + ": " + setting + " is '" + value +
+                                 "', not '" + wanted +
+                                 "': at-least-once publishes it acknowledges can be lost if "
+                                 "Redis crashes (set appendonly yes and appendfsync always; "
+                                 "docs/durability.md)");
+    }
+}
+
 // ---- core-thread entry points ------------------------------------------------------------
 
 notify_status Broker::publish(const notify_broker_publish* publish, notify_error* err) {
@@ -2087,6 +2257,12 @@ notify_status Broker::publish(const notify_broker_publish* publish, notify_error
     }
     if (NOTIFY_HAS_FIELD(options, notify_history_options, history_meta_ttl_ms)) {
         job.meta_ttl_ms = options->history_meta_ttl_ms;
+    }
+    if (NOTIFY_HAS_FIELD(options, notify_history_options, delivery) &&
+        options->delivery == NOTIFY_DELIVERY_AT_LEAST_ONCE) {
+        // Acknowledged once Redis answered the script: durable as far as Redis's own
+        // persistence goes, which is checked once.
+        want_persistence_check();
     }
     server.inflight.fetch_add(1);
     if (!push(std::move(job))) {
@@ -2460,6 +2636,121 @@ notify_status Broker::history_remove(notify_str topic_name, notify_error* err) {
     return NOTIFY_OK;
 }
 
+notify_status Broker::subscription_save(const notify_durable_subscription* subscription,
+                                        notify_error* err) {
+    const std::string_view client = view_of(subscription->client_id);
+    const std::string_view topic = view_of(subscription->topic);
+    if (client.empty() || topic.empty()) {
+        notify_error_setf(err, "redis broker: a durable subscription needs a client id and a topic");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    want_persistence_check();
+    const wire::SubscriptionValue value{std::string{view_of(subscription->user_id)},
+                                        std::string{view_of(subscription->resume_token)},
+                                        subscription->acked_offset};
+    if (!push(SubscriptionJob{std::string{topic},
+                              wire::encode_subscription_field(config_.node_name, client),
+                              wire::encode_subscription_value(value)})) {
+        notify_error_setf(err, "redis broker: stopping");
+        return NOTIFY_ERR_CLOSED;
+    }
+    return NOTIFY_OK;
+}
+
+notify_status Broker::subscription_remove(notify_str client_id, notify_str topic_name,
+                                          notify_error* err) {
+    const std::string_view client = view_of(client_id);
+    const std::string_view topic = view_of(topic_name);
+    if (client.empty() || topic.empty()) {
+        return NOTIFY_OK;
+    }
+    if (!push(SubscriptionJob{std::string{topic},
+                              wire::encode_subscription_field(config_.node_name, client),
+                              std::nullopt})) {
+        notify_error_setf(err, "redis broker: stopping");
+        return NOTIFY_ERR_CLOSED;
+    }
+    return NOTIFY_OK;
+}
+
+notify_status Broker::subscriptions_load(notify_subscription_sink sink, void* sink_ctx,
+                                         notify_error*) {
+    std::size_t loaded = 0;
+    for (std::size_t index = 0; index < servers_.size(); ++index) {
+        const std::string& address = servers_[index]->address.text;
+        std::string error;
+        redisReply* topics = sync_call(
+            index, {"SMEMBERS", names_.subscriptions_index_key(config_.node_name)}, nullptr, &error);
+        if (topics == nullptr || topics->type != REDIS_REPLY_ARRAY) {
+            if (topics != nullptr) {
+                freeReplyObject(topics);
+                error = "unexpected reply to SMEMBERS";
+            }
+            // Not fatal: such a client is told it was not resumed and subscribes again from
+            // its own positions (what it has not read is still in history).
+            log(NOTIFY_LOG_WARN, "redis " + address + ": cannot load the durable subscriptions "
+                                     "of node '" + config_.node_name + "' (" + error +
+                                     "): their clients will not be resumed and must subscribe "
+                                     "again from their positions");
+            continue;
+        }
+        for (std::size_t t = 0; t < topics->elements; ++t) {
+            const std::string topic{reply_text(topics->element[t])};
+            if (wire::topic_server(topic, servers_.size()) != index) {
+                continue;  // `addresses` changed: the topic lives on another server now
+            }
+            redisReply* records =
+                sync_call(index, {"HGETALL", names_.subscriptions_key(topic)}, nullptr, &error);
+            if (records == nullptr || records->type != REDIS_REPLY_ARRAY) {
+                if (records != nullptr) {
+                    freeReplyObject(records);
+                }
+                log(NOTIFY_LOG_WARN, "redis " + address + ": cannot load the durable "
+                                         "subscriptions of topic '" + topic + "': " + error);
+                continue;
+            }
+            bool mine = false;
+            for (std::size_t i = 0; i + 1 < records->elements; i += 2) {
+                const auto field = wire::decode_subscription_field(reply_text(records->element[i]));
+                if (!field || field->first != config_.node_name) {
+                    continue;
+                }
+                const auto value = wire::decode_subscription_value(reply_text(records->element[i + 1]));
+                if (!value) {
+                    continue;
+                }
+                mine = true;
+                const notify_durable_subscription record{sizeof(notify_durable_subscription),
+                                                         str_of(field->second),
+                                                         str_of(value->user),
+                                                         str_of(value->resume_token),
+                                                         str_of(topic),
+                                                         value->acked_offset};
+                ++loaded;
+                if (!sink(sink_ctx, &record)) {
+                    freeReplyObject(records);
+                    freeReplyObject(topics);
+                    return NOTIFY_OK;
+                }
+            }
+            freeReplyObject(records);
+            if (!mine) {
+                redisReply* ignored = sync_call(
+                    index, {"SREM", names_.subscriptions_index_key(config_.node_name), topic},
+                    nullptr, &error);
+                if (ignored != nullptr) {
+                    freeReplyObject(ignored);
+                }
+            }
+        }
+        freeReplyObject(topics);
+    }
+    if (loaded > 0) {
+        want_persistence_check();
+    }
+    return NOTIFY_OK;
+}
+
 // ---- configuration -------------------------------------------------------------------------
 
 notify_status parse_address(std::string_view text, Address* out, notify_error* err) {
@@ -2666,6 +2957,10 @@ notify_status redis_create(const notify_host_api* host, notify_host_ctx* ctx,
         if (NOTIFY_HAS_FIELD(&self, notify_node_info, app_id) && self.app_id.len > 0) {
             config.prefix.assign(self.app_id.data, self.app_id.len);
         }
+        config.node_name.assign(view_of(self.name));
+        if (config.node_name.empty()) {
+            config.node_name = "node";
+        }
         const notify_status status = read_config(host, cfg, &config, err);
         if (status != NOTIFY_OK) {
             return status;
@@ -2763,6 +3058,28 @@ notify_status redis_presence_stats(void* instance, notify_str topic, notify_pres
     });
 }
 
+notify_status redis_subscription_save(void* instance,
+                                      const notify_durable_subscription* subscription,
+                                      notify_error* err) noexcept {
+    return guarded(err, [&] {
+        return static_cast<Broker*>(instance)->subscription_save(subscription, err);
+    });
+}
+
+notify_status redis_subscription_remove(void* instance, notify_str client_id, notify_str topic,
+                                        notify_error* err) noexcept {
+    return guarded(err, [&] {
+        return static_cast<Broker*>(instance)->subscription_remove(client_id, topic, err);
+    });
+}
+
+notify_status redis_subscriptions_load(void* instance, notify_subscription_sink sink,
+                                       void* sink_ctx, notify_error* err) noexcept {
+    return guarded(err, [&] {
+        return static_cast<Broker*>(instance)->subscriptions_load(sink, sink_ctx, err);
+    });
+}
+
 notify_status redis_history_remove(void* instance, notify_str topic, notify_error* err) noexcept {
     return guarded(err, [&] { return static_cast<Broker*>(instance)->history_remove(topic, err); });
 }
@@ -2805,12 +3122,13 @@ const notify_config_key kConfigKeys[] = {
 
 const notify_broker_vtable kBrokerVtable = {
     sizeof(notify_broker_vtable),
-    NOTIFY_BROKER_CAP_HISTORY | NOTIFY_BROKER_CAP_CLUSTER | NOTIFY_BROKER_CAP_PRESENCE,
+    NOTIFY_BROKER_CAP_HISTORY | NOTIFY_BROKER_CAP_CLUSTER | NOTIFY_BROKER_CAP_PRESENCE |
+        NOTIFY_BROKER_CAP_DURABLE | NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS,
     redis_publish,
     redis_history_read,
-    nullptr,
-    nullptr,
-    nullptr,
+    redis_subscription_save,
+    redis_subscription_remove,
+    redis_subscriptions_load,
     redis_interest,
     redis_publish_direct,
     redis_send_command,

@@ -248,6 +248,36 @@ std::optional<PresenceRecord> decode_presence_record(std::string_view bytes) {
     return record;
 }
 
+std::string encode_subscription_field(std::string_view node, std::string_view client) {
+    return Writer{nullptr}.field(node).field(client).take();
+}
+
+std::optional<std::pair<std::string, std::string>> decode_subscription_field(std::string_view bytes) {
+    Reader reader{bytes};
+    std::string node = reader.str();
+    std::string client = reader.str();
+    if (!reader.ok() || node.empty() || client.empty()) {
+        return std::nullopt;
+    }
+    return std::make_pair(std::move(node), std::move(client));
+}
+
+std::string encode_subscription_value(const SubscriptionValue& value) {
+    return Writer{nullptr}.field(value.user).field(value.resume_token).u64(value.acked_offset).take();
+}
+
+std::optional<SubscriptionValue> decode_subscription_value(std::string_view bytes) {
+    Reader reader{bytes};
+    SubscriptionValue value;
+    value.user = reader.str();
+    value.resume_token = reader.str();
+    value.acked_offset = reader.u64();
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
 std::optional<TopicTail> decode_topic_tail(std::string_view bytes) {
     Reader reader{bytes};
     return read_tail(reader);
@@ -416,6 +446,12 @@ std::string Names::stream_key(std::string_view topic) const {
 }
 std::string Names::presence_key(std::string_view topic) const {
     return prefix + ".presence.{" + std::string{topic} + "}";
+}
+std::string Names::subscriptions_key(std::string_view topic) const {
+    return prefix + ".subs.{" + std::string{topic} + "}";
+}
+std::string Names::subscriptions_index_key(std::string_view node) const {
+    return prefix + ".subs.node." + std::string{node};
 }
 std::string Names::presence_expiry_key(std::string_view topic) const {
     return prefix + ".presence.expire.{" + std::string{topic} + "}";

@@ -16,12 +16,15 @@
 //   type 'J' presence: op ("+" joined or replaced, "-" left, "*" reload), topic, client, node,
 //                      user, info. Sent on the topic's channel by the presence scripts.
 // A presence hash value (not a bus message, no header): node, user, info.
+// A durable subscription (no header): field = node name, client; value = user, resume token,
+// acked offset.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -112,6 +115,14 @@ struct PresenceRecord {
     bool operator==(const PresenceRecord&) const = default;
 };
 
+// A durable subscription as stored: the hash field names the node that holds it and the client.
+struct SubscriptionValue {
+    std::string user;
+    std::string resume_token;
+    std::uint64_t acked_offset = 0;
+    bool operator==(const SubscriptionValue&) const = default;
+};
+
 using BusMessage = std::variant<TopicMessage, DirectMessage, CommandMessage, NodeMessage,
                                 ProbeMessage, PresenceMessage>;
 
@@ -128,6 +139,11 @@ std::string encode_presence_record(const PresenceRecord& record);
 // The first bytes of every record of `node` (the remove script compares them).
 std::string presence_owner_prefix(std::string_view node);
 std::optional<PresenceRecord> decode_presence_record(std::string_view bytes);
+std::string encode_subscription_field(std::string_view node, std::string_view client);
+// (node, client); nullopt when malformed or either is empty.
+std::optional<std::pair<std::string, std::string>> decode_subscription_field(std::string_view bytes);
+std::string encode_subscription_value(const SubscriptionValue& value);
+std::optional<SubscriptionValue> decode_subscription_value(std::string_view bytes);
 
 // nullopt for anything malformed (wrong magic/version/type, truncated field, bad number).
 std::optional<BusMessage> decode(std::string_view bytes);
@@ -164,6 +180,10 @@ struct Names {
     // Presence: hash client -> record, and sorted set client -> expiry (Redis time, ms).
     std::string presence_key(std::string_view topic) const;
     std::string presence_expiry_key(std::string_view topic) const;
+    // Durable subscriptions of a topic: hash (node, client) -> value, on the topic's server.
+    std::string subscriptions_key(std::string_view topic) const;
+    // The topics of a server where node `node` has (or had) durable subscriptions: a set.
+    std::string subscriptions_index_key(std::string_view node) const;
 };
 
 }  // namespace notify::redis

@@ -704,6 +704,7 @@ class Broker {
     Clock::time_point presence_failure_logged_{};
     std::uint64_t presence_failures_ = 0;
     std::uint64_t subscription_sequence_ = 0;
+    Clock::time_point name_clash_logged_{};
     std::atomic<bool> persistence_check_requested_{false};
 };
 
@@ -1891,7 +1892,18 @@ void Broker::on_bus(Conn*, std::string_view channel, std::string_view payload) {
         host_->broker_command(ctx_, &cluster);
     } else if (auto* node = std::get_if<wire::NodeMessage>(&*decoded)) {
         if (node->id != node_id_) {
-            book_->node_seen(node->id, Clock::now());
+            const auto now = Clock::now();
+            book_->node_seen(node->id, now);
+            if (node->name == config_.node_name &&
+                (name_clash_logged_ == Clock::time_point{} ||
+                 ms_between(name_clash_logged_, now) >= 60000)) {
+                name_clash_logged_ = now;
+                log(NOTIFY_LOG_ERROR,
+                    "redis broker: another live node (id " + node->id + ") is also named '" +
+                        node->name +
+                        "': durable subscriptions are kept per node name, so the two overwrite "
+                        "each other's; give every node its own [node] name");
+            }
         }
         if (node->id == node_id_ || !NOTIFY_HOST_HAS(host_, cluster_node_seen)) {
             return;

@@ -10,9 +10,12 @@
 #include <array>
 #include <deque>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "asio_runner.hpp"
 #include "cli_error.hpp"
+#include "extra_header.hpp"
 #include "sse_parser.hpp"
 #include "url.hpp"
 
@@ -51,8 +54,12 @@ std::string describe(const Response& response) {
 
 class HttpTransport final : public Transport {
 public:
-    HttpTransport(const Url& url, Delivery delivery)
-        : url_(url), delivery_(delivery), base_(base_path(url)), stream_socket_(runner_.io()) {}
+    HttpTransport(const Url& url, Delivery delivery, std::vector<HttpHeader> extra_headers)
+        : url_(url),
+          delivery_(delivery),
+          base_(base_path(url)),
+          extra_headers_(std::move(extra_headers)),
+          stream_socket_(runner_.io()) {}
 
     Encoding encoding() const override { return Encoding::json; }
 
@@ -170,6 +177,7 @@ private:
         message.set(http::field::host, host_header(url_));
         message.set(http::field::user_agent, "notify-cli/" NOTIFY_CLI_VERSION);
         if (verb == http::verb::post) message.set(http::field::content_type, "application/json");
+        add_extra_headers(message, extra_headers_);
         message.body() = std::string(body);
         message.keep_alive(false);
         message.prepare_payload();
@@ -215,6 +223,7 @@ private:
         message.set(http::field::host, host_header(url_));
         message.set(http::field::user_agent, "notify-cli/" NOTIFY_CLI_VERSION);
         message.set(http::field::accept, "text/event-stream");
+        add_extra_headers(message, extra_headers_);
         stream_parser_.emplace();
         stream_parser_->body_limit(boost::none);
 
@@ -319,6 +328,7 @@ private:
     Url url_;
     Delivery delivery_;
     std::string base_;
+    std::vector<HttpHeader> extra_headers_;  // on every request of the session
     AsioRunner runner_;
     tcp::resolver::results_type endpoints_;
     std::string session_path_;
@@ -337,12 +347,12 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Transport> make_sse_transport(const Url& url, const TransportOptions&) {
-    return std::make_unique<HttpTransport>(url, Delivery::sse);
+std::unique_ptr<Transport> make_sse_transport(const Url& url, const TransportOptions& options) {
+    return std::make_unique<HttpTransport>(url, Delivery::sse, options.extra_headers);
 }
 
-std::unique_ptr<Transport> make_poll_transport(const Url& url, const TransportOptions&) {
-    return std::make_unique<HttpTransport>(url, Delivery::poll);
+std::unique_ptr<Transport> make_poll_transport(const Url& url, const TransportOptions& options) {
+    return std::make_unique<HttpTransport>(url, Delivery::poll, options.extra_headers);
 }
 
 }  // namespace notify::cli

@@ -7,9 +7,11 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli_error.hpp"
 #include "commands.hpp"
+#include "extra_header.hpp"
 #include "stream_position.hpp"
 
 namespace {
@@ -38,6 +40,31 @@ void add_timeout(CLI::App& command, std::optional<double>& timeout_seconds) {
             ""));
 }
 
+void add_extra_headers_option(CLI::App& command,
+                              std::vector<notify::cli::HttpHeader>& extra_headers) {
+    command
+        .add_option_function<std::vector<std::string>>(
+            "--header",
+            [&extra_headers](const std::vector<std::string>& texts) {
+                if (texts.size() > notify::cli::kMaxExtraHeaders) {
+                    throw CLI::ValidationError(
+                        "--header", "at most " + std::to_string(notify::cli::kMaxExtraHeaders) +
+                                        " headers, not " + std::to_string(texts.size()));
+                }
+                extra_headers.clear();
+                for (const auto& text : texts) {
+                    extra_headers.push_back(notify::cli::parse_extra_header(text));
+                }
+            },
+            "Extra HTTP header for the ws/wss upgrade and every http/http+poll request "
+            "(repeatable, at most 32; not for tcp, tcps, udp)")
+        ->type_name("\"NAME: VALUE\"")
+        ->allow_extra_args(false)
+        ->check(CLI::Validator(
+            [](const std::string& text) { return notify::cli::extra_header_problem(text); },
+            ""));
+}
+
 void add_connection_options(CLI::App& command, ConnectionOptions& options) {
     auto* token = command.add_option("--token", options.token, "Token for the connect command");
     command
@@ -53,6 +80,7 @@ void add_connection_options(CLI::App& command, ConnectionOptions& options) {
                        "wss, tcps: trust the PEM certificates in this file instead of the "
                        "system's store")
         ->type_name("FILE");
+    add_extra_headers_option(command, options.transport.extra_headers);
 }
 
 void add_url(CLI::App& command, ConnectionOptions& options) {

@@ -181,6 +181,7 @@ TokenExpired::TokenExpired(const protocol::DecodeError& error)
 Connection open_connection(const ConnectionOptions& options, TokenSource& tokens,
                            Deadline deadline, protocol::ConnectCommand command) {
     const Url url = parse_url(options.url);
+    check_transport_options(url, options.transport);
     for (int attempt = 0;; ++attempt) {
         // Before the connection opens, so a failing --token-cmd is reported as such.
         command.token = tokens.get();

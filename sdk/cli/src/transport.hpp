@@ -7,6 +7,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "extra_header.hpp"
 
 namespace notify::cli {
 
@@ -18,6 +21,8 @@ using Deadline = std::optional<Clock::time_point>;  // no value: wait for ever
 struct TransportOptions {
     bool insecure = false;  // TLS: accept any server certificate
     std::string cafile;     // TLS: trust these PEM certificates instead of the system's store
+    // --header: sent on the WebSocket upgrade and on every HTTP request of an http session.
+    std::vector<HttpHeader> extra_headers;
 };
 
 // How the session layer encodes commands and decodes frames on a transport.
@@ -52,6 +57,11 @@ public:
     // Orderly close, bounded in time; never throws.
     virtual void close() noexcept = 0;
 };
+
+// Throws CliError(failure) when `options` ask for something the URL's transport cannot do
+// (extra headers over tcp, tcps or udp, which have no HTTP headers). Called before anything
+// runs, so a --token-cmd is not run for a connection that cannot be made.
+void check_transport_options(const Url& url, const TransportOptions& options);
 
 // Picks the implementation by the URL's scheme; throws CliError(failure) for an unknown scheme.
 std::unique_ptr<Transport> make_transport(const Url& url, const TransportOptions& options);

@@ -8,6 +8,17 @@
 
 namespace notify::cli {
 
+void check_transport_options(const Url& url, const TransportOptions& options) {
+    // Unknown schemes are left to make_transport's error.
+    const bool without_http_headers =
+        url.scheme == "tcp" || url.scheme == "tcps" || url.scheme == "udp";
+    if (!without_http_headers || options.extra_headers.empty()) return;
+    throw CliError(ExitCode::failure,
+                   "--header cannot be used with " + url.scheme + ":// URLs: the " + url.scheme +
+                       " transport has no HTTP headers (--header works with ws, wss, http, "
+                       "http+poll)");
+}
+
 std::unique_ptr<Transport> make_transport(const Url& url, const TransportOptions& options) {
     if (url.scheme == "ws") return make_ws_transport(url, options);
     if (url.scheme == "wss") return make_wss_transport(url, options);

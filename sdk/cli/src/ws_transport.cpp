@@ -14,8 +14,10 @@
 #include <notify/protocol/json.hpp>
 
 #include <type_traits>
+#include <vector>
 
 #include "cli_error.hpp"
+#include "extra_header.hpp"
 #include "tls_trust.hpp"
 #include "url.hpp"
 
@@ -179,20 +181,22 @@ private:
                 SSL_ctrl(stream.next_layer().native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
                          TLSEXT_NAMETYPE_host_name, const_cast<char*>(url_.host.c_str()));
             }
-            decorate(stream);
+            decorate(stream, options.extra_headers);
             return stream;
         } else {
             Stream stream(io_);
-            decorate(stream);
+            decorate(stream, options.extra_headers);
             return stream;
         }
     }
 
-    static void decorate(Stream& stream) {
-        stream.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
-            request.set(http::field::sec_websocket_protocol, protocol::kJsonSubprotocol);
-            request.set(http::field::user_agent, "notify-cli/" NOTIFY_CLI_VERSION);
-        }));
+    static void decorate(Stream& stream, const std::vector<HttpHeader>& extra_headers) {
+        stream.set_option(websocket::stream_base::decorator(
+            [extra_headers](websocket::request_type& request) {
+                request.set(http::field::sec_websocket_protocol, protocol::kJsonSubprotocol);
+                request.set(http::field::user_agent, "notify-cli/" NOTIFY_CLI_VERSION);
+                add_extra_headers(request, extra_headers);
+            }));
     }
 
     // Runs one asynchronous operation to completion or until the deadline; on the deadline the

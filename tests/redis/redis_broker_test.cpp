@@ -7,6 +7,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -376,6 +377,70 @@ void write_silently(RedisServer& redis, const std::string& prefix, const std::st
     redisFree(c);
 }
 
+// ---- presence ----
+
+void presence_add(Node& node, const std::string& topic, const std::string& client,
+                  const std::string& user, const std::string& info = "") {
+    const notify_presence_entry entry{sizeof entry, {client.data(), client.size()},
+                                      {user.data(), user.size()}, {info.data(), info.size()}};
+    notify_error err{};
+    EXPECT_EQ(node.vt()->presence_add(node.instance, {topic.data(), topic.size()}, &entry, &err),
+              NOTIFY_OK)
+        << err.message;
+}
+
+void presence_remove(Node& node, const std::string& topic, const std::string& client) {
+    notify_error err{};
+    EXPECT_EQ(node.vt()->presence_remove(node.instance, {topic.data(), topic.size()},
+                                         {client.data(), client.size()}, &err),
+              NOTIFY_OK)
+        << err.message;
+}
+
+// The node's presence of `topic` as sorted "client|user|info" lines; one "error: ..." line when
+// the read fails.
+std::vector<std::string> read_presence(Node& node, const std::string& topic) {
+    std::vector<std::string> entries;
+    notify_error err{};
+    const notify_status status = node.vt()->presence_read(
+        node.instance, {topic.data(), topic.size()},
+        [](void* ctx, const notify_presence_entry* entry) {
+            static_cast<std::vector<std::string>*>(ctx)->push_back(
+                std::string{entry->client_id.data, entry->client_id.len} + "|" +
+                std::string{entry->user_id.data, entry->user_id.len} + "|" +
+                std::string{entry->info.data, entry->info.len});
+            return true;
+        },
+        &entries, &err);
+    if (status != NOTIFY_OK) return {"error: " + std::string{err.message}};
+    std::sort(entries.begin(), entries.end());
+    return entries;
+}
+
+// clients/users of presence_stats, or {-1, -1} when it fails.
+std::pair<std::int64_t, std::int64_t> read_presence_stats(Node& node, const std::string& topic) {
+    notify_presence_stats stats{sizeof stats, 0, 0};
+    notify_error err{};
+    if (node.vt()->presence_stats(node.instance, {topic.data(), topic.size()}, &stats, &err) !=
+        NOTIFY_OK) {
+        return {-1, -1};
+    }
+    return {static_cast<std::int64_t>(stats.clients), static_cast<std::int64_t>(stats.users)};
+}
+
+// Polls until the node's presence of `topic` is `want` (sorted here); false at the deadline.
+bool wait_presence(Node& node, const std::string& topic, std::vector<std::string> want,
+                   std::vector<std::string>* last, std::chrono::milliseconds timeout = 5s) {
+    std::sort(want.begin(), want.end());
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        *last = read_presence(node, topic);
+        if (*last == want) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(20ms);
+    }
+}
+
 class RedisBroker : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -388,9 +453,17 @@ class RedisBroker : public ::testing::Test {
     std::unique_ptr<RedisServer> redis;
 };
 
-TEST_F(RedisBroker, DescriptorDeclaresHistoryAndCluster) {
+TEST_F(RedisBroker, DescriptorDeclaresItsCapabilities) {
     EXPECT_EQ(plugin()->broker->capabilities,
-              static_cast<std::uint32_t>(NOTIFY_BROKER_CAP_HISTORY | NOTIFY_BROKER_CAP_CLUSTER));
+              static_cast<std::uint32_t>(NOTIFY_BROKER_CAP_HISTORY | NOTIFY_BROKER_CAP_CLUSTER |
+                                         NOTIFY_BROKER_CAP_PRESENCE | NOTIFY_BROKER_CAP_DURABLE |
+                                         NOTIFY_BROKER_CAP_DURABLE_SUBSCRIPTIONS));
+    const notify_broker_vtable* vt = plugin()->broker;
+    ASSERT_TRUE(NOTIFY_HAS_FIELD(vt, notify_broker_vtable, presence_stats));
+    EXPECT_NE(vt->presence_add, nullptr);
+    EXPECT_NE(vt->presence_remove, nullptr);
+    EXPECT_NE(vt->presence_read, nullptr);
+    EXPECT_NE(vt->presence_stats, nullptr);
 }
 
 TEST_F(RedisBroker, BadAddressNamesKeyAndValue) {
@@ -400,6 +473,17 @@ TEST_F(RedisBroker, BadAddressNamesKeyAndValue) {
     EXPECT_EQ(node.status, NOTIFY_ERR_INVALID_ARGUMENT);
     EXPECT_NE(node.error.find("addresses"), std::string::npos) << node.error;
     EXPECT_NE(node.error.find("localhost"), std::string::npos) << node.error;
+}
+
+TEST_F(RedisBroker, PresenceTtlUnderThreeSecondsIsRefused) {
+    auto values = config_for(*redis);
+    values["presence_ttl"] = std::int64_t{2999};
+    Node node{"a", values};
+    EXPECT_EQ(node.status, NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(node.error.find("presence_ttl"), std::string::npos) << node.error;
+    values["presence_ttl"] = std::int64_t{3000};
+    Node ok{"b", values};
+    EXPECT_EQ(ok.status, NOTIFY_OK) << ok.error;
 }
 
 TEST_F(RedisBroker, PublishAssignsOffsetsAndHistoryReadsThem) {
@@ -705,6 +789,69 @@ TEST_F(RedisBroker, UnsubscribesAfterTheDelay) {
     EXPECT_TRUE(wait_numsub(*redis, "t.topic.u", 0, 10s));
     // Not before the delay (less a little for rounding).
     EXPECT_GE(std::chrono::steady_clock::now() - down, 1900ms);
+}
+
+// Two nodes with interest in a topic: what one adds the other lists (with user and info) and
+// counts, a removal is seen by both, a removal by a node that does not own the entry (the
+// client moved) changes nothing, and a third node without interest reads it from Redis.
+TEST_F(RedisBroker, PresenceOfOneNodeIsReadOnTheOthers) {
+    Node a{"node-a", config_for(*redis)};
+    Node b{"node-b", config_for(*redis)};
+    ASSERT_EQ(a.status, NOTIFY_OK) << a.error;
+    ASSERT_EQ(b.status, NOTIFY_OK) << b.error;
+    a.interest(NOTIFY_INTEREST_TOPIC, "room", true);
+    b.interest(NOTIFY_INTEREST_TOPIC, "room", true);
+    ASSERT_TRUE(wait_numsub(*redis, topic_channel("room"), 2));
+    std::vector<std::string> last;
+
+    presence_add(a, "room", "c1", "alice", R"({"n":1})");
+    presence_add(a, "room", "c2", "", "");
+    presence_add(b, "room", "c3", "alice", "");
+    // Each node sees its own entries at once (a's may or may not have come yet).
+    const auto at_once = read_presence(b, "room");
+    EXPECT_NE(std::find(at_once.begin(), at_once.end(), "c3|alice|"), at_once.end())
+        << ::testing::PrintToString(at_once);
+    std::vector<std::string> want{R"(c1|alice|{"n":1})", "c2||", "c3|alice|"};
+    EXPECT_TRUE(wait_presence(b, "room", want, &last)) << ::testing::PrintToString(last);
+    EXPECT_TRUE(wait_presence(a, "room", want, &last)) << ::testing::PrintToString(last);
+    EXPECT_EQ(read_presence_stats(a, "room"), (std::pair<std::int64_t, std::int64_t>{3, 1}));
+    EXPECT_EQ(read_presence_stats(b, "room"), (std::pair<std::int64_t, std::int64_t>{3, 1}));
+    EXPECT_EQ(redis->cli("HLEN", "t.presence.{room}"), "3");
+    EXPECT_EQ(redis->cli("ZCARD", "t.presence.expire.{room}"), "3");
+
+    presence_remove(a, "room", "c1");
+    want = {"c2||", "c3|alice|"};
+    EXPECT_TRUE(wait_presence(b, "room", want, &last)) << ::testing::PrintToString(last);
+    EXPECT_TRUE(wait_presence(a, "room", want, &last)) << ::testing::PrintToString(last);
+    EXPECT_EQ(read_presence_stats(b, "room"), (std::pair<std::int64_t, std::int64_t>{2, 1}));
+
+    // b removes c2, which a owns: nothing changes. A later change of a's, once b lists it, shows
+    // that b has read the removal's message before it.
+    presence_remove(b, "room", "c2");
+    presence_add(a, "room", "c4", "bob", "");
+    want = {"c2||", "c3|alice|", "c4|bob|"};
+    EXPECT_TRUE(wait_presence(b, "room", want, &last)) << ::testing::PrintToString(last);
+    EXPECT_TRUE(wait_presence(a, "room", want, &last)) << ::testing::PrintToString(last);
+    EXPECT_EQ(redis->cli("HEXISTS", "t.presence.{room}", "c2"), "1");
+
+    // c2 moves to b (b adds it, then a, the older node, removes it): b's entry stays. Until a
+    // removes it a lists its own (a node's own entries are the truth for its clients).
+    presence_add(b, "room", "c2", "carol", "");
+    want = {"c2|carol|", "c3|alice|", "c4|bob|"};
+    EXPECT_TRUE(wait_presence(b, "room", want, &last)) << ::testing::PrintToString(last);
+    presence_remove(a, "room", "c2");
+    presence_add(a, "room", "c5", "", "");
+    want = {"c2|carol|", "c3|alice|", "c4|bob|", "c5||"};
+    EXPECT_TRUE(wait_presence(b, "room", want, &last)) << ::testing::PrintToString(last);
+    EXPECT_TRUE(wait_presence(a, "room", want, &last)) << ::testing::PrintToString(last);
+    EXPECT_EQ(read_presence_stats(a, "room"), (std::pair<std::int64_t, std::int64_t>{4, 3}));
+
+    // A node without interest in the topic reads Redis.
+    Node c{"node-c", config_for(*redis)};
+    ASSERT_EQ(c.status, NOTIFY_OK) << c.error;
+    EXPECT_TRUE(wait_presence(c, "room", want, &last)) << ::testing::PrintToString(last);
+    EXPECT_EQ(read_presence_stats(c, "room"), (std::pair<std::int64_t, std::int64_t>{4, 3}));
+    EXPECT_TRUE(wait_presence(c, "elsewhere", {}, &last)) << ::testing::PrintToString(last);
 }
 
 }  // namespace

@@ -684,8 +684,9 @@ typedef struct notify_broker_vtable {
      * connection resumes) and removes it when it unsubscribes or its connection goes. The
      * broker keeps it so that a cluster broker can keep it cluster-wide (each node adding and
      * removing its own clients, refreshing them as the broker needs). THREAD: core thread; must
-     * not block. A cluster broker answers reads from state it keeps current, never a round trip
-     * on the core thread. ---- */
+     * not block. A cluster broker answers reads from state it keeps current; a read it keeps no
+     * state for may cost one round trip bounded by a configured timeout, as history_read does
+     * (the redis broker: a topic without local subscribers). ---- */
 
     /* Adds or replaces the entry of entry->client_id in topic. OWNERSHIP: all BORROWED. */
     notify_status (*presence_add)(void *instance, notify_str topic,

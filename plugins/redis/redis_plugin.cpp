@@ -146,12 +146,20 @@ return 1
 )lua";
 
 // ARGV: ttl_ms, owner prefix, channel, reload message ('' = none), then client, record pairs.
-// Rewrites this node's entries with a new expiry (again after Redis lost them), never over an
-// entry another node owns now.
+// Drops expired entries (a dead node's: nobody refreshes them, and the live nodes' refreshes
+// keep the keys themselves alive), then rewrites this node's entries with a new expiry (again
+// after Redis lost them), never over an entry another node owns now.
 constexpr const char* kPresenceRefreshScript = R"lua(
 local t = redis.call('time')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[1])
+local expired = redis.call('zrangebyscore', KEYS[2], '-inf', now)
+for i = 1, #expired, 500 do
+  redis.call('hdel', KEYS[1], unpack(expired, i, math.min(i + 499, #expired)))
+end
+if #expired > 0 then
+  redis.call('zremrangebyscore', KEYS[2], '-inf', now)
+end
 for i = 5, #ARGV, 2 do
   local current = redis.call('hget', KEYS[1], ARGV[i])
   if (not current) or string.sub(current, 1, #ARGV[2]) == ARGV[2] then

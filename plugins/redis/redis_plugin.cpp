@@ -331,6 +331,7 @@ struct Server {
     };
     std::map<std::pair<std::string, std::string>, SubscriptionWrite> subscription_writes;
     bool persistence_check_wanted = false;  // plugin thread
+    int persistence_settings_good = 0;      // plugin thread: of the two, during a check
 
     void set_error(std::string text) {
         std::lock_guard lock{error_mutex};
@@ -2198,6 +2199,7 @@ void Broker::on_subscription_written(Request* request, const redisReply* reply) 
 }
 
 void Broker::check_persistence(Server& server) {
+    server.persistence_settings_good = 0;
     for (const char* setting : {"appendonly", "appendfsync"}) {
         auto* request = new Request{};
         request->kind = ReqKind::persistence;
@@ -2210,9 +2212,9 @@ void Broker::check_persistence(Server& server) {
 }
 
 void Broker::on_persistence(Request* request, const redisReply* reply) {
-    const Server& server = *request->conn->server;
+    Server& server = *request->conn->server;
     if (reply == nullptr) {
-        request->conn->server->persistence_check_wanted = true;  // asked again on reconnect
+        server.persistence_check_wanted = true;  // asked again on reconnect
         return;
     }
     const std::string& setting = request->topic;
@@ -2228,6 +2230,11 @@ void Broker::on_persistence(Request* request, const redisReply* reply) {
         return;
     }
     const std::string value{reply_text(reply->element[1])};
+    if (value == wanted && ++server.persistence_settings_good == 2) {
+        log(NOTIFY_LOG_INFO, "redis " + server.address.text +
+                                 ": appendonly yes and appendfsync always: an acknowledged "
+                                 "at-least-once publish survives a Redis crash");
+    }
     if (value != wanted) {
         log(NOTIFY_LOG_WARN, "redis " + server.address.text + ": " + setting + " is '" + value +
                                  "', not '" + wanted +

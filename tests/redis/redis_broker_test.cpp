@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -56,7 +57,8 @@ using Value = std::variant<std::string, std::int64_t, std::vector<std::string>>;
 // Everything the plugin reports, copied under one mutex (plugin thread vs test thread).
 class FakeHost {
   public:
-    explicit FakeHost(std::string node_id) : node_id_(std::move(node_id)) {
+    explicit FakeHost(std::string node_id, std::string node_name = "node")
+        : node_id_(std::move(node_id)), node_name_(std::move(node_name)) {
         api_.size = sizeof api_;
         api_.abi_major = NOTIFY_ABI_MAJOR;
         api_.abi_minor = NOTIFY_ABI_MINOR;
@@ -134,7 +136,7 @@ class FakeHost {
             *out = notify_node_info{};
             out->size = sizeof *out;
             out->id = notify_str{h->node_id_.data(), h->node_id_.size()};
-            out->name = notify_str{"node", 4};
+            out->name = notify_str{h->node_name_.data(), h->node_name_.size()};
             out->clients = 7;
         };
         api_.set_ready = [](notify_host_ctx* ctx, bool ready, notify_str reason) {
@@ -189,6 +191,7 @@ class FakeHost {
     }
 
     std::string node_id_;
+    std::string node_name_;
     notify_host_api api_{};
     std::mutex mutex_;
     std::condition_variable changed_;
@@ -216,7 +219,9 @@ const notify_plugin_descriptor* plugin() {
 
 class Node {
   public:
-    Node(const std::string& id, std::map<std::string, Value> values) : host(id) {
+    Node(const std::string& id, std::map<std::string, Value> values,
+         const std::string& name = "node")
+        : host(id, name) {
         host.values = std::move(values);
         notify_error err{};
         status = plugin()->create(host.api(), host.ctx(), host.config(), &instance, &err);
@@ -852,6 +857,191 @@ TEST_F(RedisBroker, PresenceOfOneNodeIsReadOnTheOthers) {
     EXPECT_TRUE(wait_presence(c, "room", want, &last)) << ::testing::PrintToString(last);
     EXPECT_EQ(read_presence_stats(c, "room"), (std::pair<std::int64_t, std::int64_t>{4, 3}));
     EXPECT_TRUE(wait_presence(c, "elsewhere", {}, &last)) << ::testing::PrintToString(last);
+}
+
+}  // namespace
+}  // namespace notify::test
+
+// ---- durable subscriptions and at-least-once ---------------------------------------------------
+
+namespace notify::test {
+namespace {
+
+struct LoadedSubscription {
+    std::string client;
+    std::string user;
+    std::string token;
+    std::string topic;
+    std::uint64_t acked = 0;
+    bool operator<(const LoadedSubscription& other) const {
+        return std::tie(client, topic) < std::tie(other.client, other.topic);
+    }
+    bool operator==(const LoadedSubscription& other) const = default;
+};
+
+std::vector<LoadedSubscription> load_subscriptions(Node& node) {
+    std::vector<LoadedSubscription> out;
+    notify_error err{};
+    const auto sink = [](void* ctx, const notify_durable_subscription* record) {
+        auto* list = static_cast<std::vector<LoadedSubscription>*>(ctx);
+        list->push_back({std::string{record->client_id.data, record->client_id.len},
+                         std::string{record->user_id.data, record->user_id.len},
+                         std::string{record->resume_token.data, record->resume_token.len},
+                         std::string{record->topic.data, record->topic.len},
+                         record->acked_offset});
+        return true;
+    };
+    EXPECT_EQ(node.vt()->subscriptions_load(node.instance, sink, &out, &err), NOTIFY_OK)
+        << err.message;
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void save_subscription(Node& node, const std::string& client, const std::string& topic,
+                       std::uint64_t acked, const std::string& token = "tok") {
+    const notify_durable_subscription record{sizeof(notify_durable_subscription),
+                                             {client.data(), client.size()},
+                                             {"u", 1},
+                                             {token.data(), token.size()},
+                                             {topic.data(), topic.size()},
+                                             acked};
+    notify_error err{};
+    EXPECT_EQ(node.vt()->subscription_save(node.instance, &record, &err), NOTIFY_OK) << err.message;
+}
+
+void remove_subscription(Node& node, const std::string& client, const std::string& topic) {
+    notify_error err{};
+    EXPECT_EQ(node.vt()->subscription_remove(node.instance, {client.data(), client.size()},
+                                             {topic.data(), topic.size()}, &err),
+              NOTIFY_OK);
+}
+
+// Publishes at-least-once to topic and waits for the answer: the writes queued before it on the
+// topic's connection are applied by then.
+Completion fence(Node& node, const std::string& topic) {
+    const std::string payload = "fence";
+    notify_history_options options{sizeof options, 10, 60000, NOTIFY_DELIVERY_AT_LEAST_ONCE, 0};
+    notify_broker_publish request{sizeof request, ++node.next_request, {topic.data(), topic.size()},
+                                  {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()},
+                                  now_ms(), &options, {}};
+    notify_stream_position position{};
+    notify_error err{};
+    EXPECT_EQ(node.vt()->publish(node.instance, &request, &position, &err), NOTIFY_PENDING);
+    const std::uint64_t id = node.next_request;
+    Completion result;
+    EXPECT_TRUE(node.host.wait([&](FakeHost& h) {
+        for (const auto& c : h.completions_) {
+            if (c.request_id == id) {
+                result = c;
+                return true;
+            }
+        }
+        return false;
+    }));
+    return result;
+}
+
+bool logged(Node& node, const std::string& needle, std::chrono::milliseconds timeout = 5s) {
+    return node.host.wait(
+        [&](FakeHost& h) {
+            for (const auto& line : h.logs_) {
+                if (line.find(needle) != std::string::npos) return true;
+            }
+            return false;
+        },
+        timeout);
+}
+
+class RedisDurable : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (RedisServer::server_path().empty()) GTEST_SKIP() << "redis-server not installed";
+        ASSERT_NE(plugin(), nullptr);
+    }
+};
+
+TEST_F(RedisDurable, SubscriptionsAreKeptPerNodeNameAndTheLatestSaveWins) {
+    RedisServer redis;
+    Node alpha("a1", config_for(redis), "alpha");
+    Node beta("b1", config_for(redis), "beta");
+    ASSERT_EQ(alpha.started, NOTIFY_OK);
+    save_subscription(alpha, "c1", "orders:1", 5);
+    save_subscription(alpha, "c2", "orders:1", 7);
+    save_subscription(alpha, "c1", "orders:2", 1);
+    save_subscription(alpha, "c1", "orders:1", 9, "tok2");  // later: wins
+    remove_subscription(alpha, "c2", "orders:1");
+    remove_subscription(alpha, "nobody", "orders:1");  // absent: fine
+    save_subscription(beta, "c1", "orders:1", 100);
+    EXPECT_EQ(fence(alpha, "orders:1").status, NOTIFY_OK);
+    EXPECT_EQ(fence(alpha, "orders:2").status, NOTIFY_OK);
+    EXPECT_EQ(fence(beta, "orders:1").status, NOTIFY_OK);
+
+    // A node restarted under the name "alpha" (another id) restores alpha's records only.
+    Node alpha_again("a2", config_for(redis), "alpha");
+    EXPECT_EQ(load_subscriptions(alpha_again),
+              (std::vector<LoadedSubscription>{{"c1", "u", "tok2", "orders:1", 9},
+                                               {"c1", "u", "tok", "orders:2", 1}}));
+    Node beta_again("b2", config_for(redis), "beta");
+    EXPECT_EQ(load_subscriptions(beta_again),
+              (std::vector<LoadedSubscription>{{"c1", "u", "tok", "orders:1", 100}}));
+    Node gamma("g1", config_for(redis), "gamma");
+    EXPECT_TRUE(load_subscriptions(gamma).empty());
+}
+
+TEST_F(RedisDurable, AWriteMadeWhileRedisIsDownIsSentWhenItIsBack) {
+    RedisServer redis;
+    Node alpha("a1", config_for(redis), "alpha");
+    ASSERT_EQ(alpha.started, NOTIFY_OK);
+    redis.kill9();
+    ASSERT_TRUE(alpha.host.wait([](FakeHost& h) {
+        return !h.readiness_.empty() && h.readiness_.back().rfind("not ready", 0) == 0;
+    })) << "the plugin did not notice Redis going";
+    save_subscription(alpha, "c1", "orders:3", 42);
+    // Redis comes back empty: the record can only be there if the held write was sent again.
+    redis.restart();
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    std::vector<LoadedSubscription> loaded;
+    while (std::chrono::steady_clock::now() < deadline) {
+        Node reader("r", config_for(redis), "alpha");
+        loaded = load_subscriptions(reader);
+        if (!loaded.empty()) break;
+        std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_EQ(loaded, (std::vector<LoadedSubscription>{{"c1", "u", "tok", "orders:3", 42}}));
+}
+
+TEST_F(RedisDurable, LoadWithRedisUnreachableWarnsAndLoadsNothing) {
+    RedisServer redis;
+    auto config = config_for(redis);
+    config["addresses"] = std::vector<std::string>{"127.0.0.1:1"};
+    config["connect_timeout"] = std::int64_t{300};
+    Node alpha("a1", config, "alpha");
+    EXPECT_TRUE(load_subscriptions(alpha).empty());
+    EXPECT_TRUE(logged(alpha, "cannot load the durable subscriptions of node 'alpha'", 1s));
+}
+
+TEST_F(RedisDurable, AtLeastOnceUseChecksRedisPersistence) {
+    {
+        RedisServer plain;  // the test server's default: no AOF
+        Node node("a1", config_for(plain), "alpha");
+        EXPECT_EQ(fence(node, "orders:1").status, NOTIFY_OK);
+        EXPECT_TRUE(logged(node, "appendonly is 'no', not 'yes'"));
+        EXPECT_TRUE(logged(node, "appendfsync is 'everysec', not 'always'"));
+    }
+    RedisServer durable(0, {"--appendonly", "yes", "--appendfsync", "always"});
+    Node node("a2", config_for(durable), "alpha");
+    save_subscription(node, "c1", "orders:1", 1);  // a durable subscription asks too
+    EXPECT_TRUE(logged(node, "appendonly yes and appendfsync always"));
+    node.host.with([](FakeHost& h) {
+        for (const auto& line : h.logs_) EXPECT_EQ(line.find(", not '"), std::string::npos) << line;
+    });
+}
+
+TEST_F(RedisDurable, AnotherLiveNodeWithTheSameNameIsAnError) {
+    RedisServer redis;
+    Node first("a1", config_for(redis), "same");
+    Node second("a2", config_for(redis), "same");
+    EXPECT_TRUE(logged(first, "another live node (id a2) is also named 'same'"));
 }
 
 }  // namespace

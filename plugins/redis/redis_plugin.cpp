@@ -14,6 +14,7 @@
 #include <hiredis/hiredis.h>
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -42,6 +43,7 @@
 
 #include "presence_book.hpp"
 #include "sha1.hpp"
+#include "tls_tunnel.hpp"
 #include "wire.hpp"
 
 namespace {
@@ -227,6 +229,8 @@ struct Config {
     // Not a key: the node's [node] name, which scopes its durable subscriptions in Redis (a
     // node restarted with the same name restores them).
     std::string node_name;
+    bool tls = false;
+    wire::TlsOptions tls_options;
 };
 
 // ---- jobs from the core thread ---------------------------------------------------------------
@@ -302,12 +306,15 @@ struct Conn {
     Clock::time_point last_heard{};      // pub/sub connection
     bool probe_out = false;
     Clock::time_point probe_sent{};
+    bool awaiting_answer = false;  // through a TLS tunnel: connected once Redis first answers
     std::vector<std::string> to_subscribe;
     std::vector<std::string> to_unsubscribe;
 };
 
 struct Server {
     Address address;
+    // With `tls = true`: hiredis connects to this tunnel's Unix socket, which relays over TLS.
+    std::unique_ptr<wire::TlsTunnel> tunnel;
     Conn cmd;
     Conn sub;
     std::atomic<bool> up{false};
@@ -334,6 +341,11 @@ struct Server {
     int persistence_settings_good = 0;      // plugin thread: of the two, during a check
 
     void set_error(std::string text) {
+        if (tunnel != nullptr) {
+            // "connection closed" says less than why the tunnel closed it.
+            std::string why = tunnel->last_error();
+            if (!why.empty()) text = std::move(why);
+        }
         std::lock_guard lock{error_mutex};
         error = std::move(text);
     }
@@ -535,6 +547,23 @@ class Broker {
     }
 
     bool valid() const { return wake_fd_ >= 0; }
+    // With `tls`: one tunnel per server. Empty on success, else why not.
+    std::string open_tunnels() {
+        if (!config_.tls) {
+            return {};
+        }
+        for (auto& server : servers_) {
+            std::string error;
+            server->tunnel = wire::TlsTunnel::open(server->address.host, server->address.port,
+                                                   config_.tls_options,
+                                                   static_cast<int>(config_.connect_timeout_ms),
+                                                   &error);
+            if (server->tunnel == nullptr) {
+                return "redis " + server->address.text + ": " + error;
+            }
+        }
+        return {};
+    }
 
     notify_status start(notify_error* err);
     void stop();
@@ -564,6 +593,7 @@ class Broker {
 
     // plugin thread (hiredis callbacks)
     void on_connected(Conn* conn, bool ok);
+    void established(Conn* conn);
     // Tells the host whether every server's command connection is up (ABI 1.6 set_ready).
     void report_readiness();
     void on_disconnected(Conn* conn, bool error);
@@ -825,6 +855,12 @@ std::string Broker::epoch_candidate() {
 }
 
 void Broker::run() {
+    // hiredis write()s to its sockets: a server that went away must give EPIPE, not end the
+    // process with SIGPIPE.
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
     const auto now = Clock::now();
     next_announce_ = now;
     for (auto& server : servers_) {
@@ -911,7 +947,9 @@ void Broker::poll_once() {
 void Broker::connect(Conn* conn, Clock::time_point now) {
     Server& server = *conn->server;
     redisAsyncContext* ac =
-        redisAsyncConnect(server.address.host.c_str(), server.address.port);
+        server.tunnel != nullptr
+            ? redisAsyncConnectUnix(server.tunnel->path().c_str())
+            : redisAsyncConnect(server.address.host.c_str(), server.address.port);
     conn->started = now;
     if (ac == nullptr || ac->err != 0) {
         server.set_error(ac != nullptr ? lower_first(ac->errstr) : "out of memory");
@@ -991,6 +1029,17 @@ void Broker::on_connected(Conn* conn, bool ok) {
     if (!ok) {
         return;  // hiredis frees the context next: on_gone schedules the retry
     }
+    if (conn->server->tunnel != nullptr) {
+        // The tunnel's Unix socket accepts at once; the TLS connection behind it is up only
+        // once Redis answers (until then the connect timeout applies and failures back off).
+        conn->awaiting_answer = true;
+        return;
+    }
+    established(conn);
+}
+
+void Broker::established(Conn* conn) {
+    conn->awaiting_answer = false;
     conn->state = Conn::State::ready;
     conn->ever_connected = true;
     conn->backoff_ms = 0;
@@ -1027,10 +1076,16 @@ void Broker::report_readiness() {
 
 void Broker::on_disconnected(Conn* conn, bool error) {
     if (!stopping_.load()) {
+        if (conn->server->tunnel != nullptr && !conn->server->tunnel->last_error().empty()) {
+            conn->drop_reason = conn->server->tunnel->last_error();
+        }
         if (conn->drop_reason.empty()) {
             conn->drop_reason = error ? "connection lost" : "connection closed";
         }
         conn->server->set_error(conn->drop_reason);
+        if (conn->state != Conn::State::ready && conn->warned) {
+            return;  // a reconnect that failed again: said already
+        }
         log(NOTIFY_LOG_WARN, "redis " + conn->server->address.text + " (" +
                                  (conn->pubsub ? "pub/sub" : "commands") +
                                  " connection): " + conn->drop_reason + "; reconnecting");
@@ -1525,6 +1580,9 @@ void Broker::do_observe(ObserveJob& job) {
 void Broker::on_reply(Request* request, redisReply* reply) {
     std::unique_ptr<Request> owned{request};
     Conn* conn = request->conn;
+    if (conn->awaiting_answer && reply != nullptr) {
+        established(conn);
+    }
     if (!conn->sent.empty()) {
         conn->sent.pop_front();
     }
@@ -1807,6 +1865,9 @@ void Broker::malformed(std::string_view channel, std::string_view why) {
 }
 
 void Broker::on_sub_reply(Conn* conn, redisReply* reply) {
+    if (conn->awaiting_answer && reply != nullptr) {
+        established(conn);
+    }
     if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) {
         return;
     }
@@ -2317,8 +2378,11 @@ redisReply* Broker::sync_call(std::size_t index, std::vector<std::string> args,
             const timeval connect_timeout{
                 static_cast<time_t>(config_.connect_timeout_ms / 1000),
                 static_cast<suseconds_t>((config_.connect_timeout_ms % 1000) * 1000)};
-            redisContext* sync = redisConnectWithTimeout(server.address.host.c_str(),
-                                                         server.address.port, connect_timeout);
+            redisContext* sync =
+                server.tunnel != nullptr
+                    ? redisConnectUnixWithTimeout(server.tunnel->path().c_str(), connect_timeout)
+                    : redisConnectWithTimeout(server.address.host.c_str(), server.address.port,
+                                              connect_timeout);
             std::string failure;
             if (sync == nullptr || sync->err != 0) {
                 failure = sync != nullptr ? lower_first(sync->errstr) : "out of memory";
@@ -2362,6 +2426,9 @@ redisReply* Broker::sync_call(std::size_t index, std::vector<std::string> args,
                 if (sync != nullptr) {
                     redisFree(sync);
                 }
+                if (server.tunnel != nullptr && !server.tunnel->last_error().empty()) {
+                    failure = server.tunnel->last_error();
+                }
                 server.sync_retry = now + milliseconds{1000};
                 *error = "blocking connection: " + failure;
                 return nullptr;
@@ -2389,7 +2456,9 @@ redisReply* Broker::sync_call(std::size_t index, std::vector<std::string> args,
             break;
         }
         if (reply == nullptr) {
-            *error = lower_first(server.sync->errstr);
+            *error = server.tunnel != nullptr && !server.tunnel->last_error().empty()
+                         ? server.tunnel->last_error()
+                         : lower_first(server.sync->errstr);
             redisFree(server.sync);
             server.sync = nullptr;
             if (reused && round == 0) {
@@ -2959,6 +3028,50 @@ notify_status read_config(const notify_host_api* host, const notify_config* cfg,
         notify_error_setf(err, "config key 'max_pending': must be at least 1");
         return NOTIFY_ERR_INVALID_ARGUMENT;
     }
+    if ((status = notify_config_bool_or(host, cfg, "tls", false, err, &config->tls)) != NOTIFY_OK) {
+        return status;
+    }
+    if ((status = notify_config_bool_or(host, cfg, "tls_verify", true, err,
+                                        &config->tls_options.verify)) != NOTIFY_OK) {
+        return status;
+    }
+    if ((status = notify_config_string_or(host, cfg, "tls_server_name", "", err, &text)) !=
+        NOTIFY_OK) {
+        return status;
+    }
+    config->tls_options.server_name.assign(view_of(text));
+    struct PathKey {
+        const char* key;
+        std::string* out;
+    };
+    const PathKey paths[] = {{"tls_ca_file", &config->tls_options.ca_file},
+                             {"tls_cert_file", &config->tls_options.cert_file},
+                             {"tls_key_file", &config->tls_options.key_file}};
+    for (const auto& item : paths) {
+        notify_str value{};
+        status = NOTIFY_HOST_HAS(host, config_get_path) ? host->config_get_path(cfg, item.key, &value)
+                                                        : host->config_get_string(cfg, item.key, &value);
+        if (status == NOTIFY_OK) {
+            item.out->assign(view_of(value));
+        } else if (status != NOTIFY_ERR_NOT_FOUND) {
+            notify_error_setf(err, "config key '%s': expected a path", item.key);
+            return status;
+        }
+    }
+    const bool any_tls_key = !config->tls_options.server_name.empty() ||
+                             !config->tls_options.ca_file.empty() ||
+                             !config->tls_options.cert_file.empty() ||
+                             !config->tls_options.key_file.empty() || !config->tls_options.verify;
+    if (any_tls_key && !config->tls) {
+        notify_error_setf(err, "config keys 'tls_*' are set but 'tls' is not true: set tls = true "
+                               "to talk to Redis over TLS");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
+    if (config->tls_options.cert_file.empty() != config->tls_options.key_file.empty()) {
+        notify_error_setf(err, "config keys 'tls_cert_file' and 'tls_key_file': set both (a "
+                               "client certificate and its key) or neither");
+        return NOTIFY_ERR_INVALID_ARGUMENT;
+    }
     return NOTIFY_OK;
 }
 
@@ -2996,6 +3109,10 @@ notify_status redis_create(const notify_host_api* host, notify_host_ctx* ctx,
         if (!broker->valid()) {
             notify_error_setf(err, "redis broker: eventfd failed: %s", std::strerror(errno));
             return NOTIFY_ERR_IO;
+        }
+        if (const std::string problem = broker->open_tunnels(); !problem.empty()) {
+            notify_error_setf(err, "%s", problem.c_str());
+            return NOTIFY_ERR_INVALID_ARGUMENT;
         }
         *instance = broker.release();
     } catch (const std::exception& failure) {
@@ -3142,6 +3259,19 @@ const notify_config_key kConfigKeys[] = {
     {"max_pending", NOTIFY_CONFIG_INT,
      "Publishes in flight per Redis server; past it a publish fails with a limit error "
      "(default 10000)."},
+    {"tls", NOTIFY_CONFIG_BOOL,
+     "Talk to every server over TLS (Redis tls-port); default false."},
+    {"tls_ca_file", NOTIFY_CONFIG_PATH,
+     "PEM file of the CAs that sign the servers' certificates (default: the system's)."},
+    {"tls_cert_file", NOTIFY_CONFIG_PATH,
+     "Client certificate (PEM) for servers that ask for one (tls-auth-clients); with "
+     "tls_key_file."},
+    {"tls_key_file", NOTIFY_CONFIG_PATH, "The client certificate's private key (PEM)."},
+    {"tls_server_name", NOTIFY_CONFIG_STRING,
+     "Name sent (SNI) and verified in the servers' certificates (default: each address's "
+     "host)."},
+    {"tls_verify", NOTIFY_CONFIG_BOOL,
+     "Verify the servers' certificates (default true; false is for tests only)."},
     {"presence_ttl", NOTIFY_CONFIG_DURATION,
      "How long a node's presence entries live in Redis without a refresh; each node refreshes "
      "its own every third of it (default 60s, at least 3s; the same on every node)."},

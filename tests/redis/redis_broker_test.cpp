@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "redis_server.hpp"
+#include "self_signed_certificate.hpp"
 #include "wire.hpp"
 
 namespace notify::test {
@@ -52,7 +53,7 @@ struct Lost {
     std::string reason;
 };
 
-using Value = std::variant<std::string, std::int64_t, std::vector<std::string>>;
+using Value = std::variant<std::string, std::int64_t, std::vector<std::string>, bool>;
 
 // Everything the plugin reports, copied under one mutex (plugin thread vs test thread).
 class FakeHost {
@@ -83,6 +84,14 @@ class FakeHost {
             return NOTIFY_OK;
         };
         api_.config_get_duration_ms = api_.config_get_int;  // tests give milliseconds
+        api_.config_get_bool = [](const notify_config* cfg, const char* key, bool* out) -> notify_status {
+            const auto* value = find(cfg, key);
+            if (value == nullptr) return NOTIFY_ERR_NOT_FOUND;
+            const auto* flag = std::get_if<bool>(value);
+            if (flag == nullptr) return NOTIFY_ERR_WRONG_TYPE;
+            *out = *flag;
+            return NOTIFY_OK;
+        };
         api_.config_get_array_size = [](const notify_config* cfg, const char* key, size_t* out) -> notify_status {
             const auto* value = find(cfg, key);
             if (value == nullptr) return NOTIFY_ERR_NOT_FOUND;
@@ -1042,6 +1051,107 @@ TEST_F(RedisDurable, AnotherLiveNodeWithTheSameNameIsAnError) {
     Node first("a1", config_for(redis), "same");
     Node second("a2", config_for(redis), "same");
     EXPECT_TRUE(logged(first, "another live node (id a2) is also named 'same'"));
+}
+
+}  // namespace
+}  // namespace notify::test
+
+// ---- TLS ------------------------------------------------------------------------------------
+
+namespace notify::test {
+namespace {
+
+constexpr unsigned short kTlsPort = 39521;  // redis-server's tls-port in these tests
+
+class RedisTls : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (RedisServer::server_path().empty()) GTEST_SKIP() << "redis-server not installed";
+        ASSERT_NE(plugin(), nullptr);
+        const auto pem = cli::testing::make_self_signed_certificate("localhost");
+        cert_ = dir_.path() / "redis.crt";
+        key_ = dir_.path() / "redis.key";
+        write_file(cert_, pem.certificate_pem);
+        write_file(key_, pem.private_key_pem);
+        redis_ = std::make_unique<RedisServer>(
+            0, std::vector<std::string>{"--tls-port", std::to_string(kTlsPort), "--tls-cert-file",
+                                        cert_.string(), "--tls-key-file", key_.string(),
+                                        "--tls-auth-clients", "no"});
+    }
+    std::map<std::string, Value> tls_config() const {
+        auto config = config_for(*redis_);
+        config["addresses"] = std::vector<std::string>{"127.0.0.1:" + std::to_string(kTlsPort)};
+        config["tls"] = true;
+        config["tls_ca_file"] = cert_.string();
+        config["tls_server_name"] = std::string{"localhost"};
+        return config;
+    }
+
+    TempDir dir_;
+    std::filesystem::path cert_;
+    std::filesystem::path key_;
+    std::unique_ptr<RedisServer> redis_;
+};
+
+TEST_F(RedisTls, PublishHistoryAndTheBusWorkOverTls) {
+    Node publisher("p", tls_config());
+    Node subscriber("s", tls_config());
+    ASSERT_EQ(publisher.status, NOTIFY_OK) << publisher.error;
+    subscriber.interest(NOTIFY_INTEREST_TOPIC, "secure", true);
+    ASSERT_TRUE(wait_numsub(*redis_, "t.topic.secure", 1, 5s));
+    for (int i = 1; i <= 3; ++i) {
+        const Completion done = publisher.publish_wait("secure", "m" + std::to_string(i));
+        EXPECT_EQ(done.status, NOTIFY_OK) << done.error;
+        EXPECT_EQ(done.offset, static_cast<std::uint64_t>(i));
+    }
+    EXPECT_TRUE(subscriber.wait_offsets("secure", {1, 2, 3}));
+    const HistoryResult history = read_history(subscriber, "secure", 0);  // the blocking path
+    EXPECT_EQ(history.status, NOTIFY_OK) << history.error;
+    ASSERT_EQ(history.entries.size(), 3U);
+    EXPECT_EQ(history.entries.back(), (std::pair<std::uint64_t, std::string>{3, "m3"}));
+    // It really went over TLS: the plain port saw none of these connections' commands as
+    // plain clients (every client of the server is on the TLS port).
+    EXPECT_NE(redis_->cli("CLIENT", "LIST").find("laddr=127.0.0.1:" + std::to_string(kTlsPort)),
+              std::string::npos);
+}
+
+TEST_F(RedisTls, AnUntrustedCertificateIsRefusedSayingWhy) {
+    auto config = tls_config();
+    config.erase("tls_ca_file");  // the system's trust store does not know our certificate
+    Node node("n", config);
+    ASSERT_EQ(node.status, NOTIFY_OK) << node.error;
+    std::string error;
+    EXPECT_EQ(node.publish("t", "x", 10, &error), NOTIFY_ERR_IO);
+    EXPECT_NE(error.find("certificate verify failed"), std::string::npos) << error;
+}
+
+TEST_F(RedisTls, AWrongServerNameIsRefused) {
+    auto config = tls_config();
+    config["tls_server_name"] = std::string{"redis.example.org"};
+    Node node("n", config);
+    std::string error;
+    EXPECT_EQ(node.publish("t", "x", 10, &error), NOTIFY_ERR_IO);
+    EXPECT_NE(error.find("certificate verify failed"), std::string::npos) << error;
+}
+
+TEST_F(RedisTls, BadTlsSettingsFailCreateNamingTheKey) {
+    auto without_tls = tls_config();
+    without_tls.erase("tls");
+    Node plain("a", without_tls);
+    EXPECT_EQ(plain.status, NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(plain.error.find("'tls' is not true"), std::string::npos) << plain.error;
+
+    auto missing_ca = tls_config();
+    missing_ca["tls_ca_file"] = (dir_.path() / "nowhere.pem").string();
+    Node no_ca("b", missing_ca);
+    EXPECT_EQ(no_ca.status, NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(no_ca.error.find("tls_ca_file"), std::string::npos) << no_ca.error;
+
+    auto half_client = tls_config();
+    half_client["tls_cert_file"] = cert_.string();
+    Node half("c", half_client);
+    EXPECT_EQ(half.status, NOTIFY_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(half.error.find("set both"), std::string::npos) << half.error;
 }
 
 }  // namespace

@@ -147,14 +147,11 @@ redis.call('publish', ARGV[3], ARGV[4])
 return 1
 )lua";
 
-// ARGV: ttl_ms, owner prefix, channel, reload message ('' = none), then client, record pairs.
-// Drops expired entries (a dead node's: nobody refreshes them, and the live nodes' refreshes
-// keep the keys themselves alive), then rewrites this node's entries with a new expiry (again
-// after Redis lost them), never over an entry another node owns now.
-constexpr const char* kPresenceRefreshScript = R"lua(
+// The start of the refresh and read scripts: `now` in Redis's clock, and the expired entries
+// gone (a dead node's: nobody refreshes them, and the live nodes' refreshes keep the keys alive).
+constexpr const char* kPresenceNowAndPrune = R"lua(
 local t = redis.call('time')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ttl = tonumber(ARGV[1])
 local expired = redis.call('zrangebyscore', KEYS[2], '-inf', now)
 for i = 1, #expired, 500 do
   redis.call('hdel', KEYS[1], unpack(expired, i, math.min(i + 499, #expired)))
@@ -162,6 +159,13 @@ end
 if #expired > 0 then
   redis.call('zremrangebyscore', KEYS[2], '-inf', now)
 end
+)lua";
+
+// ARGV: ttl_ms, owner prefix, channel, reload message ('' = none), then client, record pairs.
+// After the prune, rewrites this node's entries with a new expiry (again after Redis lost
+// them), never over an entry another node owns now.
+const std::string kPresenceRefreshText = std::string{kPresenceNowAndPrune} + R"lua(
+local ttl = tonumber(ARGV[1])
 for i = 5, #ARGV, 2 do
   local current = redis.call('hget', KEYS[1], ARGV[i])
   if (not current) or string.sub(current, 1, #ARGV[2]) == ARGV[2] then
@@ -176,22 +180,14 @@ if ARGV[4] ~= '' then
 end
 return 1
 )lua";
+const char* const kPresenceRefreshScript = kPresenceRefreshText.c_str();
 
-// No ARGV. Drops the expired entries, then returns the rest (HGETALL: client, record, ...).
-constexpr const char* kPresenceReadScript = R"lua(
-local t = redis.call('time')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local expired = redis.call('zrangebyscore', KEYS[2], '-inf', now)
-for i = 1, #expired, 500 do
-  redis.call('hdel', KEYS[1], unpack(expired, i, math.min(i + 499, #expired)))
-end
-if #expired > 0 then
-  redis.call('zremrangebyscore', KEYS[2], '-inf', now)
-end
-return redis.call('hgetall', KEYS[1])
-)lua";
+// No ARGV. After the prune, returns the entries (HGETALL: client, record, ...).
+const std::string kPresenceReadText =
+    std::string{kPresenceNowAndPrune} + "return redis.call('hgetall', KEYS[1])\n";
+const char* const kPresenceReadScript = kPresenceReadText.c_str();
 
-constexpr const char* kScripts[] = {kPublishScript, kHistoryScript, kPresenceAddScript,
+const char* const kScripts[] = {kPublishScript, kHistoryScript, kPresenceAddScript,
                                     kPresenceRemoveScript, kPresenceRefreshScript,
                                     kPresenceReadScript};
 

@@ -248,8 +248,9 @@ class Node {
     const notify_broker_vtable* vt() const { return plugin()->broker; }
 
     notify_status publish(const std::string& topic, const std::string& payload,
-                          std::uint64_t history_size = 10, std::string* error_out = nullptr) {
-        notify_history_options options{sizeof options, history_size, 60000, 0, 0};
+                          std::uint64_t history_size = 10, std::string* error_out = nullptr,
+                          std::uint32_t delivery = NOTIFY_DELIVERY_AT_MOST_ONCE) {
+        notify_history_options options{sizeof options, history_size, 60000, delivery, 0};
         notify_broker_publish request{sizeof request, ++next_request, {topic.data(), topic.size()},
                                       {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()},
                                       now_ms(), &options, {"k", 1}};
@@ -261,8 +262,9 @@ class Node {
     }
     // Publishes and waits for the completion; returns it.
     Completion publish_wait(const std::string& topic, const std::string& payload,
-                            std::uint64_t history_size = 10) {
-        EXPECT_EQ(publish(topic, payload, history_size), NOTIFY_PENDING);
+                            std::uint64_t history_size = 10,
+                            std::uint32_t delivery = NOTIFY_DELIVERY_AT_MOST_ONCE) {
+        EXPECT_EQ(publish(topic, payload, history_size, nullptr, delivery), NOTIFY_PENDING);
         const std::uint64_t id = next_request;
         Completion result;
         EXPECT_TRUE(host.wait([&](FakeHost& h) {
@@ -928,26 +930,7 @@ void remove_subscription(Node& node, const std::string& client, const std::strin
 // Publishes at-least-once to topic and waits for the answer: the writes queued before it on the
 // topic's connection are applied by then.
 Completion fence(Node& node, const std::string& topic) {
-    const std::string payload = "fence";
-    notify_history_options options{sizeof options, 10, 60000, NOTIFY_DELIVERY_AT_LEAST_ONCE, 0};
-    notify_broker_publish request{sizeof request, ++node.next_request, {topic.data(), topic.size()},
-                                  {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()},
-                                  now_ms(), &options, {}};
-    notify_stream_position position{};
-    notify_error err{};
-    EXPECT_EQ(node.vt()->publish(node.instance, &request, &position, &err), NOTIFY_PENDING);
-    const std::uint64_t id = node.next_request;
-    Completion result;
-    EXPECT_TRUE(node.host.wait([&](FakeHost& h) {
-        for (const auto& c : h.completions_) {
-            if (c.request_id == id) {
-                result = c;
-                return true;
-            }
-        }
-        return false;
-    }));
-    return result;
+    return node.publish_wait(topic, "fence", 10, NOTIFY_DELIVERY_AT_LEAST_ONCE);
 }
 
 bool logged(Node& node, const std::string& needle, std::chrono::milliseconds timeout = 5s) {

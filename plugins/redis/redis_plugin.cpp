@@ -392,6 +392,9 @@ struct TopicState {
     std::uint64_t floor = 0;
     bool floor_known = false;
     std::string epoch;
+    // The epoch this node last reported lost: a message of it that still comes is dropped (the
+    // host told its subscribers to recover past it).
+    std::string lost_epoch;
     std::uint64_t known_top = 0;  // highest offset seen in publish completions / reads
     Clock::time_point known_since{};
     bool filling = false;         // a gap fill is outstanding
@@ -1727,14 +1730,20 @@ void Broker::on_fill(Request* request, const redisReply* reply) {
         state.resync_needed = true;  // retried by the sweep; bus messages stay queued
         return;
     }
-    const bool queued = !state.queued.empty();
     if (!state.epoch.empty() && history.epoch != state.epoch) {
         lost(topic, history.offset, history.epoch,
              history.epoch.empty() ? "the stream expired from Redis" : "the stream's epoch changed");
+        // Messages of the lost stream still queued behind the fill must not follow: the host
+        // has told its subscribers to recover past them, and one of them handed over now would
+        // look like yet another epoch change (a second recovery, and offsets seen twice).
+        state.lost_epoch = state.epoch;
+        std::erase_if(state.queued, [&](const wire::TopicMessage& message) {
+            return message.epoch == state.lost_epoch;
+        });
         state.epoch = history.epoch;
         state.floor = 0;
         state.floor_known = false;
-        if (queued && state.queued.front().epoch == history.epoch) {
+        if (!state.queued.empty() && state.queued.front().epoch == history.epoch) {
             state.delivered = state.queued.front().offset - 1;
         } else {
             state.delivered = history.offset;
@@ -1742,6 +1751,7 @@ void Broker::on_fill(Request* request, const redisReply* reply) {
         drain_topic(topic, state);
         return;
     }
+    const bool queued = !state.queued.empty();
     state.epoch = history.epoch;
     std::uint64_t next = (state.delivered > 0 ? state.delivered : request->base) + 1;
     for (auto& entry : history.entries) {
@@ -1820,8 +1830,14 @@ void Broker::on_topic_message(const std::string& topic, TopicState& state,
         state.queued.push_back(std::move(message));
         return;
     }
+    if (!state.lost_epoch.empty() && message.epoch == state.lost_epoch) {
+        return;  // late: its stream was reported lost
+    }
     if (!state.epoch.empty() && message.epoch != state.epoch) {
         const bool had_any = state.delivered > 0 || state.floor > 0;
+        if (had_any) {
+            state.lost_epoch = state.epoch;
+        }
         state.epoch = message.epoch;
         state.floor = 0;
         state.floor_known = false;

@@ -58,13 +58,14 @@ std::string describe(const Position& position) {
 
 TEST_F(RandomClusterTest, EverySubscriberEndsWithEveryAcknowledgedMessageOnceInOrder) {
     const std::uint64_t seed = seed_for_this_run();
-    // By default without the Redis restart: random publishers, moves and handler disconnects
-    // on three nodes. NOTIFY_CLUSTER_RANDOM_RESTART=1 adds a kill -9 and restart of Redis in the
-    // middle, which still shows a known bug (docs/cluster.md, Limits): after the restart a
-    // subscriber of the new epoch sometimes receives an offset it already has again (seeds
-    // 20250613 and 20250614 showed it in about 2 runs of 5).
+    // Random publishers, moves and handler disconnects on three nodes, and a kill -9 and
+    // restart of Redis in the middle (NOTIFY_CLUSTER_RANDOM_RESTART=0 leaves the restart out,
+    // to tell its failures from the others'). The restart used to show a duplicate after the new
+    // epoch (about 2 runs of 5 with seeds 20250613/20250614): messages of the lost epoch waiting
+    // behind a gap fill were handed over after the loss was reported (fixed 2026-12-05, with
+    // RedisBroker.MessagesOfALostEpochWaitingBehindAFillAreDropped; 54 runs clean since).
     const char* restart_on = std::getenv("NOTIFY_CLUSTER_RANDOM_RESTART");
-    const bool with_restart = restart_on != nullptr && *restart_on == '1';
+    const bool with_restart = restart_on == nullptr || *restart_on != '0';
     std::cout << "random cluster test: seed " << seed << " (replay: NOTIFY_CLUSTER_SEED=" << seed
               << ")" << std::endl;
     SCOPED_TRACE("replay with NOTIFY_CLUSTER_SEED=" + std::to_string(seed));

@@ -38,9 +38,11 @@ PresenceBook::Records PresenceBook::owned_records(std::string_view topic) const 
     return records;
 }
 
-void PresenceBook::node_seen(std::string_view node, Clock::time_point now) {
+bool PresenceBook::node_seen(std::string_view node, Clock::time_point now) {
     std::lock_guard lock{mutex_};
-    nodes_[std::string{node}] = now;
+    const std::string name{node};
+    nodes_[name] = now;
+    return purged_.erase(name) > 0;
 }
 
 void PresenceBook::replica_load(std::string_view topic, const Records& snapshot) {
@@ -83,7 +85,12 @@ void PresenceBook::purge(Clock::time_point now) {
     std::lock_guard lock{mutex_};
     for (auto& [topic, replica] : replicas_) {
         for (auto entry = replica.entries.begin(); entry != replica.entries.end();) {
-            entry = alive(entry->second.node, now) ? std::next(entry) : replica.entries.erase(entry);
+            if (alive(entry->second.node, now)) {
+                ++entry;
+                continue;
+            }
+            purged_.insert(entry->second.node);
+            entry = replica.entries.erase(entry);
         }
     }
 }

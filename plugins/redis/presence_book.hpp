@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -43,7 +44,10 @@ class PresenceBook {
     // This node's entries of every topic (refreshes copy them so as not to hold the lock).
     std::vector<std::string> owned_topics() const;
     Records owned_records(std::string_view topic) const;
-    void node_seen(std::string_view node, Clock::time_point now);
+    // Records an announcement; true when entries of that node were purged from the replicas
+    // while it was taken for dead (it was only unheard of, e.g. behind a lost connection): the
+    // caller loads the replicas again.
+    bool node_seen(std::string_view node, Clock::time_point now);
     // Replaces the topic's replica with a snapshot read from Redis (this node's entries in it
     // are ignored: `owned` is their truth) and marks it current.
     void replica_load(std::string_view topic, const Records& snapshot);
@@ -81,6 +85,7 @@ class PresenceBook {
     std::unordered_map<std::string, Owned> owned_;
     std::unordered_map<std::string, Replica> replicas_;
     std::unordered_map<std::string, Clock::time_point> nodes_;  // last announcement heard
+    std::unordered_set<std::string> purged_;  // nodes whose entries purge() dropped
 };
 
 }  // namespace notify::redis

@@ -322,9 +322,16 @@ struct Server {
     Clock::time_point sync_retry{};
     // plugin thread: the command connection came (back): write this node's presence again.
     bool presence_rewrite = false;
-    // plugin thread: removals made while the command connection was down, (topic, client) ->
-    // the change message; sent before the rewrite.
-    std::map<std::pair<std::string, std::string>, std::string> presence_removals;
+    // plugin thread: presence removals Redis has not confirmed yet, (topic, client) -> the
+    // change message and its sequence; sent again after a reconnect (before the rewrite) or an
+    // error reply, so that no entry of a client that left stays behind.
+    struct PresenceRemoval {
+        std::string message;
+        std::uint64_t sequence = 0;
+    };
+    std::map<std::pair<std::string, std::string>, PresenceRemoval> presence_removals;
+    // plugin thread: an error reply refused some writes above or below: send them all again then.
+    std::optional<Clock::time_point> writes_retry_at;
     // plugin thread: durable subscription writes not yet confirmed by this server, (topic,
     // field) -> the latest value (none = remove) and its sequence. Sent again, latest only,
     // when the command connection comes back: a write is never lost to a dropped connection.
@@ -337,11 +344,6 @@ struct Server {
     int persistence_settings_good = 0;      // plugin thread: of the two, during a check
 
     void set_error(std::string text) {
-        if (tunnel != nullptr) {
-            // "connection closed" says less than why the tunnel closed it.
-            std::string why = tunnel->last_error();
-            if (!why.empty()) text = std::move(why);
-        }
         std::lock_guard lock{error_mutex};
         error = std::move(text);
     }
@@ -358,6 +360,7 @@ enum class ReqKind {
     fill,
     raw,
     presence_write,
+    presence_remove,
     presence_load,
     subscription_write,
     persistence
@@ -499,6 +502,37 @@ bool parse_history(const redisReply* reply, HistoryReply* out, std::string* erro
     }
     return true;
 }
+
+// Blocks SIGPIPE on the calling thread for its lifetime and takes back one raised meanwhile:
+// the blocking connection runs on the host's core thread, and hiredis write()s to a socket that
+// the server (or the TLS tunnel) may have closed, which must fail with EPIPE, not end notifyd.
+class SigpipeBlocked {
+  public:
+    SigpipeBlocked() {
+        sigemptyset(&pipe_);
+        sigaddset(&pipe_, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
+        sigset_t pending;
+        sigpending(&pending);
+        was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    }
+    ~SigpipeBlocked() {
+        sigset_t pending;
+        sigpending(&pending);
+        if (!was_pending_ && sigismember(&pending, SIGPIPE) == 1) {
+            const timespec now{0, 0};
+            sigtimedwait(&pipe_, nullptr, &now);
+        }
+        pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+    }
+    SigpipeBlocked(const SigpipeBlocked&) = delete;
+    SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+
+  private:
+    sigset_t pipe_{};
+    sigset_t previous_{};
+    bool was_pending_ = false;
+};
 
 std::string lower_first(std::string text) {
     if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z') {
@@ -664,6 +698,9 @@ class Broker {
     void on_presence_load(Request* request, const redisReply* reply);
     void refresh_presence(std::size_t only_server, bool announce);
     void write_failed(const std::string& what);
+    void send_presence_removal(Server& server, const std::pair<std::string, std::string>& key,
+                               const Server::PresenceRemoval& removal);
+    void on_presence_removed(Request* request, const redisReply* reply);
     void do_subscription(SubscriptionJob& job);
     void send_subscription_write(Server& server, const std::pair<std::string, std::string>& key,
                                  const Server::SubscriptionWrite& write);
@@ -1075,7 +1112,9 @@ void Broker::report_readiness() {
 
 void Broker::on_disconnected(Conn* conn, bool error) {
     if (!stopping_.load()) {
-        if (conn->server->tunnel != nullptr && !conn->server->tunnel->last_error().empty()) {
+        if (conn->server->tunnel != nullptr && conn->state != Conn::State::ready &&
+            !conn->server->tunnel->last_error().empty()) {
+            // Never up: "server closed the connection" says less than why the tunnel closed it.
             conn->drop_reason = conn->server->tunnel->last_error();
         }
         if (conn->drop_reason.empty()) {
@@ -1242,16 +1281,20 @@ void Broker::tick(Clock::time_point now) {
         Server& server = *servers_[index];
         if (server.presence_rewrite && server.cmd.state == Conn::State::ready) {
             server.presence_rewrite = false;
-            for (auto& [key, message] : server.presence_removals) {
-                send_script(&server.cmd, ReqKind::presence_write, kPresenceRemoveScript,
-                            presence_remove_sha_,
-                            {"2", names_.presence_key(key.first),
-                             names_.presence_expiry_key(key.first), key.second,
-                             wire::presence_owner_prefix(node_id_),
-                             names_.topic_channel(key.first), message});
+            for (const auto& [key, removal] : server.presence_removals) {
+                send_presence_removal(server, key, removal);
             }
-            server.presence_removals.clear();
             refresh_presence(index, true);
+        }
+        if (server.writes_retry_at && now >= *server.writes_retry_at &&
+            server.cmd.state == Conn::State::ready) {
+            server.writes_retry_at.reset();
+            for (const auto& [key, write] : server.subscription_writes) {
+                send_subscription_write(server, key, write);
+            }
+            for (const auto& [key, removal] : server.presence_removals) {
+                send_presence_removal(server, key, removal);
+            }
         }
     }
     for (auto& server : servers_) {
@@ -1579,7 +1622,7 @@ void Broker::do_observe(ObserveJob& job) {
 void Broker::on_reply(Request* request, redisReply* reply) {
     std::unique_ptr<Request> owned{request};
     Conn* conn = request->conn;
-    if (conn->awaiting_answer && reply != nullptr) {
+    if (conn->awaiting_answer && reply != nullptr && reply->type != REDIS_REPLY_ERROR) {
         established(conn);
     }
     if (!conn->sent.empty()) {
@@ -1616,6 +1659,9 @@ void Broker::on_reply(Request* request, redisReply* reply) {
             return;
         case ReqKind::presence_load:
             on_presence_load(request, is_error ? nullptr : reply);
+            return;
+        case ReqKind::presence_remove:
+            on_presence_removed(request, reply);
             return;
         case ReqKind::subscription_write:
             on_subscription_written(request, reply);
@@ -1743,6 +1789,7 @@ void Broker::on_fill(Request* request, const redisReply* reply) {
         state.epoch = history.epoch;
         state.floor = 0;
         state.floor_known = false;
+        state.known_top = 0;  // positions of the lost stream
         if (!state.queued.empty() && state.queued.front().epoch == history.epoch) {
             state.delivered = state.queued.front().offset - 1;
         } else {
@@ -1877,7 +1924,7 @@ void Broker::malformed(std::string_view channel, std::string_view why) {
 }
 
 void Broker::on_sub_reply(Conn* conn, redisReply* reply) {
-    if (conn->awaiting_answer && reply != nullptr) {
+    if (conn->awaiting_answer && reply != nullptr && reply->type != REDIS_REPLY_ERROR) {
         established(conn);
     }
     if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) {
@@ -1975,7 +2022,20 @@ void Broker::on_bus(Conn*, std::string_view channel, std::string_view payload) {
     } else if (auto* node = std::get_if<wire::NodeMessage>(&*decoded)) {
         if (node->id != node_id_) {
             const auto now = Clock::now();
-            book_->node_seen(node->id, now);
+            if (book_->node_seen(node->id, now)) {
+                // A node taken for dead is back (or first heard after the start-up grace):
+                // its entries were dropped from the replicas, so load them again.
+                for (auto& [topic, state] : topics_) {
+                    if (!state.presence || !state.presence_current) {
+                        continue;
+                    }
+                    if (state.presence_load != 0) {
+                        state.presence_reload = true;
+                    } else if (state.confirmed) {
+                        start_presence_load(topic, state);
+                    }
+                }
+            }
             if (node->name == config_.node_name &&
                 (name_clash_logged_ == Clock::time_point{} ||
                  ms_between(name_clash_logged_, now) >= 60000)) {
@@ -2069,13 +2129,38 @@ void Broker::do_presence(PresenceJob& job) {
                      names_.topic_channel(job.topic), std::move(job.message)});
         return;
     }
-    if (!send_script(&server.cmd, ReqKind::presence_write, kPresenceRemoveScript,
-                     presence_remove_sha_,
-                     {"2", names_.presence_key(job.topic), names_.presence_expiry_key(job.topic),
-                      job.client, wire::presence_owner_prefix(node_id_),
-                      names_.topic_channel(job.topic), job.message})) {
-        server.presence_removals[key] = std::move(job.message);
+    Server::PresenceRemoval& removal = server.presence_removals[key];
+    removal.message = std::move(job.message);
+    removal.sequence = ++subscription_sequence_;
+    send_presence_removal(server, key, removal);  // kept until Redis confirms it
+}
+
+void Broker::send_presence_removal(Server& server, const std::pair<std::string, std::string>& key,
+                                   const Server::PresenceRemoval& removal) {
+    const auto& [topic, client] = key;
+    send_script(&server.cmd, ReqKind::presence_remove, kPresenceRemoveScript, presence_remove_sha_,
+                {"2", names_.presence_key(topic), names_.presence_expiry_key(topic), client,
+                 wire::presence_owner_prefix(node_id_), names_.topic_channel(topic),
+                 removal.message},
+                topic, 0, removal.sequence);
+}
+
+void Broker::on_presence_removed(Request* request, const redisReply* reply) {
+    if (reply == nullptr) {
+        return;  // the connection dropped: sent again when it is back
     }
+    Server& server = *request->conn->server;
+    auto found = server.presence_removals.find(std::make_pair(request->topic, request->args[5]));
+    if (found == server.presence_removals.end() || found->second.sequence != request->load) {
+        return;  // a newer add or removal of the client took its place
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        write_failed("presence removal in '" + request->topic + "': " +
+                     std::string{reply_text(reply)});
+        server.writes_retry_at = Clock::now() + milliseconds{1000};
+        return;
+    }
+    server.presence_removals.erase(found);
 }
 
 void Broker::do_track_presence(TrackPresenceJob& job) {
@@ -2262,13 +2347,18 @@ void Broker::on_subscription_written(Request* request, const redisReply* reply) 
     }
     Server& server = *request->conn->server;
     auto found = server.subscription_writes.find(std::make_pair(request->topic, request->args[2]));
+    if (found == server.subscription_writes.end() || found->second.sequence != request->base) {
+        return;  // a newer write of the record took its place
+    }
     if (reply->type == REDIS_REPLY_ERROR) {
+        // Redis refused it (LOADING after a restart, OOM, MISCONF, READONLY): it is kept and
+        // sent again in a second; the publishes that follow meet the same refusal meanwhile.
         write_failed("durable subscription of '" + request->topic + "': " +
                      std::string{reply_text(reply)});
+        server.writes_retry_at = Clock::now() + milliseconds{1000};
+        return;
     }
-    if (found != server.subscription_writes.end() && found->second.sequence == request->base) {
-        server.subscription_writes.erase(found);
-    }
+    server.subscription_writes.erase(found);
 }
 
 void Broker::check_persistence(Server& server) {
@@ -2376,6 +2466,7 @@ notify_status Broker::publish(const notify_broker_publish* publish, notify_error
 redisReply* Broker::sync_call(std::size_t index, std::vector<std::string> args,
                               const char* script, std::string* error) {
     Server& server = *servers_[index];
+    const SigpipeBlocked no_sigpipe;
     // A connection kept from before may have been closed by the server (a restart): one more
     // try on a fresh connection before the error reaches the caller.
     for (int round = 0;; ++round) {

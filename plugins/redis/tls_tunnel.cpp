@@ -49,7 +49,9 @@ bool is_ip_literal(const std::string& name) {
 
 struct TlsTunnel::Impl {
     struct Pair {
-        enum class Stage { connecting, handshaking, open };
+        // draining: Redis closed; what it sent last still goes to hiredis, then hiredis sees
+        // the end of the stream (its writes meanwhile are read and dropped, never a SIGPIPE).
+        enum class Stage { connecting, handshaking, open, draining };
         int local = -1;   // hiredis's side (Unix socket)
         int remote = -1;  // Redis's side (TCP, TLS)
         SSL* ssl = nullptr;
@@ -58,6 +60,7 @@ struct TlsTunnel::Impl {
         std::string up;          // from hiredis, not yet written to TLS
         std::size_t retry = 0;   // a TLS write to repeat with this length (0: none)
         bool handshake_writes = false;  // the handshake waits to write (else to read)
+        bool local_shut = false;        // draining: the end of the stream was sent to hiredis
         std::string down;        // from Redis, not yet written to hiredis
         bool done = false;
     };
@@ -94,12 +97,52 @@ struct TlsTunnel::Impl {
         if (ctx != nullptr) SSL_CTX_free(ctx);
     }
 
+    void record(std::string why) {
+        std::lock_guard lock{error_mutex};
+        error = "tls to " + host + ":" + std::to_string(port) + ": " + std::move(why);
+    }
+
     void fail(Pair& pair, std::string why) {
-        {
-            std::lock_guard lock{error_mutex};
-            error = "tls to " + host + ":" + std::to_string(port) + ": " + std::move(why);
-        }
+        record(std::move(why));
         close_pair(pair);
+    }
+
+    // Redis's side ended: keep hiredis's side until it has read what was left and closed.
+    void remote_gone(Pair& pair, std::string why) {
+        record(std::move(why));
+        if (pair.ssl != nullptr) {
+            SSL_free(pair.ssl);
+            pair.ssl = nullptr;
+        }
+        if (pair.remote >= 0) close(pair.remote);
+        pair.remote = -1;
+        pair.stage = Pair::Stage::draining;
+        drain(pair);
+    }
+
+    void drain(Pair& pair) {
+        while (!pair.down.empty()) {
+            const ssize_t wrote = send(pair.local, pair.down.data(), pair.down.size(), MSG_NOSIGNAL);
+            if (wrote > 0) {
+                pair.down.erase(0, static_cast<std::size_t>(wrote));
+                continue;
+            }
+            if (wrote < 0 && (errno == EAGAIN || errno == EINTR)) return;
+            close_pair(pair);
+            return;
+        }
+        if (!pair.local_shut) {
+            shutdown(pair.local, SHUT_WR);
+            pair.local_shut = true;
+        }
+        char discard[4096];
+        for (;;) {
+            const ssize_t got = read(pair.local, discard, sizeof discard);
+            if (got > 0) continue;
+            if (got < 0 && (errno == EAGAIN || errno == EINTR)) return;
+            close_pair(pair);  // hiredis closed its side
+            return;
+        }
     }
 
     static void close_pair(Pair& pair) {
@@ -240,14 +283,12 @@ struct TlsTunnel::Impl {
             const int code = SSL_get_error(pair.ssl, got);
             if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) break;
             if (code == SSL_ERROR_ZERO_RETURN) {
-                fail(pair, "the server closed the connection");
+                remote_gone(pair, "the server closed the connection");
             } else if (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
-                fail(pair, "connection lost");
+                remote_gone(pair, "connection lost");
             } else {
-                fail(pair, openssl_error("read failed"));
+                remote_gone(pair, openssl_error("read failed"));
             }
-            // What Redis sent before closing still goes to hiredis? The pair is gone: hiredis
-            // sees the close, as it would without TLS after an error.
             return;
         }
         while (!pair.down.empty()) {
@@ -275,8 +316,11 @@ struct TlsTunnel::Impl {
                 short remote_events = 0;
                 if (pair.stage == Pair::Stage::connecting) {
                     remote_events = POLLOUT;
+                } else if (pair.stage == Pair::Stage::draining) {
+                    local_events = pair.down.empty() ? POLLIN : static_cast<short>(POLLIN | POLLOUT);
                 } else {
-                    remote_events = POLLIN;
+                    // Reading Redis waits while hiredis has a full buffer to take.
+                    remote_events = pair.down.size() < kMaxBuffered ? POLLIN : 0;
                     if (pair.stage == Pair::Stage::handshaking ? pair.handshake_writes
                                                                : pair.retry != 0 || !pair.up.empty()) {
                         remote_events = static_cast<short>(remote_events | POLLOUT);
@@ -288,8 +332,10 @@ struct TlsTunnel::Impl {
                         }
                     }
                 }
-                fds.push_back(pollfd{pair.local, local_events, 0});
-                fds.push_back(pollfd{pair.remote, remote_events, 0});
+                // A side with nothing to wait for is left out (-1): a hang-up there would
+                // otherwise wake the loop on every turn.
+                fds.push_back(pollfd{local_events != 0 ? pair.local : -1, local_events, 0});
+                fds.push_back(pollfd{remote_events != 0 ? pair.remote : -1, remote_events, 0});
             }
             ::poll(fds.data(), static_cast<nfds_t>(fds.size()), 100);
             if ((fds[0].revents & POLLIN) != 0) {
@@ -303,6 +349,10 @@ struct TlsTunnel::Impl {
                 Pair& pair = pairs[i];
                 if (pair.done) continue;
                 const short remote_revents = fds[2 + 2 * i + 1].revents;
+                if (pair.stage == Pair::Stage::draining) {
+                    drain(pair);
+                    continue;
+                }
                 if (pair.stage != Pair::Stage::open &&
                     now - pair.started > std::chrono::milliseconds{connect_timeout_ms}) {
                     fail(pair, pair.stage == Pair::Stage::connecting ? "connect timeout"

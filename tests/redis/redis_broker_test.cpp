@@ -1131,6 +1131,40 @@ TEST_F(RedisTls, PublishHistoryAndTheBusWorkOverTls) {
               std::string::npos);
 }
 
+// Redis going away under the tunnel: the kept blocking connection and the async ones see the
+// end of the stream (never a SIGPIPE, which would end the process), fail, and work again once
+// Redis is back.
+TEST_F(RedisTls, ARedisRestartBehindTheTunnelIsSurvived) {
+    Node node("n", tls_config());
+    ASSERT_EQ(node.status, NOTIFY_OK) << node.error;
+    EXPECT_EQ(node.publish_wait("r", "before").status, NOTIFY_OK);
+    EXPECT_EQ(read_history(node, "r", 0).status, NOTIFY_OK);  // keeps its blocking connection
+    redis_->kill9();
+    EXPECT_NE(read_history(node, "r", 0).status, NOTIFY_OK);
+    redis_->restart();
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    Completion after;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (node.publish("r", "after") == NOTIFY_PENDING) {
+            const std::uint64_t id = node.next_request;
+            node.host.wait([&](FakeHost& h) {
+                for (const auto& c : h.completions_) {
+                    if (c.request_id == id) {
+                        after = c;
+                        return true;
+                    }
+                }
+                return false;
+            });
+            if (after.status == NOTIFY_OK) break;
+        }
+        std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_EQ(after.status, NOTIFY_OK) << after.error;
+    const HistoryResult history = read_history(node, "r", 0);
+    EXPECT_EQ(history.status, NOTIFY_OK) << history.error;
+}
+
 TEST_F(RedisTls, AnUntrustedCertificateIsRefusedSayingWhy) {
     auto config = tls_config();
     config.erase("tls_ca_file");  // the system's trust store does not know our certificate

@@ -1077,7 +1077,12 @@ TEST_F(RedisDurable, AnotherLiveNodeWithTheSameNameIsAnError) {
 namespace notify::test {
 namespace {
 
-constexpr unsigned short kTlsPort = 39521;  // redis-server's tls-port in these tests
+// redis-server's tls-port: one per test, since CTest runs the tests of this file in parallel.
+constexpr unsigned short kTlsPortPublish = 39521;
+constexpr unsigned short kTlsPortRestart = 39522;
+constexpr unsigned short kTlsPortUntrusted = 39523;
+constexpr unsigned short kTlsPortWrongName = 39524;
+constexpr unsigned short kTlsPortBadKeys = 39525;
 
 class RedisTls : public ::testing::Test {
   protected:
@@ -1089,14 +1094,17 @@ class RedisTls : public ::testing::Test {
         key_ = dir_.path() / "redis.key";
         write_file(cert_, pem.certificate_pem);
         write_file(key_, pem.private_key_pem);
+    }
+    void start_redis(unsigned short tls_port) {
+        tls_port_ = tls_port;
         redis_ = std::make_unique<RedisServer>(
-            0, std::vector<std::string>{"--tls-port", std::to_string(kTlsPort), "--tls-cert-file",
+            0, std::vector<std::string>{"--tls-port", std::to_string(tls_port), "--tls-cert-file",
                                         cert_.string(), "--tls-key-file", key_.string(),
                                         "--tls-auth-clients", "no"});
     }
     std::map<std::string, Value> tls_config() const {
         auto config = config_for(*redis_);
-        config["addresses"] = std::vector<std::string>{"127.0.0.1:" + std::to_string(kTlsPort)};
+        config["addresses"] = std::vector<std::string>{"127.0.0.1:" + std::to_string(tls_port_)};
         config["tls"] = true;
         config["tls_ca_file"] = cert_.string();
         config["tls_server_name"] = std::string{"localhost"};
@@ -1107,9 +1115,11 @@ class RedisTls : public ::testing::Test {
     std::filesystem::path cert_;
     std::filesystem::path key_;
     std::unique_ptr<RedisServer> redis_;
+    unsigned short tls_port_ = 0;
 };
 
 TEST_F(RedisTls, PublishHistoryAndTheBusWorkOverTls) {
+    start_redis(kTlsPortPublish);
     Node publisher("p", tls_config());
     Node subscriber("s", tls_config());
     ASSERT_EQ(publisher.status, NOTIFY_OK) << publisher.error;
@@ -1127,7 +1137,7 @@ TEST_F(RedisTls, PublishHistoryAndTheBusWorkOverTls) {
     EXPECT_EQ(history.entries.back(), (std::pair<std::uint64_t, std::string>{3, "m3"}));
     // It really went over TLS: the plain port saw none of these connections' commands as
     // plain clients (every client of the server is on the TLS port).
-    EXPECT_NE(redis_->cli("CLIENT", "LIST").find("laddr=127.0.0.1:" + std::to_string(kTlsPort)),
+    EXPECT_NE(redis_->cli("CLIENT", "LIST").find("laddr=127.0.0.1:" + std::to_string(tls_port_)),
               std::string::npos);
 }
 
@@ -1135,6 +1145,7 @@ TEST_F(RedisTls, PublishHistoryAndTheBusWorkOverTls) {
 // end of the stream (never a SIGPIPE, which would end the process), fail, and work again once
 // Redis is back.
 TEST_F(RedisTls, ARedisRestartBehindTheTunnelIsSurvived) {
+    start_redis(kTlsPortRestart);
     Node node("n", tls_config());
     ASSERT_EQ(node.status, NOTIFY_OK) << node.error;
     EXPECT_EQ(node.publish_wait("r", "before").status, NOTIFY_OK);
@@ -1166,6 +1177,7 @@ TEST_F(RedisTls, ARedisRestartBehindTheTunnelIsSurvived) {
 }
 
 TEST_F(RedisTls, AnUntrustedCertificateIsRefusedSayingWhy) {
+    start_redis(kTlsPortUntrusted);
     auto config = tls_config();
     config.erase("tls_ca_file");  // the system's trust store does not know our certificate
     Node node("n", config);
@@ -1176,6 +1188,7 @@ TEST_F(RedisTls, AnUntrustedCertificateIsRefusedSayingWhy) {
 }
 
 TEST_F(RedisTls, AWrongServerNameIsRefused) {
+    start_redis(kTlsPortWrongName);
     auto config = tls_config();
     config["tls_server_name"] = std::string{"redis.example.org"};
     Node node("n", config);
@@ -1185,6 +1198,7 @@ TEST_F(RedisTls, AWrongServerNameIsRefused) {
 }
 
 TEST_F(RedisTls, BadTlsSettingsFailCreateNamingTheKey) {
+    start_redis(kTlsPortBadKeys);
     auto without_tls = tls_config();
     without_tls.erase("tls");
     Node plain("a", without_tls);
